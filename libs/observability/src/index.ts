@@ -1,1 +1,2 @@
-// Public API of @flowline/observability.
+// Logging and (with the observability issue) OpenTelemetry bootstrap for every service.
+export * from './logger';

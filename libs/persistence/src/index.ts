@@ -1,1 +1,2 @@
-// Public API of @flowline/persistence.
+// TypeORM setup shared by the services: DataSource per schema, migrations, health probe.
+export * from './service-data-source';

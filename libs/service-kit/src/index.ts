@@ -1,1 +1,10 @@
-// Public API of @flowline/service-kit.
+// What every Flowline service shares: configuration, health, database module, start-up.
+export * from './config/config';
+export * from './health/readiness.registry';
+export * from './health/health.module';
+export * from './health/tokens';
+export * from './database/database.module';
+export * from './database/service-instance.entity';
+export * from './database/service-instance.migration';
+export * from './database/service-instance.registry';
+export * from './bootstrap/start-service';

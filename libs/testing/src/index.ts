@@ -1,1 +1,3 @@
-// Public API of @flowline/testing.
+// Test helpers shared by every project's integration and end-to-end tests.
+export * from './test-database';
+export * from './wait-for';

@@ -1,1 +1,4 @@
-// Public API of @flowline/dev-infra.
+// Development infrastructure shared by the launcher, Jest global setup and benchmarks.
+export * from './embedded-postgres';
+export * from './ports';
+export * from './test-environment';

@@ -1,0 +1,27 @@
+/** Root module of async-executor: async operations (system jobs) and durable workflow execution. */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { SERVICE, type ExecutorConfig } from './config';
+import { ExecutorEntities } from './database/entities';
+import { ExecutorMigrations } from './database/migrations';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ExecutorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        HealthModule.forService(SERVICE.name),
+        ServiceDatabaseModule.forRoot({
+          serviceName: SERVICE.name,
+          url: config.DATABASE_URL,
+          schema: SERVICE.schema,
+          poolSize: config.DB_POOL_SIZE,
+          httpPort: config.HTTP_PORT,
+          entities: ExecutorEntities,
+          migrations: ExecutorMigrations,
+        }),
+      ],
+    };
+  }
+}

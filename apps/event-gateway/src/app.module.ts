@@ -1,0 +1,27 @@
+/** Root module of event-gateway: the message pipeline, business records and the transactional outbox. */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { SERVICE, type GatewayConfig } from './config';
+import { GatewayEntities } from './database/entities';
+import { GatewayMigrations } from './database/migrations';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        HealthModule.forService(SERVICE.name),
+        ServiceDatabaseModule.forRoot({
+          serviceName: SERVICE.name,
+          url: config.DATABASE_URL,
+          schema: SERVICE.schema,
+          poolSize: config.DB_POOL_SIZE,
+          httpPort: config.HTTP_PORT,
+          entities: GatewayEntities,
+          migrations: GatewayMigrations,
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,27 @@
+/** Root module of process-registry: entity metadata, process definitions and plug-in step registrations. */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { SERVICE, type RegistryConfig } from './config';
+import { RegistryEntities } from './database/entities';
+import { RegistryMigrations } from './database/migrations';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RegistryConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        HealthModule.forService(SERVICE.name),
+        ServiceDatabaseModule.forRoot({
+          serviceName: SERVICE.name,
+          url: config.DATABASE_URL,
+          schema: SERVICE.schema,
+          poolSize: config.DB_POOL_SIZE,
+          httpPort: config.HTTP_PORT,
+          entities: RegistryEntities,
+          migrations: RegistryMigrations,
+        }),
+      ],
+    };
+  }
+}

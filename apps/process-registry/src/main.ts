@@ -1,0 +1,15 @@
+/** Entry point of the process-registry service. */
+import 'reflect-metadata';
+import { loadConfigOrExit, startService } from '@flowline/service-kit';
+import { AppModule } from './app.module';
+import { RegistryConfigShape, SERVICE } from './config';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(SERVICE.name, RegistryConfigShape);
+  await startService({ serviceName: SERVICE.name, rootModule: AppModule.forRoot(config), config });
+}
+
+main().catch(() => {
+  // startService has logged the reason as a fatal line.
+  process.exit(1);
+});

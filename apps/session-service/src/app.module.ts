@@ -1,0 +1,27 @@
+/** Root module of session-service: dialog process sessions and the dialog runner page. */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { SERVICE, type SessionConfig } from './config';
+import { SessionEntities } from './database/entities';
+import { SessionMigrations } from './database/migrations';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: SessionConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        HealthModule.forService(SERVICE.name),
+        ServiceDatabaseModule.forRoot({
+          serviceName: SERVICE.name,
+          url: config.DATABASE_URL,
+          schema: SERVICE.schema,
+          poolSize: config.DB_POOL_SIZE,
+          httpPort: config.HTTP_PORT,
+          entities: SessionEntities,
+          migrations: SessionMigrations,
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,15 @@
+/** Entry point of the session-service service. */
+import 'reflect-metadata';
+import { loadConfigOrExit, startService } from '@flowline/service-kit';
+import { AppModule } from './app.module';
+import { SessionConfigShape, SERVICE } from './config';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(SERVICE.name, SessionConfigShape);
+  await startService({ serviceName: SERVICE.name, rootModule: AppModule.forRoot(config), config });
+}
+
+main().catch(() => {
+  // startService has logged the reason as a fatal line.
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { baseServiceSettings, ConfigError, loadConfig } from './config';
+
+const shape = { ...baseServiceSettings({ http: 8080, grpc: 50052 }), FEATURE_LIMIT: z.coerce.number().int().default(5) };
+
+describe('loadConfig', () => {
+  it('applies defaults and coerces numbers', () => {
+    const config = loadConfig('event-gateway', shape, { DATABASE_URL: 'postgres://u:p@localhost:5433/flowline' });
+    expect(config).toMatchObject({ HTTP_PORT: 8080, GRPC_PORT: 50052, LOG_LEVEL: 'info', FEATURE_LIMIT: 5 });
+  });
+
+  it('names a missing required setting and what is expected', () => {
+    expect(() => loadConfig('event-gateway', shape, {})).toThrow(
+      'event-gateway: invalid configuration: DATABASE_URL is required (expected a PostgreSQL URL such as postgres://user:password@host:5432/flowline)',
+    );
+  });
+
+  it('names a wrong setting, what was expected and what it got, on one line', () => {
+    let error: unknown;
+    try {
+      loadConfig('async-executor', shape, { DATABASE_URL: 'postgres://h:1/db', HTTP_PORT: 'eighty', LOG_LEVEL: 'loud' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).not.toContain('\n');
+    expect(message).toContain("HTTP_PORT expected a port number (1-65535), got 'eighty'");
+    expect(message).toContain("LOG_LEVEL expected one of fatal, error, warn, info, debug, trace, silent, got 'loud'");
+  });
+
+  it('never echoes a database URL, which may hold a password', () => {
+    expect(() => loadConfig('s', shape, { DATABASE_URL: 'mysql://root:secret@h/db' })).toThrow(/DATABASE_URL .*value hidden/);
+    expect(() => loadConfig('s', shape, { DATABASE_URL: 'mysql://root:secret@h/db' })).not.toThrow(/secret/);
+  });
+
+  it('treats an empty value as unset so the default applies', () => {
+    expect(loadConfig('s', shape, { DATABASE_URL: 'postgres://h/db', HTTP_PORT: '' }).HTTP_PORT).toBe(8080);
+  });
+
+  it('refuses a port out of range', () => {
+    expect(() => loadConfig('s', shape, { DATABASE_URL: 'postgres://h/db', GRPC_PORT: '70000' })).toThrow(
+      "GRPC_PORT expected a port number (1-65535), got '70000'",
+    );
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Typed configuration validated at start-up. A wrong or missing setting stops the process
+ * with one line naming the setting and what was expected.
+ */
+import { z } from 'zod';
+import { LOG_LEVELS } from '@flowline/observability';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly serviceName: string,
+    readonly problems: string[],
+  ) {
+    super(`${serviceName}: invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A TCP port number read from the environment. */
+export const portSetting = (defaultPort: number) =>
+  z.coerce
+    .number({ error: 'expected a port number (1-65535)' })
+    .int({ error: 'expected a whole port number (1-65535)' })
+    .min(1, { error: 'expected a port number (1-65535)' })
+    .max(65535, { error: 'expected a port number (1-65535)' })
+    .default(defaultPort);
+
+export const postgresUrlSetting = () =>
+  z
+    .string({ error: 'expected a PostgreSQL URL such as postgres://user:password@host:5432/flowline' })
+    .refine((value) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(value), {
+      error: 'expected a PostgreSQL URL with a database, such as postgres://user:password@host:5432/flowline',
+    });
+
+export const durationMsSetting = (defaultMs: number) =>
+  z.coerce
+    .number({ error: 'expected a duration in milliseconds' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .min(0, { error: 'expected a duration in milliseconds (0 or more)' })
+    .default(defaultMs);
+
+export const logLevelSetting = () =>
+  z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info');
+
+/** Settings every Flowline service has. */
+export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
+  DATABASE_URL: postgresUrlSetting(),
+  HTTP_PORT: portSetting(ports.http),
+  GRPC_PORT: portSetting(ports.grpc),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: logLevelSetting(),
+  SHUTDOWN_GRACE_MS: durationMsSetting(10_000),
+  DB_POOL_SIZE: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(200).default(10),
+});
+
+function describeValue(env: Record<string, string | undefined>, key: string): string {
+  const value = env[key];
+  if (value === undefined) return 'not set';
+  if (/URL|PASSWORD|SECRET|TOKEN/i.test(key)) return 'value hidden';
+  return `got '${value}'`;
+}
+
+/**
+ * Validates `env` against `shape`. Only the keys of the shape are read; empty strings count
+ * as unset so that `FOO=` in a compose file falls back to the default.
+ */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  serviceName: string,
+  shape: Shape,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) {
+    const value = env[key];
+    input[key] = value === '' ? undefined : value;
+  }
+  const result = z.object(shape).safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '(config)');
+    const message = issue.code === 'invalid_type' && input[key] === undefined ? `is required (${issue.message})` : issue.message;
+    return `${key} ${message.startsWith('is required') ? message : `${message}, ${describeValue(input, key)}`}`;
+  });
+  throw new ConfigError(serviceName, problems);
+}
+
+/** Loads the configuration or ends the process with one plain line on standard error. */
+export function loadConfigOrExit<Shape extends z.ZodRawShape>(
+  serviceName: string,
+  shape: Shape,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  try {
+    return loadConfig(serviceName, shape, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
