@@ -24,8 +24,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const logger = createLogger({ serviceName: options.serviceName, level: options.config.LOG_LEVEL });
   try {
     const app = await NestFactory.create(options.rootModule, { logger: new NestPinoLogger(logger), abortOnError: false });
-    app.enableShutdownHooks();
-    installShutdownGuard(app, logger, options.config.SHUTDOWN_GRACE_MS);
+    installShutdownHandler(app, logger, options.config.SHUTDOWN_GRACE_MS);
     await app.listen(options.config.HTTP_PORT, options.config.HOST);
     const url = `http://${options.config.HOST}:${options.config.HTTP_PORT}`;
     logger.info({ http: url }, `${options.serviceName} is listening on ${url}`);
@@ -38,11 +37,16 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
 }
 
 /**
- * Readiness goes to 503 as soon as a stop signal arrives; if closing takes longer than the
- * grace period (a hung connection), the process exits anyway so the orchestrator is not stuck.
+ * On SIGTERM or SIGINT: readiness goes to 503 at once, Nest closes (shutdown hooks of every
+ * module run: in-flight work finishes, connections close), then the process exits 0. If
+ * closing takes longer than the grace period (a hung connection), it exits 1 anyway so the
+ * orchestrator is not stuck.
  */
-function installShutdownGuard(app: INestApplication, logger: Logger, graceMs: number): void {
+function installShutdownHandler(app: INestApplication, logger: Logger, graceMs: number): void {
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal, graceMs }, `received ${signal}, shutting down`);
     try {
       app.get(ReadinessRegistry, { strict: false }).markDraining();
@@ -53,7 +57,17 @@ function installShutdownGuard(app: INestApplication, logger: Logger, graceMs: nu
       logger.error({ graceMs }, `shutdown took longer than ${graceMs} ms, exiting`);
       process.exit(1);
     }, graceMs).unref();
+    app
+      .close()
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, `shutdown failed: ${String(error)}`);
+        process.exit(1);
+      });
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

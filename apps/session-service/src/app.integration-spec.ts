@@ -1,0 +1,12 @@
+import { describeServiceFoundation } from '@flowline/testing';
+import { SERVICE } from './config';
+import { SessionEntities } from './database/entities';
+import { SessionMigrations } from './database/migrations';
+
+describeServiceFoundation({
+  serviceName: SERVICE.name,
+  schema: SERVICE.schema,
+  mainPath: 'apps/session-service/src/main.ts',
+  entities: SessionEntities,
+  migrations: SessionMigrations,
+});

@@ -1,0 +1,170 @@
+/**
+ * The behaviour every Flowline service shares, checked against each real service: it starts
+ * on a fresh database (migrations applied, never synchronized), answers liveness, readiness
+ * and metrics, records its instance, reports an unreachable database on readiness, shuts
+ * down cleanly on SIGTERM, refuses a bad configuration with one line, and its migrations go
+ * up and down with no drift from its entities.
+ */
+import { Client } from 'pg';
+import type { EntitySchema } from 'typeorm';
+import { createServiceDataSource, initializeAndMigrate, pendingSchemaChanges, revertAllMigrations } from '@flowline/persistence';
+import { serviceEntities, serviceMigrations } from '@flowline/service-kit';
+import { freePortForTests } from './ports';
+import { spawnService } from './service-process';
+import { createTestDatabase, type TestDatabase } from './test-database';
+import { waitFor } from './wait-for';
+
+export interface ServiceFoundationSpec {
+  serviceName: string;
+  schema: string;
+  /** Path of main.ts from the repository root. */
+  mainPath: string;
+  entities: Array<(new () => unknown) | EntitySchema>;
+  migrations: Array<new () => unknown>;
+}
+
+async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
+  describe(`${spec.serviceName} foundation`, () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase(spec.schema);
+    });
+    afterAll(async () => {
+      await db.drop();
+    });
+
+    it('starts on a fresh database, migrates its own schema, serves health and metrics, and stops cleanly on SIGTERM', async () => {
+      const port = await freePortForTests();
+      const service = spawnService(spec.mainPath, { DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()), LOG_LEVEL: 'info' });
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        await service.waitForReady(url);
+        const live = await fetch(`${url}/health/live`);
+        expect(live.status).toBe(200);
+        expect(await live.json()).toEqual({ status: 'ok', service: spec.serviceName });
+
+        const ready = (await (await fetch(`${url}/health/ready`)).json()) as { checks: Record<string, { status: string }> };
+        expect(ready.checks['database']?.status).toBe('ok');
+
+        const metrics = await fetch(`${url}/metrics`);
+        expect(metrics.headers.get('content-type')).toContain('text/plain');
+        expect(await metrics.text()).toContain(`flowline_process_cpu_user_seconds_total{service="${spec.serviceName}"}`);
+
+        const tables = await query<{ table_name: string }>(db.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [spec.schema]);
+        expect(tables.map((row) => row.table_name)).toEqual(expect.arrayContaining(['migrations', 'service_instance']));
+        const instances = await query<{ service: string; http_port: number; stopped_at: Date | null }>(db.url, `SELECT service, http_port, stopped_at FROM "${spec.schema}".service_instance`);
+        expect(instances).toEqual([{ service: spec.serviceName, http_port: port, stopped_at: null }]);
+
+        // Every log line is one JSON object naming the service.
+        const logLines = service.output.filter((line) => line.startsWith('{'));
+        expect(logLines.length).toBeGreaterThan(0);
+        for (const line of logLines) expect(JSON.parse(line)).toMatchObject({ service: spec.serviceName });
+      } finally {
+        const exit = await service.stop('SIGTERM');
+        expect(exit).toEqual({ code: 0, signal: null });
+      }
+      const [stopped] = await query<{ stopped_at: Date | null }>(db.url, `SELECT stopped_at FROM "${spec.schema}".service_instance`);
+      expect(stopped?.stopped_at).toBeInstanceOf(Date);
+      expect(service.output.join('\n')).toContain('received SIGTERM, shutting down');
+    });
+
+    it('a second start on the same database applies nothing twice and keeps the data', async () => {
+      const port = await freePortForTests();
+      const service = spawnService(spec.mainPath, { DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()) });
+      try {
+        await service.waitForReady(`http://127.0.0.1:${port}`);
+        const instances = await query<{ count: string }>(db.url, `SELECT count(*)::text AS count FROM "${spec.schema}".service_instance`);
+        expect(instances[0]?.count).toBe('2');
+        const migrations = await query<{ name: string }>(db.url, `SELECT name FROM "${spec.schema}".migrations`);
+        expect(new Set(migrations.map((row) => row.name)).size).toBe(migrations.length);
+      } finally {
+        await service.stop();
+      }
+    });
+
+    it('reports the database on readiness with 503 when it becomes unreachable', async () => {
+      const scratch = await createTestDatabase(`${spec.schema}_gone`);
+      const port = await freePortForTests();
+      const service = spawnService(spec.mainPath, { DATABASE_URL: scratch.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()) });
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        await service.waitForReady(url);
+        await scratch.drop(); // terminates the service's connections and removes the database
+        const report = await waitFor(
+          async () => {
+            const response = await fetch(`${url}/health/ready`);
+            return response.status === 503 ? ((await response.json()) as { status: string; checks: Record<string, { status: string; error?: string }> }) : undefined;
+          },
+          { what: 'readiness to report 503' },
+        );
+        expect(report.status).toBe('unavailable');
+        expect(report.checks['database']?.status).toBe('failing');
+        expect(report.checks['database']?.error).toBeTruthy();
+        expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      } finally {
+        await service.stop();
+      }
+    });
+
+    it('refuses to start with a wrong setting, naming it on one line', async () => {
+      const service = spawnService(spec.mainPath, { DATABASE_URL: db.url, HTTP_PORT: 'eighty' });
+      const exit = await service.exited;
+      expect(exit.code).toBe(78);
+      expect(service.output).toEqual([`${spec.serviceName}: invalid configuration: HTTP_PORT expected a port number (1-65535), got 'eighty'`]);
+    });
+
+    it('refuses to start without DATABASE_URL, saying what is expected', async () => {
+      const service = spawnService(spec.mainPath, {});
+      const exit = await service.exited;
+      expect(exit.code).toBe(78);
+      expect(service.output).toHaveLength(1);
+      expect(service.output[0]).toContain('DATABASE_URL is required (expected a PostgreSQL URL');
+    });
+
+    it('exits with a fatal line when the database cannot be reached', async () => {
+      const closedPort = await freePortForTests();
+      const service = spawnService(spec.mainPath, {
+        DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${closedPort}/flowline`,
+        HTTP_PORT: String(await freePortForTests()),
+      });
+      const exit = await service.exited;
+      expect(exit.code).toBe(1);
+      const fatal = service.output.map((line) => (line.startsWith('{') ? (JSON.parse(line) as { level: string; msg: string }) : undefined)).find((line) => line?.level === 'fatal');
+      expect(fatal?.msg).toMatch(new RegExp(`^${spec.serviceName} could not start: .*ECONNREFUSED`));
+    });
+
+    it('migrations go up and down on its own schema and match the entities exactly', async () => {
+      const scratch = await createTestDatabase(`${spec.schema}_mig`);
+      const dataSource = createServiceDataSource({
+        url: scratch.url,
+        schema: spec.schema,
+        entities: serviceEntities(spec.entities),
+        migrations: serviceMigrations(spec.migrations),
+        applicationName: 'migration-test',
+      });
+      try {
+        const { applied } = await initializeAndMigrate(dataSource);
+        expect(applied.length).toBe(spec.migrations.length + 1);
+        expect(await pendingSchemaChanges(dataSource)).toEqual([]);
+        expect(await revertAllMigrations(dataSource)).toBe(applied.length);
+        const left = await query<{ table_name: string }>(scratch.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'migrations'`, [spec.schema]);
+        expect(left).toEqual([]);
+        const again = await initializeAndMigrate(dataSource);
+        expect(again.applied).toEqual(applied);
+      } finally {
+        await dataSource.destroy();
+        await scratch.drop();
+      }
+    });
+  });
+}

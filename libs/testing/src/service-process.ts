@@ -1,0 +1,56 @@
+/**
+ * Runs a Flowline service as a real child process, the way the launcher and production do,
+ * and gives tests its output, its readiness and its exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { waitFor } from './wait-for';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly output: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForReady(url: string, timeoutMs?: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function spawnService(mainPath: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, mainPath)], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+  });
+
+  return {
+    child,
+    output,
+    exited,
+    waitForReady: async (url, timeoutMs = 20_000) => {
+      await waitFor(
+        async () => {
+          if (hasExited) throw new Error(`the service exited before it was ready:\n${output.slice(-10).join('\n')}`);
+          const response = await fetch(`${url}/health/ready`);
+          return response.status === 200;
+        },
+        { timeoutMs, intervalMs: 100, what: `${url}/health/ready to answer 200` },
+      );
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (!hasExited) child.kill(signal);
+      return exited;
+    },
+  };
+}
