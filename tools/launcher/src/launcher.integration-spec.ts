@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { ALL_SERVICES } from '@flowline/contracts';
+import { freePortForTests, REPO_ROOT, waitFor } from '@flowline/testing';
+
+interface Launch {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startLauncher(env: Record<string, string>): Launch {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, 'tools/launcher/src/main.ts')], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start (the launcher)', () => {
+  let dataRoot: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dataRoot = await mkdtemp(path.join(tmpdir(), 'flowline-launcher-'));
+    await chmod(dataRoot, 0o755);
+    env = { FLOWLINE_DATA_DIR: path.join(dataRoot, 'data'), FLOWLINE_PG_PORT: String(await freePortForTests()) };
+    for (const service of ALL_SERVICES) {
+      env[`${service.envPrefix}_HTTP_PORT`] = String(await freePortForTests());
+      env[`${service.envPrefix}_GRPC_PORT`] = String(await freePortForTests());
+    }
+  });
+  afterAll(async () => {
+    await rm(dataRoot, { recursive: true, force: true });
+  });
+
+  const pidsIn = (output: string): number[] => [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1]));
+
+  it('brings every service to ready, prints where, and Ctrl-C leaves no process behind', async () => {
+    const launch = startLauncher(env);
+    await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 90_000, what: 'the ready table' });
+    const output = launch.output();
+    for (const service of ALL_SERVICES) {
+      const url = `http://127.0.0.1:${env[`${service.envPrefix}_HTTP_PORT`]}`;
+      expect(output).toMatch(new RegExp(`${service.name}\\s+${url.replace(/\./g, '\\.')}`));
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    }
+    expect(output).toContain(`postgres://postgres:***@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline`);
+    const servicePids = pidsIn(output);
+    expect(servicePids).toHaveLength(ALL_SERVICES.length);
+    const postgresPid = Number((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(isAlive(postgresPid)).toBe(true);
+
+    launch.child.kill('SIGINT');
+    expect(await launch.exited).toBe(0);
+    expect(launch.output()).toContain('Flowline stopped.');
+    for (const pid of [...servicePids, postgresPid]) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('a second start comes up on the same data', async () => {
+    const launch = startLauncher(env);
+    try {
+      await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 90_000, what: 'the ready table' });
+      const client = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline` });
+      await client.connect();
+      try {
+        for (const service of ALL_SERVICES) {
+          const { rows } = await client.query(`SELECT count(*)::int AS runs FROM "${service.schema}".service_instance`);
+          expect(rows[0].runs).toBe(2); // one row from the first run, one from this one
+        }
+      } finally {
+        await client.end();
+      }
+    } finally {
+      launch.child.kill('SIGINT');
+      expect(await launch.exited).toBe(0);
+    }
+  });
+
+  it('reports a service that dies with its last log lines and keeps the others running', async () => {
+    const launch = startLauncher(env);
+    try {
+      await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 90_000, what: 'the ready table' });
+      const gatewayPid = Number(launch.output().match(/event-gateway\s+http\S+\s+gRPC \S+, schema gateway, pid (\d+)/)![1]);
+      process.kill(gatewayPid, 'SIGKILL');
+      await waitFor(() => launch.output().includes('event-gateway stopped unexpectedly (killed by SIGKILL). Its last log lines:'), {
+        what: 'the report of the dead service',
+      });
+      expect(launch.output()).toMatch(/Its last log lines:\n {2}\{.*event-gateway/);
+      const registryUrl = `http://127.0.0.1:${env['PROCESS_REGISTRY_HTTP_PORT']}`;
+      expect((await fetch(`${registryUrl}/health/ready`)).status).toBe(200);
+    } finally {
+      launch.child.kill('SIGINT');
+      expect(await launch.exited).toBe(0);
+    }
+  });
+
+  it('refuses to start when the PostgreSQL port is taken, saying what to do', async () => {
+    const blocker: Server = createServer();
+    const port = await freePortForTests();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const launch = startLauncher({ ...env, FLOWLINE_PG_PORT: String(port) });
+      expect(await launch.exited).toBe(1);
+      expect(launch.output()).toContain(`port ${port} for the embedded PostgreSQL is in use: stop what uses it, or set FLOWLINE_PG_PORT`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('names a bad port setting and exits', async () => {
+    const launch = startLauncher({ ...env, EVENT_GATEWAY_HTTP_PORT: 'abc' });
+    expect(await launch.exited).toBe(2);
+    expect(launch.output().trim()).toBe("EVENT_GATEWAY_HTTP_PORT must be a port number between 1 and 65535, got 'abc'");
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The development launcher behind `npm start`: embedded PostgreSQL unless DATABASE_URL is
+ * set, the four services as child processes, a table of what runs where once all are ready,
+ * and a clean stop of everything on Ctrl-C (or SIGTERM).
+ */
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ensureDatabase, isPortTaken, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
+import { renderTable, type TableRow } from './output';
+import { describeExit, ServiceSupervisor, waitUntilReady, type SupervisedService } from './service-supervisor';
+import type { LauncherSettings } from './settings';
+
+export const FLOWLINE_DATABASE = 'flowline';
+
+export interface LauncherIo {
+  write(text: string): void;
+  useColour: boolean;
+}
+
+export interface RunningFlowline {
+  readonly stopped: Promise<number>;
+  stop(): Promise<number>;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+async function startPostgres(settings: LauncherSettings, io: LauncherIo): Promise<{ url: string; postgres?: RunningPostgres }> {
+  if (settings.databaseUrl) {
+    io.write(`Using the PostgreSQL at ${redactUrl(settings.databaseUrl)} (DATABASE_URL)\n`);
+    return { url: settings.databaseUrl };
+  }
+  if (await isPortTaken(settings.postgresPort)) {
+    throw new Error(
+      `port ${settings.postgresPort} for the embedded PostgreSQL is in use: stop what uses it, or set FLOWLINE_PG_PORT to a free port, or set DATABASE_URL to use an existing server`,
+    );
+  }
+  const dataDir = path.join(settings.dataDir, 'postgres');
+  await mkdir(settings.dataDir, { recursive: true });
+  io.write(`Starting embedded PostgreSQL on port ${settings.postgresPort} (data in ${dataDir})\n`);
+  const postgres = await startEmbeddedPostgres({ dataDir, port: settings.postgresPort });
+  await ensureDatabase(postgres.adminUrl, FLOWLINE_DATABASE);
+  return { url: postgres.urlFor(FLOWLINE_DATABASE), postgres };
+}
+
+export async function launch(settings: LauncherSettings, repoRoot: string, io: LauncherIo): Promise<RunningFlowline> {
+  const { url: databaseUrl, postgres } = await startPostgres(settings, io);
+  let resolveStopped: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((resolve) => {
+    resolveStopped = resolve;
+  });
+  let stopping: Promise<number> | undefined;
+  let startupComplete = false;
+
+  const supervisor = new ServiceSupervisor({
+    repoRoot,
+    host: settings.host,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+      SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
+    },
+    logFormat: settings.logFormat,
+    write: io.write,
+    useColour: io.useColour,
+    onUnexpectedExit: (service: SupervisedService) => {
+      io.write(
+        `\n${service.plan.descriptor.name} stopped unexpectedly (${describeExit(service)}). Its last log lines:\n${service.tail
+          .map((line) => `  ${line}`)
+          .join('\n')}\n` + (startupComplete ? 'The other services keep running; Ctrl-C stops them.\n\n' : '\n'),
+      );
+    },
+  });
+
+  const stop = (exitCode = 0): Promise<number> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      io.write('\nStopping Flowline...\n');
+      await supervisor.stopAll(settings.shutdownGraceMs);
+      if (postgres) await postgres.stop();
+      io.write('Flowline stopped.\n');
+      resolveStopped(exitCode);
+      return exitCode;
+    })();
+    return stopping;
+  };
+
+  try {
+    settings.services.forEach((plan, index) => supervisor.start(plan, index));
+    await Promise.all(supervisor.services.map((service) => waitUntilReady(service, settings.readyTimeoutMs)));
+  } catch (error) {
+    io.write(`\nFlowline could not start: ${(error as Error).message}\n`);
+    await stop(1);
+    return { stopped, stop: () => stopped };
+  }
+  startupComplete = true;
+
+  const rows: TableRow[] = [
+    {
+      component: 'postgresql',
+      where: redactUrl(databaseUrl),
+      detail: postgres ? `embedded, data in ${path.join(settings.dataDir, 'postgres')}` : 'external (DATABASE_URL)',
+    },
+    ...supervisor.services.map((service) => ({
+      component: service.plan.descriptor.name,
+      where: service.httpUrl,
+      detail: `gRPC ${settings.host}:${service.plan.grpcPort}, schema ${service.plan.descriptor.schema}, pid ${service.child.pid ?? '?'}`,
+    })),
+  ];
+  io.write(`\nFlowline is ready.\n\n${renderTable(rows)}\n\n  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C\n\n`);
+  return { stopped, stop: () => stop(0) };
+}
