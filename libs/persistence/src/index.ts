@@ -1,2 +1,3 @@
 // TypeORM setup shared by the services: DataSource per schema, migrations, health probe.
 export * from './service-data-source';
+export * from './migration-command';

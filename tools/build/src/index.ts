@@ -1,0 +1,2 @@
+// Production build of the services.
+export * from './build';
