@@ -39,7 +39,7 @@ export default tseslint.config(
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
             { sourceTag: 'kind:pure', onlyDependOnLibsWithTags: ['kind:pure'], bannedExternalImports: infrastructurePackages },
-            { sourceTag: 'kind:infra', onlyDependOnLibsWithTags: ['kind:pure', 'kind:infra'] },
+            { sourceTag: 'kind:infra', onlyDependOnLibsWithTags: ['kind:pure', 'kind:infra', 'kind:test'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:event-gateway', onlyDependOnLibsWithTags: ['scope:event-gateway', 'scope:shared'] },
             { sourceTag: 'scope:process-registry', onlyDependOnLibsWithTags: ['scope:process-registry', 'scope:shared'] },
@@ -49,6 +49,17 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // Test helpers are for tests only: production code never imports them.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**', 'libs/service-testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [
+        { name: '@flowline/testing', message: 'test helpers are for *.spec.ts files only' },
+        { name: '@flowline/service-testing', message: 'test helpers are for *.spec.ts files only' },
+      ] }],
     },
   },
   {

@@ -1,4 +1,4 @@
-import { describeServiceFoundation } from '@flowline/testing';
+import { describeServiceFoundation } from '@flowline/service-testing';
 import { SERVICE } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';

@@ -1,4 +1,4 @@
-import { describeServiceFoundation } from '@flowline/testing';
+import { describeServiceFoundation } from '@flowline/service-testing';
 import { SERVICE } from './config';
 import { GatewayEntities } from './database/entities';
 import { GatewayMigrations } from './database/migrations';

@@ -1,4 +1,4 @@
-import { describeServiceFoundation } from '@flowline/testing';
+import { describeServiceFoundation } from '@flowline/service-testing';
 import { SERVICE } from './config';
 import { RegistryEntities } from './database/entities';
 import { RegistryMigrations } from './database/migrations';

@@ -1,4 +1,4 @@
-import { describeServiceFoundation } from '@flowline/testing';
+import { describeServiceFoundation } from '@flowline/service-testing';
 import { SERVICE } from './config';
 import { SessionEntities } from './database/entities';
 import { SessionMigrations } from './database/migrations';

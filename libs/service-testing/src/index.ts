@@ -1,0 +1,2 @@
+// Conformance suites every Flowline service runs against itself.
+export * from './service-foundation.suite';
