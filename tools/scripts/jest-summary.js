@@ -1,0 +1,31 @@
+// Adds up the Jest results every project wrote to test-output/jest/*.json and prints one
+// closing line for the whole suite, e.g. "tests: 120 passed, 0 failed, 0 skipped", plus the
+// projects whose runs failed or ran no test.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const dir = path.resolve(__dirname, '../../test-output/jest');
+const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const problems = [];
+for (const file of files.sort()) {
+  const project = file.replace(/\.json$/, '');
+  let result;
+  try {
+    result = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  } catch (error) {
+    problems.push(`${project}: unreadable results (${error.message})`);
+    continue;
+  }
+  passed += result.numPassedTests;
+  failed += result.numFailedTests;
+  skipped += result.numPendingTests + result.numTodoTests;
+  if (result.numTotalTests === 0) problems.push(`${project}: ran no test`);
+  if (result.numRuntimeErrorTestSuites > 0) problems.push(`${project}: ${result.numRuntimeErrorTestSuites} test file(s) could not run`);
+  if (!result.success && result.numFailedTests === 0) problems.push(`${project}: the run failed outside any test (see its output above)`);
+}
+console.log(`\nTest summary over ${files.length} projects:`);
+for (const problem of problems) console.log(`  ${problem}`);
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
