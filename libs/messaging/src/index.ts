@@ -1,1 +1,5 @@
-// Public API of @flowline/messaging.
+// Kafka messaging for every service: envelope, trace headers, dead letters (and, with the
+// messaging issue, the producer, the consumer runner and the transactional outbox).
+export * from './envelope/envelope-factory';
+export * from './tracing/trace-headers';
+export * from './dead-letter/dead-letter';
