@@ -12,7 +12,7 @@ const infrastructurePackages = [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', 'tmp/**', '**/*.js', '**/*.cjs', '**/*.mjs', '.nx/**', 'test-output/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', 'tmp/**', '**/*.js', '**/*.cjs', '**/*.mjs', '.nx/**', 'test-output/**', 'libs/rpc/src/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

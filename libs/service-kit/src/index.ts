@@ -8,3 +8,5 @@ export * from './database/service-instance.entity';
 export * from './database/service-instance.migration';
 export * from './database/service-instance.registry';
 export * from './bootstrap/start-service';
+export * from './grpc/rpc-exception.filter';
+export * from './grpc/grpc-health.controller';

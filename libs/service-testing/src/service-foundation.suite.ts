@@ -8,6 +8,7 @@
 import { Client } from 'pg';
 import type { EntitySchema } from 'typeorm';
 import { createServiceDataSource, initializeAndMigrate, pendingSchemaChanges, revertAllMigrations } from '@flowline/persistence';
+import { createGrpcClient, HealthProto, ProtoFiles } from '@flowline/rpc';
 import { serviceEntities, serviceMigrations } from '@flowline/service-kit';
 import { createTestDatabase, freePortForTests, spawnService, waitFor, type TestDatabase } from '@flowline/testing';
 
@@ -18,6 +19,15 @@ export interface ServiceFoundationSpec {
   mainPath: string;
   entities: Array<(new () => unknown) | EntitySchema>;
   migrations: Array<new () => unknown>;
+}
+
+async function grpcHealth(address: string, service = ''): Promise<number> {
+  const health = createGrpcClient<HealthProto.HealthClient>(ProtoFiles.health, 'grpc.health.v1.Health', { address });
+  try {
+    return (await health.client.check({ service })).status;
+  } finally {
+    health.close();
+  }
 }
 
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -40,12 +50,16 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
       await db.drop();
     });
 
-    it('starts on a fresh database, migrates its own schema, serves health and metrics, and stops cleanly on SIGTERM', async () => {
+    it('starts on a fresh database, migrates its own schema, serves HTTP and gRPC health and metrics, and stops cleanly on SIGTERM', async () => {
       const port = await freePortForTests();
-      const service = spawnService(spec.mainPath, { DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()), LOG_LEVEL: 'info' });
+      const grpcPort = await freePortForTests();
+      const service = spawnService(spec.mainPath, { DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(grpcPort), LOG_LEVEL: 'info' });
       const url = `http://127.0.0.1:${port}`;
       try {
         await service.waitForReady(url);
+        expect(await grpcHealth(`127.0.0.1:${grpcPort}`)).toBe(HealthProto.HealthCheckResponse_ServingStatus.SERVING);
+        expect(await grpcHealth(`127.0.0.1:${grpcPort}`, spec.serviceName)).toBe(HealthProto.HealthCheckResponse_ServingStatus.SERVING);
+        await expect(grpcHealth(`127.0.0.1:${grpcPort}`, 'billing')).rejects.toMatchObject({ grpcCode: 5, code: 'UNKNOWN_HEALTH_SERVICE' });
         const live = await fetch(`${url}/health/live`);
         expect(live.status).toBe(200);
         expect(await live.json()).toEqual({ status: 'ok', service: spec.serviceName });
@@ -89,10 +103,11 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
       }
     });
 
-    it('reports the database on readiness with 503 when it becomes unreachable', async () => {
+    it('reports the database on readiness (HTTP 503, gRPC NOT_SERVING) when it becomes unreachable', async () => {
       const scratch = await createTestDatabase(`${spec.schema}_gone`);
       const port = await freePortForTests();
-      const service = spawnService(spec.mainPath, { DATABASE_URL: scratch.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()) });
+      const grpcPort = await freePortForTests();
+      const service = spawnService(spec.mainPath, { DATABASE_URL: scratch.url, HTTP_PORT: String(port), GRPC_PORT: String(grpcPort) });
       const url = `http://127.0.0.1:${port}`;
       try {
         await service.waitForReady(url);
@@ -108,6 +123,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
         expect(report.checks['database']?.status).toBe('failing');
         expect(report.checks['database']?.error).toBeTruthy();
         expect((await fetch(`${url}/health/live`)).status).toBe(200);
+        expect(await grpcHealth(`127.0.0.1:${grpcPort}`)).toBe(HealthProto.HealthCheckResponse_ServingStatus.NOT_SERVING);
       } finally {
         await service.stop();
       }

@@ -7,7 +7,7 @@
  *   node -r @swc-node/register tools/build/src/build.ts event-gateway [--out dist]
  */
 import { transformFile, type Options } from '@swc/core';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -53,6 +53,8 @@ export async function buildService(service: string, outDir: string): Promise<num
       count += 1;
     }
   }
+  // The .proto files are read at run time by the gRPC server and clients.
+  await cp(path.join(REPO_ROOT, 'libs/contracts/proto'), path.join(outDir, 'libs/contracts/proto'), { recursive: true });
   return count;
 }
 

@@ -6,18 +6,22 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createLogger, NestPinoLogger, type Logger, type LogLevel } from '@flowline/observability';
+import { grpcServerOptions } from '@flowline/rpc';
 import { ReadinessRegistry } from '../health/readiness.registry';
 
 export interface StartServiceOptions {
   serviceName: string;
   rootModule: DynamicModule;
-  config: { HTTP_PORT: number; HOST: string; LOG_LEVEL: LogLevel; SHUTDOWN_GRACE_MS: number };
+  config: { HTTP_PORT: number; GRPC_PORT: number; HOST: string; LOG_LEVEL: LogLevel; SHUTDOWN_GRACE_MS: number };
+  /** The service's own gRPC packages and proto files; the health service is always served. */
+  grpc?: { packages: string[]; protoFiles: string[] };
 }
 
 export interface RunningService {
   app: INestApplication;
   logger: Logger;
   url: string;
+  grpcAddress: string;
 }
 
 export async function startService(options: StartServiceOptions): Promise<RunningService> {
@@ -25,10 +29,14 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   try {
     const app = await NestFactory.create(options.rootModule, { logger: new NestPinoLogger(logger), abortOnError: false });
     installShutdownHandler(app, logger, options.config.SHUTDOWN_GRACE_MS);
+    // gRPC controllers carry their exception filter through @GrpcController().
+    app.connectMicroservice(grpcServerOptions({ host: options.config.HOST, port: options.config.GRPC_PORT, ...options.grpc }));
+    await app.startAllMicroservices();
     await app.listen(options.config.HTTP_PORT, options.config.HOST);
     const url = `http://${options.config.HOST}:${options.config.HTTP_PORT}`;
-    logger.info({ http: url }, `${options.serviceName} is listening on ${url}`);
-    return { app, logger, url };
+    const grpcAddress = `${options.config.HOST}:${options.config.GRPC_PORT}`;
+    logger.info({ http: url, grpc: grpcAddress }, `${options.serviceName} is listening on ${url} (gRPC ${grpcAddress})`);
+    return { app, logger, url, grpcAddress };
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     logger.fatal(`${options.serviceName} could not start: ${message}`);

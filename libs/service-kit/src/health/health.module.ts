@@ -1,6 +1,7 @@
 /** Health endpoints, readiness checks and the service's Prometheus registry. */
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { GrpcHealthController } from '../grpc/grpc-health.controller';
 import { HealthController } from './health.controller';
 import { ReadinessRegistry } from './readiness.registry';
 import { METRICS_REGISTRY, SERVICE_NAME } from './tokens';
@@ -11,7 +12,7 @@ export class HealthModule {
   static forService(serviceName: string): DynamicModule {
     return {
       module: HealthModule,
-      controllers: [HealthController],
+      controllers: [HealthController, GrpcHealthController],
       providers: [
         ReadinessRegistry,
         { provide: SERVICE_NAME, useValue: serviceName },

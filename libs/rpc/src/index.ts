@@ -1,0 +1,9 @@
+// gRPC for every service: proto files, server options with health and reflection, typed
+// promise clients, and errors with codes and field violations.
+export * from './proto-files';
+export * from './grpc-server-options';
+export * from './grpc-client';
+export * from './rpc-error';
+export * as HealthProto from './generated/grpc/health/v1/health';
+export * as RegistryProto from './generated/flowline/registry/v1/registry';
+export * as CommonProto from './generated/flowline/common/v1/common';
