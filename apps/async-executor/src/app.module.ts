@@ -1,6 +1,6 @@
 /** Root module of async-executor: async operations (system jobs) and durable workflow execution. */
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
@@ -12,6 +12,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         HealthModule.forService(SERVICE.name),
+        AuthModule.forRoot(config.AUTH_JWT_SECRET),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
           url: config.DATABASE_URL,

@@ -1,6 +1,6 @@
 /** Root module of event-gateway: the message pipeline, business records and the transactional outbox. */
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type GatewayConfig } from './config';
 import { GatewayEntities } from './database/entities';
 import { GatewayMigrations } from './database/migrations';
@@ -12,6 +12,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         HealthModule.forService(SERVICE.name),
+        AuthModule.forRoot(config.AUTH_JWT_SECRET),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
           url: config.DATABASE_URL,

@@ -1,6 +1,6 @@
 /** Root module of process-registry: entity metadata, process definitions and plug-in step registrations. */
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type RegistryConfig } from './config';
 import { RegistryEntities } from './database/entities';
 import { RegistryMigrations } from './database/migrations';
@@ -12,6 +12,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         HealthModule.forService(SERVICE.name),
+        AuthModule.forRoot(config.AUTH_JWT_SECRET),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
           url: config.DATABASE_URL,

@@ -1,6 +1,6 @@
 /** Root module of session-service: dialog process sessions and the dialog runner page. */
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type SessionConfig } from './config';
 import { SessionEntities } from './database/entities';
 import { SessionMigrations } from './database/migrations';
@@ -12,6 +12,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         HealthModule.forService(SERVICE.name),
+        AuthModule.forRoot(config.AUTH_JWT_SECRET),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
           url: config.DATABASE_URL,

@@ -10,3 +10,6 @@ export * from './database/service-instance.registry';
 export * from './bootstrap/start-service';
 export * from './grpc/rpc-exception.filter';
 export * from './grpc/grpc-health.controller';
+export * from './auth/auth.guard';
+export * from './auth/auth.module';
+export * from './errors/http-error.filter';

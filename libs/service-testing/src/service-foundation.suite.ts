@@ -21,6 +21,8 @@ export interface ServiceFoundationSpec {
   migrations: Array<new () => unknown>;
 }
 
+export const TEST_SECRET = 'flowline-test-secret-0123456789';
+
 async function grpcHealth(address: string, service = ''): Promise<number> {
   const health = createGrpcClient<HealthProto.HealthClient>(ProtoFiles.health, 'grpc.health.v1.Health', { address });
   try {
@@ -53,7 +55,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
     it('starts on a fresh database, migrates its own schema, serves HTTP and gRPC health and metrics, and stops cleanly on SIGTERM', async () => {
       const port = await freePortForTests();
       const grpcPort = await freePortForTests();
-      const service = spawnService(spec.mainPath, { DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(grpcPort), LOG_LEVEL: 'info' });
+      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(grpcPort), LOG_LEVEL: 'info' });
       const url = `http://127.0.0.1:${port}`;
       try {
         await service.waitForReady(url);
@@ -91,7 +93,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
 
     it('a second start on the same database applies nothing twice and keeps the data', async () => {
       const port = await freePortForTests();
-      const service = spawnService(spec.mainPath, { DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()) });
+      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()) });
       try {
         await service.waitForReady(`http://127.0.0.1:${port}`);
         const instances = await query<{ count: string }>(db.url, `SELECT count(*)::text AS count FROM "${spec.schema}".service_instance`);
@@ -107,7 +109,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
       const scratch = await createTestDatabase(`${spec.schema}_gone`);
       const port = await freePortForTests();
       const grpcPort = await freePortForTests();
-      const service = spawnService(spec.mainPath, { DATABASE_URL: scratch.url, HTTP_PORT: String(port), GRPC_PORT: String(grpcPort) });
+      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: scratch.url, HTTP_PORT: String(port), GRPC_PORT: String(grpcPort) });
       const url = `http://127.0.0.1:${port}`;
       try {
         await service.waitForReady(url);
@@ -130,14 +132,14 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
     });
 
     it('refuses to start with a wrong setting, naming it on one line', async () => {
-      const service = spawnService(spec.mainPath, { DATABASE_URL: db.url, HTTP_PORT: 'eighty' });
+      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: db.url, HTTP_PORT: 'eighty' });
       const exit = await service.exited;
       expect(exit.code).toBe(78);
       expect(service.output).toEqual([`${spec.serviceName}: invalid configuration: HTTP_PORT expected a port number (1-65535), got 'eighty'`]);
     });
 
     it('refuses to start without DATABASE_URL, saying what is expected', async () => {
-      const service = spawnService(spec.mainPath, {});
+      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET });
       const exit = await service.exited;
       expect(exit.code).toBe(78);
       expect(service.output).toHaveLength(1);
@@ -147,6 +149,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
     it('exits with a fatal line when the database cannot be reached', async () => {
       const closedPort = await freePortForTests();
       const service = spawnService(spec.mainPath, {
+        AUTH_JWT_SECRET: TEST_SECRET,
         DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${closedPort}/flowline`,
         HTTP_PORT: String(await freePortForTests()),
       });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { verifyToken } from '@flowline/auth';
 import { ALL_SERVICES } from '@flowline/contracts';
 import { freePortForTests, REPO_ROOT, waitFor } from '@flowline/testing';
 
@@ -64,6 +65,11 @@ describe('npm start (the launcher)', () => {
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     }
     expect(output).toContain(`postgres://postgres:***@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline`);
+    const token = output.match(/Admin token .*\n {2}(\S+)/)?.[1];
+    expect(token).toBeDefined();
+    expect((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'admin-token'), 'utf8')).trim()).toBe(token);
+    const secret = (await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'auth-secret'), 'utf8')).trim();
+    expect(verifyToken(secret, token!)).toMatchObject({ subject: 'admin', roles: ['admin'] });
     const servicePids = pidsIn(output);
     expect(servicePids).toHaveLength(ALL_SERVICES.length);
     const postgresPid = Number((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);

@@ -3,7 +3,10 @@
  * set, the four services as child processes, a table of what runs where once all are ready,
  * and a clean stop of everything on Ctrl-C (or SIGTERM).
  */
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { Roles, signToken } from '@flowline/auth';
 import * as path from 'node:path';
 import { ensureDatabase, isPortTaken, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
 import { renderTable, type TableRow } from './output';
@@ -44,8 +47,27 @@ async function startPostgres(settings: LauncherSettings, io: LauncherIo): Promis
   return { url: postgres.urlFor(FLOWLINE_DATABASE), postgres };
 }
 
+/**
+ * The secret that signs bearer tokens: AUTH_JWT_SECRET when set, otherwise one generated on
+ * the first start and kept in the data directory, so tokens stay valid across restarts.
+ */
+async function authSecret(settings: LauncherSettings): Promise<string> {
+  if (settings.authSecret) return settings.authSecret;
+  const file = path.join(settings.dataDir, 'auth-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('hex');
+  await mkdir(settings.dataDir, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
 export async function launch(settings: LauncherSettings, repoRoot: string, io: LauncherIo): Promise<RunningFlowline> {
   const { url: databaseUrl, postgres } = await startPostgres(settings, io);
+  const secret = await authSecret(settings);
+  const adminToken = signToken(secret, { subject: 'admin', name: 'Flowline administrator', roles: [Roles.admin], expiresInSeconds: 30 * 24 * 3600 });
+  const adminTokenFile = path.join(settings.dataDir, 'admin-token');
+  await mkdir(settings.dataDir, { recursive: true });
+  await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
   let resolveStopped: (code: number) => void = () => undefined;
   const stopped = new Promise<number>((resolve) => {
     resolveStopped = resolve;
@@ -59,6 +81,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
     env: {
       PATH: process.env['PATH'] ?? '',
       DATABASE_URL: databaseUrl,
+      AUTH_JWT_SECRET: secret,
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
       SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
     },
@@ -109,6 +132,10 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
       detail: `gRPC ${settings.host}:${service.plan.grpcPort}, schema ${service.plan.descriptor.schema}, pid ${service.child.pid ?? '?'}`,
     })),
   ];
-  io.write(`\nFlowline is ready.\n\n${renderTable(rows)}\n\n  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C\n\n`);
+  io.write(
+    `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
+      `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C\n` +
+      `  Admin token (30 days, also in ${adminTokenFile}): send it as 'authorization: Bearer <token>'\n  ${adminToken}\n\n`,
+  );
   return { stopped, stop: () => stop(0) };
 }

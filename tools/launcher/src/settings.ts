@@ -16,6 +16,7 @@ export interface LauncherSettings {
   dataDir: string;
   host: string;
   databaseUrl: string | undefined;
+  authSecret: string | undefined;
   postgresPort: number;
   logFormat: 'pretty' | 'json';
   readyTimeoutMs: number;
@@ -34,6 +35,7 @@ Environment:
   FLOWLINE_DATA_DIR        where embedded data lives (default .data)
   FLOWLINE_PG_PORT         embedded PostgreSQL port (default ${DEV_INFRA_PORTS.postgres})
   DATABASE_URL             use this PostgreSQL instead of the embedded one
+  AUTH_JWT_SECRET          secret that signs bearer tokens (default: generated once, kept in the data directory)
   FLOWLINE_HOST            interface the services listen on (default 127.0.0.1)
   FLOWLINE_LOG_FORMAT      pretty (default) or json
   <SERVICE>_HTTP_PORT, <SERVICE>_GRPC_PORT   per service, e.g. EVENT_GATEWAY_HTTP_PORT`;
@@ -61,6 +63,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string
     dataDir: path.resolve(cwd, env['FLOWLINE_DATA_DIR'] || '.data'),
     host: env['FLOWLINE_HOST'] || '127.0.0.1',
     databaseUrl: env['DATABASE_URL'] || undefined,
+    authSecret: env['AUTH_JWT_SECRET'] || undefined,
     postgresPort: portFrom(env, 'FLOWLINE_PG_PORT', DEV_INFRA_PORTS.postgres),
     logFormat,
     readyTimeoutMs: 60_000,

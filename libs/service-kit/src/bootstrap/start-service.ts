@@ -7,6 +7,7 @@ import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createLogger, NestPinoLogger, type Logger, type LogLevel } from '@flowline/observability';
 import { grpcServerOptions } from '@flowline/rpc';
+import { HttpErrorFilter } from '../errors/http-error.filter';
 import { ReadinessRegistry } from '../health/readiness.registry';
 
 export interface StartServiceOptions {
@@ -29,6 +30,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   try {
     const app = await NestFactory.create(options.rootModule, { logger: new NestPinoLogger(logger), abortOnError: false });
     installShutdownHandler(app, logger, options.config.SHUTDOWN_GRACE_MS);
+    app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter()));
     // gRPC controllers carry their exception filter through @GrpcController().
     app.connectMicroservice(grpcServerOptions({ host: options.config.HOST, port: options.config.GRPC_PORT, ...options.grpc }));
     await app.startAllMicroservices();

@@ -49,6 +49,9 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: logLevelSetting(),
   SHUTDOWN_GRACE_MS: durationMsSetting(10_000),
+  AUTH_JWT_SECRET: z
+    .string({ error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' })
+    .min(16, { error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' }),
   DB_POOL_SIZE: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(200).default(10),
 });
 

@@ -8,6 +8,7 @@ import { GrpcMethod } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
 import { HealthProto, notFound } from '@flowline/rpc';
 import { ReadinessRegistry } from '../health/readiness.registry';
+import { Public } from '../auth/auth.guard';
 import { GrpcController } from './rpc-exception.filter';
 import { SERVICE_NAME } from '../health/tokens';
 
@@ -16,6 +17,7 @@ type HealthCheckResponse = HealthProto.HealthCheckResponse;
 
 const WATCH_INTERVAL_MS = 2_000;
 
+@Public()
 @GrpcController()
 export class GrpcHealthController {
   constructor(

@@ -3,8 +3,10 @@ import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common
 import type { Response } from 'express';
 import type { Registry } from 'prom-client';
 import { ReadinessRegistry } from './readiness.registry';
+import { Public } from '../auth/auth.guard';
 import { METRICS_REGISTRY, SERVICE_NAME } from './tokens';
 
+@Public()
 @Controller()
 export class HealthController {
   constructor(

@@ -1,0 +1,3 @@
+// Authentication shared by every service: roles, HS256 bearer tokens, principals.
+export * from './roles';
+export * from './tokens';
