@@ -4,6 +4,7 @@ import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/servi
 import { SERVICE, type RegistryConfig } from './config';
 import { RegistryEntities } from './database/entities';
 import { RegistryMigrations } from './database/migrations';
+import { EntityMetadataModule } from './entity-metadata/entity-metadata.module';
 
 @Module({})
 export class AppModule {
@@ -22,6 +23,7 @@ export class AppModule {
           entities: RegistryEntities,
           migrations: RegistryMigrations,
         }),
+        EntityMetadataModule,
       ],
     };
   }

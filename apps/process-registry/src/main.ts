@@ -1,12 +1,18 @@
 /** Entry point of the process-registry service. */
 import 'reflect-metadata';
+import { ProtoFiles, ProtoPackages } from '@flowline/rpc';
 import { loadConfigOrExit, startService } from '@flowline/service-kit';
 import { AppModule } from './app.module';
 import { RegistryConfigShape, SERVICE } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(SERVICE.name, RegistryConfigShape);
-  await startService({ serviceName: SERVICE.name, rootModule: AppModule.forRoot(config), config });
+  await startService({
+    serviceName: SERVICE.name,
+    rootModule: AppModule.forRoot(config),
+    config,
+    grpc: { packages: [ProtoPackages.registry], protoFiles: [ProtoFiles.registry] },
+  });
 }
 
 main().catch(() => {

@@ -4,3 +4,6 @@ export * from './enums/pipeline';
 export * from './enums/process-definition';
 export * from './envelope/envelope';
 export * from './services/services';
+export * from './metadata/entity-metadata';
+export * from './metadata/default-entities';
+export * from './events/registry-change';

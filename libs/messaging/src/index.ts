@@ -3,3 +3,6 @@
 export * from './envelope/envelope-factory';
 export * from './tracing/trace-headers';
 export * from './dead-letter/dead-letter';
+export * from './outbox/outbox-message.entity';
+export * from './outbox/outbox.migration';
+export * from './outbox/outbox-writer';

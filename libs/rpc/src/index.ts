@@ -7,3 +7,5 @@ export * from './rpc-error';
 export * as HealthProto from './generated/grpc/health/v1/health';
 export * as RegistryProto from './generated/flowline/registry/v1/registry';
 export * as CommonProto from './generated/flowline/common/v1/common';
+export * from './paging';
+export * from './call-metadata';
