@@ -34,7 +34,7 @@ describe('tokens', () => {
 
   it('refuses unknown roles', () => {
     const token = signToken(secret, { subject: 'x', roles: ['root' as never], now });
-    expect(() => verifyToken(secret, token, now)).toThrow("roles must be a list of admin, author, operator, service, user");
+    expect(() => verifyToken(secret, token, now)).toThrow('roles must be a list of admin, author, operator, service, user');
   });
 
   it('reads the bearer token from the header and explains a malformed one', () => {

@@ -56,13 +56,15 @@ export function verifyToken(secret: string, token: string, now: () => number = D
   } catch {
     throw new TokenError('the bearer token is not a JWT (its parts are not base64url JSON)');
   }
-  if (headerJson.alg !== 'HS256') throw new TokenError(`the bearer token uses algorithm '${String(headerJson.alg)}'; Flowline accepts HS256 only`);
+  if (headerJson.alg !== 'HS256')
+    throw new TokenError(`the bearer token uses algorithm '${String(headerJson.alg)}'; Flowline accepts HS256 only`);
   const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new TokenError('the bearer token signature is not valid for this installation (was it signed with another AUTH_JWT_SECRET?)');
   }
-  if (claims.iss !== TOKEN_ISSUER) throw new TokenError(`the bearer token was issued by '${String(claims.iss)}', expected '${TOKEN_ISSUER}'`);
+  if (claims.iss !== TOKEN_ISSUER)
+    throw new TokenError(`the bearer token was issued by '${String(claims.iss)}', expected '${TOKEN_ISSUER}'`);
   const seconds = now() / 1000;
   if (typeof claims.exp !== 'number' || claims.exp <= seconds) throw new TokenError('the bearer token has expired: get a new one');
   if (typeof claims.nbf === 'number' && claims.nbf > seconds) throw new TokenError('the bearer token is not valid yet');

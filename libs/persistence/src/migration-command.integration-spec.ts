@@ -24,13 +24,16 @@ describe('runMigrationCommand', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const dataSource = () => createServiceDataSource({ url: db.url, schema: 'gen', entities: [Gadget], migrations: [], applicationName: 'test' });
+  const dataSource = () =>
+    createServiceDataSource({ url: db.url, schema: 'gen', entities: [Gadget], migrations: [], applicationName: 'test' });
 
   it('generates a migration holding exactly the missing DDL, with its reverse', async () => {
     const ds = dataSource();
     const report = await runMigrationCommand(ds, 'generate', { name: 'AddGadget', migrationsDir: dir, now: () => 1765000000000 });
     await ds.destroy();
-    expect(report).toBe(`wrote ${path.join(dir, '1765000000000-AddGadget.ts')}: add AddGadget1765000000000 to the list in migrations/index.ts`);
+    expect(report).toBe(
+      `wrote ${path.join(dir, '1765000000000-AddGadget.ts')}: add AddGadget1765000000000 to the list in migrations/index.ts`,
+    );
     expect(await readdir(dir)).toEqual(['1765000000000-AddGadget.ts']);
     const source = await readFile(path.join(dir, '1765000000000-AddGadget.ts'), 'utf8');
     expect(source).toContain('export class AddGadget1765000000000 implements MigrationInterface');
@@ -40,8 +43,12 @@ describe('runMigrationCommand', () => {
 
   it('says when there is nothing to generate, and refuses a bad name or verb', async () => {
     const ds = createServiceDataSource({ url: db.url, schema: 'empty', entities: [], migrations: [], applicationName: 'test' });
-    expect(await runMigrationCommand(ds, 'generate', { name: 'Nothing', migrationsDir: dir })).toBe('no changes: the entities match the migrations');
-    await expect(runMigrationCommand(ds, 'generate', { name: 'lower', migrationsDir: dir })).rejects.toThrow('generate needs --name=<PascalCaseName>');
+    expect(await runMigrationCommand(ds, 'generate', { name: 'Nothing', migrationsDir: dir })).toBe(
+      'no changes: the entities match the migrations',
+    );
+    await expect(runMigrationCommand(ds, 'generate', { name: 'lower', migrationsDir: dir })).rejects.toThrow(
+      'generate needs --name=<PascalCaseName>',
+    );
     await expect(runMigrationCommand(ds, 'upgrade', { migrationsDir: dir })).rejects.toThrow(
       "unknown migration command 'upgrade': expected run, revert, show or generate --name=<Name>",
     );

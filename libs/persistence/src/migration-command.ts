@@ -12,8 +12,7 @@ import { initializeAndMigrate, MIGRATIONS_TABLE, schemaOf } from './service-data
 export type MigrationVerb = 'run' | 'revert' | 'show' | 'generate';
 
 function migrationSource(className: string, up: string[], down: string[]): string {
-  const lines = (queries: string[]) =>
-    queries.map((query) => `    await queryRunner.query(${JSON.stringify(query)});`).join('\n');
+  const lines = (queries: string[]) => queries.map((query) => `    await queryRunner.query(${JSON.stringify(query)});`).join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {

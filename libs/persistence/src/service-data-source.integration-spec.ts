@@ -17,7 +17,9 @@ class Widget {
 class CreateWidget1700000000000 implements MigrationInterface {
   name = 'CreateWidget1700000000000';
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "demo"."widget" ("id" text NOT NULL, "size" integer NOT NULL, CONSTRAINT "PK_widget" PRIMARY KEY ("id"))`);
+    await queryRunner.query(
+      `CREATE TABLE "demo"."widget" ("id" text NOT NULL, "size" integer NOT NULL, CONSTRAINT "PK_widget" PRIMARY KEY ("id"))`,
+    );
   }
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE "demo"."widget"`);
@@ -34,7 +36,13 @@ describe('service data source', () => {
   });
 
   const make = () =>
-    createServiceDataSource({ url: db.url, schema: 'demo', entities: [Widget], migrations: [CreateWidget1700000000000], applicationName: 'test' });
+    createServiceDataSource({
+      url: db.url,
+      schema: 'demo',
+      entities: [Widget],
+      migrations: [CreateWidget1700000000000],
+      applicationName: 'test',
+    });
 
   it('creates its schema, applies migrations once even when two processes start together, and reverts them', async () => {
     const first = make();
@@ -47,7 +55,9 @@ describe('service data source', () => {
     await pingDatabase(first);
 
     expect(await revertAllMigrations(first)).toBe(1);
-    const tables = await first.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'demo' AND table_name = 'widget'`);
+    const tables = await first.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'demo' AND table_name = 'widget'`,
+    );
     expect(tables).toHaveLength(0);
     await Promise.all([first.destroy(), second.destroy()]);
   });

@@ -23,19 +23,27 @@ describe('generated gRPC code', () => {
   it('is up to date with libs/contracts/proto (regenerate with: npx nx run rpc:proto-generate)', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'flowline-proto-'));
     try {
-      const template = parse(readFileSync(path.join(PROTO_DIR, 'buf.gen.yaml'), 'utf8')) as { plugins: Array<{ local: string; out: string }> };
+      const template = parse(readFileSync(path.join(PROTO_DIR, 'buf.gen.yaml'), 'utf8')) as {
+        plugins: Array<{ local: string; out: string }>;
+      };
       for (const plugin of template.plugins) {
         plugin.local = path.resolve(PROTO_DIR, plugin.local);
         plugin.out = out;
       }
       const templateFile = path.join(out, 'buf.gen.yaml');
       writeFileSync(templateFile, stringify(template));
-      execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/buf'), ['generate', '--template', templateFile], { cwd: PROTO_DIR, stdio: 'pipe' });
+      execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/buf'), ['generate', '--template', templateFile], {
+        cwd: PROTO_DIR,
+        stdio: 'pipe',
+      });
       rmSync(templateFile);
       const generated = filesUnder(out).sort();
       expect(generated).toEqual(filesUnder(COMMITTED).sort());
       for (const file of generated) {
-        expect({ file, text: readFileSync(path.join(out, file), 'utf8') }).toEqual({ file, text: readFileSync(path.join(COMMITTED, file), 'utf8') });
+        expect({ file, text: readFileSync(path.join(out, file), 'utf8') }).toEqual({
+          file,
+          text: readFileSync(path.join(COMMITTED, file), 'utf8'),
+        });
       }
     } finally {
       rmSync(out, { recursive: true, force: true });

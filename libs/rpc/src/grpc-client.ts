@@ -41,7 +41,12 @@ export class RpcCallError extends Error implements RpcFailure {
   }
 }
 
-type UnaryMethod = (request: unknown, metadata: Metadata, options: { deadline: Date }, callback: (error: ServiceError | null, response: unknown) => void) => unknown;
+type UnaryMethod = (
+  request: unknown,
+  metadata: Metadata,
+  options: { deadline: Date },
+  callback: (error: ServiceError | null, response: unknown) => void,
+) => unknown;
 
 export interface GrpcClientHandle<T> {
   client: PromiseClient<T>;
@@ -55,8 +60,7 @@ export interface GrpcClientHandle<T> {
 export function createGrpcClient<T>(protoFile: string, serviceName: string, options: GrpcClientOptions): GrpcClientHandle<T> {
   const definition = loadPackageDefinition(loadSync(protoFile, PROTO_LOADER_OPTIONS));
   const Constructor = serviceName.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], definition) as
-    | (new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client)
-    | undefined;
+    (new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client) | undefined;
   if (typeof Constructor !== 'function') throw new Error(`no gRPC service ${serviceName} in ${protoFile}`);
   const raw = new Constructor(options.address, credentials.createInsecure());
   const client = new Proxy({} as PromiseClient<T>, {

@@ -19,6 +19,8 @@ describe('paging', () => {
   });
 
   it('refuses a token it did not issue', () => {
-    expect(() => pageWindow({ pageToken: 'bm9wZQ' })).toThrow('page.pageToken is not a token this service returned: start again without one');
+    expect(() => pageWindow({ pageToken: 'bm9wZQ' })).toThrow(
+      'page.pageToken is not a token this service returned: start again without one',
+    );
   });
 });

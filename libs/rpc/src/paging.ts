@@ -15,9 +15,11 @@ export interface PageWindow {
 export function pageWindow(page: { pageSize?: number; pageToken?: string } | undefined): PageWindow {
   const size = page?.pageSize ?? 0;
   if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
-    throw invalidArgument('PAGE_SIZE_INVALID', `page.pageSize must be from 1 to ${MAX_PAGE_SIZE} (0 for ${DEFAULT_PAGE_SIZE}), got ${size}`, [
-      { field: 'page.pageSize', description: `expected 0 to ${MAX_PAGE_SIZE}` },
-    ]);
+    throw invalidArgument(
+      'PAGE_SIZE_INVALID',
+      `page.pageSize must be from 1 to ${MAX_PAGE_SIZE} (0 for ${DEFAULT_PAGE_SIZE}), got ${size}`,
+      [{ field: 'page.pageSize', description: `expected 0 to ${MAX_PAGE_SIZE}` }],
+    );
   }
   let offset = 0;
   if (page?.pageToken) {

@@ -3,11 +3,14 @@ import { FlowlineError, invalidArgument, readRpcFailure } from './rpc-error';
 
 describe('FlowlineError', () => {
   it('maps each kind to its gRPC and HTTP status', () => {
-    expect([new FlowlineError('NOT_FOUND', 'X', 'm').grpcCode, new FlowlineError('NOT_FOUND', 'X', 'm').httpStatus]).toEqual([status.NOT_FOUND, 404]);
-    expect([new FlowlineError('FAILED_PRECONDITION', 'X', 'm').grpcCode, new FlowlineError('FAILED_PRECONDITION', 'X', 'm').httpStatus]).toEqual([
-      status.FAILED_PRECONDITION,
-      409,
+    expect([new FlowlineError('NOT_FOUND', 'X', 'm').grpcCode, new FlowlineError('NOT_FOUND', 'X', 'm').httpStatus]).toEqual([
+      status.NOT_FOUND,
+      404,
     ]);
+    expect([
+      new FlowlineError('FAILED_PRECONDITION', 'X', 'm').grpcCode,
+      new FlowlineError('FAILED_PRECONDITION', 'X', 'm').httpStatus,
+    ]).toEqual([status.FAILED_PRECONDITION, 409]);
     expect(new FlowlineError('UNAUTHENTICATED', 'X', 'm').httpStatus).toBe(401);
   });
 
@@ -22,7 +25,12 @@ describe('FlowlineError', () => {
       `the definition has 2 errors: $.steps[0].id: duplicate step id "a"; $.primaryEntity: unknown entity 'acount'; did you mean 'account'?`,
     );
     const received = readRpcFailure({ code: sent.code, details: sent.details, metadata: sent.metadata });
-    expect(received).toEqual({ grpcCode: status.INVALID_ARGUMENT, code: 'DEFINITION_INVALID', message: sent.details, violations: error.violations });
+    expect(received).toEqual({
+      grpcCode: status.INVALID_ARGUMENT,
+      code: 'DEFINITION_INVALID',
+      message: sent.details,
+      violations: error.violations,
+    });
   });
 
   it('reads a failure without Flowline trailers', () => {

@@ -1,2 +1,3 @@
 // Conformance suites every Flowline service runs against itself.
 export * from './service-foundation.suite';
+export * from './running-service';

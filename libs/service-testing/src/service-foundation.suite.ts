@@ -21,7 +21,7 @@ export interface ServiceFoundationSpec {
   migrations: Array<new () => unknown>;
 }
 
-export const TEST_SECRET = 'flowline-test-secret-0123456789';
+import { TEST_SECRET } from './running-service';
 
 async function grpcHealth(address: string, service = ''): Promise<number> {
   const health = createGrpcClient<HealthProto.HealthClient>(ProtoFiles.health, 'grpc.health.v1.Health', { address });
@@ -55,7 +55,13 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
     it('starts on a fresh database, migrates its own schema, serves HTTP and gRPC health and metrics, and stops cleanly on SIGTERM', async () => {
       const port = await freePortForTests();
       const grpcPort = await freePortForTests();
-      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(grpcPort), LOG_LEVEL: 'info' });
+      const service = spawnService(spec.mainPath, {
+        AUTH_JWT_SECRET: TEST_SECRET,
+        DATABASE_URL: db.url,
+        HTTP_PORT: String(port),
+        GRPC_PORT: String(grpcPort),
+        LOG_LEVEL: 'info',
+      });
       const url = `http://127.0.0.1:${port}`;
       try {
         await service.waitForReady(url);
@@ -73,9 +79,16 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
         expect(metrics.headers.get('content-type')).toContain('text/plain');
         expect(await metrics.text()).toContain(`flowline_process_cpu_user_seconds_total{service="${spec.serviceName}"}`);
 
-        const tables = await query<{ table_name: string }>(db.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [spec.schema]);
+        const tables = await query<{ table_name: string }>(
+          db.url,
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+          [spec.schema],
+        );
         expect(tables.map((row) => row.table_name)).toEqual(expect.arrayContaining(['migrations', 'service_instance']));
-        const instances = await query<{ service: string; http_port: number; stopped_at: Date | null }>(db.url, `SELECT service, http_port, stopped_at FROM "${spec.schema}".service_instance`);
+        const instances = await query<{ service: string; http_port: number; stopped_at: Date | null }>(
+          db.url,
+          `SELECT service, http_port, stopped_at FROM "${spec.schema}".service_instance`,
+        );
         expect(instances).toEqual([{ service: spec.serviceName, http_port: port, stopped_at: null }]);
 
         // Every log line is one JSON object naming the service.
@@ -93,7 +106,12 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
 
     it('a second start on the same database applies nothing twice and keeps the data', async () => {
       const port = await freePortForTests();
-      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()) });
+      const service = spawnService(spec.mainPath, {
+        AUTH_JWT_SECRET: TEST_SECRET,
+        DATABASE_URL: db.url,
+        HTTP_PORT: String(port),
+        GRPC_PORT: String(await freePortForTests()),
+      });
       try {
         await service.waitForReady(`http://127.0.0.1:${port}`);
         const instances = await query<{ count: string }>(db.url, `SELECT count(*)::text AS count FROM "${spec.schema}".service_instance`);
@@ -109,7 +127,12 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
       const scratch = await createTestDatabase(`${spec.schema}_gone`);
       const port = await freePortForTests();
       const grpcPort = await freePortForTests();
-      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: scratch.url, HTTP_PORT: String(port), GRPC_PORT: String(grpcPort) });
+      const service = spawnService(spec.mainPath, {
+        AUTH_JWT_SECRET: TEST_SECRET,
+        DATABASE_URL: scratch.url,
+        HTTP_PORT: String(port),
+        GRPC_PORT: String(grpcPort),
+      });
       const url = `http://127.0.0.1:${port}`;
       try {
         await service.waitForReady(url);
@@ -117,7 +140,9 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
         const report = await waitFor(
           async () => {
             const response = await fetch(`${url}/health/ready`);
-            return response.status === 503 ? ((await response.json()) as { status: string; checks: Record<string, { status: string; error?: string }> }) : undefined;
+            return response.status === 503
+              ? ((await response.json()) as { status: string; checks: Record<string, { status: string; error?: string }> })
+              : undefined;
           },
           { what: 'readiness to report 503' },
         );
@@ -135,7 +160,9 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
       const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: db.url, HTTP_PORT: 'eighty' });
       const exit = await service.exited;
       expect(exit.code).toBe(78);
-      expect(service.output).toEqual([`${spec.serviceName}: invalid configuration: HTTP_PORT expected a port number (1-65535), got 'eighty'`]);
+      expect(service.output).toEqual([
+        `${spec.serviceName}: invalid configuration: HTTP_PORT expected a port number (1-65535), got 'eighty'`,
+      ]);
     });
 
     it('refuses to start without DATABASE_URL, saying what is expected', async () => {
@@ -155,7 +182,9 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
       });
       const exit = await service.exited;
       expect(exit.code).toBe(1);
-      const fatal = service.output.map((line) => (line.startsWith('{') ? (JSON.parse(line) as { level: string; msg: string }) : undefined)).find((line) => line?.level === 'fatal');
+      const fatal = service.output
+        .map((line) => (line.startsWith('{') ? (JSON.parse(line) as { level: string; msg: string }) : undefined))
+        .find((line) => line?.level === 'fatal');
       expect(fatal?.msg).toMatch(new RegExp(`^${spec.serviceName} could not start: .*ECONNREFUSED`));
     });
 
@@ -173,7 +202,11 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
         expect(applied.length).toBe(spec.migrations.length + 1);
         expect(await pendingSchemaChanges(dataSource)).toEqual([]);
         expect(await revertAllMigrations(dataSource)).toBe(applied.length);
-        const left = await query<{ table_name: string }>(scratch.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'migrations'`, [spec.schema]);
+        const left = await query<{ table_name: string }>(
+          scratch.url,
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'migrations'`,
+          [spec.schema],
+        );
         expect(left).toEqual([]);
         const again = await initializeAndMigrate(dataSource);
         expect(again.applied).toEqual(applied);

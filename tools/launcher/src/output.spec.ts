@@ -2,7 +2,15 @@ import { renderLogLine, renderTable } from './output';
 
 describe('renderLogLine', () => {
   it('shows time, level, context, message and the remaining fields of a JSON log line', () => {
-    const line = JSON.stringify({ level: 'warn', time: '2026-11-25T10:11:12.000Z', service: 's', pid: 1, context: 'Db', msg: 'slow', ms: 120 });
+    const line = JSON.stringify({
+      level: 'warn',
+      time: '2026-11-25T10:11:12.000Z',
+      service: 's',
+      pid: 1,
+      context: 'Db',
+      msg: 'slow',
+      ms: 120,
+    });
     expect(renderLogLine(line, false)).toBe('10:11:12 warn  [Db] slow ms=120');
   });
 

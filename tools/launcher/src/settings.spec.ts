@@ -27,6 +27,8 @@ describe('readSettings', () => {
   });
 
   it('refuses a log format it does not know', () => {
-    expect(() => readSettings([], { FLOWLINE_LOG_FORMAT: 'xml' }, '/repo')).toThrow("FLOWLINE_LOG_FORMAT must be 'pretty' or 'json', got 'xml'");
+    expect(() => readSettings([], { FLOWLINE_LOG_FORMAT: 'xml' }, '/repo')).toThrow(
+      "FLOWLINE_LOG_FORMAT must be 'pretty' or 'json', got 'xml'",
+    );
   });
 });

@@ -1,5 +1,12 @@
 /** Between the registry's stored metadata and the gRPC messages. */
-import { ATTRIBUTE_KINDS, OWNERSHIP_KINDS, type AttributeKind, type AttributeMetadata, type EntityMetadata, type OwnershipKind } from '@flowline/contracts';
+import {
+  ATTRIBUTE_KINDS,
+  OWNERSHIP_KINDS,
+  type AttributeKind,
+  type AttributeMetadata,
+  type EntityMetadata,
+  type OwnershipKind,
+} from '@flowline/contracts';
 import { RegistryProto } from '@flowline/rpc';
 import type { EntityDefinitionRow } from './entity-definition.entity';
 
@@ -7,7 +14,8 @@ import type { EntityDefinitionRow } from './entity-definition.entity';
 const kindOf = (type: RegistryProto.AttributeType): AttributeKind => ATTRIBUTE_KINDS[type - 1] ?? ('unspecified' as AttributeKind);
 const typeOf = (kind: AttributeKind): RegistryProto.AttributeType => (ATTRIBUTE_KINDS.indexOf(kind) + 1) as RegistryProto.AttributeType;
 const ownershipOf = (type: RegistryProto.OwnershipType): OwnershipKind => OWNERSHIP_KINDS[type - 1] ?? ('unspecified' as OwnershipKind);
-const ownershipTypeOf = (kind: OwnershipKind): RegistryProto.OwnershipType => (OWNERSHIP_KINDS.indexOf(kind) + 1) as RegistryProto.OwnershipType;
+const ownershipTypeOf = (kind: OwnershipKind): RegistryProto.OwnershipType =>
+  (OWNERSHIP_KINDS.indexOf(kind) + 1) as RegistryProto.OwnershipType;
 
 export function attributeFromProto(attribute: RegistryProto.Attribute): AttributeMetadata {
   const result: AttributeMetadata = {

@@ -28,7 +28,11 @@ export class EntityMetadataService {
   private async validate(manager: EntityManager, entity: EntityMetadata): Promise<void> {
     const violations = validateEntityMetadata(entity, await this.knownEntities(manager));
     if (violations.length > 0) {
-      throw invalidArgument(Code.Invalid, `entity '${entity.logicalName}' has ${violations.length} problem${violations.length === 1 ? '' : 's'}`, violations);
+      throw invalidArgument(
+        Code.Invalid,
+        `entity '${entity.logicalName}' has ${violations.length} problem${violations.length === 1 ? '' : 's'}`,
+        violations,
+      );
     }
   }
 
@@ -70,17 +74,26 @@ export class EntityMetadataService {
       const removed = [...kept.keys()].filter((name) => !entity.attributes.some((attribute) => attribute.logicalName === name));
       const standardRemoved = removed.filter((name) => kept.get(name)?.isCustom === false);
       if (standardRemoved.length > 0) {
-        throw failedPrecondition(Code.Standard, `standard attributes cannot be removed from '${entity.logicalName}': ${standardRemoved.join(', ')}`);
+        throw failedPrecondition(
+          Code.Standard,
+          `standard attributes cannot be removed from '${entity.logicalName}': ${standardRemoved.join(', ')}`,
+        );
       }
       const usage = await findAttributeUsage(manager, entity.logicalName, removed);
       if (usage.length > 0) {
-        throw failedPrecondition(Code.AttributeInUse, `attributes of '${entity.logicalName}' are still used: ${usage.join('; ')}; change those registrations first`);
+        throw failedPrecondition(
+          Code.AttributeInUse,
+          `attributes of '${entity.logicalName}' are still used: ${usage.join('; ')}; change those registrations first`,
+        );
       }
       current.displayName = entity.displayName;
       current.primaryIdAttribute = entity.primaryIdAttribute;
       current.primaryNameAttribute = entity.primaryNameAttribute;
       current.ownership = entity.ownership;
-      current.attributes = entity.attributes.map((attribute) => ({ ...attribute, isCustom: kept.get(attribute.logicalName)?.isCustom ?? true }));
+      current.attributes = entity.attributes.map((attribute) => ({
+        ...attribute,
+        isCustom: kept.get(attribute.logicalName)?.isCustom ?? true,
+      }));
       const saved = await repository.save(current);
       await this.versions.recordChange(manager, { kind: 'entity', action: 'updated', id: entity.logicalName }, correlationId);
       return saved;

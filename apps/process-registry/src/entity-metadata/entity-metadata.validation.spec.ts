@@ -19,7 +19,11 @@ const project: EntityMetadata = {
 
 describe('validateEntityMetadata', () => {
   it('accepts every default entity and a well-formed custom one', () => {
-    for (const entity of DEFAULT_ENTITIES) expect({ entity: entity.logicalName, violations: validateEntityMetadata(entity, known) }).toEqual({ entity: entity.logicalName, violations: [] });
+    for (const entity of DEFAULT_ENTITIES)
+      expect({ entity: entity.logicalName, violations: validateEntityMetadata(entity, known) }).toEqual({
+        entity: entity.logicalName,
+        violations: [],
+      });
     expect(validateEntityMetadata(project, known)).toEqual([]);
   });
 
@@ -28,16 +32,25 @@ describe('validateEntityMetadata', () => {
       {
         ...project,
         logicalName: 'Project!',
-        attributes: [...project.attributes, { logicalName: 'name', displayName: 'Again', type: 'string' }, { logicalName: 'x1', displayName: 'X', type: 'text' as never }],
+        attributes: [
+          ...project.attributes,
+          { logicalName: 'name', displayName: 'Again', type: 'string' },
+          { logicalName: 'x1', displayName: 'X', type: 'text' as never },
+        ],
       },
       known,
     );
     expect(violations).toEqual([
-      { field: 'entity.logicalName', description: "expected lowercase letters, digits and underscores, starting with a letter (2 to 64 characters), got 'Project!'", code: 'NAME_INVALID' },
+      {
+        field: 'entity.logicalName',
+        description: "expected lowercase letters, digits and underscores, starting with a letter (2 to 64 characters), got 'Project!'",
+        code: 'NAME_INVALID',
+      },
       { field: 'entity.attributes[4].logicalName', description: "the attribute 'name' is defined twice", code: 'DUPLICATE_ATTRIBUTE' },
       {
         field: 'entity.attributes[5].type',
-        description: "expected one of string, memo, integer, decimal, money, boolean, datetime, optionset, state, status, lookup, owner, uniqueidentifier, got 'text'",
+        description:
+          "expected one of string, memo, integer, decimal, money, boolean, datetime, optionset, state, status, lookup, owner, uniqueidentifier, got 'text'",
         code: 'TYPE_INVALID',
       },
     ]);
@@ -57,7 +70,11 @@ describe('validateEntityMetadata', () => {
     );
     expect(violations).toEqual([
       { field: 'entity.attributes[3].targets[0]', description: "no entity 'vendor' exists", code: 'UNKNOWN_ENTITY' },
-      { field: 'entity.attributes[4].targets', description: 'a lookup attribute must name the entities it points to', code: 'TARGETS_REQUIRED' },
+      {
+        field: 'entity.attributes[4].targets',
+        description: 'a lookup attribute must name the entities it points to',
+        code: 'TARGETS_REQUIRED',
+      },
     ]);
   });
 
@@ -85,7 +102,11 @@ describe('validateEntityMetadata', () => {
   it('requires the primary attributes to exist with the right types', () => {
     const violations = validateEntityMetadata({ ...project, primaryIdAttribute: 'name', primaryNameAttribute: 'missing' }, known);
     expect(violations).toEqual([
-      { field: 'entity.primaryIdAttribute', description: "'name' is a string attribute; expected a uniqueidentifier", code: 'PRIMARY_ID_INVALID' },
+      {
+        field: 'entity.primaryIdAttribute',
+        description: "'name' is a string attribute; expected a uniqueidentifier",
+        code: 'PRIMARY_ID_INVALID',
+      },
       { field: 'entity.primaryNameAttribute', description: "no attribute 'missing' among the attributes", code: 'PRIMARY_NAME_INVALID' },
     ]);
   });
@@ -96,17 +117,41 @@ describe('validateEntityMetadata', () => {
         ...project,
         attributes: [
           ...project.attributes,
-          { logicalName: 'phase', displayName: 'Phase', type: 'optionset', options: [{ value: 1, label: 'A' }, { value: 1, label: '' }] },
+          {
+            logicalName: 'phase',
+            displayName: 'Phase',
+            type: 'optionset',
+            options: [
+              { value: 1, label: 'A' },
+              { value: 1, label: '' },
+            ],
+          },
           { logicalName: 'statecode', displayName: 'State', type: 'state', options: [{ value: 0, label: 'Active' }] },
-          { logicalName: 'statuscode', displayName: 'Status', type: 'status', options: [{ value: 1, label: 'Open', state: 0 }, { value: 2, label: 'Gone', state: 7 }] },
+          {
+            logicalName: 'statuscode',
+            displayName: 'Status',
+            type: 'status',
+            options: [
+              { value: 1, label: 'Open', state: 0 },
+              { value: 2, label: 'Gone', state: 7 },
+            ],
+          },
         ],
       },
       known,
     );
     expect(violations).toEqual([
-      { field: 'entity.attributes[4].options[1].value', description: 'the value 1 is used by another option', code: 'OPTION_VALUE_DUPLICATE' },
+      {
+        field: 'entity.attributes[4].options[1].value',
+        description: 'the value 1 is used by another option',
+        code: 'OPTION_VALUE_DUPLICATE',
+      },
       { field: 'entity.attributes[4].options[1].label', description: 'an option needs a label', code: 'OPTION_LABEL_REQUIRED' },
-      { field: 'entity.attributes[6].options[1].state', description: "status 'Gone' must belong to one of the states 0", code: 'STATUS_STATE_INVALID' },
+      {
+        field: 'entity.attributes[6].options[1].state',
+        description: "status 'Gone' must belong to one of the states 0",
+        code: 'STATUS_STATE_INVALID',
+      },
     ]);
   });
 });

@@ -30,7 +30,11 @@ export async function findEntityUsage(manager: EntityManager, entity: string): P
       ORDER BY 1`,
     [entity],
   );
-  return { definitions: definitions.map((row) => row.unique_name), steps: steps.map((row) => row.name), lookups: lookups.map((row) => row.name) };
+  return {
+    definitions: definitions.map((row) => row.unique_name),
+    steps: steps.map((row) => row.name),
+    lookups: lookups.map((row) => row.name),
+  };
 }
 
 /** Step registrations that filter on or take images of these attributes of the entity. */

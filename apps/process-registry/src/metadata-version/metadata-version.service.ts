@@ -15,7 +15,9 @@ export type ChangeDescription = Omit<RegistryChange, 'metadataVersion'>;
 export class MetadataVersionService {
   async recordChange(manager: EntityManager, change: ChangeDescription, correlationId: string): Promise<string> {
     const rows: Array<{ version: string }> = await manager.query(
-      `UPDATE "registry"."metadata_state" SET "version" = "version" + 1 WHERE "id" = 1 RETURNING "version"::text AS "version"`,
+      // A SELECT around the UPDATE, so the driver hands back the rows rather than an affected count.
+      `WITH bumped AS (UPDATE "registry"."metadata_state" SET "version" = "version" + 1 WHERE "id" = 1 RETURNING "version")
+       SELECT "version"::text AS "version" FROM bumped`,
     );
     const version = rows[0]?.version;
     if (!version) throw new Error('registry.metadata_state has no row: the seed migration did not run');
@@ -38,7 +40,9 @@ export class MetadataVersionService {
   }
 
   async current(manager: EntityManager): Promise<string> {
-    const rows: Array<{ version: string }> = await manager.query(`SELECT "version"::text AS "version" FROM "registry"."metadata_state" WHERE "id" = 1`);
+    const rows: Array<{ version: string }> = await manager.query(
+      `SELECT "version"::text AS "version" FROM "registry"."metadata_state" WHERE "id" = 1`,
+    );
     return rows[0]?.version ?? '0';
   }
 }

@@ -19,9 +19,7 @@ export type Envelope<TPayload = unknown> = Omit<z.infer<typeof EnvelopeSchema>, 
   payload: TPayload;
 };
 
-export type EnvelopeValidation =
-  | { ok: true; envelope: Envelope }
-  | { ok: false; reason: string };
+export type EnvelopeValidation = { ok: true; envelope: Envelope } | { ok: false; reason: string };
 
 /** Parses raw message bytes into an envelope, or says exactly which field was wrong. */
 export function parseEnvelope(value: Buffer | string | null): EnvelopeValidation {

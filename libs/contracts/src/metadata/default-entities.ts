@@ -11,8 +11,19 @@ const text = (logicalName: string, displayName: string, maxLength = 100, require
   maxLength,
   ...(required ? { required } : {}),
 });
-const memo = (logicalName: string, displayName: string, maxLength = 2000): AttributeMetadata => ({ logicalName, displayName, type: 'memo', maxLength });
-const money = (logicalName: string, displayName: string): AttributeMetadata => ({ logicalName, displayName, type: 'money', precision: 2, minValue: 0 });
+const memo = (logicalName: string, displayName: string, maxLength = 2000): AttributeMetadata => ({
+  logicalName,
+  displayName,
+  type: 'memo',
+  maxLength,
+});
+const money = (logicalName: string, displayName: string): AttributeMetadata => ({
+  logicalName,
+  displayName,
+  type: 'money',
+  precision: 2,
+  minValue: 0,
+});
 const integer = (logicalName: string, displayName: string, minValue?: number, maxValue?: number): AttributeMetadata => ({
   logicalName,
   displayName,
@@ -20,10 +31,20 @@ const integer = (logicalName: string, displayName: string, minValue?: number, ma
   ...(minValue !== undefined ? { minValue } : {}),
   ...(maxValue !== undefined ? { maxValue } : {}),
 });
-const decimal = (logicalName: string, displayName: string): AttributeMetadata => ({ logicalName, displayName, type: 'decimal', precision: 2 });
+const decimal = (logicalName: string, displayName: string): AttributeMetadata => ({
+  logicalName,
+  displayName,
+  type: 'decimal',
+  precision: 2,
+});
 const bool = (logicalName: string, displayName: string): AttributeMetadata => ({ logicalName, displayName, type: 'boolean' });
 const date = (logicalName: string, displayName: string): AttributeMetadata => ({ logicalName, displayName, type: 'datetime' });
-const lookup = (logicalName: string, displayName: string, ...targets: string[]): AttributeMetadata => ({ logicalName, displayName, type: 'lookup', targets });
+const lookup = (logicalName: string, displayName: string, ...targets: string[]): AttributeMetadata => ({
+  logicalName,
+  displayName,
+  type: 'lookup',
+  targets,
+});
 const options = (logicalName: string, displayName: string, values: Array<[number, string]>): AttributeMetadata => ({
   logicalName,
   displayName,

@@ -6,7 +6,14 @@ const deps = { newId: () => '4d1c6f4e-2b7a-4f7e-9a51-0c7b1a3e9d20', now: () => n
 describe('createEnvelope', () => {
   it('builds an envelope that the consumer edge accepts unchanged', () => {
     const envelope = createEnvelope(
-      { type: 'pipeline.event', schemaVersion: 1, source: 'event-gateway', correlationId: 'corr-1', depth: 2, payload: { entity: 'account' } },
+      {
+        type: 'pipeline.event',
+        schemaVersion: 1,
+        source: 'event-gateway',
+        correlationId: 'corr-1',
+        depth: 2,
+        payload: { entity: 'account' },
+      },
       deps,
     );
     expect(envelope).toEqual({

@@ -58,7 +58,7 @@ export class AuthGuard implements CanActivate {
       throw new FlowlineError(
         'PERMISSION_DENIED',
         'PERMISSION_DENIED',
-        `this call needs the role ${[...roles, 'admin'].join(' or ')}; ${principal.subject} has ${principal.roles.join(', ') || 'no role'}`,
+        `this call needs the role ${[...new Set([...roles, 'admin'])].join(' or ')}; ${principal.subject} has ${principal.roles.join(', ') || 'no role'}`,
       );
     }
     if (context.getType() === 'rpc') rpcPrincipals.set(context.switchToRpc().getContext<Metadata>(), principal);

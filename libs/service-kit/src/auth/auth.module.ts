@@ -9,7 +9,10 @@ export class AuthModule {
   static forRoot(secret: string): DynamicModule {
     return {
       module: AuthModule,
-      providers: [{ provide: AUTH_SECRET, useValue: secret }, { provide: APP_GUARD, useClass: AuthGuard }],
+      providers: [
+        { provide: AUTH_SECRET, useValue: secret },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
       exports: [AUTH_SECRET],
     };
   }

@@ -38,7 +38,9 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a database URL, which may hold a password', () => {
-    expect(() => loadConfig('s', shape, { DATABASE_URL: 'mysql://root:hunter2@h/db', AUTH_JWT_SECRET: SECRET })).toThrow(/DATABASE_URL .*value hidden/);
+    expect(() => loadConfig('s', shape, { DATABASE_URL: 'mysql://root:hunter2@h/db', AUTH_JWT_SECRET: SECRET })).toThrow(
+      /DATABASE_URL .*value hidden/,
+    );
     expect(() => loadConfig('s', shape, { DATABASE_URL: 'mysql://root:hunter2@h/db', AUTH_JWT_SECRET: SECRET })).not.toThrow(/hunter2/);
   });
 

@@ -38,8 +38,7 @@ export const durationMsSetting = (defaultMs: number) =>
     .min(0, { error: 'expected a duration in milliseconds (0 or more)' })
     .default(defaultMs);
 
-export const logLevelSetting = () =>
-  z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info');
+export const logLevelSetting = () => z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info');
 
 /** Settings every Flowline service has. */
 export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({

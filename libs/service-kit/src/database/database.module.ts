@@ -63,7 +63,11 @@ export class ServiceDatabaseModule {
         TypeOrmModule.forFeature([ServiceInstanceEntity]),
       ],
       providers: [
-        { provide: DatabaseReadiness, useFactory: (r: ReadinessRegistry, d: DataSource) => new DatabaseReadiness(r, d), inject: [ReadinessRegistry, DataSource] },
+        {
+          provide: DatabaseReadiness,
+          useFactory: (r: ReadinessRegistry, d: DataSource) => new DatabaseReadiness(r, d),
+          inject: [ReadinessRegistry, DataSource],
+        },
         { provide: 'SERVICE_DATABASE_OPTIONS', useValue: options },
         ServiceInstanceRegistry,
       ],

@@ -3,11 +3,21 @@
  * their status, code and field violations; anything else becomes INTERNAL with a generic
  * message (the details go to the log, not to the caller).
  */
-import { applyDecorators, Catch, Controller, Logger, UseFilters, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
+import {
+  applyDecorators,
+  Catch,
+  Controller,
+  Logger,
+  UseFilters,
+  UseGuards,
+  type ArgumentsHost,
+  type RpcExceptionFilter,
+} from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { throwError, type Observable } from 'rxjs';
 import { FlowlineError } from '@flowline/rpc';
+import { AuthGuard } from '../auth/auth.guard';
 
 @Catch()
 export class GrpcExceptionFilter implements RpcExceptionFilter<unknown> {
@@ -21,15 +31,25 @@ export class GrpcExceptionFilter implements RpcExceptionFilter<unknown> {
     }
     if (exception instanceof RpcException) {
       const error = exception.getError();
-      return throwError(() => (typeof error === 'object' ? error : { code: GrpcStatus.UNKNOWN, details: String(error), message: String(error) }));
+      return throwError(() =>
+        typeof error === 'object' ? error : { code: GrpcStatus.UNKNOWN, details: String(error), message: String(error) },
+      );
     }
     const message = exception instanceof Error ? exception.message : String(exception);
     this.logger.error({ err: exception }, `unexpected error in a gRPC handler: ${message}`);
-    return throwError(() => ({ code: GrpcStatus.INTERNAL, details: 'internal error: the service logged the details', message: 'internal error' }));
+    return throwError(() => ({
+      code: GrpcStatus.INTERNAL,
+      details: 'internal error: the service logged the details',
+      message: 'internal error',
+    }));
   }
 }
 
-/** A Nest controller whose gRPC handlers answer errors with proper gRPC statuses. */
+/**
+ * A Nest controller for gRPC handlers: errors become proper gRPC statuses, and every call is
+ * authenticated (global guards do not reach the gRPC server of a hybrid application, so the
+ * guard is bound here, where no gRPC controller can forget it).
+ */
 export function GrpcController(): ClassDecorator {
-  return applyDecorators(Controller(), UseFilters(new GrpcExceptionFilter()));
+  return applyDecorators(Controller(), UseFilters(new GrpcExceptionFilter()), UseGuards(AuthGuard));
 }
