@@ -54,7 +54,7 @@ export default tseslint.config(
   {
     // Test helpers are for tests only: production code never imports them.
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**', 'libs/service-testing/**'],
+    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**', 'libs/service-testing/**', 'apps/*/test/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [
         { name: '@flowline/testing', message: 'test helpers are for *.spec.ts files only' },

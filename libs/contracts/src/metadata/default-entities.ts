@@ -206,6 +206,7 @@ export const DEFAULT_ENTITIES: readonly EntityMetadata[] = [
       money('estimatedvalue', 'Est. Revenue'),
       date('estimatedclosedate', 'Est. Close Date'),
       integer('closeprobability', 'Probability', 0, 100),
+      decimal('discountpercentage', 'Discount (%)'),
       money('actualvalue', 'Actual Revenue'),
       memo('description', 'Description'),
       owner,
