@@ -5,6 +5,8 @@ import { SERVICE, type RegistryConfig } from './config';
 import { RegistryEntities } from './database/entities';
 import { RegistryMigrations } from './database/migrations';
 import { EntityMetadataModule } from './entity-metadata/entity-metadata.module';
+import { StepRegistrationModule } from './step-registrations/step-registration.module';
+import { SubscriptionModule } from './subscriptions/subscription.module';
 
 @Module({})
 export class AppModule {
@@ -24,6 +26,8 @@ export class AppModule {
           migrations: RegistryMigrations,
         }),
         EntityMetadataModule,
+        StepRegistrationModule,
+        SubscriptionModule,
       ],
     };
   }

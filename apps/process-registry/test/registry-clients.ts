@@ -18,3 +18,27 @@ export function registryClients(service: RunningService, roles: Role[] | null = 
 }
 
 export const REGISTRY_MAIN = 'apps/process-registry/src/main.ts';
+
+/** A valid step registration to vary in tests. */
+export function step(overrides: Partial<RegistryProto.StepRegistration> = {}): RegistryProto.StepRegistration {
+  return {
+    id: '',
+    name: 'audit account changes',
+    message: 'Update',
+    primaryEntity: 'account',
+    stage: 40,
+    mode: 0,
+    rank: 1,
+    filteringAttributes: [],
+    images: [],
+    handler: { webhook: { url: 'http://127.0.0.1:9/hook', timeoutMs: 5000 } },
+    enabled: true,
+    unsecureConfiguration: '',
+    secureConfiguration: '',
+    hasSecureConfiguration: false,
+    registeredOn: '',
+    registrationSequence: '',
+    rowVersion: 0,
+    ...overrides,
+  };
+}

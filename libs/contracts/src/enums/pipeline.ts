@@ -28,3 +28,15 @@ export const LoopProtection = {
   depthWindowMs: 60 * 60 * 1000,
   maxRunsPerRecord: 16,
 } as const;
+
+/** Built-in plug-in step handlers the gateway runs in-process (registered by name). */
+export const BUILT_IN_STEP_HANDLERS = {
+  /** Fills attributes the target lacks from its configuration: `{ "defaults": { "attr": value } }`. */
+  fieldDefaulting: 'flowline.field-defaulting',
+  /** Refuses the operation when a CEL rule over the target fails: `{ "rules": [{ "when": "...", "message": "..." }] }`. */
+  validationRule: 'flowline.validation-rule',
+} as const;
+
+/** The longest a webhook step may run: the source platform's plug-in execution limit. */
+export const MAX_STEP_TIMEOUT_MS = 120_000;
+export const DEFAULT_STEP_TIMEOUT_MS = 10_000;
