@@ -7,37 +7,13 @@ import {
   type EntityMetadata,
   type OwnershipKind,
 } from '@flowline/contracts';
+export { entityFromProto } from '@flowline/metadata-cache';
 import { RegistryProto } from '@flowline/rpc';
 import type { EntityDefinitionRow } from './entity-definition.entity';
 
-// The proto enums follow the order of the contracts' lists, starting at 1 (0 = unspecified).
-const kindOf = (type: RegistryProto.AttributeType): AttributeKind => ATTRIBUTE_KINDS[type - 1] ?? ('unspecified' as AttributeKind);
 const typeOf = (kind: AttributeKind): RegistryProto.AttributeType => (ATTRIBUTE_KINDS.indexOf(kind) + 1) as RegistryProto.AttributeType;
-const ownershipOf = (type: RegistryProto.OwnershipType): OwnershipKind => OWNERSHIP_KINDS[type - 1] ?? ('unspecified' as OwnershipKind);
 const ownershipTypeOf = (kind: OwnershipKind): RegistryProto.OwnershipType =>
   (OWNERSHIP_KINDS.indexOf(kind) + 1) as RegistryProto.OwnershipType;
-
-export function attributeFromProto(attribute: RegistryProto.Attribute): AttributeMetadata {
-  const result: AttributeMetadata = {
-    logicalName: attribute.logicalName,
-    displayName: attribute.displayName,
-    type: kindOf(attribute.type),
-  };
-  if (attribute.required) result.required = true;
-  if (attribute.maxLength) result.maxLength = attribute.maxLength;
-  if (attribute.precision) result.precision = attribute.precision;
-  if (attribute.hasMinValue) result.minValue = attribute.minValue;
-  if (attribute.hasMaxValue) result.maxValue = attribute.maxValue;
-  if (attribute.options.length > 0) {
-    result.options = attribute.options.map((option) => ({
-      value: option.value,
-      label: option.label,
-      ...(result.type === 'status' ? { state: option.state } : {}),
-    }));
-  }
-  if (attribute.targets.length > 0) result.targets = [...attribute.targets];
-  return result;
-}
 
 export function attributeToProto(attribute: AttributeMetadata): RegistryProto.Attribute {
   return {
@@ -54,17 +30,6 @@ export function attributeToProto(attribute: AttributeMetadata): RegistryProto.At
     options: (attribute.options ?? []).map((option) => ({ value: option.value, label: option.label, state: option.state ?? 0 })),
     targets: attribute.targets ?? [],
     isCustom: attribute.isCustom ?? true,
-  };
-}
-
-export function entityFromProto(entity: RegistryProto.Entity | undefined): EntityMetadata {
-  return {
-    logicalName: entity?.logicalName ?? '',
-    displayName: entity?.displayName ?? '',
-    primaryIdAttribute: entity?.primaryIdAttribute ?? '',
-    primaryNameAttribute: entity?.primaryNameAttribute ?? '',
-    ownership: ownershipOf(entity?.ownership ?? 0),
-    attributes: (entity?.attributes ?? []).map(attributeFromProto),
   };
 }
 

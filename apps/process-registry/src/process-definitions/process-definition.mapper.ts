@@ -15,6 +15,8 @@ export function versionToProto(row: DefinitionVersionRow): RegistryProto.Definit
     deactivatedOn: row.deactivatedOn?.toISOString() ?? '',
     category: row.category,
     primaryEntity: row.primaryEntity,
+    mode: row.mode,
+    triggers: row.triggers,
   };
 }
 

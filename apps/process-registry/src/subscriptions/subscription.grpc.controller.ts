@@ -19,16 +19,16 @@ export class SubscriptionGrpcController {
   async resolveSubscriptions(request: RegistryProto.ResolveSubscriptionsRequest): Promise<RegistryProto.ResolveSubscriptionsResponse> {
     const resolved = await this.subscriptions.resolve(request.message, request.entity, request.changedAttributes);
     return {
-      synchronous: resolved.synchronous.map(({ stage, steps }) => ({ stage, steps: steps.map((step) => stepToProto(step)) })),
-      asynchronous: resolved.asynchronous.map((step) => stepToProto(step)),
-      workflows: resolved.workflows.map((version, rank) => ({
-        definitionId: version.definitionId,
-        uniqueName: version.uniqueName,
-        version: version.version,
-        contentHash: version.contentHash,
-        mode: version.mode,
+      synchronous: resolved.synchronous,
+      asynchronous: resolved.asynchronous,
+      workflows: resolved.workflows.map((workflow, rank) => ({
+        definitionId: workflow.definitionId,
+        uniqueName: workflow.uniqueName,
+        version: workflow.version,
+        contentHash: workflow.contentHash,
+        mode: workflow.mode,
         rank,
-        activatedOn: version.activatedOn.toISOString(),
+        activatedOn: workflow.activatedOn,
       })),
       metadataVersion: resolved.metadataVersion,
     };

@@ -1,37 +1,31 @@
 /**
- * Which plug-in steps and workflows an event of a given shape triggers, in execution order:
- * synchronous steps per stage (10, 20, 40), asynchronous steps, and activated workflows.
- * A step or workflow with filtering attributes runs on Update only when one of them changed.
+ * Which plug-in steps and workflows an event of a given shape triggers, read fresh from the
+ * registry's tables and ordered by the shared resolution rules (the same code every
+ * service's metadata cache runs over its snapshot).
  */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
-import { PipelineStage, ProcessCategory, SdkMessage, StepMode } from '@flowline/contracts';
+import { resolveSubscriptions, type ActiveWorkflow, type Resolution } from '@flowline/metadata-cache';
 import { EntityDefinitionRow } from '../entity-metadata/entity-definition.entity';
 import { MetadataVersionService } from '../metadata-version/metadata-version.service';
-import { DefinitionVersionRow, type StoredTrigger } from '../process-definitions/definition-version.entity';
+import { DefinitionVersionRow } from '../process-definitions/definition-version.entity';
 import { StepRegistrationRow } from '../step-registrations/step-registration.entity';
+import { rowToProto as stepToProto } from '../step-registrations/step-registration.mapper';
 
-export interface ResolvedSubscriptions {
-  synchronous: Array<{ stage: number; steps: StepRegistrationRow[] }>;
-  asynchronous: StepRegistrationRow[];
-  workflows: DefinitionVersionRow[];
-  metadataVersion: string;
+export function activeWorkflowOf(row: DefinitionVersionRow): ActiveWorkflow {
+  return {
+    definitionId: row.definitionId,
+    uniqueName: row.uniqueName,
+    version: row.version,
+    contentHash: row.contentHash,
+    mode: row.mode,
+    category: row.category,
+    primaryEntity: row.primaryEntity,
+    activatedOn: row.activatedOn.toISOString(),
+    triggers: row.triggers,
+  };
 }
-
-const SYNC_STAGES = [PipelineStage.PreValidation, PipelineStage.PreOperation, PipelineStage.PostOperation];
-
-function passesFilter(message: string, filter: string[], changed: ReadonlySet<string>): boolean {
-  if (message !== SdkMessage.Update || filter.length === 0) return true;
-  return filter.some((attribute) => changed.has(attribute));
-}
-
-export function triggerMatches(trigger: StoredTrigger, message: string, entity: string, changed: ReadonlySet<string>): boolean {
-  return trigger.message === message && trigger.entity === entity && passesFilter(message, trigger.attributes, changed);
-}
-
-const byExecutionOrder = (a: StepRegistrationRow, b: StepRegistrationRow) =>
-  a.stage - b.stage || a.rank - b.rank || Number(BigInt(a.registrationSequence) - BigInt(b.registrationSequence));
 
 @Injectable()
 export class SubscriptionService {
@@ -40,27 +34,23 @@ export class SubscriptionService {
     private readonly versions: MetadataVersionService,
   ) {}
 
-  async resolve(message: string, entity: string, changedAttributes: string[]): Promise<ResolvedSubscriptions> {
+  async resolve(message: string, entity: string, changedAttributes: string[]): Promise<Resolution & { metadataVersion: string }> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const changed = new Set(changedAttributes);
       // Uses IDX_plugin_step_message_entity: steps of this message for this entity or for any entity ('').
-      const candidates = await manager
+      const steps = await manager
         .getRepository(StepRegistrationRow)
         .createQueryBuilder('step')
-        .where('step.message = :message AND step.primaryEntity IN (:...entities) AND step.enabled', { message, entities: [entity, ''] })
+        .where('step.message = :message AND step.primaryEntity IN (:...entities)', { message, entities: [entity, ''] })
         .getMany();
-      const steps = candidates.filter((step) => passesFilter(message, step.filteringAttributes, changed)).sort(byExecutionOrder);
-      const active = await manager.getRepository(DefinitionVersionRow).find({
-        where: { deactivatedOn: IsNull(), category: ProcessCategory.Workflow, primaryEntity: entity },
-        order: { activatedOn: 'ASC', definitionId: 'ASC' },
-      });
+      const active = await manager.getRepository(DefinitionVersionRow).find({ where: { deactivatedOn: IsNull(), primaryEntity: entity } });
       return {
-        synchronous: SYNC_STAGES.map((stage) => ({
-          stage,
-          steps: steps.filter((step) => step.stage === stage && step.mode === StepMode.Synchronous),
-        })),
-        asynchronous: steps.filter((step) => step.mode === StepMode.Asynchronous),
-        workflows: active.filter((version) => version.triggers.some((trigger) => triggerMatches(trigger, message, entity, changed))),
+        ...resolveSubscriptions(
+          steps.map((step) => stepToProto(step)),
+          active.map(activeWorkflowOf),
+          message,
+          entity,
+          changedAttributes,
+        ),
         metadataVersion: await this.versions.current(manager),
       };
     });
@@ -75,7 +65,7 @@ export class SubscriptionService {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => ({
       version: await this.versions.current(manager),
       entities: await manager.getRepository(EntityDefinitionRow).find({ order: { logicalName: 'ASC' } }),
-      steps: (await manager.getRepository(StepRegistrationRow).find()).sort(byExecutionOrder),
+      steps: await manager.getRepository(StepRegistrationRow).find({ order: { stage: 'ASC', rank: 'ASC', registrationSequence: 'ASC' } }),
       definitions: await manager
         .getRepository(DefinitionVersionRow)
         .find({ where: { deactivatedOn: IsNull() }, order: { activatedOn: 'ASC' } }),

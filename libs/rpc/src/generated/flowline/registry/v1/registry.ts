@@ -160,6 +160,17 @@ export interface DefinitionVersion {
   deactivatedOn: string;
   category: number;
   primaryEntity: string;
+  /** 0 background, 1 real-time */
+  mode: number;
+  /** what starts it (workflows) */
+  triggers: WorkflowTrigger[];
+}
+
+export interface WorkflowTrigger {
+  message: string;
+  entity: string;
+  /** Update: the attributes whose change starts it; empty = any */
+  attributes: string[];
 }
 
 export interface SaveDefinitionRequest {
