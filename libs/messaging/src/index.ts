@@ -6,3 +6,7 @@ export * from './dead-letter/dead-letter';
 export * from './outbox/outbox-message.entity';
 export * from './outbox/outbox.migration';
 export * from './outbox/outbox-writer';
+export * from './kafka/kafka-client';
+export * from './producer/envelope-producer';
+export * from './consumer/consumer-runner';
+export * from './outbox/outbox-relay';

@@ -1,0 +1,148 @@
+/**
+ * Runs a consumer group over enveloped messages: each message is validated at the edge,
+ * handled, and its offset committed only after the handler's work is durable. A handler
+ * failure is retried a bounded number of times with backoff; a message that still fails, or
+ * fails validation, goes to the dead-letter topic with its reason and is never dropped.
+ * Stopping finishes the message in flight, commits, and leaves the group.
+ */
+import { context as otelContext } from '@opentelemetry/api';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { parseEnvelope, Topics, type Envelope, type TopicName } from '@flowline/contracts';
+import { deadLetterMessage } from '../dead-letter/dead-letter';
+import type { EnvelopeProducer } from '../producer/envelope-producer';
+import { extractTraceContext } from '../tracing/trace-headers';
+import type { KafkaLog } from '../kafka/kafka-client';
+
+export interface MessageContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  attempt: number;
+}
+
+export type EnvelopeHandler = (envelope: Envelope, context: MessageContext) => Promise<void>;
+
+/** Thrown by a handler when retrying cannot help (bad payload): the message goes straight to the dead letters. */
+export class PermanentMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentMessageError';
+  }
+}
+
+export interface ConsumerRunnerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: TopicName[];
+  handler: EnvelopeHandler;
+  deadLetters: EnvelopeProducer;
+  log: KafkaLog;
+  maxAttempts?: number;
+  retryBackoffMs?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  fromBeginning?: boolean;
+}
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(message.headers ?? {})) {
+    if (value === undefined) continue;
+    headers[key] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  }
+  return headers;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class ConsumerRunner {
+  private readonly consumer: Consumer;
+  private stopping = false;
+  private running = false;
+
+  constructor(private readonly options: ConsumerRunnerOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        await this.process(topic, partition, message, heartbeat);
+        // Committed only now: the handler's work is durable (or the message is in the dead letters).
+        await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      },
+    });
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+    const headers = headersOf(message);
+    const key = message.key?.toString() ?? null;
+    const parsed = parseEnvelope(message.value);
+    if (!parsed.ok) {
+      await this.deadLetter(topic, partition, message, parsed.reason, 0);
+      return;
+    }
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const traceContext = extractTraceContext(message.headers as Record<string, Buffer | string | undefined>);
+        await otelContext.with(traceContext, () =>
+          this.options.handler(parsed.envelope, { topic, partition, offset: message.offset, key, headers, attempt }),
+        );
+        return;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const permanent = error instanceof PermanentMessageError;
+        if (permanent || attempt >= maxAttempts) {
+          this.options.log.error(
+            { topic, partition, offset: message.offset, attempt, reason },
+            `message sent to the dead letters: ${reason}`,
+          );
+          await this.deadLetter(topic, partition, message, permanent ? reason : `gave up after ${attempt} attempts: ${reason}`, attempt);
+          return;
+        }
+        this.options.log.warn({ topic, partition, offset: message.offset, attempt, reason }, `handler failed, retrying: ${reason}`);
+        if (this.stopping) throw error; // leave it uncommitted: the next owner of the partition retries it
+        await sleep((this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1));
+        await heartbeat();
+      }
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number): Promise<void> {
+    const dead = deadLetterMessage(
+      {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: message.headers as Record<string, Buffer | string | undefined>,
+      },
+      { reason, consumerGroup: this.options.groupId, attempts, failedAt: new Date() },
+    );
+    await this.options.deadLetters.sendRaw(Topics.deadLetter, [
+      { key: dead.key?.toString() ?? '', value: dead.value, headers: dead.headers },
+    ]);
+  }
+
+  /** Finishes the message in flight, commits it, and leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+}

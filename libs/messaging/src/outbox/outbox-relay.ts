@@ -1,0 +1,164 @@
+/**
+ * Publishes a service's outbox to Kafka in id order and marks rows published.
+ *
+ * Several instances may run (one per replica); a PostgreSQL advisory lock makes exactly one
+ * the active relay at a time, which keeps per-key order without coordination. Normal path:
+ * each row is published once. Crash between send and mark: the row is sent again by the next
+ * relay (at least once); consumers dedupe by the envelope id. New rows wake the relay through
+ * LISTEN/NOTIFY; polling is the fallback.
+ */
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { EnvelopeProducer } from '../producer/envelope-producer';
+import type { KafkaLog } from '../kafka/kafka-client';
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  /** The service's schema, where its `outbox` table is. */
+  schema: string;
+  databaseUrl: string;
+  producer: EnvelopeProducer;
+  log: KafkaLog;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** Observed after each published batch (metrics: lag from row creation to publication). */
+  onPublished?: (rows: Array<{ topic: string; createdAt: Date }>) => void;
+}
+
+interface ClaimedRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  envelope: unknown;
+  headers: Record<string, string>;
+  created_at: Date;
+}
+
+export const outboxChannel = (schema: string): string => `flowline_outbox_${schema}`;
+
+function lockKey(schema: string): number {
+  let hash = 7;
+  for (const char of `flowline:outbox-relay:${schema}`) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+  return hash;
+}
+
+export class OutboxRelay {
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private listener: Client | undefined;
+  private leader: Client | undefined;
+  private readonly table: string;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.table = `"${options.schema}"."outbox"`;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** True when this instance holds the relay lock. */
+  get isLeader(): boolean {
+    return this.leader !== undefined;
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+
+  private async becomeLeader(): Promise<boolean> {
+    const client = new Client({ connectionString: this.options.databaseUrl, application_name: `outbox-relay-${this.options.schema}` });
+    await client.connect();
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lockKey(this.options.schema)]);
+    if (!rows[0]?.locked) {
+      await client.end();
+      return false;
+    }
+    this.leader = client;
+    // The lock lives with this session: if the connection drops, another relay takes over.
+    client.on('error', (error) => {
+      this.options.log.warn({ err: String(error) }, 'outbox relay lost its database session; another instance may take over');
+      this.leader = undefined;
+    });
+    const listener = new Client({ connectionString: this.options.databaseUrl, application_name: `outbox-listener-${this.options.schema}` });
+    await listener.connect();
+    listener.on('notification', () => this.wake?.());
+    listener.on('error', () => undefined);
+    await listener.query(`LISTEN ${outboxChannel(this.options.schema)}`);
+    this.listener = listener;
+    return true;
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.options.pollIntervalMs ?? 500;
+    while (!this.stopped) {
+      try {
+        if (!this.leader && !(await this.becomeLeader())) {
+          await this.sleep(pollMs * 4);
+          continue;
+        }
+        const published = await this.publishBatch();
+        if (published === 0) await this.sleep(pollMs);
+      } catch (error) {
+        this.options.log.error({ err: String(error) }, `outbox relay failed, retrying: ${String(error)}`);
+        await this.sleep(pollMs);
+      }
+    }
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  async publishBatch(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 200;
+    // Uses IDX_outbox_unpublished (id WHERE published_at IS NULL).
+    const rows: ClaimedRow[] = await this.options.dataSource.query(
+      `SELECT "id"::text AS id, "topic", "message_key", "envelope", "headers", "created_at" FROM ${this.table}
+        WHERE "published_at" IS NULL ORDER BY "id" LIMIT $1`,
+      [batchSize],
+    );
+    if (rows.length === 0) return 0;
+    // Consecutive rows of one topic go in one request, preserving the id order.
+    let start = 0;
+    while (start < rows.length) {
+      let end = start;
+      while (end < rows.length && rows[end]!.topic === rows[start]!.topic) end++;
+      const group = rows.slice(start, end);
+      await this.options.producer.sendRaw(
+        rows[start]!.topic,
+        group.map((row) => ({ key: row.message_key, value: JSON.stringify(row.envelope), headers: row.headers })),
+      );
+      start = end;
+    }
+    await this.options.dataSource.query(`UPDATE ${this.table} SET "published_at" = now() WHERE "id" = ANY($1::bigint[])`, [
+      rows.map((row) => row.id),
+    ]);
+    this.options.onPublished?.(rows.map((row) => ({ topic: row.topic, createdAt: row.created_at })));
+    return rows.length;
+  }
+
+  /** Rows not yet published, and how old the oldest is: for readiness and metrics. */
+  async lag(): Promise<{ pending: number; oldestAgeMs: number }> {
+    const rows: Array<{ pending: string; oldest: Date | null }> = await this.options.dataSource.query(
+      `SELECT count(*)::text AS pending, min("created_at") AS oldest FROM ${this.table} WHERE "published_at" IS NULL`,
+    );
+    const oldest = rows[0]?.oldest;
+    return { pending: Number(rows[0]?.pending ?? 0), oldestAgeMs: oldest ? Date.now() - new Date(oldest).getTime() : 0 };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+    await this.leader?.end().catch(() => undefined);
+    this.listener = undefined;
+    this.leader = undefined;
+  }
+}
