@@ -1,0 +1,42 @@
+/**
+ * What the registry needs of the process language (libs/process-model): parse authored text,
+ * validate against the entity metadata, and compile to the immutable executable form with
+ * its content hash and the triggers the subscriptions are resolved from.
+ */
+import type { EntityMetadata } from '@flowline/contracts';
+import type { FieldViolation } from '@flowline/rpc';
+import type { StoredTrigger } from './definition-version.entity';
+
+export interface DefinitionHeader {
+  uniqueName: string;
+  name: string;
+  description: string;
+  /** 0 workflow, 1 dialog. */
+  category: number;
+  primaryEntity: string;
+}
+
+export interface CompiledDefinitionForRegistry {
+  compiled: Record<string, unknown>;
+  contentHash: string;
+  /** 0 background, 1 real-time. */
+  mode: number;
+  triggers: StoredTrigger[];
+  referencedEntities: string[];
+  /** unique names of the child workflows or dialogs it starts. */
+  children: string[];
+}
+
+export type ParseResult = { ok: true; definition: Record<string, unknown> } | { ok: false; violations: FieldViolation[] };
+
+export interface ProcessLanguage {
+  parse(text: string, format: 'json' | 'yaml'): ParseResult;
+  /** Header fields of a definition that parsed (may be partial when it is invalid). */
+  header(definition: Record<string, unknown>): DefinitionHeader;
+  validate(definition: Record<string, unknown>, metadata: readonly EntityMetadata[]): FieldViolation[];
+  compile(definition: Record<string, unknown>, metadata: readonly EntityMetadata[]): CompiledDefinitionForRegistry;
+  /** Serialises a definition for export. */
+  serialize(definition: Record<string, unknown>, format: 'json' | 'yaml'): string;
+}
+
+export const PROCESS_LANGUAGE = Symbol('PROCESS_LANGUAGE');
