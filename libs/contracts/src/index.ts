@@ -7,3 +7,4 @@ export * from './services/services';
 export * from './metadata/entity-metadata';
 export * from './metadata/default-entities';
 export * from './events/registry-change';
+export * from './events/pipeline-event';

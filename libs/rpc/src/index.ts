@@ -9,3 +9,4 @@ export * as RegistryProto from './generated/flowline/registry/v1/registry';
 export * as CommonProto from './generated/flowline/common/v1/common';
 export * from './paging';
 export * from './call-metadata';
+export * as GatewayProto from './generated/flowline/gateway/v1/gateway';

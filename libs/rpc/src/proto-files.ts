@@ -10,11 +10,13 @@ export const PROTO_ROOT = path.resolve(__dirname, '../../contracts/proto');
 export const ProtoFiles = {
   health: 'grpc/health/v1/health.proto',
   registry: 'flowline/registry/v1/registry.proto',
+  gateway: 'flowline/gateway/v1/gateway.proto',
 } as const;
 
 export const ProtoPackages = {
   health: 'grpc.health.v1',
   registry: 'flowline.registry.v1',
+  gateway: 'flowline.gateway.v1',
 } as const;
 
 /** proto-loader options matching the generated TypeScript (camelCase, int64 as string, enums as numbers). */
