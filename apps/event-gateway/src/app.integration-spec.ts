@@ -1,4 +1,4 @@
-import { describeServiceFoundation } from '@flowline/service-testing';
+import { describeServiceFoundation, startServiceForTest } from '@flowline/service-testing';
 import { SERVICE } from './config';
 import { GatewayEntities } from './database/entities';
 import { GatewayMigrations } from './database/migrations';
@@ -9,4 +9,9 @@ describeServiceFoundation({
   mainPath: 'apps/event-gateway/src/main.ts',
   entities: GatewayEntities,
   migrations: GatewayMigrations,
+  // Ready means the entity metadata is loaded from the registry.
+  dependencies: async () => {
+    const registry = await startServiceForTest('apps/process-registry/src/main.ts');
+    return { env: { REGISTRY_ADDRESS: registry.grpcAddress }, stop: () => registry.stop() };
+  },
 });

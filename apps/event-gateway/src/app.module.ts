@@ -1,9 +1,11 @@
 /** Root module of event-gateway: the message pipeline, business records and the transactional outbox. */
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MetadataCacheModule } from '@flowline/metadata-cache';
 import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type GatewayConfig } from './config';
 import { GatewayEntities } from './database/entities';
 import { GatewayMigrations } from './database/migrations';
+import { PipelineModule } from './pipeline/pipeline.module';
 
 @Module({})
 export class AppModule {
@@ -22,6 +24,13 @@ export class AppModule {
           entities: GatewayEntities,
           migrations: GatewayMigrations,
         }),
+        MetadataCacheModule.forRoot({
+          serviceName: SERVICE.name,
+          registryAddress: config.REGISTRY_ADDRESS,
+          authSecret: config.AUTH_JWT_SECRET,
+          refreshIntervalMs: config.METADATA_REFRESH_INTERVAL_MS,
+        }),
+        PipelineModule,
       ],
     };
   }

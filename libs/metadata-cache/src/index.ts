@@ -2,3 +2,4 @@
 export * from './subscription-resolution';
 export * from './entity-from-proto';
 export * from './metadata-cache';
+export * from './metadata-cache.module';

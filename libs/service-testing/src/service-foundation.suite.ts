@@ -19,6 +19,8 @@ export interface ServiceFoundationSpec {
   mainPath: string;
   entities: Array<(new () => unknown) | EntitySchema>;
   migrations: Array<new () => unknown>;
+  /** Services this one needs to be ready (e.g. the registry), started once for the suite. */
+  dependencies?: () => Promise<{ env: Record<string, string>; stop: () => Promise<void> }>;
 }
 
 import { TEST_SECRET } from './running-service';
@@ -45,17 +47,21 @@ async function query<T>(url: string, sql: string, params: unknown[] = []): Promi
 export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
   describe(`${spec.serviceName} foundation`, () => {
     let db: TestDatabase;
+    let dependencies: { env: Record<string, string>; stop: () => Promise<void> } = { env: {}, stop: async () => undefined };
+    const spawn = (env: Record<string, string>) => spawnService(spec.mainPath, { ...dependencies.env, ...env });
     beforeAll(async () => {
       db = await createTestDatabase(spec.schema);
+      if (spec.dependencies) dependencies = await spec.dependencies();
     });
     afterAll(async () => {
+      await dependencies.stop();
       await db.drop();
     });
 
     it('starts on a fresh database, migrates its own schema, serves HTTP and gRPC health and metrics, and stops cleanly on SIGTERM', async () => {
       const port = await freePortForTests();
       const grpcPort = await freePortForTests();
-      const service = spawnService(spec.mainPath, {
+      const service = spawn({
         AUTH_JWT_SECRET: TEST_SECRET,
         DATABASE_URL: db.url,
         HTTP_PORT: String(port),
@@ -106,7 +112,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
 
     it('a second start on the same database applies nothing twice and keeps the data', async () => {
       const port = await freePortForTests();
-      const service = spawnService(spec.mainPath, {
+      const service = spawn({
         AUTH_JWT_SECRET: TEST_SECRET,
         DATABASE_URL: db.url,
         HTTP_PORT: String(port),
@@ -127,7 +133,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
       const scratch = await createTestDatabase(`${spec.schema}_gone`);
       const port = await freePortForTests();
       const grpcPort = await freePortForTests();
-      const service = spawnService(spec.mainPath, {
+      const service = spawn({
         AUTH_JWT_SECRET: TEST_SECRET,
         DATABASE_URL: scratch.url,
         HTTP_PORT: String(port),
@@ -157,7 +163,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
     });
 
     it('refuses to start with a wrong setting, naming it on one line', async () => {
-      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: db.url, HTTP_PORT: 'eighty' });
+      const service = spawn({ AUTH_JWT_SECRET: TEST_SECRET, DATABASE_URL: db.url, HTTP_PORT: 'eighty' });
       const exit = await service.exited;
       expect(exit.code).toBe(78);
       expect(service.output).toEqual([
@@ -166,7 +172,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
     });
 
     it('refuses to start without DATABASE_URL, saying what is expected', async () => {
-      const service = spawnService(spec.mainPath, { AUTH_JWT_SECRET: TEST_SECRET });
+      const service = spawn({ AUTH_JWT_SECRET: TEST_SECRET });
       const exit = await service.exited;
       expect(exit.code).toBe(78);
       expect(service.output).toHaveLength(1);
@@ -175,7 +181,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
 
     it('exits with a fatal line when the database cannot be reached', async () => {
       const closedPort = await freePortForTests();
-      const service = spawnService(spec.mainPath, {
+      const service = spawn({
         AUTH_JWT_SECRET: TEST_SECRET,
         DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${closedPort}/flowline`,
         HTTP_PORT: String(await freePortForTests()),

@@ -87,6 +87,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
       PATH: process.env['PATH'] ?? '',
       DATABASE_URL: databaseUrl,
       AUTH_JWT_SECRET: secret,
+      REGISTRY_ADDRESS: `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === 'process-registry')?.grpcPort ?? 50051}`,
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
       SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
     },

@@ -1,2 +1,6 @@
-/** Every TypeORM entity of the event-gateway schema; the migrations must create exactly these. */
-export const GatewayEntities: Array<new () => unknown> = [];
+/** Every TypeORM entity of the gateway schema; the migrations must create exactly these. */
+import { OutboxMessageRow } from '@flowline/messaging';
+import { IdempotencyKeyRow } from '../idempotency/idempotency-key.entity';
+import { RecordRow } from '../records/record.entity';
+
+export const GatewayEntities: Array<new () => unknown> = [RecordRow, IdempotencyKeyRow, OutboxMessageRow];

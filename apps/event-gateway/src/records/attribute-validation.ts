@@ -47,7 +47,9 @@ export function nearestNames(name: string, candidates: readonly string[], max = 
 const typeName = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 
 function checkValue(attribute: AttributeMetadata, value: unknown, field: string, result: ValidatedTarget): void {
-  const fail = (description: string, code: string) => result.violations.push({ field, description, code });
+  const fail = (description: string, code: string): void => {
+    result.violations.push({ field, description, code });
+  };
   if (value === null) {
     if (attribute.required) fail(`'${attribute.logicalName}' is required and cannot be cleared`, 'REQUIRED');
     return;
@@ -62,7 +64,8 @@ function checkValue(attribute: AttributeMetadata, value: unknown, field: string,
       return;
     }
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return fail(`expected a whole number, got ${typeName(value) === 'number' ? String(value) : typeName(value)}`, 'TYPE');
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        return fail(`expected a whole number, got ${typeName(value) === 'number' ? String(value) : typeName(value)}`, 'TYPE');
       break;
     case 'decimal':
     case 'money':
@@ -84,7 +87,10 @@ function checkValue(attribute: AttributeMetadata, value: unknown, field: string,
     case 'status': {
       const allowed = (attribute.options ?? []).map((option) => option.value);
       if (typeof value !== 'number' || !allowed.includes(value)) {
-        fail(`expected one of ${(attribute.options ?? []).map((o) => `${o.value} (${o.label})`).join(', ')}, got ${JSON.stringify(value)}`, 'OPTION');
+        fail(
+          `expected one of ${(attribute.options ?? []).map((o) => `${o.value} (${o.label})`).join(', ')}, got ${JSON.stringify(value)}`,
+          'OPTION',
+        );
       }
       return;
     }
@@ -101,7 +107,8 @@ function checkValue(attribute: AttributeMetadata, value: unknown, field: string,
       return;
     }
     case 'uniqueidentifier':
-      if (typeof value !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) fail('expected a UUID', 'TYPE');
+      if (typeof value !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
+        fail('expected a UUID', 'TYPE');
       return;
   }
   const number = value as number;
@@ -112,7 +119,11 @@ function checkValue(attribute: AttributeMetadata, value: unknown, field: string,
 /**
  * @param creating on Create, required attributes must be present.
  */
-export function validateTarget(entity: EntityMetadata, target: Record<string, unknown>, options: { creating: boolean; prefix?: string }): ValidatedTarget {
+export function validateTarget(
+  entity: EntityMetadata,
+  target: Record<string, unknown>,
+  options: { creating: boolean; prefix?: string },
+): ValidatedTarget {
   const result: ValidatedTarget = { violations: [], lookups: [] };
   const prefix = options.prefix ?? 'target';
   const byName = new Map(entity.attributes.map((attribute) => [attribute.logicalName, attribute]));
@@ -145,7 +156,11 @@ export function validateTarget(entity: EntityMetadata, target: Record<string, un
   if (options.creating) {
     for (const attribute of entity.attributes) {
       if (attribute.required && attribute.type !== 'uniqueidentifier' && !(attribute.logicalName in target)) {
-        result.violations.push({ field: `${prefix}.${attribute.logicalName}`, description: `'${attribute.logicalName}' (${attribute.displayName}) is required`, code: 'REQUIRED' });
+        result.violations.push({
+          field: `${prefix}.${attribute.logicalName}`,
+          description: `'${attribute.logicalName}' (${attribute.displayName}) is required`,
+          code: 'REQUIRED',
+        });
       }
     }
   }
@@ -156,15 +171,28 @@ export function validateTarget(entity: EntityMetadata, target: Record<string, un
 export function validateStateChange(entity: EntityMetadata, state: unknown, status: unknown): FieldViolation[] {
   const stateAttribute = entity.attributes.find((attribute) => attribute.type === 'state');
   const statusAttribute = entity.attributes.find((attribute) => attribute.type === 'status');
-  if (!stateAttribute || !statusAttribute) return [{ field: 'parameters.state', description: `entity '${entity.logicalName}' has no state and status`, code: 'NO_STATE' }];
+  if (!stateAttribute || !statusAttribute)
+    return [{ field: 'parameters.state', description: `entity '${entity.logicalName}' has no state and status`, code: 'NO_STATE' }];
   const states = stateAttribute.options ?? [];
   if (typeof state !== 'number' || !states.some((option) => option.value === state)) {
-    return [{ field: 'parameters.state', description: `expected one of ${states.map((o) => `${o.value} (${o.label})`).join(', ')}, got ${JSON.stringify(state)}`, code: 'OPTION' }];
+    return [
+      {
+        field: 'parameters.state',
+        description: `expected one of ${states.map((o) => `${o.value} (${o.label})`).join(', ')}, got ${JSON.stringify(state)}`,
+        code: 'OPTION',
+      },
+    ];
   }
   const statuses = (statusAttribute.options ?? []).filter((option) => option.state === state);
   if (status === undefined || status === -1) return [];
   if (typeof status !== 'number' || !statuses.some((option) => option.value === status)) {
-    return [{ field: 'parameters.status', description: `state ${state} allows status ${statuses.map((o) => `${o.value} (${o.label})`).join(', ')}, got ${JSON.stringify(status)}`, code: 'OPTION' }];
+    return [
+      {
+        field: 'parameters.status',
+        description: `state ${state} allows status ${statuses.map((o) => `${o.value} (${o.label})`).join(', ')}, got ${JSON.stringify(status)}`,
+        code: 'OPTION',
+      },
+    ];
   }
   return [];
 }

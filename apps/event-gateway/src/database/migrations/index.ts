@@ -2,4 +2,7 @@
  * The event-gateway schema's own migrations, oldest first, after the shared service_instance one.
  * Generate a new one with: npx nx run event-gateway:migration-generate --name=<Name>
  */
-export const GatewayMigrations: Array<new () => unknown> = [];
+import { OutboxTable1764028900000 } from '@flowline/messaging';
+import { RecordsAndIdempotency1795575211328 } from './1795575211328-RecordsAndIdempotency';
+
+export const GatewayMigrations: Array<new () => unknown> = [OutboxTable1764028900000, RecordsAndIdempotency1795575211328];

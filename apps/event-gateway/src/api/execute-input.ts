@@ -1,0 +1,74 @@
+/**
+ * Turns a gRPC or REST request into an ExecuteInput: JSON fields parsed with a clear error,
+ * depth and correlation id carried on, and the initiating user taken from the token (a
+ * `service` caller acting for someone names them in `x-flowline-initiating-user`).
+ */
+import { randomUUID } from 'node:crypto';
+import { Roles, type Principal } from '@flowline/auth';
+import { invalidArgument } from '@flowline/rpc';
+import type { ExecuteInput } from '../pipeline/pipeline.service';
+
+export const INITIATING_USER_HEADER = 'x-flowline-initiating-user';
+export const DEPTH_HEADER = 'x-flowline-depth';
+
+export function parseJsonObject(text: string | undefined, field: string): Record<string, unknown> {
+  if (!text) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw invalidArgument('INVALID_JSON', `${field} is not JSON: ${(error as Error).message}`, [
+      { field, description: 'expected a JSON object' },
+    ]);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidArgument('INVALID_JSON', `${field} must be a JSON object`, [{ field, description: 'expected a JSON object' }]);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function initiatingUser(principal: Principal, claimed: string | undefined): string {
+  if (claimed && (principal.roles.includes(Roles.service) || principal.roles.includes(Roles.admin))) return claimed;
+  return principal.subject;
+}
+
+export interface RawExecute {
+  message: string;
+  entity: string;
+  id?: string;
+  target?: Record<string, unknown>;
+  parameters?: Record<string, unknown>;
+  expectedVersion?: number;
+  idempotencyKey?: string;
+  depth?: number;
+  correlationId?: string;
+  columns?: string[];
+}
+
+export function toExecuteInput(raw: RawExecute, principal: Principal, claimedUser: string | undefined): ExecuteInput {
+  if (!raw.message)
+    throw invalidArgument('INVALID_REQUEST', 'name the message to execute', [
+      {
+        field: 'message',
+        description: 'expected Create, Update, Delete, Retrieve, RetrieveMultiple, Assign, SetState or a custom message',
+      },
+    ]);
+  if (!raw.entity)
+    throw invalidArgument('INVALID_REQUEST', 'name the entity', [
+      { field: 'entity', description: 'expected an entity logical name such as account' },
+    ]);
+  return {
+    message: raw.message,
+    entity: raw.entity,
+    ...(raw.id ? { id: raw.id } : {}),
+    target: raw.target ?? {},
+    parameters: raw.parameters ?? {},
+    expectedVersion: raw.expectedVersion ?? 0,
+    ...(raw.idempotencyKey ? { idempotencyKey: raw.idempotencyKey } : {}),
+    depth: raw.depth && raw.depth > 0 ? raw.depth : 1,
+    correlationId: raw.correlationId || randomUUID(),
+    columns: raw.columns ?? [],
+    initiatingUserId: initiatingUser(principal, claimedUser),
+    origin: principal.roles.includes(Roles.service) ? principal.subject : 'api',
+  };
+}

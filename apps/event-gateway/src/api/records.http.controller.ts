@@ -1,0 +1,167 @@
+/**
+ * REST: `POST /api/v1/messages/{message}` for any message, and record conveniences
+ * `POST/GET/PATCH/DELETE /api/v1/records/{entity}[/{id}]` with `If-Match` (version) and
+ * `Idempotency-Key` headers. Answers carry the record and its version as the ETag.
+ */
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Principal } from '@flowline/auth';
+import { SdkMessage } from '@flowline/contracts';
+import { CORRELATION_ID_HEADER, invalidArgument } from '@flowline/rpc';
+import { CurrentPrincipal } from '@flowline/service-kit';
+import { PipelineService, type ExecuteResult } from '../pipeline/pipeline.service';
+import { DEPTH_HEADER, INITIATING_USER_HEADER, toExecuteInput, type RawExecute } from './execute-input';
+
+type HeaderMap = Record<string, string | undefined>;
+
+function versionFrom(ifMatch: string | undefined): number {
+  if (!ifMatch) return 0;
+  const version = Number(ifMatch.replace(/^W\//, '').replace(/"/g, ''));
+  if (!Number.isInteger(version) || version < 1) {
+    throw invalidArgument('INVALID_IF_MATCH', `If-Match must hold the record version, such as "3", got ${ifMatch}`, [
+      { field: 'If-Match', description: 'expected a record version' },
+    ]);
+  }
+  return version;
+}
+
+function send(response: Response, status: number, result: ExecuteResult): void {
+  if (result.version) response.setHeader('ETag', `"${result.version}"`);
+  if (result.eventId) response.setHeader('x-flowline-event-id', result.eventId);
+  if (result.replayed) response.setHeader('x-flowline-replayed', 'true');
+  response.status(status).json(result);
+}
+
+@Controller('api/v1')
+export class RecordsHttpController {
+  constructor(private readonly pipeline: PipelineService) {}
+
+  private run(raw: RawExecute, headers: HeaderMap, principal: Principal): Promise<ExecuteResult> {
+    return this.pipeline.execute(
+      toExecuteInput(
+        {
+          ...raw,
+          ...(headers['idempotency-key'] ? { idempotencyKey: headers['idempotency-key'] } : {}),
+          depth: Number(headers[DEPTH_HEADER] ?? 1) || 1,
+          correlationId: headers[CORRELATION_ID_HEADER] ?? '',
+        },
+        principal,
+        headers[INITIATING_USER_HEADER],
+      ),
+    );
+  }
+
+  @Post('messages/:message')
+  @HttpCode(200)
+  async message(
+    @Param('message') message: string,
+    @Body() body: Omit<RawExecute, 'message'>,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    send(response, 200, await this.run({ ...body, message }, headers, principal));
+  }
+
+  @Post('records/:entity')
+  async create(
+    @Param('entity') entity: string,
+    @Body() body: Record<string, unknown>,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { id, ...target } = body;
+    const result = await this.run(
+      { message: SdkMessage.Create, entity, ...(typeof id === 'string' ? { id } : {}), target },
+      headers,
+      principal,
+    );
+    response.setHeader('Location', `/api/v1/records/${entity}/${result.id}`);
+    send(response, result.replayed ? 200 : 201, result);
+  }
+
+  @Get('records/:entity/:id')
+  async retrieve(
+    @Param('entity') entity: string,
+    @Param('id') id: string,
+    @Query('columns') columns: string | undefined,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    send(
+      response,
+      200,
+      await this.run({ message: SdkMessage.Retrieve, entity, id, columns: columns ? columns.split(',') : [] }, headers, principal),
+    );
+  }
+
+  /** Query: `?name=Contoso` equality filters, `orderBy=creditlimit desc`, `pageSize`, `pageToken`, `columns`. */
+  @Get('records/:entity')
+  async list(
+    @Param('entity') entity: string,
+    @Query() query: Record<string, string>,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { orderBy, pageSize, pageToken, columns, ...filters } = query;
+    const parameters = {
+      conditions: Object.entries(filters).map(([attribute, value]) => ({
+        attribute,
+        operator: 'eq',
+        value: /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value,
+      })),
+      orderBy: orderBy
+        ? orderBy.split(',').map((item) => ({ attribute: item.trim().split(/\s+/)[0]!, descending: /\sdesc$/i.test(item.trim()) }))
+        : [],
+      ...(pageSize ? { pageSize: Number(pageSize) } : {}),
+      ...(pageToken ? { pageToken } : {}),
+    };
+    send(
+      response,
+      200,
+      await this.run(
+        { message: SdkMessage.RetrieveMultiple, entity, parameters, columns: columns ? columns.split(',') : [] },
+        headers,
+        principal,
+      ),
+    );
+  }
+
+  @Patch('records/:entity/:id')
+  async update(
+    @Param('entity') entity: string,
+    @Param('id') id: string,
+    @Body() target: Record<string, unknown>,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    send(
+      response,
+      200,
+      await this.run(
+        { message: SdkMessage.Update, entity, id, target, expectedVersion: versionFrom(headers['if-match']) },
+        headers,
+        principal,
+      ),
+    );
+  }
+
+  @Delete('records/:entity/:id')
+  async remove(
+    @Param('entity') entity: string,
+    @Param('id') id: string,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    send(
+      response,
+      200,
+      await this.run({ message: SdkMessage.Delete, entity, id, expectedVersion: versionFrom(headers['if-match']) }, headers, principal),
+    );
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Nest wiring of the metadata cache: loads in the background at start (retrying while the
+ * registry is not up yet), reports itself on readiness as `registry-metadata`, stops on
+ * shutdown. The service authenticates to the registry with a `service` token it signs itself.
+ */
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Roles, signToken } from '@flowline/auth';
+import { ReadinessRegistry } from '@flowline/service-kit';
+import { MetadataCache } from './metadata-cache';
+
+export interface MetadataCacheModuleOptions {
+  serviceName: string;
+  registryAddress: string;
+  authSecret: string;
+  refreshIntervalMs?: number;
+}
+
+const OPTIONS = Symbol('METADATA_CACHE_OPTIONS');
+
+@Injectable()
+class MetadataCacheLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('MetadataCache');
+  private stopped = false;
+  private lastError = 'not loaded yet';
+
+  constructor(
+    private readonly cache: MetadataCache,
+    private readonly readiness: ReadinessRegistry,
+    @Inject(OPTIONS) private readonly options: MetadataCacheModuleOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.readiness.register('registry-metadata', async () => {
+      if (!this.cache.ready) throw new Error(`metadata from ${this.options.registryAddress} not loaded: ${this.lastError}`);
+    });
+    void this.startWithRetry();
+  }
+
+  private async startWithRetry(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.cache.start();
+        this.logger.log(`metadata loaded from ${this.options.registryAddress} at version ${this.cache.version}`);
+        return;
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        if (attempt === 1 || attempt % 10 === 0) this.logger.warn(`registry not reachable yet (attempt ${attempt}): ${this.lastError}`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 2_000)));
+      }
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    this.cache.stop();
+  }
+}
+
+@Module({})
+export class MetadataCacheModule {
+  static forRoot(options: MetadataCacheModuleOptions): DynamicModule {
+    return {
+      module: MetadataCacheModule,
+      global: true,
+      providers: [
+        { provide: OPTIONS, useValue: options },
+        {
+          provide: MetadataCache,
+          useFactory: () => {
+            const logger = new Logger('MetadataCache');
+            return new MetadataCache({
+              registryAddress: options.registryAddress,
+              token: () => signToken(options.authSecret, { subject: options.serviceName, roles: [Roles.service], expiresInSeconds: 300 }),
+              refreshIntervalMs: options.refreshIntervalMs ?? 30_000,
+              onRefresh: (event) =>
+                logger.debug(`metadata refreshed to version ${event.version} (${event.reason}, ${event.durationMs} ms)`),
+              onError: (error) => logger.warn(`metadata refresh failed: ${String(error)}`),
+            });
+          },
+        },
+        MetadataCacheLifecycle,
+      ],
+      exports: [MetadataCache],
+    };
+  }
+}
