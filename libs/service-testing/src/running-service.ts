@@ -35,7 +35,7 @@ export async function startServiceForTest(
     AUTH_JWT_SECRET: TEST_SECRET,
     HTTP_PORT: String(httpPort),
     GRPC_PORT: String(grpcPort),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: extraEnv['LOG_LEVEL'] ?? 'warn',
     ...extraEnv,
   });
   const httpUrl = `http://127.0.0.1:${httpPort}`;

@@ -1,5 +1,5 @@
 /** gRPC: flowline.gateway.v1.ExecuteService. */
-import { GrpcMethod } from '@nestjs/microservices';
+import { Ctx, GrpcMethod, Payload } from '@nestjs/microservices';
 import type { Principal } from '@flowline/auth';
 import { CORRELATION_ID_HEADER, GatewayProto, type Metadata } from '@flowline/rpc';
 import { CurrentPrincipal, GrpcController } from '@flowline/service-kit';
@@ -17,9 +17,8 @@ export class ExecuteGrpcController {
 
   @GrpcMethod('ExecuteService', 'Execute')
   async execute(
-    request: GatewayProto.ExecuteRequest,
-    metadata: Metadata,
-    _call: unknown,
+    @Payload() request: GatewayProto.ExecuteRequest,
+    @Ctx() metadata: Metadata,
     @CurrentPrincipal() principal: Principal,
   ): Promise<GatewayProto.ExecuteResponse> {
     const input = toExecuteInput(

@@ -1,8 +1,13 @@
 /** The event pipeline: Execute over gRPC and REST. */
 import { Module } from '@nestjs/common';
 import { ExecuteGrpcController } from '../api/execute.grpc.controller';
+import { MetadataHttpController } from '../api/metadata.http.controller';
 import { RecordsHttpController } from '../api/records.http.controller';
 import { PipelineService } from './pipeline.service';
 
-@Module({ controllers: [ExecuteGrpcController, RecordsHttpController], providers: [PipelineService], exports: [PipelineService] })
+@Module({
+  controllers: [ExecuteGrpcController, RecordsHttpController, MetadataHttpController],
+  providers: [PipelineService],
+  exports: [PipelineService],
+})
 export class PipelineModule {}

@@ -233,12 +233,10 @@ export class PipelineService {
       case SdkMessage.Update: {
         const checked = validateTarget(entity, target, { creating: isCreate });
         for (const lookup of checked.lookups) {
-          const found = await manager
-            .getRepository(RecordRow)
-            .existsBy({
-              entity: lookup.value.entity,
-              id: UUID.test(lookup.value.id) ? lookup.value.id : '00000000-0000-0000-0000-000000000000',
-            });
+          const found = await manager.getRepository(RecordRow).existsBy({
+            entity: lookup.value.entity,
+            id: UUID.test(lookup.value.id) ? lookup.value.id : '00000000-0000-0000-0000-000000000000',
+          });
           if (!found)
             checked.violations.push({
               field: lookup.field,
@@ -424,9 +422,10 @@ export class PipelineService {
   private async retrieveMultiple(entity: EntityMetadata, input: ExecuteInput): Promise<ExecuteResult> {
     const query = buildRecordQuery(entity, input.parameters as QueryParameters);
     const [countRows, found] = await Promise.all([
-      this.dataSource.query(`SELECT count(*)::int AS total FROM "gateway"."record" r WHERE ${query.where}`, query.params) as Promise<
-        Array<{ total: number }>
-      >,
+      this.dataSource.query(
+        `SELECT count(*)::int AS total FROM "gateway"."record" r WHERE ${query.where}`,
+        query.params.slice(0, query.whereParamCount),
+      ) as Promise<Array<{ total: number }>>,
       this.dataSource.query(
         `SELECT r.* FROM "gateway"."record" r WHERE ${query.where} ORDER BY ${query.orderBy} OFFSET ${query.offset} LIMIT ${query.limit}`,
         query.params,

@@ -27,6 +27,8 @@ export interface BuiltQuery {
   where: string;
   orderBy: string;
   params: unknown[];
+  /** How many of `params` the WHERE clause uses (the rest belong to ORDER BY). */
+  whereParamCount: number;
   offset: number;
   limit: number;
 }
@@ -104,6 +106,7 @@ export function buildRecordQuery(entity: EntityMetadata, parameters: QueryParame
     }
     return undefined;
   });
+  const whereParamCount = params.length;
   const order = (parameters.orderBy ?? []).map((item, index) => {
     if (!known.has(item.attribute)) {
       violations.push({
@@ -127,6 +130,7 @@ export function buildRecordQuery(entity: EntityMetadata, parameters: QueryParame
     where: clauses.map((clause) => `(${clause})`).join(' AND '),
     orderBy: [...order.filter(Boolean), 'r."id" ASC'].join(', '),
     params,
+    whereParamCount,
     offset,
     limit: pageSize,
   };

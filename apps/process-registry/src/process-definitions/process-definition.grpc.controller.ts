@@ -1,5 +1,5 @@
 /** gRPC: flowline.registry.v1.ProcessDefinitionService. */
-import { GrpcMethod } from '@nestjs/microservices';
+import { Ctx, GrpcMethod, Payload } from '@nestjs/microservices';
 import { Roles, type Principal } from '@flowline/auth';
 import { correlationIdOf, pageWindow, RegistryProto, type Metadata } from '@flowline/rpc';
 import { CurrentPrincipal, GrpcController, RequireRoles } from '@flowline/service-kit';
@@ -16,7 +16,7 @@ export class ProcessDefinitionGrpcController {
 
   @GrpcMethod(SERVICE, 'SaveDefinition')
   @RequireRoles(Roles.author)
-  async saveDefinition(request: RegistryProto.SaveDefinitionRequest, _metadata: Metadata, _call: unknown, @CurrentPrincipal() principal: Principal): Promise<RegistryProto.ProcessDefinition> {
+  async saveDefinition(@Payload() request: RegistryProto.SaveDefinitionRequest, @Ctx() _metadata: Metadata, @CurrentPrincipal() principal: Principal): Promise<RegistryProto.ProcessDefinition> {
     const row = await this.definitions.save(request.source, formatOf(request.format), request.id || undefined, request.expectedRowVersion, principal);
     return definitionToProto(row);
   }
@@ -29,13 +29,13 @@ export class ProcessDefinitionGrpcController {
 
   @GrpcMethod(SERVICE, 'ActivateDefinition')
   @RequireRoles(Roles.author)
-  async activateDefinition(request: RegistryProto.ActivateDefinitionRequest, metadata: Metadata, _call: unknown, @CurrentPrincipal() principal: Principal): Promise<RegistryProto.DefinitionVersion> {
+  async activateDefinition(@Payload() request: RegistryProto.ActivateDefinitionRequest, @Ctx() metadata: Metadata, @CurrentPrincipal() principal: Principal): Promise<RegistryProto.DefinitionVersion> {
     return versionToProto(await this.definitions.activate(refOf(request.ref), principal, correlationIdOf(metadata)));
   }
 
   @GrpcMethod(SERVICE, 'DeactivateDefinition')
   @RequireRoles(Roles.author)
-  async deactivateDefinition(request: RegistryProto.DeactivateDefinitionRequest, metadata: Metadata, _call: unknown, @CurrentPrincipal() principal: Principal): Promise<RegistryProto.ProcessDefinition> {
+  async deactivateDefinition(@Payload() request: RegistryProto.DeactivateDefinitionRequest, @Ctx() metadata: Metadata, @CurrentPrincipal() principal: Principal): Promise<RegistryProto.ProcessDefinition> {
     return definitionToProto(await this.definitions.deactivate(refOf(request.ref), principal, correlationIdOf(metadata)));
   }
 
@@ -74,7 +74,7 @@ export class ProcessDefinitionGrpcController {
 
   @GrpcMethod(SERVICE, 'ImportDefinitions')
   @RequireRoles(Roles.author)
-  async importDefinitions(request: RegistryProto.ImportDefinitionsRequest, metadata: Metadata, _call: unknown, @CurrentPrincipal() principal: Principal): Promise<RegistryProto.ImportDefinitionsResponse> {
+  async importDefinitions(@Payload() request: RegistryProto.ImportDefinitionsRequest, @Ctx() metadata: Metadata, @CurrentPrincipal() principal: Principal): Promise<RegistryProto.ImportDefinitionsResponse> {
     const rows = await this.definitions.import(request.document, formatOf(request.format), request.activate, principal, correlationIdOf(metadata));
     return { definitions: rows.map(definitionToProto) };
   }

@@ -1,0 +1,329 @@
+import { createServer, type Server } from 'node:http';
+import { createHmac } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import { GatewayProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
+import { startGateway, type GatewayHarness } from '../../test/gateway-harness';
+
+const { ImageType } = RegistryProto;
+
+function stepRegistration(overrides: Partial<RegistryProto.StepRegistration>): RegistryProto.StepRegistration {
+  return {
+    id: '',
+    name: 'step',
+    message: 'Create',
+    primaryEntity: 'account',
+    stage: 20,
+    mode: 0,
+    rank: 1,
+    filteringAttributes: [],
+    images: [],
+    enabled: true,
+    unsecureConfiguration: '',
+    secureConfiguration: '',
+    hasSecureConfiguration: false,
+    registeredOn: '',
+    registrationSequence: '',
+    rowVersion: 0,
+    ...overrides,
+  };
+}
+
+interface HookCall {
+  path: string;
+  body: { stepName: string; context: Record<string, unknown> };
+  signature: string;
+  raw: string;
+}
+
+describe('the event pipeline (Execute)', () => {
+  let harness: GatewayHarness;
+  let hooks: Server;
+  let hookUrl: string;
+  const calls: HookCall[] = [];
+  const answers = new Map<string, { status: number; body: unknown }>();
+
+  beforeAll(async () => {
+    hooks = createServer((request, response) => {
+      let raw = '';
+      request.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+      request.on('end', () => {
+        calls.push({
+          path: request.url ?? '',
+          body: JSON.parse(raw) as HookCall['body'],
+          signature: String(request.headers['x-flowline-signature']),
+          raw,
+        });
+        const answer = answers.get(request.url ?? '') ?? { status: 200, body: {} };
+        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+    hookUrl = `http://127.0.0.1:${(hooks.address() as { port: number }).port}`;
+    harness = await startGateway();
+  });
+  afterAll(async () => {
+    await harness.stop();
+    hooks.close();
+  });
+  beforeEach(() => {
+    calls.length = 0;
+  });
+
+  async function register(step: Partial<RegistryProto.StepRegistration>): Promise<RegistryProto.StepRegistration> {
+    const created = await harness.steps.registerStep({ step: stepRegistration(step) });
+    await harness.metadataCaughtUp();
+    return created;
+  }
+
+  it('creates a record, returns it with its version, and writes one pipeline event with the post-image', async () => {
+    const created = await harness.call('POST', '/api/v1/records/account', { name: 'Contoso', creditlimit: 5000 });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('etag')).toBe('"1"');
+    const record = created.body['record'] as Record<string, unknown>;
+    expect(record).toMatchObject({
+      name: 'Contoso',
+      creditlimit: 5000,
+      statecode: 0,
+      statuscode: 1,
+      versionnumber: 1,
+      createdby: 'alice',
+      ownerid: { entity: 'systemuser', id: 'alice' },
+    });
+    const events = (await harness.outbox()).filter((row) => row.envelope.id === created.body['eventId']);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ topic: 'flowline.pipeline-events.v1', message_key: `account:${String(created.body['id'])}` });
+    expect(events[0]!.envelope.payload).toMatchObject({
+      message: 'Create',
+      entity: 'account',
+      preImage: null,
+      postImage: { name: 'Contoso', creditlimit: 5000 },
+      changedAttributes: expect.arrayContaining(['creditlimit', 'name']),
+      depth: 1,
+      initiatingUserId: 'alice',
+    });
+  });
+
+  it('updates with optimistic concurrency and reports exactly the changed attributes', async () => {
+    const created = await harness.call('POST', '/api/v1/records/account', { name: 'Fabrikam', creditlimit: 100 });
+    const id = String(created.body['id']);
+    const stale = await harness.call('PATCH', `/api/v1/records/account/${id}`, { creditlimit: 200 }, { 'if-match': '"7"' });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({
+      error: { code: 'VERSION_CONFLICT', message: `account ${id} is at version 1, not 7: read it again and reapply your change` },
+    });
+    const updated = await harness.call(
+      'PATCH',
+      `/api/v1/records/account/${id}`,
+      { creditlimit: 200, name: 'Fabrikam' },
+      { 'if-match': '"1"' },
+    );
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ version: 2, record: { creditlimit: 200 } });
+    const event = (await harness.outbox()).find((row) => row.envelope.id === updated.body['eventId'])!;
+    expect(event.envelope.payload).toMatchObject({
+      message: 'Update',
+      changedAttributes: ['creditlimit'],
+      preImage: { creditlimit: 100 },
+      postImage: { creditlimit: 200 },
+    });
+  });
+
+  it('refuses invalid attributes naming each field, and writes nothing', async () => {
+    const before = (await harness.outbox()).length;
+    const refused = await harness.call('POST', '/api/v1/records/account', { nmae: 'x', creditlimit: 'lots', industrycode: 99 });
+    expect(refused.status).toBe(400);
+    const error = refused.body['error'] as { code: string; violations: Array<{ field: string }> };
+    expect(error.code).toBe('INVALID_TARGET');
+    expect(error.violations.map((violation) => violation.field)).toEqual([
+      'target.nmae',
+      'target.creditlimit',
+      'target.industrycode',
+      'target.name',
+    ]);
+    const lookup = await harness.call('POST', '/api/v1/records/account', {
+      name: 'x',
+      primarycontactid: { entity: 'contact', id: '6a1b4f5e-0000-4000-8000-000000000000' },
+    });
+    expect(lookup.body).toMatchObject({ error: { violations: [{ field: 'target.primarycontactid', code: 'LOOKUP_NOT_FOUND' }] } });
+    expect((await harness.outbox()).length).toBe(before);
+  });
+
+  it('runs steps by stage and rank, lets stage 20 change the target, and signs webhook bodies', async () => {
+    await register({
+      name: 'default industry',
+      stage: 10,
+      rank: 1,
+      handler: { builtIn: { name: 'flowline.field-defaulting' } },
+      unsecureConfiguration: '{"defaults":{"industrycode":7}}',
+    });
+    await register({
+      name: 'enrich second',
+      stage: 20,
+      rank: 2,
+      handler: { webhook: { url: `${hookUrl}/enrich-2`, timeoutMs: 5000 } },
+      secureConfiguration: 'step-secret',
+    });
+    await register({
+      name: 'enrich first',
+      stage: 20,
+      rank: 1,
+      handler: { webhook: { url: `${hookUrl}/enrich-1`, timeoutMs: 5000 } },
+      secureConfiguration: 'step-secret',
+    });
+    await register({
+      name: 'notify',
+      stage: 40,
+      rank: 1,
+      handler: { webhook: { url: `${hookUrl}/notify`, timeoutMs: 5000 } },
+      images: [{ alias: 'after', type: ImageType.IMAGE_TYPE_POST, attributes: ['name', 'accountnumber'] }],
+    });
+    answers.set('/enrich-1', { status: 200, body: { target: { accountnumber: 'ACC-1' }, sharedVariables: { seenBy: 'enrich-1' } } });
+
+    const created = await harness.call('POST', '/api/v1/records/account', { name: 'Northwind' });
+    expect(created.status).toBe(201);
+    expect(calls.map((call) => call.path)).toEqual(['/enrich-1', '/enrich-2', '/notify']);
+    expect(created.body['record']).toMatchObject({ industrycode: 7, accountnumber: 'ACC-1' });
+    const second = calls[1]!;
+    expect(second.signature).toBe(`sha256=${createHmac('sha256', 'step-secret').update(second.raw).digest('hex')}`);
+    expect(second.body.context).toMatchObject({
+      stage: 20,
+      sharedVariables: { seenBy: 'enrich-1' },
+      inputParameters: { Target: { name: 'Northwind', accountnumber: 'ACC-1' } },
+    });
+    expect(calls[2]!.body.context).toMatchObject({ stage: 40, postEntityImages: { after: { name: 'Northwind', accountnumber: 'ACC-1' } } });
+  });
+
+  it('rolls everything back when a stage-20 webhook cancels, and the caller gets its message', async () => {
+    answers.set('/enrich-1', { status: 200, body: { cancel: { message: 'Accounts in this region need a manager' } } });
+    const before = (await harness.outbox()).length;
+    const refused = await harness.call('POST', '/api/v1/records/account', { name: 'Refused Ltd' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      error: { code: 'STEP_REFUSED', message: "step 'enrich first' refused Create of account: Accounts in this region need a manager" },
+    });
+    const listed = await harness.call('GET', '/api/v1/records/account?name=Refused%20Ltd');
+    expect(listed.body['records']).toEqual([]);
+    expect((await harness.outbox()).length).toBe(before);
+    answers.delete('/enrich-1');
+  });
+
+  it('answers a repeated idempotency key with the first result and emits nothing new', async () => {
+    const first = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Once' }, { 'idempotency-key': 'op-1:step-1' });
+    const before = (await harness.outbox()).length;
+    const again = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Once' }, { 'idempotency-key': 'op-1:step-1' });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-flowline-replayed')).toBe('true');
+    expect(again.body['id']).toBe(first.body['id']);
+    expect((await harness.outbox()).length).toBe(before);
+    const reused = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Different' }, { 'idempotency-key': 'op-1:step-1' });
+    expect(reused.body).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    const all = await harness.call('GET', '/api/v1/records/contact?lastname=Once');
+    expect(all.body['records']).toHaveLength(1);
+  });
+
+  it('refuses an operation beyond the depth limit as a loop', async () => {
+    const refused = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Deep' }, { 'x-flowline-depth': '9' });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({
+      error: { code: 'LOOP_DETECTED', message: expect.stringContaining('arrived at depth 9, beyond the limit of 8') },
+    });
+  });
+
+  it('assigns, sets state, retrieves, queries and deletes', async () => {
+    const created = await harness.call('POST', '/api/v1/records/incident', { title: 'Printer on fire', prioritycode: 1 });
+    const id = String(created.body['id']);
+    const assigned = await harness.call('POST', '/api/v1/messages/Assign', {
+      entity: 'incident',
+      id,
+      parameters: { assignee: { entity: 'team', id: 'support' } },
+    });
+    expect(assigned.body).toMatchObject({ record: { ownerid: { entity: 'team', id: 'support' } }, version: 2 });
+    const badState = await harness.call('POST', '/api/v1/messages/SetState', {
+      entity: 'incident',
+      id,
+      parameters: { state: 1, status: 2 },
+    });
+    expect(badState.body).toMatchObject({ error: { code: 'INVALID_PARAMETERS', violations: [{ field: 'parameters.status' }] } });
+    const resolved = await harness.call('POST', '/api/v1/messages/SetState', {
+      entity: 'incident',
+      id,
+      parameters: { state: 1, status: 5 },
+    });
+    expect(resolved.body).toMatchObject({ record: { statecode: 1, statuscode: 5 } });
+    const event = (await harness.outbox()).find((row) => row.envelope.id === resolved.body['eventId'])!;
+    expect(event.envelope.payload['changedAttributes']).toEqual(['statecode', 'statuscode']);
+
+    await harness.call('POST', '/api/v1/records/incident', { title: 'Minor', prioritycode: 3 });
+    const query = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'incident',
+      parameters: {
+        conditions: [{ attribute: 'prioritycode', operator: 'le', value: 3 }],
+        orderBy: [{ attribute: 'prioritycode', descending: true }],
+        pageSize: 1,
+      },
+      columns: ['title'],
+    });
+    expect(query.body).toMatchObject({ totalCount: 2, records: [{ title: 'Minor' }] });
+    expect(Object.keys((query.body['records'] as Array<Record<string, unknown>>)[0]!).sort()).toEqual(['incidentid', 'title']);
+    const page2 = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'incident',
+      parameters: {
+        conditions: [{ attribute: 'prioritycode', operator: 'le', value: 3 }],
+        orderBy: [{ attribute: 'prioritycode', descending: true }],
+        pageSize: 1,
+        pageToken: query.body['nextPageToken'],
+      },
+    });
+    expect(page2.body).toMatchObject({ records: [{ title: 'Printer on fire' }], nextPageToken: '' });
+
+    const deleted = await harness.call('DELETE', `/api/v1/records/incident/${id}`);
+    expect(deleted.status).toBe(200);
+    const deleteEvent = (await harness.outbox()).find((row) => row.envelope.id === deleted.body['eventId'])!;
+    expect(deleteEvent.envelope.payload).toMatchObject({ message: 'Delete', postImage: null, preImage: { title: 'Printer on fire' } });
+    expect((await harness.call('GET', `/api/v1/records/incident/${id}`)).status).toBe(404);
+  });
+
+  it('executes over gRPC with the same pipeline, and refuses calls without a token', async () => {
+    const execute = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
+      ProtoFiles.gateway,
+      'flowline.gateway.v1.ExecuteService',
+      ['service'],
+    );
+    const created = await execute.execute({
+      message: 'Create',
+      entity: 'contact',
+      id: '',
+      targetJson: JSON.stringify({ lastname: 'Grpc' }),
+      parametersJson: '',
+      expectedVersion: 0,
+      idempotencyKey: '',
+      depth: 2,
+      correlationId: 'corr-grpc',
+      columns: [],
+    });
+    expect(JSON.parse(created.recordJson)).toMatchObject({ lastname: 'Grpc', versionnumber: 1 });
+    const event = (await harness.outbox()).find((row) => row.envelope.id === created.eventId)!;
+    expect(event.envelope.payload).toMatchObject({ depth: 2, correlationId: 'corr-grpc', origin: 'test-service' });
+    const anonymous = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
+      ProtoFiles.gateway,
+      'flowline.gateway.v1.ExecuteService',
+      null,
+    );
+    await expect(
+      anonymous.execute({
+        message: 'Retrieve',
+        entity: 'contact',
+        id: created.id,
+        targetJson: '',
+        parametersJson: '',
+        expectedVersion: 0,
+        idempotencyKey: '',
+        depth: 0,
+        correlationId: '',
+        columns: [],
+      }),
+    ).rejects.toMatchObject({ grpcCode: status.UNAUTHENTICATED });
+    const http = await fetch(`${harness.gateway.httpUrl}/api/v1/records/contact/${created.id}`);
+    expect(http.status).toBe(401);
+  });
+});
