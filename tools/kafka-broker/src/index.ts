@@ -1,1 +1,2 @@
-// Public API of @flowline/kafka-broker.
+// The Kafka-protocol development broker: startBroker() for tests and the launcher.
+export { startBroker, type BrokerOptions, type RunningBroker } from './broker';
