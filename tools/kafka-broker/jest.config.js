@@ -1,3 +1,3 @@
 const { jestConfig } = require('../../jest.preset');
 
-module.exports = jestConfig(__dirname);
+module.exports = jestConfig(__dirname, { testTimeout: 60000 });

@@ -32,7 +32,9 @@ const LEVELS = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 } as const;
 function jsonLog(level: keyof typeof LEVELS): BrokerLog {
   const write = (at: keyof typeof LEVELS, message: string, fields?: Record<string, unknown>) => {
     if (LEVELS[at] < LEVELS[level]) return;
-    process.stderr.write(`${JSON.stringify({ level: at, time: new Date().toISOString(), service: 'kafka-broker', msg: message, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: at, time: new Date().toISOString(), service: 'kafka-broker', msg: message, ...fields })}\n`,
+    );
   };
   return {
     debug: (message, fields) => write('debug', message, fields),

@@ -8,7 +8,17 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { apiVersionsBody, apiVersions, createTopics, deleteTopics, metadata } from './apis/metadata-admin';
 import { ApiKey, type ApiHandler, type BrokerContext } from './apis/context';
-import { describeGroups, findCoordinator, heartbeat, joinGroup, leaveGroup, listGroups, offsetCommit, offsetFetch, syncGroup } from './apis/groups';
+import {
+  describeGroups,
+  findCoordinator,
+  heartbeat,
+  joinGroup,
+  leaveGroup,
+  listGroups,
+  offsetCommit,
+  offsetFetch,
+  syncGroup,
+} from './apis/groups';
 import { fetch, initProducerId, listOffsets, produce } from './apis/produce-fetch';
 import { SUPPORTED_VERSIONS } from './apis/versions';
 import { MalformedRequest, Reader } from './wire/codec';
@@ -94,7 +104,8 @@ class Connection {
     }
     const handler = HANDLERS[apiKey];
     if (!handler || !supported) return this.refuse(`unknown API key ${apiKey}`, { apiKey, version });
-    if (version < supported[0] || version > supported[1]) return this.refuse(`API ${apiKey} version ${version} is not supported (${supported[0]}-${supported[1]})`, { apiKey, version });
+    if (version < supported[0] || version > supported[1])
+      return this.refuse(`API ${apiKey} version ${version} is not supported (${supported[0]}-${supported[1]})`, { apiKey, version });
     const reader = new Reader(request.subarray(8));
     let clientId: string | null;
     try {

@@ -21,7 +21,16 @@ export const joinGroup: ApiHandler = async (request, version, context, client) =
   const memberId = request.string();
   const protocolType = request.string();
   const protocols = request.array((r: Reader) => ({ name: r.string(), metadata: r.bytes() ?? Buffer.alloc(0) }));
-  const response = await context.groups.join({ groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId, protocolType, protocols, clientId: client.clientId ?? '', clientHost: client.host });
+  const response = await context.groups.join({
+    groupId,
+    sessionTimeoutMs,
+    rebalanceTimeoutMs,
+    memberId,
+    protocolType,
+    protocols,
+    clientId: client.clientId ?? '',
+    clientHost: client.host,
+  });
   return throttle(new Writer(), version, 2)
     .int16(response.errorCode)
     .int32(response.generationId)
@@ -45,7 +54,9 @@ export const heartbeat: ApiHandler = (request, version, context) => {
   const groupId = request.string();
   const generationId = request.int32();
   const memberId = request.string();
-  return throttle(new Writer(), version, 1).int16(context.groups.heartbeat(groupId, generationId, memberId)).toBuffer();
+  return throttle(new Writer(), version, 1)
+    .int16(context.groups.heartbeat(groupId, generationId, memberId))
+    .toBuffer();
 };
 
 export const leaveGroup: ApiHandler = (request, version, context) => {
@@ -67,28 +78,40 @@ export const offsetCommit: ApiHandler = (request, _version, context) => {
   if (errorCode === ErrorCode.None) {
     context.offsets.commit(
       groupId,
-      topics.flatMap(({ topic, partitions }) => partitions.map(({ partition, offset, metadata }) => ({ topic, partition, offset, metadata }))),
+      topics.flatMap(({ topic, partitions }) =>
+        partitions.map(({ partition, offset, metadata }) => ({ topic, partition, offset, metadata })),
+      ),
     );
   } else {
     context.log.warn('offset commit refused', { group: groupId, member: memberId, generation: generationId, errorCode });
   }
   return new Writer()
-    .array(topics, (w, { topic, partitions }) => w.string(topic).array(partitions, (pw, { partition }) => pw.int32(partition).int16(errorCode)))
+    .array(topics, (w, { topic, partitions }) =>
+      w.string(topic).array(partitions, (pw, { partition }) => pw.int32(partition).int16(errorCode)),
+    )
     .toBuffer();
 };
 
 export const offsetFetch: ApiHandler = (request, version, context) => {
   const groupId = request.string();
-  const requested = version >= 2 ? request.nullableArray((r: Reader) => ({ topic: r.string(), partitions: r.array((p: Reader) => p.int32()) })) : request.array((r: Reader) => ({ topic: r.string(), partitions: r.array((p: Reader) => p.int32()) }));
+  const requested =
+    version >= 2
+      ? request.nullableArray((r: Reader) => ({ topic: r.string(), partitions: r.array((p: Reader) => p.int32()) }))
+      : request.array((r: Reader) => ({ topic: r.string(), partitions: r.array((p: Reader) => p.int32()) }));
   const topics =
     requested ??
     Object.entries(
-      context.offsets.committedBy(groupId).reduce<Record<string, number[]>>((all, { topic, partition }) => ({ ...all, [topic]: [...(all[topic] ?? []), partition] }), {}),
+      context.offsets
+        .committedBy(groupId)
+        .reduce<Record<string, number[]>>((all, { topic, partition }) => ({ ...all, [topic]: [...(all[topic] ?? []), partition] }), {}),
     ).map(([topic, partitions]) => ({ topic, partitions }));
   const writer = new Writer().array(topics, (w, { topic, partitions }) =>
     w.string(topic).array(partitions, (pw, partition) => {
       const committed = context.offsets.fetch(groupId, topic, partition);
-      pw.int32(partition).int64(committed?.offset ?? -1n).nullableString(committed?.metadata ?? '').int16(0);
+      pw.int32(partition)
+        .int64(committed?.offset ?? -1n)
+        .nullableString(committed?.metadata ?? '')
+        .int16(0);
     }),
   );
   if (version >= 2) writer.int16(0);

@@ -5,7 +5,9 @@ import { TOPIC_NAME, type ApiHandler } from './context';
 import { SUPPORTED_VERSIONS } from './versions';
 
 export function apiVersionsBody(version: number, errorCode = 0): Buffer {
-  const writer = new Writer().int16(errorCode).array(Object.entries(SUPPORTED_VERSIONS), (w, [key, [min, max]]) => w.int16(Number(key)).int16(min).int16(max));
+  const writer = new Writer()
+    .int16(errorCode)
+    .array(Object.entries(SUPPORTED_VERSIONS), (w, [key, [min, max]]) => w.int16(Number(key)).int16(min).int16(max));
   if (version >= 1) writer.int32(0);
   return writer.toBuffer();
 }
@@ -23,7 +25,9 @@ export const metadata: ApiHandler = (request, version, context) => {
   if (version >= 1) writer.int32(context.nodeId);
   writer.array(names, (w, name) => {
     const exists = TOPIC_NAME.test(name) && context.ensureTopic(name);
-    w.int16(exists ? ErrorCode.None : TOPIC_NAME.test(name) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException).string(name);
+    w.int16(exists ? ErrorCode.None : TOPIC_NAME.test(name) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException).string(
+      name,
+    );
     if (version >= 1) w.boolean(false);
     const partitions = exists ? Array.from({ length: context.topics.partitions(name) }, (_, i) => i) : [];
     w.array(partitions, (pw, partition) =>
@@ -52,10 +56,14 @@ export const createTopics: ApiHandler = (request, version, context) => {
     const fail = (errorCode: number, message: string) => ({ topic: topic.topic, errorCode, message });
     if (!TOPIC_NAME.test(topic.topic)) return fail(ErrorCode.InvalidTopicException, `invalid topic name '${topic.topic}'`);
     if (context.topics.has(topic.topic)) return fail(ErrorCode.TopicAlreadyExists, `topic '${topic.topic}' already exists`);
-    const partitions = topic.partitions === -1 ? (topic.assignments.length || context.defaultPartitions) : topic.partitions;
-    if (partitions < 1 || partitions > 1000) return fail(ErrorCode.InvalidPartitions, `partitions must be 1 to 1000, got ${topic.partitions}`);
+    const partitions = topic.partitions === -1 ? topic.assignments.length || context.defaultPartitions : topic.partitions;
+    if (partitions < 1 || partitions > 1000)
+      return fail(ErrorCode.InvalidPartitions, `partitions must be 1 to 1000, got ${topic.partitions}`);
     if (topic.replicationFactor !== -1 && topic.replicationFactor !== 1) {
-      return fail(ErrorCode.InvalidReplicationFactor, `this development broker has one node: replication factor must be 1, got ${topic.replicationFactor}`);
+      return fail(
+        ErrorCode.InvalidReplicationFactor,
+        `this development broker has one node: replication factor must be 1, got ${topic.replicationFactor}`,
+      );
     }
     if (!validateOnly) {
       context.topics.create(topic.topic, { partitions, configs: Object.fromEntries(topic.configs.map((c) => [c.name, c.value])) });

@@ -86,7 +86,10 @@ export const fetch: ApiHandler = async (request, _version, context) => {
 
 export const listOffsets: ApiHandler = (request, _version, context) => {
   request.int32(); // replica id
-  const topics = request.array((r: Reader) => ({ topic: r.string(), partitions: r.array((p: Reader) => ({ partition: p.int32(), timestamp: p.int64() })) }));
+  const topics = request.array((r: Reader) => ({
+    topic: r.string(),
+    partitions: r.array((p: Reader) => ({ partition: p.int32(), timestamp: p.int64() })),
+  }));
   return new Writer()
     .array(topics, (w, { topic, partitions }) => {
       w.string(topic).array(partitions, (pw, { partition, timestamp }) => {

@@ -82,7 +82,8 @@ export class GroupCoordinator {
     if (!request.groupId) return failed(ErrorCode.InvalidGroupId);
     if (request.sessionTimeoutMs < 1000 || request.sessionTimeoutMs > 300_000) return failed(ErrorCode.InvalidSessionTimeout);
     const group = this.group(request.groupId);
-    if (group.members.size > 0 && group.protocolType && request.protocolType !== group.protocolType) return failed(ErrorCode.InconsistentGroupProtocol);
+    if (group.members.size > 0 && group.protocolType && request.protocolType !== group.protocolType)
+      return failed(ErrorCode.InconsistentGroupProtocol);
     let member = request.memberId ? group.members.get(request.memberId) : undefined;
     if (request.memberId && !member) return failed(ErrorCode.UnknownMemberId);
     if (!member) {
@@ -155,7 +156,14 @@ export class GroupCoordinator {
     group.generationId += 1;
     if (!protocolName) {
       for (const member of members) {
-        member.joinWaiter?.({ errorCode: ErrorCode.InconsistentGroupProtocol, generationId: -1, protocolName: '', leaderId: '', memberId: member.memberId, members: [] });
+        member.joinWaiter?.({
+          errorCode: ErrorCode.InconsistentGroupProtocol,
+          generationId: -1,
+          protocolName: '',
+          leaderId: '',
+          memberId: member.memberId,
+          members: [],
+        });
         member.joinWaiter = undefined;
       }
       group.members.clear();
@@ -174,14 +182,21 @@ export class GroupCoordinator {
         protocolName,
         leaderId: group.leaderId,
         memberId: member.memberId,
-        members: isLeader ? members.map((m) => ({ memberId: m.memberId, metadata: m.protocols.find((p) => p.name === protocolName)!.metadata })) : [],
+        members: isLeader
+          ? members.map((m) => ({ memberId: m.memberId, metadata: m.protocols.find((p) => p.name === protocolName)!.metadata }))
+          : [],
       });
       member.joinWaiter = undefined;
       member.lastSeen = Date.now();
     }
   }
 
-  sync(groupId: string, generationId: number, memberId: string, assignments: Array<{ memberId: string; assignment: Buffer }>): Promise<{ errorCode: number; assignment: Buffer }> {
+  sync(
+    groupId: string,
+    generationId: number,
+    memberId: string,
+    assignments: Array<{ memberId: string; assignment: Buffer }>,
+  ): Promise<{ errorCode: number; assignment: Buffer }> {
     const group = this.groups.get(groupId);
     const empty = Buffer.alloc(0);
     const member = group?.members.get(memberId);
@@ -239,7 +254,14 @@ export class GroupCoordinator {
 
   private remove(group: Group, member: Member, why: string): void {
     group.members.delete(member.memberId);
-    member.joinWaiter?.({ errorCode: ErrorCode.UnknownMemberId, generationId: -1, protocolName: '', leaderId: '', memberId: member.memberId, members: [] });
+    member.joinWaiter?.({
+      errorCode: ErrorCode.UnknownMemberId,
+      generationId: -1,
+      protocolName: '',
+      leaderId: '',
+      memberId: member.memberId,
+      members: [],
+    });
     member.syncWaiter?.({ errorCode: ErrorCode.UnknownMemberId, assignment: Buffer.alloc(0) });
     this.log(`member ${why}`, { group: group.groupId, member: member.memberId });
     if (group.members.size === 0) {
@@ -258,12 +280,22 @@ export class GroupCoordinator {
     const now = Date.now();
     for (const group of this.groups.values()) {
       for (const member of [...group.members.values()]) {
-        if (!member.joinWaiter && now - member.lastSeen > member.sessionTimeoutMs) this.remove(group, member, 'expired: no heartbeat within its session timeout');
+        if (!member.joinWaiter && now - member.lastSeen > member.sessionTimeoutMs)
+          this.remove(group, member, 'expired: no heartbeat within its session timeout');
       }
     }
   }
 
-  describe(groupId: string): { state: GroupState; protocolType: string; protocolName: string; members: Array<{ memberId: string; clientId: string; clientHost: string; metadata: Buffer; assignment: Buffer }> } | undefined {
+  describe(
+    groupId: string,
+  ):
+    | {
+        state: GroupState;
+        protocolType: string;
+        protocolName: string;
+        members: Array<{ memberId: string; clientId: string; clientHost: string; metadata: Buffer; assignment: Buffer }>;
+      }
+    | undefined {
     const group = this.groups.get(groupId);
     if (!group) return undefined;
     return {

@@ -35,9 +35,12 @@ export class OffsetStore {
   }
 
   commit(group: string, entries: Array<{ topic: string; partition: number; offset: bigint; metadata: string | null }>): void {
-    for (const entry of entries) this.offsets.set(this.key(group, entry.topic, entry.partition), { offset: entry.offset, metadata: entry.metadata });
+    for (const entry of entries)
+      this.offsets.set(this.key(group, entry.topic, entry.partition), { offset: entry.offset, metadata: entry.metadata });
     if (!this.file || entries.length === 0) return;
-    const lines = entries.map((entry) => JSON.stringify({ g: group, t: entry.topic, p: entry.partition, o: entry.offset.toString(), m: entry.metadata })).join('\n');
+    const lines = entries
+      .map((entry) => JSON.stringify({ g: group, t: entry.topic, p: entry.partition, o: entry.offset.toString(), m: entry.metadata }))
+      .join('\n');
     appendFileSync(this.file, `${lines}\n`);
     const fd = openSync(this.file, 'r');
     fsyncSync(fd);

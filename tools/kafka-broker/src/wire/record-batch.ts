@@ -40,15 +40,24 @@ export function parseRecordSet(recordSet: Buffer): BatchParse {
     }
     const magic = recordSet.readInt8(offset + 16);
     if (magic !== 2) {
-      return { ok: false, errorCode: ErrorCode.UnsupportedForMessageFormat, reason: `message format v${magic}: this broker stores v2 record batches only` };
+      return {
+        ok: false,
+        errorCode: ErrorCode.UnsupportedForMessageFormat,
+        reason: `message format v${magic}: this broker stores v2 record batches only`,
+      };
     }
     const bytes = recordSet.subarray(offset, offset + size);
     const expectedCrc = bytes.readUInt32BE(17);
-    if (crc32c(bytes.subarray(21)) !== expectedCrc) return { ok: false, errorCode: ErrorCode.CorruptMessage, reason: 'record batch CRC mismatch' };
+    if (crc32c(bytes.subarray(21)) !== expectedCrc)
+      return { ok: false, errorCode: ErrorCode.CorruptMessage, reason: 'record batch CRC mismatch' };
     const attributes = bytes.readInt16BE(21);
     const codec = attributes & 0x07;
     if (!SUPPORTED_CODECS.has(codec)) {
-      return { ok: false, errorCode: ErrorCode.UnsupportedCompressionType, reason: `compression codec ${codec} is not supported (none and gzip are)` };
+      return {
+        ok: false,
+        errorCode: ErrorCode.UnsupportedCompressionType,
+        reason: `compression codec ${codec} is not supported (none and gzip are)`,
+      };
     }
     if (attributes & 0x10) return { ok: false, errorCode: ErrorCode.InvalidRequest, reason: 'transactional batches are not supported' };
     batches.push({
