@@ -1,5 +1,6 @@
 /** Root module of async-executor: async operations (system jobs) and durable workflow execution. */
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@flowline/messaging';
 import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
@@ -21,6 +22,11 @@ export class AppModule {
           httpPort: config.HTTP_PORT,
           entities: ExecutorEntities,
           migrations: ExecutorMigrations,
+        }),
+        MessagingModule.forRoot({
+          serviceName: SERVICE.name,
+          brokers: config.KAFKA_BROKERS,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
         }),
       ],
     };

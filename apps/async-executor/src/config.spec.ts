@@ -23,6 +23,7 @@ describe('async-executor configuration', () => {
     const config = loadConfig(SERVICE.name, ExecutorConfigShape, {
       DATABASE_URL: 'postgres://h:5432/flowline',
       AUTH_JWT_SECRET: 'a-long-enough-secret',
+      KAFKA_BROKERS: 'kafka:9092',
     });
     expect([config.HTTP_PORT, config.GRPC_PORT]).toEqual([SERVICE.httpPort, SERVICE.grpcPort]);
   });

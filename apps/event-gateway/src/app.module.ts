@@ -1,6 +1,7 @@
 /** Root module of event-gateway: the message pipeline, business records and the transactional outbox. */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MetadataCacheModule } from '@flowline/metadata-cache';
+import { MessagingModule } from '@flowline/messaging';
 import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type GatewayConfig } from './config';
 import { GatewayEntities } from './database/entities';
@@ -23,6 +24,12 @@ export class AppModule {
           httpPort: config.HTTP_PORT,
           entities: GatewayEntities,
           migrations: GatewayMigrations,
+        }),
+        MessagingModule.forRoot({
+          serviceName: SERVICE.name,
+          brokers: config.KAFKA_BROKERS,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          outbox: { schema: SERVICE.schema, databaseUrl: config.DATABASE_URL },
         }),
         MetadataCacheModule.forRoot({
           serviceName: SERVICE.name,

@@ -23,6 +23,7 @@ describe('event-gateway configuration', () => {
     const config = loadConfig(SERVICE.name, GatewayConfigShape, {
       DATABASE_URL: 'postgres://h:5432/flowline',
       AUTH_JWT_SECRET: 'a-long-enough-secret',
+      KAFKA_BROKERS: 'kafka:9092',
     });
     expect([config.HTTP_PORT, config.GRPC_PORT]).toEqual([SERVICE.httpPort, SERVICE.grpcPort]);
   });

@@ -1,5 +1,6 @@
 /** Root module of process-registry: entity metadata, process definitions and plug-in step registrations. */
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@flowline/messaging';
 import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type RegistryConfig } from './config';
 import { RegistryEntities } from './database/entities';
@@ -24,6 +25,12 @@ export class AppModule {
           httpPort: config.HTTP_PORT,
           entities: RegistryEntities,
           migrations: RegistryMigrations,
+        }),
+        MessagingModule.forRoot({
+          serviceName: SERVICE.name,
+          brokers: config.KAFKA_BROKERS,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          outbox: { schema: SERVICE.schema, databaseUrl: config.DATABASE_URL },
         }),
         EntityMetadataModule,
         StepRegistrationModule,

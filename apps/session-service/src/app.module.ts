@@ -1,5 +1,6 @@
 /** Root module of session-service: dialog process sessions and the dialog runner page. */
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@flowline/messaging';
 import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type SessionConfig } from './config';
 import { SessionEntities } from './database/entities';
@@ -21,6 +22,11 @@ export class AppModule {
           httpPort: config.HTTP_PORT,
           entities: SessionEntities,
           migrations: SessionMigrations,
+        }),
+        MessagingModule.forRoot({
+          serviceName: SERVICE.name,
+          brokers: config.KAFKA_BROKERS,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
         }),
       ],
     };

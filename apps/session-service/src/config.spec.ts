@@ -23,6 +23,7 @@ describe('session-service configuration', () => {
     const config = loadConfig(SERVICE.name, SessionConfigShape, {
       DATABASE_URL: 'postgres://h:5432/flowline',
       AUTH_JWT_SECRET: 'a-long-enough-secret',
+      KAFKA_BROKERS: 'kafka:9092',
     });
     expect([config.HTTP_PORT, config.GRPC_PORT]).toEqual([SERVICE.httpPort, SERVICE.grpcPort]);
   });

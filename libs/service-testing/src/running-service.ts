@@ -4,7 +4,15 @@
  */
 import { signToken, type Role } from '@flowline/auth';
 import { createGrpcClient, type GrpcClientHandle } from '@flowline/rpc';
-import { createTestDatabase, freePortForTests, spawnService, type ServiceProcess, type TestDatabase } from '@flowline/testing';
+import {
+  createTestDatabase,
+  freePortForTests,
+  spawnService,
+  testKafkaBrokers,
+  testPrefix,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@flowline/testing';
 
 export const TEST_SECRET = 'flowline-test-secret-0123456789';
 
@@ -36,6 +44,8 @@ export async function startServiceForTest(
     HTTP_PORT: String(httpPort),
     GRPC_PORT: String(grpcPort),
     LOG_LEVEL: extraEnv['LOG_LEVEL'] ?? 'warn',
+    KAFKA_BROKERS: testKafkaBrokers(),
+    KAFKA_TOPIC_PREFIX: testPrefix('svc') + '.',
     ...extraEnv,
   });
   const httpUrl = `http://127.0.0.1:${httpPort}`;

@@ -10,7 +10,15 @@ import type { EntitySchema } from 'typeorm';
 import { createServiceDataSource, initializeAndMigrate, pendingSchemaChanges, revertAllMigrations } from '@flowline/persistence';
 import { createGrpcClient, HealthProto, ProtoFiles } from '@flowline/rpc';
 import { serviceEntities, serviceMigrations } from '@flowline/service-kit';
-import { createTestDatabase, freePortForTests, spawnService, waitFor, type TestDatabase } from '@flowline/testing';
+import {
+  createTestDatabase,
+  freePortForTests,
+  spawnService,
+  testKafkaBrokers,
+  testPrefix,
+  waitFor,
+  type TestDatabase,
+} from '@flowline/testing';
 
 export interface ServiceFoundationSpec {
   serviceName: string;
@@ -48,7 +56,8 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
   describe(`${spec.serviceName} foundation`, () => {
     let db: TestDatabase;
     let dependencies: { env: Record<string, string>; stop: () => Promise<void> } = { env: {}, stop: async () => undefined };
-    const spawn = (env: Record<string, string>) => spawnService(spec.mainPath, { ...dependencies.env, ...env });
+    const kafka = () => ({ KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC_PREFIX: `${testPrefix(spec.schema)}.` });
+    const spawn = (env: Record<string, string>) => spawnService(spec.mainPath, { ...kafka(), ...dependencies.env, ...env });
     beforeAll(async () => {
       db = await createTestDatabase(spec.schema);
       if (spec.dependencies) dependencies = await spec.dependencies();
@@ -80,6 +89,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
 
         const ready = (await (await fetch(`${url}/health/ready`)).json()) as { checks: Record<string, { status: string }> };
         expect(ready.checks['database']?.status).toBe('ok');
+        expect(ready.checks['kafka']?.status).toBe('ok');
 
         const metrics = await fetch(`${url}/metrics`);
         expect(metrics.headers.get('content-type')).toContain('text/plain');

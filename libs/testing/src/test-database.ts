@@ -53,3 +53,17 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
     },
   };
 }
+
+export const KAFKA_BROKERS_VARIABLE = 'FLOWLINE_TEST_KAFKA_BROKERS';
+
+/** The Kafka of this test run (the development broker, or KAFKA_BROKERS), as host:port. */
+export function testKafkaBrokers(): string {
+  const brokers = process.env[KAFKA_BROKERS_VARIABLE];
+  if (!brokers) throw new Error(`${KAFKA_BROKERS_VARIABLE} is not set: integration tests need the Jest global setup of tools/dev-infra`);
+  return brokers;
+}
+
+/** A prefix that keeps one test file's topics and groups apart from every other's. */
+export function testPrefix(name: string): string {
+  return `t-${name}-${randomBytes(3).toString('hex')}`;
+}

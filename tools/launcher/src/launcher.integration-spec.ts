@@ -43,7 +43,11 @@ describe('npm start (the launcher)', () => {
   beforeAll(async () => {
     dataRoot = await mkdtemp(path.join(tmpdir(), 'flowline-launcher-'));
     await chmod(dataRoot, 0o755);
-    env = { FLOWLINE_DATA_DIR: path.join(dataRoot, 'data'), FLOWLINE_PG_PORT: String(await freePortForTests()) };
+    env = {
+      FLOWLINE_DATA_DIR: path.join(dataRoot, 'data'),
+      FLOWLINE_PG_PORT: String(await freePortForTests()),
+      FLOWLINE_KAFKA_PORT: String(await freePortForTests()),
+    };
     for (const service of ALL_SERVICES) {
       env[`${service.envPrefix}_HTTP_PORT`] = String(await freePortForTests());
       env[`${service.envPrefix}_GRPC_PORT`] = String(await freePortForTests());
@@ -65,6 +69,7 @@ describe('npm start (the launcher)', () => {
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     }
     expect(output).toContain(`postgres://postgres:***@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline`);
+    expect(output).toMatch(new RegExp(`kafka\\s+127\\.0\\.0\\.1:${env['FLOWLINE_KAFKA_PORT']}\\s+development broker`));
     const token = output.match(/Admin token .*\n {2}(\S+)/)?.[1];
     expect(token).toBeDefined();
     expect((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'admin-token'), 'utf8')).trim()).toBe(token);

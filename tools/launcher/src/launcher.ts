@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Roles, signToken } from '@flowline/auth';
 import * as path from 'node:path';
 import { ensureDatabase, isPortTaken, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
+import { startBroker, type RunningBroker } from '@flowline/kafka-broker';
 import { renderTable, type TableRow } from './output';
 import { describeExit, ServiceSupervisor, waitUntilReady, type SupervisedService } from './service-supervisor';
 import type { LauncherSettings } from './settings';
@@ -61,8 +62,31 @@ async function authSecret(settings: LauncherSettings): Promise<string> {
   return secret;
 }
 
+async function startKafka(settings: LauncherSettings, io: LauncherIo): Promise<{ brokers: string; broker?: RunningBroker }> {
+  if (settings.kafkaBrokers) {
+    io.write(`Using the Kafka at ${settings.kafkaBrokers} (KAFKA_BROKERS)\n`);
+    return { brokers: settings.kafkaBrokers };
+  }
+  if (await isPortTaken(settings.kafkaPort)) {
+    throw new Error(
+      `port ${settings.kafkaPort} for the Kafka development broker is in use: stop what uses it, or set FLOWLINE_KAFKA_PORT to a free port, or set KAFKA_BROKERS to use an existing Kafka`,
+    );
+  }
+  const dataDir = path.join(settings.dataDir, 'kafka');
+  io.write(`Starting the Kafka development broker on port ${settings.kafkaPort} (data in ${dataDir})\n`);
+  const broker = await startBroker({ port: settings.kafkaPort, host: settings.host, dataDir, logLevel: 'warn' });
+  return { brokers: broker.brokers, broker };
+}
+
 export async function launch(settings: LauncherSettings, repoRoot: string, io: LauncherIo): Promise<RunningFlowline> {
   const { url: databaseUrl, postgres } = await startPostgres(settings, io);
+  let kafka: { brokers: string; broker?: RunningBroker };
+  try {
+    kafka = await startKafka(settings, io);
+  } catch (error) {
+    if (postgres) await postgres.stop();
+    throw error;
+  }
   const secret = await authSecret(settings);
   const adminToken = signToken(secret, {
     subject: 'admin',
@@ -87,6 +111,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
       PATH: process.env['PATH'] ?? '',
       DATABASE_URL: databaseUrl,
       AUTH_JWT_SECRET: secret,
+      KAFKA_BROKERS: kafka.brokers,
       REGISTRY_ADDRESS: `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === 'process-registry')?.grpcPort ?? 50051}`,
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
       SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
@@ -108,6 +133,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
     stopping = (async () => {
       io.write('\nStopping Flowline...\n');
       await supervisor.stopAll(settings.shutdownGraceMs);
+      if (kafka.broker) await kafka.broker.close();
       if (postgres) await postgres.stop();
       io.write('Flowline stopped.\n');
       resolveStopped(exitCode);
@@ -131,6 +157,11 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
       component: 'postgresql',
       where: redactUrl(databaseUrl),
       detail: postgres ? `embedded, data in ${path.join(settings.dataDir, 'postgres')}` : 'external (DATABASE_URL)',
+    },
+    {
+      component: 'kafka',
+      where: kafka.brokers,
+      detail: kafka.broker ? `development broker, data in ${path.join(settings.dataDir, 'kafka')}` : 'external (KAFKA_BROKERS)',
     },
     ...supervisor.services.map((service) => ({
       component: service.plan.descriptor.name,

@@ -17,6 +17,8 @@ export interface LauncherSettings {
   host: string;
   databaseUrl: string | undefined;
   authSecret: string | undefined;
+  kafkaBrokers: string | undefined;
+  kafkaPort: number;
   postgresPort: number;
   logFormat: 'pretty' | 'json';
   readyTimeoutMs: number;
@@ -28,13 +30,16 @@ export class UsageError extends Error {}
 
 export const USAGE = `Usage: npm start [-- --help]
 
-Starts Flowline on this machine: an embedded PostgreSQL (unless DATABASE_URL is set) and the
-four services, then prints where to reach them. Ctrl-C stops everything.
+Starts Flowline on this machine: an embedded PostgreSQL (unless DATABASE_URL is set), the
+Kafka-protocol development broker (unless KAFKA_BROKERS is set) and the four services, then
+prints where to reach them. Ctrl-C stops everything.
 
 Environment:
   FLOWLINE_DATA_DIR        where embedded data lives (default .data)
   FLOWLINE_PG_PORT         embedded PostgreSQL port (default ${DEV_INFRA_PORTS.postgres})
   DATABASE_URL             use this PostgreSQL instead of the embedded one
+  KAFKA_BROKERS            use this Kafka instead of the development broker
+  FLOWLINE_KAFKA_PORT      development broker port (default ${DEV_INFRA_PORTS.kafka})
   AUTH_JWT_SECRET          secret that signs bearer tokens (default: generated once, kept in the data directory)
   FLOWLINE_HOST            interface the services listen on (default 127.0.0.1)
   FLOWLINE_LOG_FORMAT      pretty (default) or json
@@ -64,6 +69,8 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string
     host: env['FLOWLINE_HOST'] || '127.0.0.1',
     databaseUrl: env['DATABASE_URL'] || undefined,
     authSecret: env['AUTH_JWT_SECRET'] || undefined,
+    kafkaBrokers: env['KAFKA_BROKERS'] || undefined,
+    kafkaPort: portFrom(env, 'FLOWLINE_KAFKA_PORT', DEV_INFRA_PORTS.kafka),
     postgresPort: portFrom(env, 'FLOWLINE_PG_PORT', DEV_INFRA_PORTS.postgres),
     logFormat,
     readyTimeoutMs: 60_000,

@@ -10,7 +10,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { ProcessDefinitionState, type EntityMetadata } from '@flowline/contracts';
 import type { Principal } from '@flowline/auth';
-import { alreadyExists, failedPrecondition, FlowlineError, invalidArgument, notFound, pageInfo, type FieldViolation, type PageWindow } from '@flowline/rpc';
+import {
+  alreadyExists,
+  failedPrecondition,
+  FlowlineError,
+  invalidArgument,
+  notFound,
+  pageInfo,
+  type FieldViolation,
+  type PageWindow,
+} from '@flowline/rpc';
 import { EntityDefinitionRow } from '../entity-metadata/entity-definition.entity';
 import { rowToMetadata } from '../entity-metadata/entity-metadata.mapper';
 import { MetadataVersionService } from '../metadata-version/metadata-version.service';
@@ -57,16 +66,27 @@ export class ProcessDefinitionService {
   }
 
   private async find(manager: EntityManager, ref: DefinitionRef, lock = false): Promise<ProcessDefinitionRow> {
-    if (!ref.id && !ref.uniqueName) throw invalidArgument(Code.RefRequired, 'name the definition by id or by unique name', [{ field: 'ref', description: 'expected id or uniqueName' }]);
+    if (!ref.id && !ref.uniqueName)
+      throw invalidArgument(Code.RefRequired, 'name the definition by id or by unique name', [
+        { field: 'ref', description: 'expected id or uniqueName' },
+      ]);
     const where = ref.id ? { id: ref.id } : { uniqueName: ref.uniqueName! };
     if (ref.id && !/^[0-9a-f-]{36}$/i.test(ref.id)) throw notFound(Code.NotFound, `no process definition with id '${ref.id}'`);
-    const row = await manager.getRepository(ProcessDefinitionRow).findOne({ where, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    const row = await manager
+      .getRepository(ProcessDefinitionRow)
+      .findOne({ where, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     if (!row) throw notFound(Code.NotFound, `no process definition ${ref.id ? `with id '${ref.id}'` : `named '${ref.uniqueName}'`}`);
     return row;
   }
 
   /** Creates a Draft, or updates one (by id, or by the unique name it carries). */
-  async save(text: string, format: 'json' | 'yaml', id: string | undefined, expectedRowVersion: number, principal: Principal): Promise<ProcessDefinitionRow> {
+  async save(
+    text: string,
+    format: 'json' | 'yaml',
+    id: string | undefined,
+    expectedRowVersion: number,
+    principal: Principal,
+  ): Promise<ProcessDefinitionRow> {
     const parsed = this.language.parse(text, format);
     if (!parsed.ok) this.refuse(parsed.violations, 'the definition');
     return this.dataSource.transaction(async (manager) => {
@@ -74,7 +94,9 @@ export class ProcessDefinitionService {
       const header = this.language.header(parsed.definition);
       if (violations.length > 0) this.refuse(violations, `definition '${header.uniqueName || '(no unique name)'}'`);
       const repository = manager.getRepository(ProcessDefinitionRow);
-      const existing = id ? await this.find(manager, { id }, true) : await repository.findOne({ where: { uniqueName: header.uniqueName }, lock: { mode: 'pessimistic_write' } });
+      const existing = id
+        ? await this.find(manager, { id }, true)
+        : await repository.findOne({ where: { uniqueName: header.uniqueName }, lock: { mode: 'pessimistic_write' } });
       if (!existing) {
         const row = repository.create({
           id: randomUUID(),
@@ -88,21 +110,33 @@ export class ProcessDefinitionService {
           modifiedBy: principal.subject,
         });
         const saved = await repository.save(row);
-        await this.versions.recordChange(manager, { kind: 'definition', action: 'created', id: row.id, uniqueName: row.uniqueName }, randomUUID());
+        await this.versions.recordChange(
+          manager,
+          { kind: 'definition', action: 'created', id: row.id, uniqueName: row.uniqueName },
+          randomUUID(),
+        );
         return saved;
       }
       if (existing.state !== ProcessDefinitionState.Draft) {
         throw failedPrecondition(Code.NotDraft, `definition '${existing.uniqueName}' is Activated: deactivate it before changing it`);
       }
       if (expectedRowVersion && existing.rowVersion !== expectedRowVersion) {
-        throw new FlowlineError('ABORTED', Code.VersionConflict, `definition '${existing.uniqueName}' is at row version ${existing.rowVersion}, not ${expectedRowVersion}: read it again and reapply your change`);
+        throw new FlowlineError(
+          'ABORTED',
+          Code.VersionConflict,
+          `definition '${existing.uniqueName}' is at row version ${existing.rowVersion}, not ${expectedRowVersion}: read it again and reapply your change`,
+        );
       }
       if (header.uniqueName !== existing.uniqueName && (await repository.existsBy({ uniqueName: header.uniqueName }))) {
         throw alreadyExists(Code.Exists, `another definition is already named '${header.uniqueName}'`);
       }
       Object.assign(existing, header, { source: parsed.definition, modifiedBy: principal.subject });
       const saved = await repository.save(existing);
-      await this.versions.recordChange(manager, { kind: 'definition', action: 'updated', id: existing.id, uniqueName: existing.uniqueName }, randomUUID());
+      await this.versions.recordChange(
+        manager,
+        { kind: 'definition', action: 'updated', id: existing.id, uniqueName: existing.uniqueName },
+        randomUUID(),
+      );
       return saved;
     });
   }
@@ -111,16 +145,25 @@ export class ProcessDefinitionService {
     return this.dataSource.transaction(async (manager) => {
       const definition = await this.find(manager, ref, true);
       if (definition.state === ProcessDefinitionState.Activated) {
-        throw failedPrecondition(Code.NotDraft, `definition '${definition.uniqueName}' is already Activated (version ${definition.activeVersion}): deactivate it first to activate a new version`);
+        throw failedPrecondition(
+          Code.NotDraft,
+          `definition '${definition.uniqueName}' is already Activated (version ${definition.activeVersion}): deactivate it first to activate a new version`,
+        );
       }
       const metadata = await this.metadata(manager);
       const violations = this.language.validate(definition.source, metadata);
-      if (violations.length > 0) this.refuse(violations, `definition '${definition.uniqueName}' no longer validates against the current metadata and`);
+      if (violations.length > 0)
+        this.refuse(violations, `definition '${definition.uniqueName}' no longer validates against the current metadata and`);
       const compiled = this.language.compile(definition.source, metadata);
       for (const child of compiled.children) {
-        const active = await manager.getRepository(ProcessDefinitionRow).findOneBy({ uniqueName: child, state: ProcessDefinitionState.Activated });
+        const active = await manager
+          .getRepository(ProcessDefinitionRow)
+          .findOneBy({ uniqueName: child, state: ProcessDefinitionState.Activated });
         if (!active && child !== definition.uniqueName) {
-          throw failedPrecondition(Code.ChildNotActive, `definition '${definition.uniqueName}' starts '${child}', which is not activated: activate '${child}' first`);
+          throw failedPrecondition(
+            Code.ChildNotActive,
+            `definition '${definition.uniqueName}' starts '${child}', which is not activated: activate '${child}' first`,
+          );
         }
       }
       const version = definition.latestVersion + 1;
@@ -145,7 +188,11 @@ export class ProcessDefinitionService {
       definition.latestVersion = version;
       definition.modifiedBy = principal.subject;
       await manager.getRepository(ProcessDefinitionRow).save(definition);
-      await this.versions.recordChange(manager, { kind: 'definition', action: 'activated', id: definition.id, uniqueName: definition.uniqueName, definitionVersion: version }, correlationId);
+      await this.versions.recordChange(
+        manager,
+        { kind: 'definition', action: 'activated', id: definition.id, uniqueName: definition.uniqueName, definitionVersion: version },
+        correlationId,
+      );
       return row;
     });
   }
@@ -157,12 +204,18 @@ export class ProcessDefinitionService {
         throw failedPrecondition(Code.NotActivated, `definition '${definition.uniqueName}' is a Draft: there is nothing to deactivate`);
       }
       const version = definition.activeVersion;
-      await manager.getRepository(DefinitionVersionRow).update({ definitionId: definition.id, version, deactivatedOn: IsNull() }, { deactivatedOn: new Date() });
+      await manager
+        .getRepository(DefinitionVersionRow)
+        .update({ definitionId: definition.id, version, deactivatedOn: IsNull() }, { deactivatedOn: new Date() });
       definition.state = ProcessDefinitionState.Draft;
       definition.activeVersion = null;
       definition.modifiedBy = principal.subject;
       const saved = await manager.getRepository(ProcessDefinitionRow).save(definition);
-      await this.versions.recordChange(manager, { kind: 'definition', action: 'deactivated', id: definition.id, uniqueName: definition.uniqueName, definitionVersion: version }, correlationId);
+      await this.versions.recordChange(
+        manager,
+        { kind: 'definition', action: 'deactivated', id: definition.id, uniqueName: definition.uniqueName, definitionVersion: version },
+        correlationId,
+      );
       return saved;
     });
   }
@@ -175,9 +228,14 @@ export class ProcessDefinitionService {
   async getVersion(ref: DefinitionRef, version: number): Promise<DefinitionVersionRow> {
     const definition = await this.find(this.dataSource.manager, ref);
     const number = version || definition.activeVersion;
-    if (!number) throw failedPrecondition(Code.NotActivated, `definition '${definition.uniqueName}' has no active version: ask for a version number`);
+    if (!number)
+      throw failedPrecondition(Code.NotActivated, `definition '${definition.uniqueName}' has no active version: ask for a version number`);
     const row = await this.dataSource.getRepository(DefinitionVersionRow).findOneBy({ definitionId: definition.id, version: number });
-    if (!row) throw notFound(Code.VersionNotFound, `definition '${definition.uniqueName}' has no version ${number} (latest is ${definition.latestVersion})`);
+    if (!row)
+      throw notFound(
+        Code.VersionNotFound,
+        `definition '${definition.uniqueName}' has no version ${number} (latest is ${definition.latestVersion})`,
+      );
     return row;
   }
 
@@ -186,7 +244,8 @@ export class ProcessDefinitionService {
     if (filter.category !== undefined) query.andWhere('d.category = :category', { category: filter.category });
     if (filter.primaryEntity) query.andWhere('d.primaryEntity = :entity', { entity: filter.primaryEntity });
     if (filter.state !== undefined) query.andWhere('d.state = :state', { state: filter.state });
-    if (filter.nameContains) query.andWhere('(d.name ILIKE :name OR d.uniqueName ILIKE :name)', { name: `%${filter.nameContains.replace(/[%_\\]/g, '\\$&')}%` });
+    if (filter.nameContains)
+      query.andWhere('(d.name ILIKE :name OR d.uniqueName ILIKE :name)', { name: `%${filter.nameContains.replace(/[%_\\]/g, '\\$&')}%` });
     const [rows, total] = await query.orderBy('d.uniqueName', 'ASC').skip(window.offset).take(window.limit).getManyAndCount();
     return { rows, page: pageInfo(window, rows.length, total) };
   }
@@ -199,25 +258,40 @@ export class ProcessDefinitionService {
       }
       await manager.getRepository(DefinitionVersionRow).delete({ definitionId: definition.id });
       await manager.getRepository(ProcessDefinitionRow).delete({ id: definition.id });
-      await this.versions.recordChange(manager, { kind: 'definition', action: 'deleted', id: definition.id, uniqueName: definition.uniqueName }, correlationId);
+      await this.versions.recordChange(
+        manager,
+        { kind: 'definition', action: 'deleted', id: definition.id, uniqueName: definition.uniqueName },
+        correlationId,
+      );
     });
   }
 
   /** One document holding the named definitions (all when none is named), by unique name. */
   async export(uniqueNames: string[], format: 'json' | 'yaml'): Promise<string> {
     const repository = this.dataSource.getRepository(ProcessDefinitionRow);
-    const rows = uniqueNames.length > 0 ? await repository.find({ where: uniqueNames.map((uniqueName) => ({ uniqueName })), order: { uniqueName: 'ASC' } }) : await repository.find({ order: { uniqueName: 'ASC' } });
+    const rows =
+      uniqueNames.length > 0
+        ? await repository.find({ where: uniqueNames.map((uniqueName) => ({ uniqueName })), order: { uniqueName: 'ASC' } })
+        : await repository.find({ order: { uniqueName: 'ASC' } });
     const missing = uniqueNames.filter((name) => !rows.some((row) => row.uniqueName === name));
     if (missing.length > 0) throw notFound(Code.NotFound, `no process definition named ${missing.map((name) => `'${name}'`).join(', ')}`);
     return this.language.serialize({ flowlineExport: 1, definitions: rows.map((row) => row.source) }, format);
   }
 
   /** Saves every definition of an export document as a Draft (by unique name), optionally activating them. */
-  async import(document: string, format: 'json' | 'yaml', activate: boolean, principal: Principal, correlationId: string): Promise<ProcessDefinitionRow[]> {
+  async import(
+    document: string,
+    format: 'json' | 'yaml',
+    activate: boolean,
+    principal: Principal,
+    correlationId: string,
+  ): Promise<ProcessDefinitionRow[]> {
     const parsed = this.language.parse(document, format);
     const definitions = parsed.ok ? (parsed.definition['definitions'] as unknown) : undefined;
     if (!parsed.ok || !Array.isArray(definitions)) {
-      throw invalidArgument(Code.Invalid, 'the import document is not a Flowline export', [{ field: 'document.definitions', description: 'expected a list of definitions' }]);
+      throw invalidArgument(Code.Invalid, 'the import document is not a Flowline export', [
+        { field: 'document.definitions', description: 'expected a list of definitions' },
+      ]);
     }
     const saved: ProcessDefinitionRow[] = [];
     // Children first, so activation finds them active.

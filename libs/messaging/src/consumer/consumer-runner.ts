@@ -7,7 +7,7 @@
  */
 import { context as otelContext } from '@opentelemetry/api';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { parseEnvelope, Topics, type Envelope, type TopicName } from '@flowline/contracts';
+import { parseEnvelope, Topics, type Envelope } from '@flowline/contracts';
 import { deadLetterMessage } from '../dead-letter/dead-letter';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
 import { extractTraceContext } from '../tracing/trace-headers';
@@ -35,7 +35,10 @@ export class PermanentMessageError extends Error {
 export interface ConsumerRunnerOptions {
   kafka: Kafka;
   groupId: string;
-  topics: TopicName[];
+  /** Physical topic names (with the deployment's prefix). */
+  topics: string[];
+  /** Where dead letters go (physical name). */
+  deadLetterTopic?: string;
   handler: EnvelopeHandler;
   deadLetters: EnvelopeProducer;
   log: KafkaLog;
@@ -133,7 +136,7 @@ export class ConsumerRunner {
       },
       { reason, consumerGroup: this.options.groupId, attempts, failedAt: new Date() },
     );
-    await this.options.deadLetters.sendRaw(Topics.deadLetter, [
+    await this.options.deadLetters.sendRaw(this.options.deadLetterTopic ?? Topics.deadLetter, [
       { key: dead.key?.toString() ?? '', value: dead.value, headers: dead.headers },
     ]);
   }

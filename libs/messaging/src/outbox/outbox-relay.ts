@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
 import type { KafkaLog } from '../kafka/kafka-client';
+import type { TopicNames } from '../kafka/topic-names';
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -18,6 +19,8 @@ export interface OutboxRelayOptions {
   schema: string;
   databaseUrl: string;
   producer: EnvelopeProducer;
+  /** Applies the deployment's topic prefix to the contract names stored in the rows. */
+  topicNames?: TopicNames;
   log: KafkaLog;
   batchSize?: number;
   pollIntervalMs?: number;
@@ -131,7 +134,7 @@ export class OutboxRelay {
       while (end < rows.length && rows[end]!.topic === rows[start]!.topic) end++;
       const group = rows.slice(start, end);
       await this.options.producer.sendRaw(
-        rows[start]!.topic,
+        this.options.topicNames?.topic(rows[start]!.topic) ?? rows[start]!.topic,
         group.map((row) => ({ key: row.message_key, value: JSON.stringify(row.envelope), headers: row.headers })),
       );
       start = end;

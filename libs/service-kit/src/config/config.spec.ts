@@ -6,19 +6,24 @@ const shape = { ...baseServiceSettings({ http: 8080, grpc: 50052 }), FEATURE_LIM
 
 describe('loadConfig', () => {
   it('applies defaults and coerces numbers', () => {
-    const config = loadConfig('event-gateway', shape, { DATABASE_URL: 'postgres://u:p@localhost:5433/flowline', AUTH_JWT_SECRET: SECRET });
+    const config = loadConfig('event-gateway', shape, {
+      DATABASE_URL: 'postgres://u:p@localhost:5433/flowline',
+      AUTH_JWT_SECRET: SECRET,
+      KAFKA_BROKERS: 'localhost:9092',
+    });
     expect(config).toMatchObject({ HTTP_PORT: 8080, GRPC_PORT: 50052, LOG_LEVEL: 'info', FEATURE_LIMIT: 5 });
   });
 
   it('names every missing required setting and what is expected', () => {
     expect(() => loadConfig('event-gateway', shape, {})).toThrow(
       'event-gateway: invalid configuration: DATABASE_URL is required (expected a PostgreSQL URL such as postgres://user:password@host:5432/flowline); ' +
-        'AUTH_JWT_SECRET is required (expected the secret (16 characters or more) that signs bearer tokens, shared by all services)',
+        'AUTH_JWT_SECRET is required (expected the secret (16 characters or more) that signs bearer tokens, shared by all services); ' +
+        'KAFKA_BROKERS is required (expected Kafka bootstrap servers, host:port[,host:port])',
     );
   });
 
   it('refuses a short token secret without echoing it', () => {
-    expect(() => loadConfig('s', shape, { DATABASE_URL: 'postgres://h/db', AUTH_JWT_SECRET: 'short' })).toThrow(
+    expect(() => loadConfig('s', shape, { DATABASE_URL: 'postgres://h/db', KAFKA_BROKERS: 'k:9092', AUTH_JWT_SECRET: 'short' })).toThrow(
       'AUTH_JWT_SECRET expected the secret (16 characters or more) that signs bearer tokens, shared by all services, value hidden',
     );
   });
@@ -38,19 +43,29 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a database URL, which may hold a password', () => {
-    expect(() => loadConfig('s', shape, { DATABASE_URL: 'mysql://root:hunter2@h/db', AUTH_JWT_SECRET: SECRET })).toThrow(
-      /DATABASE_URL .*value hidden/,
-    );
-    expect(() => loadConfig('s', shape, { DATABASE_URL: 'mysql://root:hunter2@h/db', AUTH_JWT_SECRET: SECRET })).not.toThrow(/hunter2/);
+    expect(() =>
+      loadConfig('s', shape, { DATABASE_URL: 'mysql://root:hunter2@h/db', AUTH_JWT_SECRET: SECRET, KAFKA_BROKERS: 'localhost:9092' }),
+    ).toThrow(/DATABASE_URL .*value hidden/);
+    expect(() =>
+      loadConfig('s', shape, { DATABASE_URL: 'mysql://root:hunter2@h/db', AUTH_JWT_SECRET: SECRET, KAFKA_BROKERS: 'localhost:9092' }),
+    ).not.toThrow(/hunter2/);
   });
 
   it('treats an empty value as unset so the default applies', () => {
-    expect(loadConfig('s', shape, { DATABASE_URL: 'postgres://h/db', AUTH_JWT_SECRET: SECRET, HTTP_PORT: '' }).HTTP_PORT).toBe(8080);
+    expect(
+      loadConfig('s', shape, { DATABASE_URL: 'postgres://h/db', AUTH_JWT_SECRET: SECRET, KAFKA_BROKERS: 'localhost:9092', HTTP_PORT: '' })
+        .HTTP_PORT,
+    ).toBe(8080);
   });
 
   it('refuses a port out of range', () => {
-    expect(() => loadConfig('s', shape, { DATABASE_URL: 'postgres://h/db', AUTH_JWT_SECRET: SECRET, GRPC_PORT: '70000' })).toThrow(
-      "GRPC_PORT expected a port number (1-65535), got '70000'",
-    );
+    expect(() =>
+      loadConfig('s', shape, {
+        DATABASE_URL: 'postgres://h/db',
+        AUTH_JWT_SECRET: SECRET,
+        KAFKA_BROKERS: 'localhost:9092',
+        GRPC_PORT: '70000',
+      }),
+    ).toThrow("GRPC_PORT expected a port number (1-65535), got '70000'");
   });
 });

@@ -51,6 +51,13 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
   AUTH_JWT_SECRET: z
     .string({ error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' })
     .min(16, { error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' }),
+  KAFKA_BROKERS: z
+    .string({ error: 'expected Kafka bootstrap servers, host:port[,host:port]' })
+    .regex(/^[^:\s,]+:\d{1,5}(,[^:\s,]+:\d{1,5})*$/, { error: 'expected Kafka bootstrap servers, host:port[,host:port]' }),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, { error: 'expected letters, digits, dots, underscores or dashes' })
+    .default(''),
   DB_POOL_SIZE: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(200).default(10),
 });
 

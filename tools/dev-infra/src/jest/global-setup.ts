@@ -1,5 +1,5 @@
 /**
- * Jest global setup for integration tests: one real PostgreSQL for the whole run. When
+ * Jest global setup for integration tests: one real PostgreSQL and one Kafka for the whole run. When
  * DATABASE_URL is set it is used (test files create their own databases in that server);
  * otherwise an embedded PostgreSQL starts on a free port with a throw-away data directory.
  * Relative imports only: Jest does not apply moduleNameMapper to global setup.
@@ -10,12 +10,30 @@ import * as path from 'node:path';
 import { startEmbeddedPostgres, type RunningPostgres } from '../embedded-postgres';
 import { freePort } from '../ports';
 import { TestEnv } from '../test-environment';
+// Jest does not map @flowline/* aliases for global setup, so the broker is imported by path.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startBroker, type RunningBroker } from '../../../kafka-broker/src/broker';
 
 declare global {
   var __FLOWLINE_TEST_POSTGRES__: RunningPostgres | undefined;
+  var __FLOWLINE_TEST_KAFKA__: RunningBroker | undefined;
+}
+
+/** One Kafka for the run: KAFKA_BROKERS when set, otherwise the in-memory development broker. */
+async function setupKafka(): Promise<void> {
+  if (process.env[TestEnv.kafkaBrokers]) return;
+  const external = process.env['KAFKA_BROKERS'];
+  if (external) {
+    process.env[TestEnv.kafkaBrokers] = external;
+    return;
+  }
+  const broker = await startBroker({ logLevel: 'silent', defaultPartitions: 3 });
+  globalThis.__FLOWLINE_TEST_KAFKA__ = broker;
+  process.env[TestEnv.kafkaBrokers] = broker.brokers;
 }
 
 export default async function globalSetup(): Promise<void> {
+  await setupKafka();
   if (process.env[TestEnv.postgresAdminUrl]) return;
   const external = process.env['DATABASE_URL'];
   if (external) {
