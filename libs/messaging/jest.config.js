@@ -1,3 +1,7 @@
 const { jestConfig } = require('../../jest.preset');
 
-module.exports = jestConfig(__dirname);
+module.exports = jestConfig(__dirname, {
+  globalSetup: '<rootDir>/../../tools/dev-infra/src/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/../../tools/dev-infra/src/jest/global-teardown.ts',
+  testTimeout: 60000,
+});

@@ -122,8 +122,9 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 200;
     // Uses IDX_outbox_unpublished (id WHERE published_at IS NULL).
     const rows: ClaimedRow[] = await this.options.dataSource.query(
-      `SELECT "id"::text AS id, "topic", "message_key", "envelope", "headers", "created_at" FROM ${this.table}
-        WHERE "published_at" IS NULL ORDER BY "id" LIMIT $1`,
+      // ORDER BY the bigint column, not the text alias: "10" sorts before "2".
+      `SELECT o."id"::text AS id, o."topic", o."message_key", o."envelope", o."headers", o."created_at" FROM ${this.table} o
+        WHERE o."published_at" IS NULL ORDER BY o."id" LIMIT $1`,
       [batchSize],
     );
     if (rows.length === 0) return 0;

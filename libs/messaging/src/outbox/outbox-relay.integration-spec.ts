@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
+import { Topics } from '@flowline/contracts';
+import { createTestDatabase, REPO_ROOT, testKafkaBrokers, testPrefix, waitFor, type TestDatabase } from '@flowline/testing';
+import { createEnvelope } from '../envelope/envelope-factory';
+import { createKafka, provisionTopics } from '../kafka/kafka-client';
+import { TopicNames } from '../kafka/topic-names';
+import { EnvelopeProducer } from '../producer/envelope-producer';
+import { OutboxMessageRow } from './outbox-message.entity';
+import { OutboxTable1764028900000 } from './outbox.migration';
+import { OutboxRelay } from './outbox-relay';
+import { writeToOutbox } from './outbox-writer';
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('transactional outbox and relay', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let names: TopicNames;
+  let kafka: Kafka;
+  const schema = 'relaytest';
+
+  beforeAll(async () => {
+    db = await createTestDatabase('outbox');
+    dataSource = new DataSource({
+      type: 'postgres',
+      url: db.url,
+      schema,
+      entities: [OutboxMessageRow],
+      migrations: [OutboxTable1764028900000],
+    });
+    await dataSource.initialize();
+    await dataSource.query(`CREATE SCHEMA "${schema}"`);
+    await dataSource.runMigrations();
+    names = new TopicNames(`${testPrefix('outbox')}.`);
+    kafka = createKafka({ brokers: [testKafkaBrokers()], clientId: 'outbox-test' });
+    const admin = kafka.admin();
+    await admin.connect();
+    await provisionTopics(admin, [
+      { name: names.topic(Topics.pipelineEvents) as never, key: 'k', partitions: 3, cleanupPolicy: 'delete', retentionMs: 60_000 },
+    ]);
+    await admin.disconnect();
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  async function write(count: number, from = 0): Promise<string[]> {
+    const ids: string[] = [];
+    await dataSource.transaction(async (manager) => {
+      const messages = Array.from({ length: count }, (_, i) => {
+        const envelope = createEnvelope({
+          type: 'test',
+          schemaVersion: 1,
+          source: 'test',
+          correlationId: 'c',
+          depth: 1,
+          payload: { n: from + i },
+        });
+        ids.push(envelope.id);
+        return { topic: Topics.pipelineEvents, key: `account:${(from + i) % 4}`, envelope };
+      });
+      await writeToOutbox(manager, messages);
+    });
+    return ids;
+  }
+
+  async function consumeAll(groupId: string, until: (received: EachMessagePayload[]) => boolean): Promise<EachMessagePayload[]> {
+    const consumer = new Kafka({ clientId: groupId, brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).consumer({
+      groupId,
+      sessionTimeout: 6000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: names.topic(Topics.pipelineEvents), fromBeginning: true });
+    const received: EachMessagePayload[] = [];
+    await consumer.run({ eachMessage: async (payload) => void received.push(payload) });
+    try {
+      await waitFor(() => until(received), { timeoutMs: 20_000, what: 'the relayed messages' });
+      return received;
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+
+  it('a rolled-back transaction leaves nothing to publish', async () => {
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await writeToOutbox(manager, [
+          {
+            topic: Topics.pipelineEvents,
+            key: 'x',
+            envelope: createEnvelope({ type: 't', schemaVersion: 1, source: 's', correlationId: 'c', depth: 1, payload: {} }),
+          },
+        ]);
+        throw new Error('the business change failed');
+      }),
+    ).rejects.toThrow('the business change failed');
+    expect(await dataSource.getRepository(OutboxMessageRow).count()).toBe(0);
+  });
+
+  it('publishes every row exactly once, in order per key, with two relays running (one leads)', async () => {
+    const ids = await write(40);
+    const producerA = new EnvelopeProducer(kafka);
+    const producerB = new EnvelopeProducer(kafka);
+    await Promise.all([producerA.connect(), producerB.connect()]);
+    const relays = [producerA, producerB].map(
+      (producer) =>
+        new OutboxRelay({
+          dataSource,
+          schema,
+          databaseUrl: db.url,
+          producer,
+          topicNames: names,
+          log: quiet,
+          batchSize: 7,
+          pollIntervalMs: 50,
+        }),
+    );
+    relays.forEach((relay) => relay.start());
+    try {
+      await waitFor(async () => (await relays[0]!.lag()).pending === 0, { what: 'the outbox to drain' });
+      expect(relays.filter((relay) => relay.isLeader)).toHaveLength(1);
+      const received = await consumeAll(`${names.prefix}exactly-once`, (all) => all.length >= 40);
+      const receivedIds = received.map((p) => (JSON.parse(p.message.value!.toString()) as { id: string }).id);
+      expect(receivedIds.sort()).toEqual([...ids].sort()); // each exactly once
+      for (const key of ['account:0', 'account:1', 'account:2', 'account:3']) {
+        const order = received
+          .filter((p) => p.message.key!.toString() === key)
+          .map((p) => (JSON.parse(p.message.value!.toString()) as { payload: { n: number } }).payload.n);
+        expect({ key, order }).toEqual({ key, order: [...order].sort((a, b) => a - b) });
+      }
+    } finally {
+      await Promise.all(relays.map((relay) => relay.stop()));
+      await Promise.all([producerA.disconnect(), producerB.disconnect()]);
+    }
+  });
+
+  it('delivers every row at least once when the relay process is killed mid-batch, and consumers can dedupe by id', async () => {
+    await dataSource.query(`DELETE FROM "${schema}"."outbox"`);
+    const ids = await write(60, 1000);
+    const script = path.join(REPO_ROOT, 'libs/messaging/test/relay-process.ts');
+    const first = spawn(process.execPath, ['-r', '@swc-node/register', script, db.url, schema, testKafkaBrokers(), names.prefix], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const firstExit = new Promise((resolve) => first.once('exit', resolve));
+    const probe = new OutboxRelay({ dataSource, schema, databaseUrl: db.url, producer: new EnvelopeProducer(kafka), log: quiet });
+    await waitFor(
+      async () => {
+        const { pending } = await probe.lag();
+        return pending < 45 && pending > 0;
+      },
+      { what: 'the first relay to be part-way through' },
+    );
+    first.kill('SIGKILL');
+    await firstExit;
+    const second = spawn(process.execPath, ['-r', '@swc-node/register', script, db.url, schema, testKafkaBrokers(), names.prefix], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await waitFor(async () => (await probe.lag()).pending === 0, { timeoutMs: 30_000, what: 'the second relay to drain the outbox' });
+      const received = await consumeAll(
+        `${names.prefix}at-least-once`,
+        (all) => new Set(all.map((p) => (JSON.parse(p.message.value!.toString()) as { id: string }).id)).size >= 100,
+      );
+      const seen = new Set(received.map((p) => (JSON.parse(p.message.value!.toString()) as { id: string }).id));
+      for (const id of ids) expect(seen.has(id)).toBe(true);
+    } finally {
+      second.kill('SIGKILL');
+    }
+  });
+});
