@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { Role } from '@flowline/auth';
 import { ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
 import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
-import { waitFor } from '@flowline/testing';
+import { testPrefix, waitFor } from '@flowline/testing';
 
 export interface GatewayHarness {
   registry: RunningService;
@@ -23,8 +23,11 @@ export interface GatewayHarness {
 }
 
 export async function startGateway(extraEnv: Record<string, string> = {}): Promise<GatewayHarness> {
-  const registry = await startServiceForTest('apps/process-registry/src/main.ts');
+  // One topic prefix for both: the gateway hears the registry's changes.
+  const shared = { KAFKA_TOPIC_PREFIX: `${testPrefix('gw')}.` };
+  const registry = await startServiceForTest('apps/process-registry/src/main.ts', shared);
   const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', {
+    ...shared,
     REGISTRY_ADDRESS: registry.grpcAddress,
     METADATA_REFRESH_INTERVAL_MS: '100',
     ...extraEnv,

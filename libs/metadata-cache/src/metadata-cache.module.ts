@@ -12,7 +12,10 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Roles, signToken } from '@flowline/auth';
+import { RegistryChangeSchema, Topics } from '@flowline/contracts';
+import { ConsumerRunner, EnvelopeProducer, KAFKA, kafkaLog, PermanentMessageError, TopicNames, type Kafka } from '@flowline/messaging';
 import { ReadinessRegistry } from '@flowline/service-kit';
 import { MetadataCache } from './metadata-cache';
 
@@ -30,17 +33,42 @@ class MetadataCacheLifecycle implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger('MetadataCache');
   private stopped = false;
   private lastError = 'not loaded yet';
+  private changes: ConsumerRunner | undefined;
 
   constructor(
     private readonly cache: MetadataCache,
     private readonly readiness: ReadinessRegistry,
     @Inject(OPTIONS) private readonly options: MetadataCacheModuleOptions,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly names: TopicNames,
+    private readonly producer: EnvelopeProducer,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.readiness.register('registry-metadata', async () => {
       if (!this.cache.ready) throw new Error(`metadata from ${this.options.registryAddress} not loaded: ${this.lastError}`);
     });
+    // Every instance hears every change: one consumer group per process. It reads from the start
+    // of the topic: old announcements cost a version comparison each, and nothing sent while the
+    // consumer was still joining is missed.
+    this.changes = new ConsumerRunner({
+      kafka: this.kafka,
+      groupId: this.names.group(`flowline.${this.options.serviceName}.metadata-cache.${randomUUID()}`),
+      topics: [this.names.topic(Topics.registryChanges)],
+      deadLetterTopic: this.names.topic(Topics.deadLetter),
+      deadLetters: this.producer,
+      log: kafkaLog(this.logger),
+      fromBeginning: true,
+      handler: async (envelope) => {
+        const change = RegistryChangeSchema.safeParse(envelope.payload);
+        if (!change.success)
+          throw new PermanentMessageError(
+            `not a registry change: ${change.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+          );
+        if (this.cache.ready) await this.cache.notifyChange(change.data);
+      },
+    });
+    await this.changes.start();
     void this.startWithRetry();
   }
 
@@ -58,8 +86,9 @@ class MetadataCacheLifecycle implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    await this.changes?.stop();
     this.cache.stop();
   }
 }

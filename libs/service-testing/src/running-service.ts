@@ -45,7 +45,8 @@ export async function startServiceForTest(
     GRPC_PORT: String(grpcPort),
     LOG_LEVEL: extraEnv['LOG_LEVEL'] ?? 'warn',
     KAFKA_BROKERS: testKafkaBrokers(),
-    KAFKA_TOPIC_PREFIX: testPrefix('svc') + '.',
+    // Services of one test share a prefix by passing KAFKA_TOPIC_PREFIX in extraEnv.
+    KAFKA_TOPIC_PREFIX: `${testPrefix('svc')}.`,
     ...extraEnv,
   });
   const httpUrl = `http://127.0.0.1:${httpPort}`;

@@ -1,0 +1,50 @@
+import { RegistryProto } from '@flowline/rpc';
+import { waitFor } from '@flowline/testing';
+import { startGateway, type GatewayHarness } from '../../test/gateway-harness';
+
+describe('registry changes reach the gateway over Kafka', () => {
+  let harness: GatewayHarness;
+  beforeAll(async () => {
+    // A safety refresh of an hour: only the change events can bring the cache up to date.
+    harness = await startGateway({ METADATA_REFRESH_INTERVAL_MS: '3600000' });
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+
+  it('updates the metadata cache within a second of a registration, through flowline.registry-changes.v1', async () => {
+    const before = (await harness.call('GET', '/api/v1/metadata')).body as { version: string; refreshes: number };
+    const started = Date.now();
+    await harness.steps.registerStep({
+      step: {
+        id: '',
+        name: 'late default',
+        message: 'Create',
+        primaryEntity: 'contact',
+        stage: 20,
+        mode: 0,
+        rank: 1,
+        filteringAttributes: [],
+        images: [],
+        handler: { builtIn: { name: 'flowline.field-defaulting' } },
+        enabled: true,
+        unsecureConfiguration: '{"defaults":{"jobtitle":"Customer"}}',
+        secureConfiguration: '',
+        hasSecureConfiguration: false,
+        registeredOn: '',
+        registrationSequence: '',
+        rowVersion: 0,
+      } satisfies RegistryProto.StepRegistration,
+    });
+    await waitFor(
+      async () => {
+        const now = (await harness.call('GET', '/api/v1/metadata')).body as { version: string };
+        return BigInt(now.version) > BigInt(before.version);
+      },
+      { timeoutMs: 5_000, intervalMs: 20, what: 'the gateway cache to move past the registration' },
+    );
+    expect(Date.now() - started).toBeLessThan(1_000);
+    const created = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Defaulted' });
+    expect(created.body['record']).toMatchObject({ jobtitle: 'Customer' });
+  });
+});
