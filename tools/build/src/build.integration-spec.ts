@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createTestDatabase, freePortForTests, REPO_ROOT, waitFor } from '@flowline/testing';
+import { createTestDatabase, freePortForTests, REPO_ROOT, testKafkaBrokers, testPrefix, waitFor } from '@flowline/testing';
 import { buildService } from './build';
 
 describe('production build', () => {
@@ -17,7 +17,15 @@ describe('production build', () => {
     const port = await freePortForTests();
     const child = spawn(process.execPath, [path.join(outDir, 'apps/process-registry/src/main.js')], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: db.url, HTTP_PORT: String(port), GRPC_PORT: String(await freePortForTests()) },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        DATABASE_URL: db.url,
+        HTTP_PORT: String(port),
+        GRPC_PORT: String(await freePortForTests()),
+        AUTH_JWT_SECRET: 'build-test-secret-0123456789',
+        KAFKA_BROKERS: testKafkaBrokers(),
+        KAFKA_TOPIC_PREFIX: `${testPrefix('build')}.`,
+      },
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
