@@ -1,1 +1,3 @@
-// Public API of @flowline/process-model.
+// The process definition language (see README.md).
+export * from './definition/parse-source';
+export * from './definition/header';

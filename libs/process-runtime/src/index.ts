@@ -1,1 +1,2 @@
-// Public API of @flowline/process-runtime.
+// The deterministic interpreter of process definitions (see README.md).
+export * from './expressions/expression';
