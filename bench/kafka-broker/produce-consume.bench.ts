@@ -32,14 +32,23 @@ async function run(mode: string, options: BrokerOptions): Promise<Row> {
   const kafka = new Kafka({ clientId: 'bench', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: 3 }, { topic: 'latency', numPartitions: 1 }] });
+  await admin.createTopics({
+    topics: [
+      { topic: 'bench', numPartitions: 3 },
+      { topic: 'latency', numPartitions: 1 },
+    ],
+  });
   const producer = kafka.producer();
   await producer.connect();
   const value = Buffer.alloc(SIZE, 120);
 
   let started = performance.now();
   for (let sent = 0; sent < MESSAGES; sent += BATCH) {
-    await producer.send({ topic: 'bench', acks: -1, messages: Array.from({ length: Math.min(BATCH, MESSAGES - sent) }, (_, i) => ({ key: String(sent + i), value })) });
+    await producer.send({
+      topic: 'bench',
+      acks: -1,
+      messages: Array.from({ length: Math.min(BATCH, MESSAGES - sent) }, (_, i) => ({ key: String(sent + i), value })),
+    });
     if (sent % 10_000 === 0) process.stderr.write(`\r${mode}: produced ${sent}/${MESSAGES}`);
   }
   const produceSeconds = (performance.now() - started) / 1000;
@@ -89,15 +98,27 @@ async function main(): Promise<void> {
   try {
     const rows = [await run('in-memory', {}), await run('durable', { dataDir: dir })];
     const header = ['mode', 'produce msg/s', 'produce MB/s', 'consume msg/s', 'consume MB/s', 'send p50 ms', 'send p99 ms'];
-    const lines = rows.map((r) => [r.mode, r.produceRate.toFixed(0), r.produceMBs.toFixed(1), r.consumeRate.toFixed(0), r.consumeMBs.toFixed(1), r.p50.toFixed(2), r.p99.toFixed(2)]);
+    const lines = rows.map((r) => [
+      r.mode,
+      r.produceRate.toFixed(0),
+      r.produceMBs.toFixed(1),
+      r.consumeRate.toFixed(0),
+      r.consumeMBs.toFixed(1),
+      r.p50.toFixed(2),
+      r.p99.toFixed(2),
+    ]);
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-    console.log(`\nKafka development broker, kafkajs, ${MESSAGES} messages of ${SIZE} bytes, batches of ${BATCH}, acks=all; latency over ${LATENCY_SAMPLES} single sends\n`);
+    console.log(
+      `\nKafka development broker, kafkajs, ${MESSAGES} messages of ${SIZE} bytes, batches of ${BATCH}, acks=all; latency over ${LATENCY_SAMPLES} single sends\n`,
+    );
     console.log(format(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const line of lines) console.log(format(line));
     const [memory, durable] = rows as [Row, Row];
-    console.log(`\ndurable / in-memory: produce ${(durable.produceRate / memory.produceRate).toFixed(2)}x, consume ${(durable.consumeRate / memory.consumeRate).toFixed(2)}x, send p50 ${(durable.p50 / memory.p50).toFixed(2)}x`);
+    console.log(
+      `\ndurable / in-memory: produce ${(durable.produceRate / memory.produceRate).toFixed(2)}x, consume ${(durable.consumeRate / memory.consumeRate).toFixed(2)}x, send p50 ${(durable.p50 / memory.p50).toFixed(2)}x`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

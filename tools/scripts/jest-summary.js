@@ -1,11 +1,20 @@
 // Adds up the Jest results every project wrote to test-output/jest/*.json and prints one
 // closing line for the whole suite, e.g. "tests: 120 passed, 0 failed, 0 skipped", plus the
-// projects whose runs failed or ran no test.
+// projects whose runs failed, ran no test, or wrote no results at all.
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const dir = path.resolve(__dirname, '../../test-output/jest');
+const root = path.resolve(__dirname, '../..');
+const dir = path.join(root, 'test-output/jest');
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+let expected = [];
+try {
+  const out = execFileSync(process.execPath, [require.resolve('nx/bin/nx', { paths: [root] }), 'show', 'projects', '--with-target', 'test', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  expected = JSON.parse(out);
+} catch {
+  expected = [];
+}
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -26,6 +35,9 @@ for (const file of files.sort()) {
   if (result.numRuntimeErrorTestSuites > 0) problems.push(`${project}: ${result.numRuntimeErrorTestSuites} test file(s) could not run`);
   if (!result.success && result.numFailedTests === 0) problems.push(`${project}: the run failed outside any test (see its output above)`);
 }
-console.log(`\nTest summary over ${files.length} projects:`);
+for (const project of expected) {
+  if (!files.includes(`${project}.json`)) problems.push(`${project}: wrote no results (it found no test, or Jest could not start)`);
+}
+console.log(`\nTest summary over ${files.length} of ${expected.length || files.length} projects:`);
 for (const problem of problems) console.log(`  ${problem}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
