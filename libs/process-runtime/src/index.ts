@@ -1,2 +1,3 @@
 // The deterministic interpreter of process definitions (see README.md).
-export * from './expressions/expression';
+// Expressions are compiled by the process model; the runtime evaluates them.
+export { compileExpression, evaluateCondition, ExpressionError, type CompiledExpression } from '@flowline/process-model';
