@@ -1,4 +1,8 @@
 // The process definition language (see README.md).
 export * from './definition/parse-source';
 export * from './definition/header';
+export * from './definition/steps';
+export * from './definition/definition';
+export * from './definition/validate';
+export * from './definition/compile';
 export * from './expressions/expression';

@@ -16,11 +16,9 @@ export const DefinitionHeaderSchema = z.object({
     .trim()
     .min(1, { error: 'expected a name' })
     .max(200, { error: 'expected at most 200 characters' }),
-  uniqueName: z
-    .string({ error: 'expected a unique name' })
-    .regex(/^[a-z][a-z0-9_.-]{1,99}$/, {
-      error: 'expected lowercase letters, digits, dots, dashes or underscores, starting with a letter (2 to 100 characters)',
-    }),
+  uniqueName: z.string({ error: 'expected a unique name' }).regex(/^[a-z][a-z0-9_.-]{1,99}$/, {
+    error: 'expected lowercase letters, digits, dots, dashes or underscores, starting with a letter (2 to 100 characters)',
+  }),
   description: z.string().max(2000, { error: 'expected at most 2000 characters' }).optional(),
   category: z.enum(CATEGORIES, { error: `expected one of ${CATEGORIES.join(', ')}` }),
   primaryEntity: z

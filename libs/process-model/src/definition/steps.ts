@@ -1,0 +1,140 @@
+/**
+ * The steps of workflows and dialogs, as authored. Values written to records are literals,
+ * text templates (`Hello {{record.firstname}}`) or expressions (a string starting with `=`,
+ * e.g. `=record.creditlimit * 2`).
+ */
+import { z } from 'zod';
+
+const id = z
+  .string({ error: 'expected a step id' })
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, { error: 'expected a step id: letters, digits, - or _, starting with a letter' });
+const expression = z.string({ error: 'expected a CEL expression' }).min(1, { error: 'expected a CEL expression' });
+const attributeValues = z.record(z.string(), z.unknown(), { error: 'expected attribute: value pairs' });
+const updateOperation = z.object({
+  op: z.enum(['set', 'append', 'increment', 'decrement', 'multiply', 'clear']),
+  value: z.unknown().optional(),
+});
+const recordRef = z.union(
+  [z.literal('primary'), z.object({ lookup: z.string({ error: 'expected a lookup attribute of the primary entity' }) })],
+  {
+    error: "expected 'primary' or { lookup: <attribute> }",
+  },
+);
+const duration = z
+  .string()
+  .regex(/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, { error: 'expected an ISO 8601 duration such as P3D or PT4H' });
+
+type Step = z.infer<typeof BaseStep> & Record<string, unknown>;
+const BaseStep = z.object({ id, name: z.string().optional() });
+
+export const WaitSchema = z.union([
+  BaseStep.extend({ type: z.literal('waitCondition'), record: recordRef.default('primary'), until: expression }),
+  BaseStep.extend({ type: z.literal('waitTimeout'), duration: duration.optional(), until: expression.optional() }).refine(
+    (step) => Boolean(step.duration) !== Boolean(step.until),
+    {
+      error: 'a waitTimeout takes either duration or until',
+    },
+  ),
+]);
+
+export const StepSchema: z.ZodType<Step> = z.lazy(() =>
+  z.discriminatedUnion(
+    'type',
+    [
+      BaseStep.extend({ type: z.literal('stage'), name: z.string(), steps: z.array(StepSchema) }),
+      BaseStep.extend({
+        type: z.literal('condition'),
+        branches: z
+          .array(z.object({ when: expression, steps: z.array(StepSchema) }))
+          .min(1, { error: 'a condition needs at least one branch' }),
+        otherwise: z.array(StepSchema).default([]),
+      }),
+      BaseStep.extend({ type: z.literal('createRecord'), entity: z.string(), set: attributeValues, saveAs: z.string().optional() }),
+      BaseStep.extend({
+        type: z.literal('updateRecord'),
+        record: recordRef.default('primary'),
+        set: z.record(z.string(), z.union([updateOperation, z.unknown()])),
+      }),
+      BaseStep.extend({ type: z.literal('assign'), record: recordRef.default('primary'), owner: z.unknown() }),
+      BaseStep.extend({
+        type: z.literal('setState'),
+        record: recordRef.default('primary'),
+        state: z.number().int(),
+        status: z.number().int().optional(),
+      }),
+      BaseStep.extend({ type: z.literal('sendEmail'), to: z.string(), subject: z.string(), body: z.string() }),
+      BaseStep.extend({
+        type: z.literal('startChild'),
+        workflow: z.string(),
+        wait: z.boolean().default(false),
+        inputs: attributeValues.default({}),
+      }),
+      BaseStep.extend({ type: z.literal('waitCondition'), record: recordRef.default('primary'), until: expression }),
+      BaseStep.extend({ type: z.literal('waitTimeout'), duration: duration.optional(), until: expression.optional() }),
+      BaseStep.extend({
+        type: z.literal('parallelWait'),
+        branches: z
+          .array(z.object({ id, wait: WaitSchema, steps: z.array(StepSchema).default([]) }))
+          .min(2, { error: 'a parallelWait needs at least two branches' }),
+      }),
+      BaseStep.extend({
+        type: z.literal('stop'),
+        outcome: z.enum(['succeeded', 'canceled']).default('succeeded'),
+        message: z.string().default(''),
+      }),
+      BaseStep.extend({
+        type: z.literal('customActivity'),
+        handler: z.string(),
+        inputs: attributeValues.default({}),
+        outputs: z.record(z.string(), z.enum(['string', 'number', 'boolean', 'object'])).default({}),
+      }),
+      // Dialog steps
+      BaseStep.extend({
+        type: z.literal('page'),
+        title: z.string().optional(),
+        prompts: z
+          .array(
+            z.object({
+              id,
+              text: z.string(),
+              response: z
+                .object({
+                  type: z.enum(['none', 'text', 'multilineText', 'optionSet', 'integer', 'decimal', 'date', 'dateTime', 'lookup']),
+                  required: z.boolean().default(false),
+                  default: z.unknown().optional(),
+                  display: z.enum(['list', 'radio']).optional(),
+                  options: z.array(z.object({ value: z.union([z.string(), z.number()]), label: z.string() })).optional(),
+                  optionsFrom: z.string().optional(),
+                })
+                .default({ type: 'none', required: false }),
+            }),
+          )
+          .min(1, { error: 'a page needs at least one prompt' }),
+      }),
+      BaseStep.extend({
+        type: z.literal('queryData'),
+        entity: z.string(),
+        conditions: z.array(z.unknown()).default([]),
+        saveAs: z.string(),
+      }),
+      BaseStep.extend({
+        type: z.literal('assignValue'),
+        variable: z.string(),
+        op: z.enum(['set', 'increment', 'decrement', 'multiply', 'append', 'clear']).default('set'),
+        value: z.unknown().optional(),
+      }),
+      BaseStep.extend({ type: z.literal('linkChildDialog'), dialog: z.string() }),
+    ],
+    { error: 'expected a step type such as condition, createRecord, updateRecord, waitCondition, stop, page' },
+  ),
+) as z.ZodType<Step>;
+
+export const TriggerSchema = z.object({
+  on: z.enum(['create', 'update', 'delete', 'assign', 'statusChange'], {
+    error: 'expected create, update, delete, assign or statusChange',
+  }),
+  attributes: z.array(z.string()).default([]),
+});
+
+export type AuthoredStep = z.infer<typeof StepSchema>;
+export type Trigger = z.infer<typeof TriggerSchema>;
