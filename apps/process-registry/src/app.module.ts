@@ -8,6 +8,7 @@ import { RegistryMigrations } from './database/migrations';
 import { EntityMetadataModule } from './entity-metadata/entity-metadata.module';
 import { StepRegistrationModule } from './step-registrations/step-registration.module';
 import { SubscriptionModule } from './subscriptions/subscription.module';
+import { ProcessDefinitionModule } from './process-definitions/process-definition.module';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         EntityMetadataModule,
         StepRegistrationModule,
         SubscriptionModule,
+        ProcessDefinitionModule,
       ],
     };
   }
