@@ -10,6 +10,7 @@ import { Roles, signToken } from '@flowline/auth';
 import * as path from 'node:path';
 import { ensureDatabase, isPortTaken, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
 import { startBroker, type RunningBroker } from '@flowline/kafka-broker';
+import { loadExamples } from './examples';
 import { renderTable, type TableRow } from './output';
 import { describeExit, ServiceSupervisor, waitUntilReady, type SupervisedService } from './service-supervisor';
 import type { LauncherSettings } from './settings';
@@ -152,6 +153,18 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
   }
   startupComplete = true;
 
+  const registryPlan = settings.services.find((plan) => plan.descriptor.name === 'process-registry');
+  const examples = registryPlan
+    ? await loadExamples(`${settings.host}:${registryPlan.grpcPort}`, adminToken, path.join(repoRoot, 'examples')).catch(
+        (error: unknown) => ({
+          loaded: [],
+          existing: [],
+          failed: [{ file: 'examples/', reason: String(error) }],
+        }),
+      )
+    : { loaded: [], existing: [], failed: [] };
+  for (const failure of examples.failed) io.write(`Could not load example ${failure.file}: ${failure.reason}\n`);
+
   const rows: TableRow[] = [
     {
       component: 'postgresql',
@@ -171,6 +184,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
   ];
   io.write(
     `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
+      `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
       `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C\n` +
       `  Admin token (30 days, also in ${adminTokenFile}): send it as 'authorization: Bearer <token>'\n  ${adminToken}\n\n`,
   );
