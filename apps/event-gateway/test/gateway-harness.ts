@@ -8,6 +8,8 @@ import { testPrefix, waitFor } from '@flowline/testing';
 export interface GatewayHarness {
   registry: RunningService;
   gateway: RunningService;
+  /** The topic prefix both services use. */
+  prefix: string;
   steps: PromiseClient<RegistryProto.StepRegistrationServiceClient>;
   /** Waits until the gateway's metadata cache holds everything the registry has now. */
   metadataCaughtUp(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startGateway(extraEnv: Record<string, string> = {}): Promi
   const harness: GatewayHarness = {
     registry,
     gateway,
+    prefix: shared.KAFKA_TOPIC_PREFIX,
     steps,
     async metadataCaughtUp() {
       const { metadataVersion } = await subscriptions.resolveSubscriptions({ message: 'Create', entity: 'account', changedAttributes: [] });

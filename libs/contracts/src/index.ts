@@ -8,3 +8,4 @@ export * from './metadata/entity-metadata';
 export * from './metadata/default-entities';
 export * from './events/registry-change';
 export * from './events/pipeline-event';
+export * from './events/domain-event';

@@ -53,6 +53,7 @@ describe('the event pipeline (Execute)', () => {
           signature: String(request.headers['x-flowline-signature']),
           raw,
         });
+        if (request.url === '/never') return; // holds the request open: the step must time out
         const answer = answers.get(request.url ?? '') ?? { status: 200, body: {} };
         response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
       });
@@ -63,6 +64,7 @@ describe('the event pipeline (Execute)', () => {
   });
   afterAll(async () => {
     await harness.stop();
+    hooks.closeAllConnections();
     hooks.close();
   });
   beforeEach(() => {
@@ -205,6 +207,41 @@ describe('the event pipeline (Execute)', () => {
     expect(listed.body['records']).toEqual([]);
     expect((await harness.outbox()).length).toBe(before);
     answers.delete('/enrich-1');
+  });
+
+  it('refuses when a webhook does not answer within its timeout, and runs custom messages through their steps', async () => {
+    await register({
+      name: 'slow check',
+      message: 'Create',
+      primaryEntity: 'lead',
+      stage: 20,
+      handler: { webhook: { url: `${hookUrl}/never`, timeoutMs: 300 } },
+    });
+    const slow = await harness.call('POST', '/api/v1/records/lead', { subject: 'Timeout' });
+    expect(slow.status).toBe(409);
+    expect(slow.body).toMatchObject({
+      error: { code: 'STEP_REFUSED', message: expect.stringContaining(`webhook ${hookUrl}/never did not answer within 300 ms`) },
+    });
+
+    await register({
+      name: 'quote',
+      message: 'CalculateQuote',
+      primaryEntity: 'opportunity',
+      stage: 40,
+      handler: { webhook: { url: `${hookUrl}/quote`, timeoutMs: 5000 } },
+    });
+    answers.set('/quote', { status: 200, body: { outputParameters: { quote: 4200 } } });
+    const quoted = await harness.call('POST', '/api/v1/messages/CalculateQuote', { entity: 'opportunity', parameters: { units: 3 } });
+    expect(quoted.status).toBe(200);
+    expect(quoted.body).toMatchObject({ output: { quote: 4200 } });
+    expect(calls.find((call) => call.path === '/quote')!.body.context).toMatchObject({
+      messageName: 'CalculateQuote',
+      inputParameters: { units: 3 },
+    });
+    const unknown = await harness.call('POST', '/api/v1/messages/Teleport', { entity: 'opportunity' });
+    expect(unknown.body).toMatchObject({
+      error: { code: 'UNKNOWN_MESSAGE', message: "no message 'Teleport' for opportunity: register a step for it in the registry" },
+    });
   });
 
   it('answers a repeated idempotency key with the first result and emits nothing new', async () => {

@@ -24,7 +24,11 @@ export async function writeToOutbox(manager: EntityManager, messages: OutboxMess
   await manager.query('SELECT pg_notify($1, $2)', [outboxChannel(schema), '']);
   await manager.getRepository(OutboxMessageRow).insert(
     messages.map((message) => {
-      const headers: Record<string, string> = { ...(message.headers ?? {}) };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'x-flowline-type': message.envelope.type,
+        ...(message.headers ?? {}),
+      };
       injectTraceHeaders(headers);
       return {
         eventId: message.envelope.id,

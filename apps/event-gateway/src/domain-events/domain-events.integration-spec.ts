@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
+import { DOMAIN_EVENT_TYPE, Topics, type PipelineEvent } from '@flowline/contracts';
+import { createEnvelope, type DeadLetterValue } from '@flowline/messaging';
+import { testKafkaBrokers, waitFor } from '@flowline/testing';
+import { startGateway, type GatewayHarness } from '../../test/gateway-harness';
+
+describe('domain events from other services', () => {
+  let harness: GatewayHarness;
+  let kafka: Kafka;
+  beforeAll(async () => {
+    harness = await startGateway();
+    kafka = new Kafka({ clientId: 'domain-test', brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING });
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+
+  async function read(topic: string, until: (messages: EachMessagePayload[]) => boolean): Promise<EachMessagePayload[]> {
+    const consumer = kafka.consumer({ groupId: `${harness.prefix}reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: `${harness.prefix}${topic}`, fromBeginning: true });
+    const received: EachMessagePayload[] = [];
+    await consumer.run({ eachMessage: async (payload) => void received.push(payload) });
+    try {
+      await waitFor(() => until(received), { timeoutMs: 20_000, what: `messages on ${topic}` });
+      return received;
+    } finally {
+      await consumer.disconnect();
+    }
+  }
+
+  const event = (payload: Record<string, unknown>, type = DOMAIN_EVENT_TYPE) =>
+    JSON.stringify(createEnvelope({ type, schemaVersion: 1, source: 'crm', correlationId: 'from-crm', depth: 1, payload }));
+
+  it('turns valid events into pipeline events in order, and dead-letters invalid ones with the reason', async () => {
+    const recordId = randomUUID();
+    const producer = kafka.producer();
+    await producer.connect();
+    const key = `contact:${recordId}`;
+    await producer.send({
+      topic: `${harness.prefix}${Topics.domainEvents}`,
+      messages: [
+        {
+          key,
+          value: event({
+            message: 'Create',
+            entity: 'contact',
+            recordId,
+            target: { lastname: 'Ng', firstname: 'Ada' },
+            initiatingUserId: 'crm-user',
+          }),
+        },
+        {
+          key,
+          value: event({ message: 'Update', entity: 'contact', recordId, target: { jobtitle: 'CTO' }, initiatingUserId: 'crm-user' }),
+        },
+        { key, value: '{"this is": "not an envelope"}' },
+        { key, value: event({ message: 'Update', entity: 'contact', target: {}, initiatingUserId: 'crm-user' }) },
+        {
+          key,
+          value: event({ message: 'Update', entity: 'contact', recordId, target: { jobtitel: 'CEO' }, initiatingUserId: 'crm-user' }),
+        },
+        {
+          key,
+          value: event({ message: 'Update', entity: 'contact', recordId, target: { jobtitle: 'CEO' }, initiatingUserId: 'crm-user' }),
+        },
+      ],
+    });
+    await producer.disconnect();
+
+    const pipeline = await read(Topics.pipelineEvents, (all) => all.filter((m) => m.message.key?.toString() === key).length >= 3);
+    const events = pipeline
+      .filter((m) => m.message.key?.toString() === key)
+      .map((m) => (JSON.parse(m.message.value!.toString()) as { payload: PipelineEvent }).payload);
+    expect(events.map((e) => [e.message, e.changedAttributes, e.postImage?.['jobtitle'] ?? null])).toEqual([
+      ['Create', ['contactid', 'firstname', 'lastname', 'ownerid', 'statecode', 'statuscode'], null],
+      ['Update', ['jobtitle'], 'CTO'],
+      ['Update', ['jobtitle'], 'CEO'],
+    ]);
+    expect(events[0]).toMatchObject({ origin: 'domain-event:crm', depth: 2, correlationId: 'from-crm', initiatingUserId: 'crm-user' });
+    const traced = pipeline.find((m) => m.message.key?.toString() === key)!;
+    expect(traced.message.headers?.['content-type']?.toString()).toBe('application/json');
+
+    const dead = await read(Topics.deadLetter, (all) => all.length >= 3);
+    const reasons = dead.map((m) => (JSON.parse(m.message.value!.toString()) as DeadLetterValue).reason);
+    expect(reasons[0]).toMatch(/^invalid envelope: /);
+    expect(reasons[1]).toBe('invalid domain event: payload.recordId: expected the record id, a UUID');
+    expect(reasons[2]).toMatch(
+      /^INVALID_TARGET: Update of contact has 1 invalid field\(s\): target.jobtitel: entity 'contact' has no attribute 'jobtitel'; did you mean 'jobtitle'\?/,
+    );
+
+    const record = await harness.call('GET', `/api/v1/records/contact/${recordId}`);
+    expect(record.body['record']).toMatchObject({ firstname: 'Ada', jobtitle: 'CEO', versionnumber: 3, createdby: 'crm-user' });
+  });
+});
