@@ -10,7 +10,7 @@ import {
   Module,
   type DynamicModule,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Roles, signToken } from '@flowline/auth';
@@ -29,7 +29,7 @@ export interface MetadataCacheModuleOptions {
 const OPTIONS = Symbol('METADATA_CACHE_OPTIONS');
 
 @Injectable()
-class MetadataCacheLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+class MetadataCacheLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('MetadataCache');
   private stopped = false;
   private lastError = 'not loaded yet';
@@ -86,7 +86,8 @@ class MetadataCacheLifecycle implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Finishes the message in flight while the database and producer are still there. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     await this.changes?.stop();
     this.cache.stop();

@@ -5,7 +5,7 @@
  * the dead-letter topic with the reason; transient failures are retried. The idempotency key
  * is the event id, so a redelivered event is applied once.
  */
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ConsumerGroups, DOMAIN_EVENT_TYPE, DomainEventSchema, Topics } from '@flowline/contracts';
 import { ConsumerRunner, EnvelopeProducer, KAFKA, kafkaLog, PermanentMessageError, TopicNames, type Kafka } from '@flowline/messaging';
 import { FlowlineError } from '@flowline/rpc';
@@ -23,7 +23,7 @@ const PERMANENT = new Set([
 ]);
 
 @Injectable()
-export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DomainEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DomainEvents');
   private runner: ConsumerRunner | undefined;
 
@@ -81,7 +81,8 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, OnApplicati
     await this.runner.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Finishes the message in flight while the database and producer are still there. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.runner?.stop();
   }
 }
