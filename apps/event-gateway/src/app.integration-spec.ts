@@ -9,6 +9,7 @@ describeServiceFoundation({
   mainPath: 'apps/event-gateway/src/main.ts',
   entities: GatewayEntities,
   migrations: GatewayMigrations,
+  grpcServices: ['flowline.gateway.v1.ExecuteService'],
   // Ready means the entity metadata is loaded from the registry.
   dependencies: async () => {
     const registry = await startServiceForTest('apps/process-registry/src/main.ts');

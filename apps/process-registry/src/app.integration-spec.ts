@@ -9,4 +9,10 @@ describeServiceFoundation({
   mainPath: 'apps/process-registry/src/main.ts',
   entities: RegistryEntities,
   migrations: RegistryMigrations,
+  grpcServices: [
+    'flowline.registry.v1.EntityMetadataService',
+    'flowline.registry.v1.ProcessDefinitionService',
+    'flowline.registry.v1.StepRegistrationService',
+    'flowline.registry.v1.SubscriptionService',
+  ],
 });

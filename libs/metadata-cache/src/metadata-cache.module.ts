@@ -16,7 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { Roles, signToken } from '@flowline/auth';
 import { RegistryChangeSchema, Topics } from '@flowline/contracts';
 import { ConsumerRunner, EnvelopeProducer, KAFKA, kafkaLog, PermanentMessageError, TopicNames, type Kafka } from '@flowline/messaging';
-import { ReadinessRegistry } from '@flowline/service-kit';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { METRICS_REGISTRY, ReadinessRegistry } from '@flowline/service-kit';
 import { MetadataCache } from './metadata-cache';
 
 export interface MetadataCacheModuleOptions {
@@ -42,9 +43,45 @@ class MetadataCacheLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly names: TopicNames,
     private readonly producer: EnvelopeProducer,
+    @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
   ) {}
 
+  /** Hit ratio, refreshes and version, read from the cache when Prometheus scrapes. */
+  private registerMetrics(): void {
+    const cache = this.cache;
+    new Counter({
+      name: 'flowline_metadata_cache_lookups_total',
+      help: 'Metadata cache lookups by result (hit: answered from the snapshot; miss: not in it, refreshed)',
+      labelNames: ['result'],
+      registers: [this.metrics],
+      collect() {
+        const stats = cache.getStats();
+        this.reset();
+        this.inc({ result: 'hit' }, stats.hits);
+        this.inc({ result: 'miss' }, stats.misses);
+      },
+    });
+    new Counter({
+      name: 'flowline_metadata_cache_refreshes_total',
+      help: 'Snapshots fetched from the registry',
+      registers: [this.metrics],
+      collect() {
+        this.reset();
+        this.inc(cache.getStats().refreshes);
+      },
+    });
+    new Gauge({
+      name: 'flowline_metadata_cache_version',
+      help: 'Metadata version the cache holds',
+      registers: [this.metrics],
+      collect() {
+        this.set(Number(cache.version));
+      },
+    });
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    this.registerMetrics();
     this.readiness.register('registry-metadata', async () => {
       if (!this.cache.ready) throw new Error(`metadata from ${this.options.registryAddress} not loaded: ${this.lastError}`);
     });

@@ -10,3 +10,4 @@ export * as CommonProto from './generated/flowline/common/v1/common';
 export * from './paging';
 export * from './call-metadata';
 export * as GatewayProto from './generated/flowline/gateway/v1/gateway';
+export * from './reflection-client';

@@ -8,7 +8,7 @@
 import { Client } from 'pg';
 import type { EntitySchema } from 'typeorm';
 import { createServiceDataSource, initializeAndMigrate, pendingSchemaChanges, revertAllMigrations } from '@flowline/persistence';
-import { createGrpcClient, HealthProto, ProtoFiles } from '@flowline/rpc';
+import { createGrpcClient, HealthProto, listGrpcServices, ProtoFiles } from '@flowline/rpc';
 import { serviceEntities, serviceMigrations } from '@flowline/service-kit';
 import {
   createTestDatabase,
@@ -27,6 +27,8 @@ export interface ServiceFoundationSpec {
   mainPath: string;
   entities: Array<(new () => unknown) | EntitySchema>;
   migrations: Array<new () => unknown>;
+  /** Fully qualified gRPC services it must serve (besides health). */
+  grpcServices?: string[];
   /** Services this one needs to be ready (e.g. the registry), started once for the suite. */
   dependencies?: () => Promise<{ env: Record<string, string>; stop: () => Promise<void> }>;
 }
@@ -83,6 +85,9 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
         expect(await grpcHealth(`127.0.0.1:${grpcPort}`)).toBe(HealthProto.HealthCheckResponse_ServingStatus.SERVING);
         expect(await grpcHealth(`127.0.0.1:${grpcPort}`, spec.serviceName)).toBe(HealthProto.HealthCheckResponse_ServingStatus.SERVING);
         await expect(grpcHealth(`127.0.0.1:${grpcPort}`, 'billing')).rejects.toMatchObject({ grpcCode: 5, code: 'UNKNOWN_HEALTH_SERVICE' });
+        // Server reflection lists the health service and the service's own APIs.
+        const services = await listGrpcServices(`127.0.0.1:${grpcPort}`);
+        expect(services).toEqual(expect.arrayContaining(['grpc.health.v1.Health', ...(spec.grpcServices ?? [])]));
         const live = await fetch(`${url}/health/live`);
         expect(live.status).toBe(200);
         expect(await live.json()).toEqual({ status: 'ok', service: spec.serviceName });

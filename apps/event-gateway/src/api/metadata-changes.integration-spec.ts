@@ -46,5 +46,8 @@ describe('registry changes reach the gateway over Kafka', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     const created = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Defaulted' });
     expect(created.body['record']).toMatchObject({ jobtitle: 'Customer' });
+    const metrics = await (await fetch(`${harness.gateway.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/flowline_metadata_cache_lookups_total\{result="hit",service="event-gateway"\} [1-9]/);
+    expect(metrics).toMatch(/flowline_metadata_cache_version\{service="event-gateway"\} [1-9]/);
   });
 });
