@@ -1,0 +1,124 @@
+/**
+ * The interpreter's inputs, effects and persisted state. The state is plain, versioned JSON:
+ * a stack of positions in the step tree, variables, step outputs, and what it waits for.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type RecordImage = Record<string, Json>;
+
+export interface StartInput {
+  type: 'start';
+  operationId: string;
+  now: string;
+  depth: number;
+  /** The primary record as the triggering event left it (with `ref`: {entity, id}). */
+  record: RecordImage;
+  pre?: RecordImage | null;
+  changed?: string[];
+  inputs?: Record<string, Json>;
+}
+
+export interface EffectResultInput {
+  type: 'effectResult';
+  effectId: string;
+  ok: boolean;
+  output?: Record<string, Json>;
+  error?: { code: string; message: string };
+  now: string;
+}
+
+export interface WakeUpInput {
+  type: 'wakeUp';
+  now: string;
+  /** The record as it is now, when an event woke the run. */
+  record?: RecordImage;
+}
+
+export type Input = StartInput | EffectResultInput | WakeUpInput | { type: 'cancel'; now: string; reason?: string };
+
+export interface Subscription {
+  entity: string;
+  recordId: string;
+}
+
+export type Effect =
+  | {
+      type: 'executeMessage';
+      effectId: string;
+      idempotencyKey: string;
+      stepId: string;
+      message: string;
+      entity: string;
+      recordId?: string;
+      target: RecordImage;
+      parameters: Record<string, Json>;
+    }
+  | {
+      type: 'startChild';
+      effectId: string;
+      idempotencyKey: string;
+      stepId: string;
+      workflow: string;
+      inputs: Record<string, Json>;
+      wait: boolean;
+    }
+  | { type: 'customActivity'; effectId: string; idempotencyKey: string; stepId: string; handler: string; inputs: Record<string, Json> }
+  | { type: 'wait'; stepId: string; subscriptions: Subscription[]; timer?: string }
+  | { type: 'complete'; outcome: 'succeeded' | 'canceled'; message: string }
+  | { type: 'fail'; code: RuntimeErrorCode; message: string };
+
+export type RuntimeErrorCode =
+  | 'MAX_STEPS_EXCEEDED'
+  | 'MAX_DEPTH_EXCEEDED'
+  | 'EXPRESSION_ERROR'
+  | 'EXPRESSION_TOO_COSTLY'
+  | 'STEP_FAILED'
+  | 'INVALID_INPUT'
+  | 'UNSUPPORTED_STEP';
+
+/** Step log status codes of the source platform. */
+export const StepStatus = { InProgress: 1, Succeeded: 2, Failed: 3, Canceled: 4, Waiting: 5 } as const;
+
+export interface StepLogEntry {
+  stepId: string;
+  path: string;
+  type: string;
+  status: (typeof StepStatus)[keyof typeof StepStatus];
+  message?: string;
+}
+
+export interface Frame {
+  /** JSON path of a step list in the definition, e.g. `$.steps[2].branches[0].steps`. */
+  list: string;
+  index: number;
+}
+
+export interface InstanceState {
+  v: 1;
+  status: 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';
+  operationId: string;
+  depth: number;
+  frames: Frame[];
+  record: RecordImage;
+  pre: RecordImage | null;
+  changed: string[];
+  inputs: Record<string, Json>;
+  vars: Record<string, Json>;
+  outputs: Record<string, Record<string, Json>>;
+  pending?: { effectId: string; stepPath: string };
+  /** Deadlines of waits already begun, by step path, so a timeout runs from when it started. */
+  deadlines: Record<string, string>;
+  stepsExecuted: number;
+}
+
+export interface Limits {
+  maxStepsPerRun: number;
+  maxChildDepth: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxStepsPerRun: 1000, maxChildDepth: 8 };
+
+export interface Advance {
+  state: InstanceState;
+  effects: Effect[];
+  log: StepLogEntry[];
+}
