@@ -9,6 +9,7 @@
  */
 import type { CompiledDefinition } from '@flowline/process-model';
 import { ExpressionError } from '@flowline/process-model';
+import { checkAnswers, type PromptSpec } from './answers';
 import { addDuration, evaluate, resolveValue } from './values';
 import {
   DEFAULT_LIMITS,
@@ -305,6 +306,76 @@ class Run {
         this.state.status = 'waiting';
         return 'paused';
       }
+      case 'page': {
+        const prompts = (
+          step['prompts'] as Array<{ id: string; text: string; response: PromptSpec['response'] & { display?: string; default?: unknown } }>
+        ).map((prompt) => {
+          const earlier = this.state.answers[step.id]?.[prompt.id];
+          return {
+            id: prompt.id,
+            text: String(resolveValue(prompt.text, this.state, this.now)),
+            response: {
+              type: prompt.response.type,
+              required: prompt.response.required ?? false,
+              ...(prompt.response.display ? { display: prompt.response.display } : {}),
+              ...(prompt.response.options ? { options: prompt.response.options } : {}),
+              ...(prompt.response.default !== undefined ? { default: resolveValue(prompt.response.default, this.state, this.now) } : {}),
+            },
+            ...(earlier !== undefined ? { answer: earlier } : {}),
+          };
+        });
+        this.effects.push({
+          type: 'showPage',
+          stepId: step.id,
+          title: String(resolveValue(step['title'] ?? '', this.state, this.now)),
+          prompts,
+          canGoBack: this.state.history.length > 0,
+        });
+        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Waiting });
+        this.state.page = { stepId: step.id, path };
+        this.state.status = 'waiting';
+        return 'paused';
+      }
+      case 'queryData': {
+        const effectId = `${this.state.operationId}:${path}`;
+        return this.pause(
+          {
+            type: 'executeMessage',
+            effectId,
+            idempotencyKey: effectId,
+            stepId: step.id,
+            message: 'RetrieveMultiple',
+            entity: String(step['entity']),
+            target: {},
+            parameters: { conditions: resolveValue(step['conditions'], this.state, this.now) },
+          },
+          path,
+        );
+      }
+      case 'assignValue': {
+        const name = String(step['variable']);
+        const value = resolveValue(step['value'], this.state, this.now);
+        const current = this.state.vars[name];
+        const op = String(step['op'] ?? 'set');
+        const number = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
+        this.state.vars[name] =
+          op === 'clear'
+            ? null
+            : op === 'append'
+              ? `${current === null || current === undefined ? '' : String(current)}${value === null ? '' : String(value)}`
+              : op === 'increment'
+                ? number(current) + number(value)
+                : op === 'decrement'
+                  ? number(current) - number(value)
+                  : op === 'multiply'
+                    ? number(current) * number(value)
+                    : value;
+        return 'next';
+      }
+      case 'linkChildDialog':
+        this.effects.push({ type: 'linkChildDialog', stepId: step.id, dialog: String(step['dialog']) });
+        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Succeeded });
+        return this.end({ type: 'complete', outcome: 'succeeded', message: `continues in dialog '${String(step['dialog'])}'` });
       case 'stop':
         this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Succeeded, message: String(step['message'] ?? '') });
         return this.end({
@@ -313,10 +384,7 @@ class Run {
           message: String(step['message'] ?? ''),
         });
       default:
-        throw new RunError(
-          'UNSUPPORTED_STEP',
-          `step '${step.id}' is a '${step.type}' step, which the workflow interpreter does not run (dialog steps run in dialog sessions)`,
-        );
+        throw new RunError('UNSUPPORTED_STEP', `step '${step.id}' is a '${step.type}' step, which this interpreter does not know`);
     }
   }
 
@@ -385,6 +453,7 @@ class Run {
       return;
     }
     this.state.outputs[step.id] = result.output ?? {};
+    if (step.type === 'queryData') this.state.vars[String(step['saveAs'])] = (result.output?.['records'] ?? []) as Json;
     this.log.push({ stepId: step.id, path: pending.stepPath, type: step.type, status: StepStatus.Succeeded });
     frame.index += 1;
     this.go();
@@ -404,6 +473,8 @@ export function initialState(compiled: CompiledDefinition, input: Extract<Input,
     inputs: input.inputs ?? {},
     vars: {},
     outputs: {},
+    answers: {},
+    history: [],
     deadlines: {},
     stepsExecuted: 0,
   };
@@ -431,8 +502,45 @@ export function advance(
     case 'effectResult':
       run.resume(input);
       break;
+    case 'pageAnswers': {
+      const page = next.page;
+      if (!page || page.stepId !== input.pageId) {
+        return {
+          state,
+          effects: [],
+          log: [],
+          invalid: { page: `'${input.pageId}' is not the page being shown (${page?.stepId ?? 'none is'})` },
+        };
+      }
+      const frame = next.frames[next.frames.length - 1]!;
+      const step = listAt(compiled.definition as unknown as Record<string, unknown>, frame.list)[frame.index]!;
+      const { values, errors } = checkAnswers(step['prompts'] as PromptSpec[], input.answers);
+      if (Object.keys(errors).length > 0) return { state, effects: [], log: [], invalid: errors };
+      next.history.push({
+        frames: JSON.parse(JSON.stringify(next.frames)) as InstanceState['frames'],
+        vars: JSON.parse(JSON.stringify(next.vars)) as Record<string, Json>,
+        pageId: page.stepId,
+      });
+      next.answers[page.stepId] = values;
+      delete next.page;
+      next.status = 'running';
+      run.log.push({ stepId: page.stepId, path: page.path, type: 'page', status: StepStatus.Succeeded });
+      frame.index += 1;
+      run.go();
+      break;
+    }
+    case 'previousPage': {
+      const earlier = next.history.pop();
+      if (!earlier) return { state, effects: [], log: [], invalid: { page: 'this is the first page: there is no page before it' } };
+      next.frames = earlier.frames;
+      next.vars = earlier.vars;
+      delete next.page;
+      next.status = 'running';
+      run.go();
+      break;
+    }
     case 'wakeUp':
-      if (next.status !== 'waiting') break;
+      if (next.status !== 'waiting' || next.page) break;
       if (input.record) next.record = input.record;
       next.status = 'running';
       run.go();

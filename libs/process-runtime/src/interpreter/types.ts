@@ -33,7 +33,34 @@ export interface WakeUpInput {
   record?: RecordImage;
 }
 
-export type Input = StartInput | EffectResultInput | WakeUpInput | { type: 'cancel'; now: string; reason?: string };
+export interface PageAnswersInput {
+  type: 'pageAnswers';
+  pageId: string;
+  answers: Record<string, Json>;
+  now: string;
+}
+
+export type Input =
+  | StartInput
+  | EffectResultInput
+  | WakeUpInput
+  | PageAnswersInput
+  | { type: 'previousPage'; now: string }
+  | { type: 'cancel'; now: string; reason?: string };
+
+export interface PromptView {
+  id: string;
+  text: string;
+  response: {
+    type: string;
+    required: boolean;
+    display?: string;
+    options?: Array<{ value: string | number; label: string }>;
+    default?: Json;
+  };
+  /** The answer given before, when the page is shown again. */
+  answer?: Json;
+}
 
 export interface Subscription {
   entity: string;
@@ -63,6 +90,8 @@ export type Effect =
     }
   | { type: 'customActivity'; effectId: string; idempotencyKey: string; stepId: string; handler: string; inputs: Record<string, Json> }
   | { type: 'wait'; stepId: string; subscriptions: Subscription[]; timer?: string }
+  | { type: 'showPage'; stepId: string; title: string; prompts: PromptView[]; canGoBack: boolean }
+  | { type: 'linkChildDialog'; stepId: string; dialog: string }
   | { type: 'complete'; outcome: 'succeeded' | 'canceled'; message: string }
   | { type: 'fail'; code: RuntimeErrorCode; message: string };
 
@@ -105,6 +134,11 @@ export interface InstanceState {
   vars: Record<string, Json>;
   outputs: Record<string, Record<string, Json>>;
   pending?: { effectId: string; stepPath: string };
+  /** Dialogs: the page shown, waiting for its answers. */
+  page?: { stepId: string; path: string };
+  /** Dialogs: answers by page id, and the pages answered so far (to go back to). */
+  answers: Record<string, Record<string, Json>>;
+  history: Array<{ frames: Frame[]; vars: Record<string, Json>; pageId: string }>;
   /** Deadlines of waits already begun, by step path, so a timeout runs from when it started. */
   deadlines: Record<string, string>;
   stepsExecuted: number;
@@ -121,4 +155,6 @@ export interface Advance {
   state: InstanceState;
   effects: Effect[];
   log: StepLogEntry[];
+  /** Dialogs: answers refused, by prompt id; nothing else changed. */
+  invalid?: Record<string, string>;
 }

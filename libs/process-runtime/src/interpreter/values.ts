@@ -18,7 +18,10 @@ function compiled(source: string): CompiledExpression {
 }
 
 export function bindings(state: InstanceState, now: string): Record<string, unknown> {
+  // Dialogs: every answer given so far, by prompt id.
+  const answers = Object.assign({}, ...Object.values(state.answers ?? {})) as Record<string, Json>;
   return {
+    answers,
     record: state.record,
     pre: state.pre ?? {},
     changed: state.changed,
