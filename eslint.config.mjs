@@ -63,6 +63,14 @@ export default tseslint.config(
     },
   },
   {
+    // Pure libraries do no I/O (Node built-ins are not covered by the boundary rule's banned imports).
+    files: ['libs/contracts/src/**/*.ts', 'libs/process-model/src/**/*.ts', 'libs/process-runtime/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process'].map((name) => ({ name, message: 'pure libraries do no I/O' })) }],
+    },
+  },
+  {
     // Tests may use non-null assertions and loose typing of fixtures.
     files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -10,7 +10,11 @@ const dir = path.join(root, 'test-output/jest');
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
 let expected = [];
 try {
-  const out = execFileSync(process.execPath, [require.resolve('nx/bin/nx', { paths: [root] }), 'show', 'projects', '--with-target', 'test', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(
+    process.execPath,
+    [require.resolve('nx/bin/nx', { paths: [root] }), 'show', 'projects', '--with-target', 'test', '--json'],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   expected = JSON.parse(out);
 } catch {
   expected = [];

@@ -70,7 +70,7 @@ describe('npm start (the launcher)', () => {
     }
     expect(output).toContain(`postgres://postgres:***@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline`);
     expect(output).toMatch(new RegExp(`kafka\\s+127\\.0\\.0\\.1:${env['FLOWLINE_KAFKA_PORT']}\\s+development broker`));
-    expect(output).toContain('Example definitions: 3 loaded and activated, 0 already there');
+    expect(output).toContain('Example definitions: 4 loaded and activated, 0 already there');
     const token = output.match(/Admin token .*\n {2}(\S+)/)?.[1];
     expect(token).toBeDefined();
     expect((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'admin-token'), 'utf8')).trim()).toBe(token);
@@ -91,7 +91,7 @@ describe('npm start (the launcher)', () => {
     const launch = startLauncher(env);
     try {
       await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 90_000, what: 'the ready table' });
-      expect(launch.output()).toContain('Example definitions: 0 loaded and activated, 3 already there');
+      expect(launch.output()).toContain('Example definitions: 0 loaded and activated, 4 already there');
       const client = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline` });
       await client.connect();
       try {

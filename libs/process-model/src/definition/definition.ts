@@ -17,3 +17,8 @@ export type Definition = z.infer<typeof DefinitionSchema>;
 export function definitionJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(DefinitionSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
+
+/** The checked-in text of libs/process-model/schema/process-definition.schema.json. */
+export function definitionJsonSchemaText(): string {
+  return `${JSON.stringify({ title: 'Flowline process definition', ...definitionJsonSchema() }, null, 2)}\n`;
+}

@@ -14,12 +14,14 @@ const example = (file: string) => {
 const base = { schemaVersion: 1, name: 'T', uniqueName: 'test-flow', category: 'workflow', primaryEntity: 'account' };
 
 describe('validateDefinition', () => {
-  it.each(['account-onboarding.workflow.yaml', 'case-escalation.workflow.yaml', 'customer-survey.dialog.yaml'])(
-    'accepts the example %s',
-    (file) => {
-      expect(validateDefinition(example(file), DEFAULT_ENTITIES)).toEqual([]);
-    },
-  );
+  it.each([
+    'account-onboarding.workflow.yaml',
+    'case-escalation.workflow.yaml',
+    'credit-check.workflow.yaml',
+    'customer-survey.dialog.yaml',
+  ])('accepts the example %s', (file) => {
+    expect(validateDefinition(example(file), DEFAULT_ENTITIES)).toEqual([]);
+  });
 
   it('names an unknown entity and attribute with the nearest names', () => {
     expect(
@@ -101,6 +103,53 @@ describe('validateDefinition', () => {
     ).toEqual([
       { path: '$.triggers', message: 'dialogs are started by people, not by events: remove the triggers', code: 'DIALOG_TRIGGERS' },
       { path: '$.steps[0].type', message: "'waitTimeout' is a workflow step; dialogs cannot use it", code: 'WRONG_CATEGORY' },
+    ]);
+  });
+
+  it('checks lookups, states, timeouts, trigger attributes, queries and dialog links', () => {
+    expect(
+      validateDefinition(
+        {
+          ...base,
+          triggers: [{ on: 'create', attributes: ['name'] }],
+          steps: [
+            { id: 'a', type: 'updateRecord', record: { lookup: 'name' }, set: { x: 1 } },
+            { id: 'b', type: 'setState', state: 7 },
+            { id: 'c', type: 'setState', record: { lookup: 'primarycontactid' }, state: 0 },
+            { id: 'd', type: 'waitTimeout' },
+          ],
+        },
+        DEFAULT_ENTITIES,
+      ),
+    ).toEqual([
+      { path: '$.triggers[0].attributes', message: 'only update triggers have attributes, not create', code: 'TRIGGER_ATTRIBUTES' },
+      { path: '$.steps[0].record.lookup', message: "'name' is a string attribute, not a lookup", code: 'NOT_A_LOOKUP' },
+      { path: '$.steps[1].state', message: 'expected one of 0 (Active), 1 (Inactive), got 7', code: 'OPTION' },
+      {
+        path: '$.steps[3]',
+        message: 'a waitTimeout takes either duration (e.g. P3D) or until (an expression giving a date)',
+        code: 'WAIT_TIMEOUT',
+      },
+    ]);
+    const user = { ...base, primaryEntity: 'systemuser' };
+    expect(validateDefinition({ ...user, steps: [{ id: 's', type: 'setState', state: 0 }] }, DEFAULT_ENTITIES)).toEqual([
+      { path: '$.steps[0].state', message: "entity 'systemuser' has no state", code: 'NO_STATE' },
+    ]);
+    const dialog = { ...base, category: 'dialog', uniqueName: 'loop-dialog' };
+    expect(
+      validateDefinition(
+        {
+          ...dialog,
+          steps: [
+            { id: 'q', type: 'queryData', entity: 'contacts', saveAs: 'found' },
+            { id: 'l', type: 'linkChildDialog', dialog: 'loop-dialog' },
+          ],
+        },
+        DEFAULT_ENTITIES,
+      ),
+    ).toEqual([
+      { path: '$.steps[0].entity', message: "no entity 'contacts'; did you mean 'contact'?", code: 'UNKNOWN_ENTITY' },
+      { path: '$.steps[1].dialog', message: "'loop-dialog' links to itself: a child-dialog cycle", code: 'CHILD_CYCLE' },
     ]);
   });
 

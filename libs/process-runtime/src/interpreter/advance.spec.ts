@@ -237,3 +237,52 @@ describe('resume anywhere', () => {
     );
   });
 });
+
+describe('advance: parallel waits (credit check)', () => {
+  const compiled = example('credit-check.workflow.yaml');
+  const record = {
+    ref: { entity: 'opportunity', id: 'o1' },
+    name: 'Big deal',
+    description: 'New.',
+    customerid: { entity: 'account', id: 'acc-1' },
+  };
+  const waiting = () => {
+    const created = advance(compiled, undefined, start(record));
+    return advance(compiled, created.state, ok(created.effects[0]!, { id: 'task-1' }));
+  };
+
+  it('waits on the opportunity, the related account and a five-day timer at once', () => {
+    expect(waiting().effects).toEqual([
+      {
+        type: 'wait',
+        stepId: 'first-decision',
+        subscriptions: [
+          { entity: 'opportunity', recordId: 'o1' },
+          { entity: 'account', recordId: 'acc-1' },
+        ],
+        timer: '2026-11-30T10:00:01.000Z',
+      },
+    ]);
+  });
+
+  it('takes the first branch satisfied, by a change of the related record, and withdraws the others', () => {
+    const woken = advance(compiled, waiting().state, {
+      type: 'wakeUp',
+      now: '2026-11-26T10:00:00.000Z',
+      related: { 'account:acc-1': { statecode: 0 } },
+    });
+    expect(woken.effects).toMatchObject([
+      { type: 'executeMessage', stepId: 'note-review', target: { description: 'New. Credit approved after review.' } },
+    ]);
+    expect(advance(compiled, woken.state, ok(woken.effects[0]!)).effects).toEqual([
+      { type: 'complete', outcome: 'succeeded', message: '' },
+    ]);
+  });
+
+  it('puts the deal on hold when the timer fires first', () => {
+    const late = advance(compiled, waiting().state, { type: 'wakeUp', now: '2026-11-30T10:00:01.000Z' });
+    expect(late.effects).toMatchObject([
+      { type: 'executeMessage', message: 'SetState', entity: 'opportunity', recordId: 'o1', parameters: { state: 0, status: 2 } },
+    ]);
+  });
+});

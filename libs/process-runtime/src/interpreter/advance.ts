@@ -160,8 +160,11 @@ class Run {
   /** Whether a wait is satisfied now; if not, what should wake it. */
   private checkWait(step: Step, path: string): { satisfied: boolean; subscriptions: Subscription[]; timer?: string } {
     if (step.type === 'waitCondition') {
-      const satisfied = evaluate(String(step['until']), this.state, this.now) === true;
       const ref = this.target(step);
+      const primary = step['record'] === undefined || step['record'] === 'primary';
+      // A related record is judged as the latest wake-up showed it; unseen, it has not satisfied anything yet.
+      const related = primary ? undefined : this.state.related[`${ref.entity}:${ref.id}`];
+      const satisfied = primary || related ? evaluate(String(step['until']), this.state, this.now, related) === true : false;
       return { satisfied, subscriptions: [{ entity: ref.entity, recordId: ref.id }] };
     }
     const deadline = (this.state.deadlines[path] ??=
@@ -468,6 +471,7 @@ export function initialState(compiled: CompiledDefinition, input: Extract<Input,
     depth: input.depth,
     frames: [{ list: '$.steps', index: 0 }],
     record: input.record,
+    related: {},
     pre: input.pre ?? null,
     changed: input.changed ?? [],
     inputs: input.inputs ?? {},
@@ -542,6 +546,7 @@ export function advance(
     case 'wakeUp':
       if (next.status !== 'waiting' || next.page) break;
       if (input.record) next.record = input.record;
+      if (input.related) Object.assign(next.related, input.related);
       next.status = 'running';
       run.go();
       break;

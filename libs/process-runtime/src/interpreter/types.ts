@@ -31,6 +31,8 @@ export interface WakeUpInput {
   now: string;
   /** The record as it is now, when an event woke the run. */
   record?: RecordImage;
+  /** Related records a wait watches, as they are now, keyed `entity:id`. */
+  related?: Record<string, RecordImage>;
 }
 
 export interface PageAnswersInput {
@@ -128,6 +130,8 @@ export interface InstanceState {
   depth: number;
   frames: Frame[];
   record: RecordImage;
+  /** Related records waits watch, keyed `entity:id` (only those, not whole record graphs). */
+  related: Record<string, RecordImage>;
   pre: RecordImage | null;
   changed: string[];
   inputs: Record<string, Json>;

@@ -32,8 +32,9 @@ export function bindings(state: InstanceState, now: string): Record<string, unkn
   };
 }
 
-export function evaluate(source: string, state: InstanceState, now: string): Json {
-  return compiled(source).evaluate(bindings(state, now)) as Json;
+/** Evaluates over the run's bindings; `record` may be replaced (a wait on a related record). */
+export function evaluate(source: string, state: InstanceState, now: string, record?: Record<string, Json>): Json {
+  return compiled(source).evaluate({ ...bindings(state, now), ...(record ? { record } : {}) }) as Json;
 }
 
 export function resolveValue(value: unknown, state: InstanceState, now: string): Json {
