@@ -286,3 +286,30 @@ describe('advance: parallel waits (credit check)', () => {
     ]);
   });
 });
+
+describe('advance: pause', () => {
+  it('pauses at the next step boundary, even with an effect in flight, and resumes on wake-up', () => {
+    const compiled = example('account-onboarding.workflow.yaml');
+    const first = advance(compiled, undefined, start({ ref: { entity: 'account', id: 'a1' }, name: 'Contoso' }));
+    const asked = advance(compiled, first.state, { type: 'pause', now: '2026-11-25T10:00:00.500Z' });
+    expect(asked.effects).toEqual([]);
+    const paused = advance(compiled, asked.state, ok(first.effects[0]!));
+    expect(paused.effects).toEqual([{ type: 'paused', stepId: 'mark-started' }]);
+    expect(paused.state.status).toBe('paused');
+    const resumed = advance(compiled, paused.state, { type: 'wakeUp', now: '2026-11-26T10:00:00Z' });
+    expect(resumed.effects).toMatchObject([{ type: 'executeMessage', stepId: 'mark-started', message: 'Update' }]);
+  });
+
+  it('pauses a waiting run and re-evaluates its wait when resumed', () => {
+    const compiled = example('case-escalation.workflow.yaml');
+    const waiting = advance(compiled, undefined, start({ ref: { entity: 'incident', id: 'c1' }, statecode: 0 }));
+    const paused = advance(compiled, waiting.state, { type: 'pause', now: '2026-11-25T11:00:00Z' });
+    expect(paused.effects).toEqual([{ type: 'paused', stepId: 'resolved-or-late' }]);
+    const resumed = advance(compiled, paused.state, {
+      type: 'wakeUp',
+      now: '2026-11-25T12:00:00Z',
+      record: { ref: { entity: 'incident', id: 'c1' }, statecode: 1 },
+    });
+    expect(resumed.effects).toEqual([{ type: 'complete', outcome: 'succeeded', message: 'resolved in time' }]);
+  });
+});

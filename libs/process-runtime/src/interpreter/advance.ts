@@ -459,7 +459,21 @@ class Run {
     if (step.type === 'queryData') this.state.vars[String(step['saveAs'])] = (result.output?.['records'] ?? []) as Json;
     this.log.push({ stepId: step.id, path: pending.stepPath, type: step.type, status: StepStatus.Succeeded });
     frame.index += 1;
+    if (this.state.pauseRequested) {
+      delete this.state.pauseRequested;
+      this.pauseHere();
+      return;
+    }
     this.go();
+  }
+
+  /** Stops at a step boundary: nothing in flight, the position persisted. */
+  pauseHere(): void {
+    const frame = this.state.frames[this.state.frames.length - 1];
+    const step = frame ? listAt(this.root, frame.list)[frame.index] : undefined;
+    this.state.pausedFrom = this.state.status === 'waiting' ? 'waiting' : 'running';
+    this.state.status = 'paused';
+    this.effects.push({ type: 'paused', stepId: step?.id ?? '' });
   }
 }
 
@@ -503,6 +517,11 @@ export function advance(
     case 'cancel':
       run['end']({ type: 'complete', outcome: 'canceled', message: input.reason ?? 'canceled' });
       break;
+    case 'pause':
+      if (next.status === 'paused') break;
+      if (next.pending) next.pauseRequested = true;
+      else run.pauseHere();
+      break;
     case 'effectResult':
       run.resume(input);
       break;
@@ -544,7 +563,12 @@ export function advance(
       break;
     }
     case 'wakeUp':
-      if (next.status !== 'waiting' || next.page) break;
+      if (next.status === 'paused') {
+        delete next.pausedFrom;
+        next.status = 'running';
+      }
+      if (next.status !== 'waiting' && next.status !== 'running') break;
+      if (next.page || next.pending) break;
       if (input.record) next.record = input.record;
       if (input.related) Object.assign(next.related, input.related);
       next.status = 'running';

@@ -48,7 +48,9 @@ export type Input =
   | WakeUpInput
   | PageAnswersInput
   | { type: 'previousPage'; now: string }
-  | { type: 'cancel'; now: string; reason?: string };
+  | { type: 'cancel'; now: string; reason?: string }
+  /** Stop at the next step boundary and persist; a wakeUp resumes. */
+  | { type: 'pause'; now: string };
 
 export interface PromptView {
   id: string;
@@ -94,6 +96,7 @@ export type Effect =
   | { type: 'wait'; stepId: string; subscriptions: Subscription[]; timer?: string }
   | { type: 'showPage'; stepId: string; title: string; prompts: PromptView[]; canGoBack: boolean }
   | { type: 'linkChildDialog'; stepId: string; dialog: string }
+  | { type: 'paused'; stepId: string }
   | { type: 'complete'; outcome: 'succeeded' | 'canceled'; message: string }
   | { type: 'fail'; code: RuntimeErrorCode; message: string };
 
@@ -125,7 +128,11 @@ export interface Frame {
 
 export interface InstanceState {
   v: 1;
-  status: 'running' | 'waiting' | 'completed' | 'failed' | 'canceled';
+  status: 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'canceled';
+  /** A pause asked for while an effect was in flight: honoured when its result arrives. */
+  pauseRequested?: boolean;
+  /** The wait a pause interrupted, re-evaluated on resume. */
+  pausedFrom?: 'running' | 'waiting';
   operationId: string;
   depth: number;
   frames: Frame[];
