@@ -1,2 +1,7 @@
-/** Every TypeORM entity of the async-executor schema; the migrations must create exactly these. */
-export const ExecutorEntities: Array<new () => unknown> = [];
+/** Every TypeORM entity of the executor schema; the migrations must create exactly these. */
+import { OutboxMessageRow } from '@flowline/messaging';
+import { AsyncOperationRow } from '../operations/async-operation.entity';
+import { StepLogRow } from '../operations/step-log.entity';
+import { WaitSubscriptionRow } from '../operations/wait-subscription.entity';
+
+export const ExecutorEntities: Array<new () => unknown> = [AsyncOperationRow, WaitSubscriptionRow, StepLogRow, OutboxMessageRow];

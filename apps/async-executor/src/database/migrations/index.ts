@@ -2,4 +2,7 @@
  * The async-executor schema's own migrations, oldest first, after the shared service_instance one.
  * Generate a new one with: npx nx run async-executor:migration-generate --name=<Name>
  */
-export const ExecutorMigrations: Array<new () => unknown> = [];
+import { OutboxTable1764028900000 } from '@flowline/messaging';
+import { AsyncOperations1795578877743 } from './1795578877743-AsyncOperations';
+
+export const ExecutorMigrations: Array<new () => unknown> = [OutboxTable1764028900000, AsyncOperations1795578877743];

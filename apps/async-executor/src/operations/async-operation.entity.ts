@@ -1,0 +1,115 @@
+/**
+ * An async operation (system job): one run of a workflow or an asynchronous plug-in step for
+ * one pipeline event, with its state and status reason, lease, retries and persisted
+ * interpreter state.
+ */
+import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn, VersionColumn } from 'typeorm';
+
+@Entity({ name: 'async_operation' })
+@Index('UQ_async_operation_event_process', ['eventId', 'processKey'], { unique: true })
+// Workers claim with: WHERE state = 0 AND postpone_until <= now() ORDER BY sequence (see the claim query).
+@Index('IDX_async_operation_ready', ['sequence'], { where: '"state" = 0' })
+@Index('IDX_async_operation_regarding', ['primaryEntity', 'regardingId'])
+export class AsyncOperationRow {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_async_operation' })
+  id!: string;
+
+  /** Submission order: operations sharing a dependency token run in this order. */
+  @Column({ type: 'bigint' })
+  @Generated('increment')
+  sequence!: string;
+
+  /** 10 Workflow, 1 System Event (asynchronous plug-in step), ... */
+  @Column({ name: 'operation_type', type: 'smallint' })
+  operationType!: number;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  /** The definition id or the step id: with the event id, what makes a dispatch idempotent. */
+  @Column({ name: 'process_key', type: 'text' })
+  processKey!: string;
+
+  @Column({ name: 'definition_id', type: 'uuid', nullable: true })
+  definitionId!: string | null;
+
+  @Column({ name: 'definition_version', type: 'integer', nullable: true })
+  definitionVersion!: number | null;
+
+  @Column({ name: 'step_registration_id', type: 'uuid', nullable: true })
+  stepRegistrationId!: string | null;
+
+  @Column({ type: 'smallint' })
+  state!: number;
+
+  @Column({ type: 'smallint' })
+  status!: number;
+
+  @Column({ name: 'event_id', type: 'uuid' })
+  eventId!: string;
+
+  @Column({ name: 'correlation_id', type: 'text' })
+  correlationId!: string;
+
+  @Column({ type: 'integer' })
+  depth!: number;
+
+  @Column({ name: 'primary_entity', type: 'text' })
+  primaryEntity!: string;
+
+  @Column({ name: 'regarding_id', type: 'text' })
+  regardingId!: string;
+
+  @Column({ type: 'text' })
+  owner!: string;
+
+  /** The event and arguments as they were when the operation was created. */
+  @Column({ type: 'jsonb' })
+  input!: Record<string, unknown>;
+
+  @Column({ name: 'instance_state', type: 'jsonb', nullable: true })
+  instanceState!: Record<string, unknown> | null;
+
+  @Column({ name: 'dependency_token', type: 'text', nullable: true })
+  dependencyToken!: string | null;
+
+  @Column({ name: 'postpone_until', type: 'timestamptz' })
+  postponeUntil!: Date;
+
+  @Column({ name: 'retry_count', type: 'integer', default: 0 })
+  retryCount!: number;
+
+  @Column({ name: 'error_code', type: 'text', nullable: true })
+  errorCode!: string | null;
+
+  @Column({ name: 'friendly_message', type: 'text', nullable: true })
+  friendlyMessage!: string | null;
+
+  @Column({ name: 'current_stage', type: 'text', nullable: true })
+  currentStage!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  host!: string | null;
+
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
+  leaseExpiresAt!: Date | null;
+
+  /** W3C trace context of the event that created it, so a run resumed later joins its trace. */
+  @Column({ name: 'trace_context', type: 'jsonb' })
+  traceContext!: Record<string, string>;
+
+  @CreateDateColumn({ name: 'created_on', type: 'timestamptz' })
+  createdOn!: Date;
+
+  @Column({ name: 'started_on', type: 'timestamptz', nullable: true })
+  startedOn!: Date | null;
+
+  @Column({ name: 'completed_on', type: 'timestamptz', nullable: true })
+  completedOn!: Date | null;
+
+  @Column({ name: 'execution_time_ms', type: 'integer', default: 0 })
+  executionTimeMs!: number;
+
+  @VersionColumn({ name: 'row_version' })
+  rowVersion!: number;
+}

@@ -1,0 +1,30 @@
+/** One entry of an operation's step log (status codes of the source platform). */
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity({ name: 'operation_step_log' })
+@Index('IDX_step_log_operation', ['operationId', 'id'])
+export class StepLogRow {
+  @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_operation_step_log' })
+  id!: string;
+
+  @Column({ name: 'operation_id', type: 'uuid' })
+  operationId!: string;
+
+  @Column({ name: 'step_id', type: 'text' })
+  stepId!: string;
+
+  @Column({ type: 'text' })
+  path!: string;
+
+  @Column({ name: 'step_type', type: 'text' })
+  stepType!: string;
+
+  @Column({ type: 'smallint' })
+  status!: number;
+
+  @Column({ type: 'text', nullable: true })
+  message!: string | null;
+
+  @Column({ name: 'logged_on', type: 'timestamptz' })
+  loggedOn!: Date;
+}
