@@ -1,4 +1,4 @@
-import { describeServiceFoundation } from '@flowline/service-testing';
+import { describeServiceFoundation, startServiceForTest } from '@flowline/service-testing';
 import { SERVICE } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
@@ -9,4 +9,9 @@ describeServiceFoundation({
   mainPath: 'apps/async-executor/src/main.ts',
   entities: ExecutorEntities,
   migrations: ExecutorMigrations,
+  // Ready means the entity metadata and subscriptions are loaded from the registry.
+  dependencies: async () => {
+    const registry = await startServiceForTest('apps/process-registry/src/main.ts');
+    return { env: { REGISTRY_ADDRESS: registry.grpcAddress }, stop: () => registry.stop() };
+  },
 });

@@ -1,10 +1,12 @@
 /** Root module of async-executor: async operations (system jobs) and durable workflow execution. */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@flowline/messaging';
+import { MetadataCacheModule } from '@flowline/metadata-cache';
 import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
+import { DispatcherModule } from './dispatcher/dispatcher.module';
 
 @Module({})
 export class AppModule {
@@ -27,7 +29,14 @@ export class AppModule {
           serviceName: SERVICE.name,
           brokers: config.KAFKA_BROKERS,
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          outbox: { schema: SERVICE.schema, databaseUrl: config.DATABASE_URL },
         }),
+        MetadataCacheModule.forRoot({
+          serviceName: SERVICE.name,
+          registryAddress: config.REGISTRY_ADDRESS,
+          authSecret: config.AUTH_JWT_SECRET,
+        }),
+        DispatcherModule,
       ],
     };
   }

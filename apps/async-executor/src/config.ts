@@ -1,5 +1,5 @@
 /** Configuration of the async-executor service, validated at start-up. */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { Services } from '@flowline/contracts';
 import { baseServiceSettings } from '@flowline/service-kit';
 
@@ -7,6 +7,10 @@ export const SERVICE = Services.asyncExecutor;
 
 export const ExecutorConfigShape = {
   ...baseServiceSettings({ http: SERVICE.httpPort, grpc: SERVICE.grpcPort }),
+  REGISTRY_ADDRESS: z
+    .string({ error: 'expected the registry gRPC address, host:port' })
+    .regex(/^[^:\s]+:\d{1,5}$/, { error: 'expected the registry gRPC address, host:port' })
+    .default(`127.0.0.1:${Services.processRegistry.grpcPort}`),
 };
 
 export type ExecutorConfig = z.infer<z.ZodObject<typeof ExecutorConfigShape>>;

@@ -1,0 +1,44 @@
+/** Every state change of an operation goes to flowline.async-operations.v1 through the outbox. */
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Topics } from '@flowline/contracts';
+import { createEnvelope, writeToOutbox } from '@flowline/messaging';
+import { SERVICE } from '../config';
+import { AsyncOperationRow } from './async-operation.entity';
+
+export const ASYNC_OPERATION_CHANGED = 'async-operation.changed';
+
+@Injectable()
+export class OperationEvents {
+  async recordMany(manager: EntityManager, ids: string[], correlationId: string): Promise<void> {
+    if (ids.length === 0) return;
+    const rows = await manager.getRepository(AsyncOperationRow).find({ where: ids.map((id) => ({ id })) });
+    await writeToOutbox(
+      manager,
+      rows.map((row) => ({
+        topic: Topics.asyncOperations,
+        key: row.id,
+        envelope: createEnvelope({
+          type: ASYNC_OPERATION_CHANGED,
+          schemaVersion: 1,
+          source: SERVICE.name,
+          correlationId,
+          depth: row.depth,
+          payload: {
+            operationId: row.id,
+            name: row.name,
+            operationType: row.operationType,
+            state: row.state,
+            status: row.status,
+            definitionId: row.definitionId,
+            definitionVersion: row.definitionVersion,
+            primaryEntity: row.primaryEntity,
+            regardingId: row.regardingId,
+            errorCode: row.errorCode,
+            friendlyMessage: row.friendlyMessage,
+          },
+        }),
+      })),
+    );
+  }
+}
