@@ -7,6 +7,7 @@ import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
+import { WorkerModule } from './worker/worker.module';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,16 @@ export class AppModule {
           authSecret: config.AUTH_JWT_SECRET,
         }),
         DispatcherModule,
+        WorkerModule.forRoot({
+          databaseUrl: config.DATABASE_URL,
+          registryAddress: config.REGISTRY_ADDRESS,
+          gatewayAddress: config.GATEWAY_ADDRESS,
+          authSecret: config.AUTH_JWT_SECRET,
+          concurrency: config.WORKER_CONCURRENCY,
+          leaseMs: config.LEASE_MS,
+          pollMs: config.WORKER_POLL_MS,
+          maxRetries: config.MAX_RETRIES,
+        }),
       ],
     };
   }

@@ -11,6 +11,14 @@ export const ExecutorConfigShape = {
     .string({ error: 'expected the registry gRPC address, host:port' })
     .regex(/^[^:\s]+:\d{1,5}$/, { error: 'expected the registry gRPC address, host:port' })
     .default(`127.0.0.1:${Services.processRegistry.grpcPort}`),
+  GATEWAY_ADDRESS: z
+    .string({ error: 'expected the gateway gRPC address, host:port' })
+    .regex(/^[^:\s]+:\d{1,5}$/, { error: 'expected the gateway gRPC address, host:port' })
+    .default(`127.0.0.1:${Services.eventGateway.grpcPort}`),
+  WORKER_CONCURRENCY: z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(64).default(4),
+  LEASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(30_000),
+  WORKER_POLL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(500),
+  MAX_RETRIES: z.coerce.number({ error: 'expected a whole number' }).int().min(1).default(5),
 };
 
 export type ExecutorConfig = z.infer<z.ZodObject<typeof ExecutorConfigShape>>;

@@ -114,6 +114,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
       AUTH_JWT_SECRET: secret,
       KAFKA_BROKERS: kafka.brokers,
       REGISTRY_ADDRESS: `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === 'process-registry')?.grpcPort ?? 50051}`,
+      GATEWAY_ADDRESS: `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === 'event-gateway')?.grpcPort ?? 50052}`,
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
       SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
     },

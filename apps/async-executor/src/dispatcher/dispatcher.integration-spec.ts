@@ -42,7 +42,12 @@ describe('the dispatcher turns pipeline events into async operations', () => {
     });
     await definitions.activateDefinition({ ref: { id: onCredit.id, uniqueName: '' } });
     gateway = await startServiceForTest('apps/event-gateway/src/main.ts', { ...shared, REGISTRY_ADDRESS: registry.grpcAddress });
-    executor = await startServiceForTest('apps/async-executor/src/main.ts', { ...shared, REGISTRY_ADDRESS: registry.grpcAddress });
+    // No workers: this test looks at what the dispatcher creates, before anything runs it.
+    executor = await startServiceForTest('apps/async-executor/src/main.ts', {
+      ...shared,
+      REGISTRY_ADDRESS: registry.grpcAddress,
+      WORKER_CONCURRENCY: '0',
+    });
     sql = new Client({ connectionString: executor.db.url });
     await sql.connect();
   });

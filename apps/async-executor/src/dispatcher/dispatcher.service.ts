@@ -151,6 +151,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       }
       const woken = await this.wake(manager, event.entity, event.recordId);
       await this.events.recordMany(manager, [...created, ...woken], envelope.correlationId);
+      // Delivered at commit: idle workers start at once instead of at their next poll.
+      if (created.length + woken.length > 0) await manager.query(`SELECT pg_notify('flowline_executor_ready', '')`);
       if (created.length + woken.length > 0) {
         this.logger.log(
           { eventId: event.eventId, correlationId: event.correlationId, created: created.length, woken: woken.length },

@@ -1,0 +1,51 @@
+/**
+ * Compiled definition versions by (definition id, version), fetched from the registry once
+ * and kept: versions are immutable, and a running operation keeps the version it started with
+ * even after its definition is deactivated.
+ */
+import { Injectable } from '@nestjs/common';
+import { Roles, signToken } from '@flowline/auth';
+import type { CompiledDefinition } from '@flowline/process-model';
+import { createGrpcClient, ProtoFiles, type GrpcClientHandle, type RegistryProto } from '@flowline/rpc';
+
+@Injectable()
+export class DefinitionVersions {
+  private readonly cache = new Map<string, CompiledDefinition>();
+  private client: GrpcClientHandle<RegistryProto.ProcessDefinitionServiceClient> | undefined;
+  private secret = '';
+
+  configure(registryAddress: string, secret: string): void {
+    this.secret = secret;
+    this.client = createGrpcClient(ProtoFiles.registry, 'flowline.registry.v1.ProcessDefinitionService', { address: registryAddress });
+  }
+
+  private token(): string {
+    return signToken(this.secret, { subject: 'async-executor', roles: [Roles.service], expiresInSeconds: 300 });
+  }
+
+  async get(definitionId: string, version: number): Promise<CompiledDefinition> {
+    const key = `${definitionId}@${version}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const found = await this.client!.client.getDefinitionVersion(
+      { ref: { id: definitionId, uniqueName: '' }, version },
+      { metadata: { authorization: `Bearer ${this.token()}` } },
+    );
+    const compiled = JSON.parse(found.compiled) as CompiledDefinition;
+    this.cache.set(key, compiled);
+    return compiled;
+  }
+
+  /** The active version of a definition named by unique name (children). */
+  async active(uniqueName: string): Promise<{ definitionId: string; version: number }> {
+    const found = await this.client!.client.getDefinitionVersion(
+      { ref: { id: '', uniqueName }, version: 0 },
+      { metadata: { authorization: `Bearer ${this.token()}` } },
+    );
+    return { definitionId: found.definitionId, version: found.version };
+  }
+
+  close(): void {
+    this.client?.close();
+  }
+}
