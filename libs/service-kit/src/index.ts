@@ -13,3 +13,4 @@ export * from './grpc/grpc-health.controller';
 export * from './auth/auth.guard';
 export * from './auth/auth.module';
 export * from './errors/http-error.filter';
+export * from './database/migration-cli';

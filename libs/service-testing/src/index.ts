@@ -1,3 +1,4 @@
 // Conformance suites every Flowline service runs against itself.
 export * from './service-foundation.suite';
 export * from './running-service';
+export * from './service-config.suite';
