@@ -1,74 +1,42 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { AsyncOperationState, AsyncOperationStatus } from '@flowline/contracts';
-import { ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
-import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
-import { REPO_ROOT, testPrefix, waitFor } from '@flowline/testing';
+import { REPO_ROOT, waitFor } from '@flowline/testing';
+import { startChain, type Chain } from '../../test/chain';
 
 describe('the dispatcher turns pipeline events into async operations', () => {
-  let registry: RunningService;
-  let gateway: RunningService;
-  let executor: RunningService;
-  let sql: Client;
+  let chain: Chain;
   beforeAll(async () => {
-    const shared = { KAFKA_TOPIC_PREFIX: `${testPrefix('dispatch')}.` };
-    registry = await startServiceForTest('apps/process-registry/src/main.ts', shared);
-    const definitions = registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
-      ProtoFiles.registry,
-      'flowline.registry.v1.ProcessDefinitionService',
-      ['author'],
+    chain = await startChain(
+      'dispatch',
+      [
+        { source: readFileSync(path.join(REPO_ROOT, 'examples/account-onboarding.workflow.yaml'), 'utf8'), format: 'yaml' },
+        {
+          source: JSON.stringify({
+            schemaVersion: 1,
+            name: 'Credit watch',
+            uniqueName: 'credit-watch',
+            category: 'workflow',
+            primaryEntity: 'account',
+            triggers: [{ on: 'update', attributes: ['creditlimit'] }],
+            steps: [{ id: 'done', type: 'stop' }],
+          }),
+          format: 'json',
+        },
+      ],
+      // No workers: this test looks at what the dispatcher creates, before anything runs it.
+      { WORKER_CONCURRENCY: '0' },
     );
-    const onboarding = await definitions.saveDefinition({
-      source: readFileSync(path.join(REPO_ROOT, 'examples/account-onboarding.workflow.yaml'), 'utf8'),
-      format: RegistryProto.DefinitionFormat.DEFINITION_FORMAT_YAML,
-      id: '',
-      expectedRowVersion: 0,
-    });
-    await definitions.activateDefinition({ ref: { id: onboarding.id, uniqueName: '' } });
-    const onCredit = await definitions.saveDefinition({
-      source: JSON.stringify({
-        schemaVersion: 1,
-        name: 'Credit watch',
-        uniqueName: 'credit-watch',
-        category: 'workflow',
-        primaryEntity: 'account',
-        triggers: [{ on: 'update', attributes: ['creditlimit'] }],
-        steps: [{ id: 'done', type: 'stop' }],
-      }),
-      format: RegistryProto.DefinitionFormat.DEFINITION_FORMAT_JSON,
-      id: '',
-      expectedRowVersion: 0,
-    });
-    await definitions.activateDefinition({ ref: { id: onCredit.id, uniqueName: '' } });
-    gateway = await startServiceForTest('apps/event-gateway/src/main.ts', { ...shared, REGISTRY_ADDRESS: registry.grpcAddress });
-    // No workers: this test looks at what the dispatcher creates, before anything runs it.
-    executor = await startServiceForTest('apps/async-executor/src/main.ts', {
-      ...shared,
-      REGISTRY_ADDRESS: registry.grpcAddress,
-      WORKER_CONCURRENCY: '0',
-    });
-    sql = new Client({ connectionString: executor.db.url });
-    await sql.connect();
   });
   afterAll(async () => {
-    await sql.end();
-    await executor.stop();
-    await gateway.stop();
-    await registry.stop();
+    await chain.stop();
   });
 
-  const call = async (method: string, url: string, body: unknown) => {
-    const response = await fetch(`${gateway.httpUrl}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${testToken(['user'], 'alice')}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as { id: string; eventId: string };
-  };
+  const call = async (method: string, url: string, body: unknown) =>
+    (await chain.call(method, url, body)) as { id: string; eventId: string };
   const operations = async (eventId: string) =>
     (
-      await sql.query(
+      await chain.sql.query(
         `SELECT name, state, status, definition_version, regarding_id, depth, input FROM "executor"."async_operation" WHERE event_id = $1 ORDER BY sequence`,
         [eventId],
       )

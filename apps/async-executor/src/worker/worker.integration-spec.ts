@@ -1,62 +1,30 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
-import { ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
-import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
-import { REPO_ROOT, testPrefix, waitFor } from '@flowline/testing';
+import { REPO_ROOT, waitFor } from '@flowline/testing';
+import { startChain, type Chain } from '../../test/chain';
 
 describe('workers run workflows through the gateway', () => {
-  let registry: RunningService;
-  let gateway: RunningService;
-  let executor: RunningService;
-  let sql: Client;
+  let chain: Chain;
   beforeAll(async () => {
-    const shared = { KAFKA_TOPIC_PREFIX: `${testPrefix('worker')}.` };
-    registry = await startServiceForTest('apps/process-registry/src/main.ts', shared);
-    const definitions = registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
-      ProtoFiles.registry,
-      'flowline.registry.v1.ProcessDefinitionService',
-      ['author'],
-    );
-    for (const file of ['account-onboarding.workflow.yaml', 'case-escalation.workflow.yaml']) {
-      const saved = await definitions.saveDefinition({
+    chain = await startChain(
+      'worker',
+      ['account-onboarding.workflow.yaml', 'case-escalation.workflow.yaml'].map((file) => ({
         source: readFileSync(path.join(REPO_ROOT, 'examples', file), 'utf8'),
-        format: RegistryProto.DefinitionFormat.DEFINITION_FORMAT_YAML,
-        id: '',
-        expectedRowVersion: 0,
-      });
-      await definitions.activateDefinition({ ref: { id: saved.id, uniqueName: '' } });
-    }
-    gateway = await startServiceForTest('apps/event-gateway/src/main.ts', { ...shared, REGISTRY_ADDRESS: registry.grpcAddress });
-    executor = await startServiceForTest('apps/async-executor/src/main.ts', {
-      ...shared,
-      REGISTRY_ADDRESS: registry.grpcAddress,
-      GATEWAY_ADDRESS: gateway.grpcAddress,
-      WORKER_POLL_MS: '100',
-    });
-    sql = new Client({ connectionString: executor.db.url });
-    await sql.connect();
+        format: 'yaml' as const,
+      })),
+      { WORKER_POLL_MS: '100' },
+    );
   });
   afterAll(async () => {
-    await sql.end();
-    await executor.stop();
-    await gateway.stop();
-    await registry.stop();
+    await chain.stop();
   });
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${gateway.httpUrl}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${testToken(['user'], 'alice')}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return (await response.json()) as Record<string, unknown>;
-  };
+  const call = (method: string, url: string, body?: unknown) => chain.call(method, url, body);
   const operation = (regardingId: string, name: string) =>
     waitFor(
       async () =>
-        (await sql.query(`SELECT * FROM "executor"."async_operation" WHERE regarding_id = $1 AND name = $2`, [regardingId, name]))
+        (await chain.sql.query(`SELECT * FROM "executor"."async_operation" WHERE regarding_id = $1 AND name = $2`, [regardingId, name]))
           .rows[0] as Record<string, unknown> | undefined,
       {
         timeoutMs: 20_000,
@@ -84,7 +52,7 @@ describe('workers run workflows through the gateway', () => {
     expect(emails).toHaveLength(1);
     const row = await operation(id, 'account-onboarding');
     const log = (
-      await sql.query(`SELECT DISTINCT step_id FROM "executor"."operation_step_log" WHERE operation_id = $1`, [row['id']])
+      await chain.sql.query(`SELECT DISTINCT step_id FROM "executor"."operation_step_log" WHERE operation_id = $1`, [row['id']])
     ).rows.map((r: { step_id: string }) => r.step_id);
     expect(log).toEqual(expect.arrayContaining(['follow-up', 'mark-started', 'welcome', 'credit-check', 'done']));
   });
@@ -100,7 +68,7 @@ describe('workers run workflows through the gateway', () => {
     expect(waiting['status']).toBe(Status.Waiting);
     expect(new Date(String(waiting['postpone_until'])).getTime()).toBeGreaterThan(Date.now() + 2 * 24 * 3600 * 1000);
     const subscriptions = (
-      await sql.query(`SELECT entity, record_id FROM "executor"."wait_subscription" WHERE operation_id = $1`, [waiting['id']])
+      await chain.sql.query(`SELECT entity, record_id FROM "executor"."wait_subscription" WHERE operation_id = $1`, [waiting['id']])
     ).rows;
     expect(subscriptions).toEqual([{ entity: 'incident', record_id: id }]);
 

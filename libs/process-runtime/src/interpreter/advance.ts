@@ -131,6 +131,11 @@ class Run {
     return values;
   }
 
+  /** Effects that need a result are named by operation and step path: also their idempotency key. */
+  private effectId(path: string): string {
+    return `${this.state.operationId}:${path}`;
+  }
+
   private message(
     step: Step,
     path: string,
@@ -140,7 +145,7 @@ class Run {
     target: RecordImage,
     parameters: Record<string, Json> = {},
   ): 'paused' {
-    const effectId = `${this.state.operationId}:${path}`;
+    const effectId = this.effectId(path);
     return this.pause(
       {
         type: 'executeMessage',
@@ -247,7 +252,7 @@ class Run {
             `step '${step.id}' would start '${String(step['workflow'])}' at depth ${this.state.depth + 1}, beyond the limit of ${this.limits.maxChildDepth}: workflows are starting each other in a loop`,
           );
         }
-        const effectId = `${this.state.operationId}:${path}`;
+        const effectId = this.effectId(path);
         return this.pause(
           {
             type: 'startChild',
@@ -262,7 +267,7 @@ class Run {
         );
       }
       case 'customActivity': {
-        const effectId = `${this.state.operationId}:${path}`;
+        const effectId = this.effectId(path);
         return this.pause(
           {
             type: 'customActivity',
@@ -340,7 +345,7 @@ class Run {
         return 'paused';
       }
       case 'queryData': {
-        const effectId = `${this.state.operationId}:${path}`;
+        const effectId = this.effectId(path);
         return this.pause(
           {
             type: 'executeMessage',
