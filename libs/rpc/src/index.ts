@@ -11,3 +11,4 @@ export * from './paging';
 export * from './call-metadata';
 export * as GatewayProto from './generated/flowline/gateway/v1/gateway';
 export * from './reflection-client';
+export * as ExecutorProto from './generated/flowline/executor/v1/executor';

@@ -11,12 +11,14 @@ export const ProtoFiles = {
   health: 'grpc/health/v1/health.proto',
   registry: 'flowline/registry/v1/registry.proto',
   gateway: 'flowline/gateway/v1/gateway.proto',
+  executor: 'flowline/executor/v1/executor.proto',
 } as const;
 
 export const ProtoPackages = {
   health: 'grpc.health.v1',
   registry: 'flowline.registry.v1',
   gateway: 'flowline.gateway.v1',
+  executor: 'flowline.executor.v1',
 } as const;
 
 /** proto-loader options matching the generated TypeScript (camelCase, int64 as string, enums as numbers). */
