@@ -9,3 +9,4 @@ export * from './metadata/default-entities';
 export * from './events/registry-change';
 export * from './events/pipeline-event';
 export * from './events/domain-event';
+export * from './events/session-change';

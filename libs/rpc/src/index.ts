@@ -12,3 +12,4 @@ export * from './call-metadata';
 export * as GatewayProto from './generated/flowline/gateway/v1/gateway';
 export * from './reflection-client';
 export * as ExecutorProto from './generated/flowline/executor/v1/executor';
+export * as SessionProto from './generated/flowline/session/v1/session';

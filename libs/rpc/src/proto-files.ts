@@ -12,6 +12,7 @@ export const ProtoFiles = {
   registry: 'flowline/registry/v1/registry.proto',
   gateway: 'flowline/gateway/v1/gateway.proto',
   executor: 'flowline/executor/v1/executor.proto',
+  session: 'flowline/session/v1/session.proto',
 } as const;
 
 export const ProtoPackages = {
@@ -19,6 +20,7 @@ export const ProtoPackages = {
   registry: 'flowline.registry.v1',
   gateway: 'flowline.gateway.v1',
   executor: 'flowline.executor.v1',
+  session: 'flowline.session.v1',
 } as const;
 
 /** proto-loader options matching the generated TypeScript (camelCase, int64 as string, enums as numbers). */
