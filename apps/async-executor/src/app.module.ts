@@ -7,6 +7,7 @@ import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
+import { OperationsModule } from './operations/operations.module';
 import { WorkerModule } from './worker/worker.module';
 
 @Module({})
@@ -37,16 +38,26 @@ export class AppModule {
           registryAddress: config.REGISTRY_ADDRESS,
           authSecret: config.AUTH_JWT_SECRET,
         }),
-        DispatcherModule,
-        WorkerModule.forRoot({
-          databaseUrl: config.DATABASE_URL,
+        OperationsModule.forRoot({
           registryAddress: config.REGISTRY_ADDRESS,
           gatewayAddress: config.GATEWAY_ADDRESS,
           authSecret: config.AUTH_JWT_SECRET,
+          retentionDays: config.OPERATION_RETENTION_DAYS,
+        }),
+        DispatcherModule,
+        WorkerModule.forRoot({
+          databaseUrl: config.DATABASE_URL,
           concurrency: config.WORKER_CONCURRENCY,
+          definitionConcurrency: config.DEFINITION_CONCURRENCY,
           leaseMs: config.LEASE_MS,
           pollMs: config.WORKER_POLL_MS,
           maxRetries: config.MAX_RETRIES,
+          retryBaseMs: config.RETRY_BASE_MS,
+          retryMaxMs: config.RETRY_MAX_MS,
+          throttleAfterFailures: config.THROTTLE_AFTER_FAILURES,
+          throttleBaseMs: config.THROTTLE_BASE_MS,
+          throttleMaxMs: config.THROTTLE_MAX_MS,
+          shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
         }),
       ],
     };

@@ -19,6 +19,13 @@ export const ExecutorConfigShape = {
   LEASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(30_000),
   WORKER_POLL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(500),
   MAX_RETRIES: z.coerce.number({ error: 'expected a whole number' }).int().min(1).default(5),
+  DEFINITION_CONCURRENCY: z.coerce.number({ error: 'expected a whole number' }).int().min(0).default(0),
+  RETRY_BASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(1000),
+  RETRY_MAX_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(300_000),
+  THROTTLE_AFTER_FAILURES: z.coerce.number({ error: 'expected a whole number' }).int().min(1).default(3),
+  THROTTLE_BASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(60_000),
+  THROTTLE_MAX_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(3_600_000),
+  OPERATION_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).int().min(1).default(30),
 };
 
 export type ExecutorConfig = z.infer<z.ZodObject<typeof ExecutorConfigShape>>;

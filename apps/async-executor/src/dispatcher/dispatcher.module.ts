@@ -1,7 +1,6 @@
 /** Pipeline events in, async operations out. */
 import { Module } from '@nestjs/common';
-import { OperationEvents } from '../operations/operation-events';
 import { DispatcherService } from './dispatcher.service';
 
-@Module({ providers: [DispatcherService, OperationEvents], exports: [DispatcherService, OperationEvents] })
+@Module({ providers: [DispatcherService], exports: [DispatcherService] })
 export class DispatcherModule {}

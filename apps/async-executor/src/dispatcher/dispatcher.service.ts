@@ -34,7 +34,9 @@ import {
   type Kafka,
 } from '@flowline/messaging';
 import { AsyncOperationRow } from '../operations/async-operation.entity';
+import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
+import { DefinitionVersions } from '../worker/definition-versions';
 
 export interface DispatchResult {
   created: string[];
@@ -53,6 +55,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly names: TopicNames,
     private readonly producer: EnvelopeProducer,
+    private readonly versions: DefinitionVersions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -108,21 +111,28 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       instanceState: null,
       dependencyToken: null,
     };
+    const background = resolution.workflows.filter((workflow) => workflow.mode === ProcessMode.Background);
+    // Definitions asking for one run at a time per record get the token `entity:recordId`
+    // (compiled versions are immutable and cached: one registry call per version).
+    const tokens = new Map<string, string | null>();
+    for (const workflow of background) {
+      const compiled = await this.versions.get(workflow.definitionId, workflow.version);
+      tokens.set(workflow.definitionId, dependencyTokenOf(compiled, event.entity, event.recordId));
+    }
     // Execution order: workflows in activation order, then asynchronous steps by stage, rank and registration.
     const rows: Array<Partial<AsyncOperationRow>> = [
-      ...resolution.workflows
-        .filter((workflow) => workflow.mode === ProcessMode.Background)
-        .map((workflow) => ({
-          ...base,
-          id: randomUUID(),
-          operationType: AsyncOperationType.Workflow,
-          name: workflow.uniqueName,
-          processKey: workflow.definitionId,
-          definitionId: workflow.definitionId,
-          definitionVersion: workflow.version,
-          stepRegistrationId: null,
-          input: { ...input, contentHash: workflow.contentHash },
-        })),
+      ...background.map((workflow) => ({
+        ...base,
+        id: randomUUID(),
+        operationType: AsyncOperationType.Workflow,
+        name: workflow.uniqueName,
+        processKey: workflow.definitionId,
+        definitionId: workflow.definitionId,
+        definitionVersion: workflow.version,
+        stepRegistrationId: null,
+        dependencyToken: tokens.get(workflow.definitionId) ?? null,
+        input: { ...input, contentHash: workflow.contentHash },
+      })),
       ...resolution.asynchronous.map((step) => ({
         ...base,
         id: randomUUID(),

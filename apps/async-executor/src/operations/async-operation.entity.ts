@@ -9,6 +9,10 @@ import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn, Vers
 @Index('UQ_async_operation_event_process', ['eventId', 'processKey'], { unique: true })
 // Workers claim with: WHERE state = 0 AND postpone_until <= now() ORDER BY sequence (see the claim query).
 @Index('IDX_async_operation_ready', ['sequence'], { where: '"state" = 0' })
+@Index('IDX_async_operation_dependency', ['dependencyToken', 'sequence'], { where: '"dependency_token" IS NOT NULL' })
+@Index('IDX_async_operation_completed', ['completedOn'], { where: '"state" = 3' })
+@Index('IDX_async_operation_correlation', ['correlationId'])
+@Index('IDX_async_operation_locked', ['definitionId'], { where: '"state" = 2' })
 @Index('IDX_async_operation_regarding', ['primaryEntity', 'regardingId'])
 export class AsyncOperationRow {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_async_operation' })

@@ -10,7 +10,8 @@ export const ASYNC_OPERATION_CHANGED = 'async-operation.changed';
 
 @Injectable()
 export class OperationEvents {
-  async recordMany(manager: EntityManager, ids: string[], correlationId: string): Promise<void> {
+  /** One change message per operation; the correlation id is the operation's own unless given. */
+  async recordMany(manager: EntityManager, ids: string[], correlationId?: string): Promise<void> {
     if (ids.length === 0) return;
     const rows = await manager.getRepository(AsyncOperationRow).find({ where: ids.map((id) => ({ id })) });
     await writeToOutbox(
@@ -22,7 +23,7 @@ export class OperationEvents {
           type: ASYNC_OPERATION_CHANGED,
           schemaVersion: 1,
           source: SERVICE.name,
-          correlationId,
+          correlationId: correlationId || row.correlationId,
           depth: row.depth,
           payload: {
             operationId: row.id,

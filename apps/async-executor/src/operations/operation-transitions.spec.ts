@@ -16,6 +16,7 @@ const ACTIONS: OperationAction[] = [
   'resume',
   'postpone',
   'leaseExpired',
+  'release',
   'retryFailed',
 ];
 
@@ -39,7 +40,7 @@ describe('async operation transitions', () => {
     expect(transition(at(State.Locked, Status.Pausing), 'paused')).toEqual(at(State.Suspended, Status.Waiting));
     expect(transition(at(State.Suspended, Status.Waiting), 'resume')).toEqual(at(State.Ready, Status.WaitingForResources));
     expect(transition(at(State.Ready, Status.WaitingForResources), 'postpone')).toEqual(at(State.Ready, Status.WaitingForResources));
-    expect(transition(at(State.Locked, Status.InProgress), 'postpone')).toEqual(at(State.Locked, Status.InProgress));
+    expect(transition(at(State.Suspended, Status.Waiting), 'postpone')).toEqual(at(State.Suspended, Status.Waiting));
     expect(transition(at(State.Completed, Status.Failed), 'retryFailed')).toEqual(at(State.Ready, Status.WaitingForResources));
   });
 
@@ -48,12 +49,22 @@ describe('async operation transitions', () => {
       'cannot pause an operation that is Ready (WaitingForResources); it can be: cancel, postpone',
     );
     expect(() => transition(at(State.Suspended, Status.Waiting), 'claim')).toThrow(
-      'cannot claim an operation that is Suspended (Waiting); it can be: cancel, resume',
+      'cannot claim an operation that is Suspended (Waiting); it can be: cancel, resume, postpone',
     );
     expect(() => transition(at(State.Completed, Status.Succeeded), 'cancel')).toThrow(
       'cannot cancel an operation that is Completed (Succeeded): it is finished',
     );
-    expect(() => transition(at(State.Suspended, Status.Waiting), 'postpone')).toThrow(IllegalTransition);
+    expect(() => transition(at(State.Locked, Status.InProgress), 'postpone')).toThrow(
+      'cannot postpone an operation that is Locked (InProgress); it can be: cancel, pause',
+    );
+    expect(() => transition(at(State.Completed, Status.Canceled), 'retryFailed')).toThrow(IllegalTransition);
+  });
+
+  it('sends a run whose host died or shut down back to where another host resumes it', () => {
+    expect(transition(at(State.Locked, Status.InProgress), 'leaseExpired')).toEqual(at(State.Ready, Status.WaitingForResources));
+    expect(transition(at(State.Locked, Status.InProgress), 'release')).toEqual(at(State.Ready, Status.WaitingForResources));
+    expect(transition(at(State.Locked, Status.Pausing), 'leaseExpired')).toEqual(at(State.Suspended, Status.Waiting));
+    expect(transition(at(State.Locked, Status.Canceling), 'leaseExpired')).toEqual(at(State.Completed, Status.Canceled));
   });
 
   it('never leaves a state without one of its own status reasons, and never goes from Suspended straight to Locked', () => {

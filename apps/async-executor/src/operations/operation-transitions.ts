@@ -31,8 +31,10 @@ export type OperationAction =
   | 'paused'
   /** An operator: only from Suspended. */
   | 'resume'
-  /** An operator: from Ready or Locked, to a chosen time. */
+  /** An operator: from Ready or Suspended, not before a chosen time. */
   | 'postpone'
+  /** The executor shuts down: a run stops at a step boundary and goes back to Ready for another host. */
+  | 'release'
   /** The lease of a dead host expired: back to Ready, resuming from the last persisted point. */
   | 'leaseExpired'
   /** An operator retries a failed operation. */
@@ -68,7 +70,8 @@ const MOVES: Array<{ from: OperationPosition[]; action: OperationAction; to: Ope
   { from: [IN_PROGRESS], action: 'suspend', to: SUSPENDED },
   { from: [SUSPENDED], action: 'wake', to: READY },
   {
-    from: [IN_PROGRESS, { state: State.Locked, status: Status.Pausing }],
+    // A run that reached its end as a pause or cancel arrived: it finished, and says so.
+    from: [IN_PROGRESS, { state: State.Locked, status: Status.Pausing }, { state: State.Locked, status: Status.Canceling }],
     action: 'succeed',
     to: { state: State.Completed, status: Status.Succeeded },
   },
@@ -93,8 +96,11 @@ const MOVES: Array<{ from: OperationPosition[]; action: OperationAction; to: Ope
   { from: [{ state: State.Locked, status: Status.Pausing }], action: 'paused', to: SUSPENDED },
   { from: [SUSPENDED], action: 'resume', to: READY },
   { from: [READY], action: 'postpone', to: READY },
-  { from: [IN_PROGRESS], action: 'postpone', to: IN_PROGRESS },
-  { from: [IN_PROGRESS, { state: State.Locked, status: Status.Pausing }], action: 'leaseExpired', to: READY },
+  { from: [SUSPENDED], action: 'postpone', to: SUSPENDED },
+  { from: [IN_PROGRESS], action: 'release', to: READY },
+  { from: [IN_PROGRESS], action: 'leaseExpired', to: READY },
+  // A dead host cannot finish pausing; the operation ends paused.
+  { from: [{ state: State.Locked, status: Status.Pausing }], action: 'leaseExpired', to: SUSPENDED },
   // A dead host cannot finish canceling; the operation ends canceled.
   {
     from: [{ state: State.Locked, status: Status.Canceling }],

@@ -25,6 +25,11 @@ export class StepLogRow {
   @Column({ type: 'text', nullable: true })
   message!: string | null;
 
+  /** When the step began (a record message: when it was sent); null for steps that took no time. */
+  @Column({ name: 'started_on', type: 'timestamptz', nullable: true })
+  startedOn!: Date | null;
+
+  /** When the step finished. */
   @Column({ name: 'logged_on', type: 'timestamptz' })
   loggedOn!: Date;
 }

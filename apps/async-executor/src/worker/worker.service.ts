@@ -1,49 +1,80 @@
 /**
- * Workers: claim Ready operations that are due (FOR UPDATE SKIP LOCKED, a lease with this
- * host as owner), drive the process-runtime interpreter, perform its effects (record messages
- * through the gateway with depth + 1 and an idempotency key per step, child workflows as new
- * operations, waits), and persist the instance state and step log after every step. New work
- * wakes idle workers through LISTEN/NOTIFY; polling is the fallback. Expired leases (a dead
- * host) and due timers bring operations back to Ready.
+ * Workers: claim Ready operations that are due in batches (FOR UPDATE SKIP LOCKED, a lease
+ * with this host as owner, renewed while running), drive the process-runtime interpreter,
+ * perform its effects (record messages through the gateway with depth + 1 and an idempotency
+ * key per step, child workflows as new operations, custom activities, waits), and persist the
+ * instance state and step log after every step. At every step boundary the run looks at what
+ * operators asked (Pausing, Canceling) and whether the executor is shutting down.
+ *
+ * Claims skip operations whose definition is throttled after repeated failures, operations
+ * behind an unfinished one with the same dependency token, and definitions already running
+ * DEFINITION_CONCURRENCY operations. New work wakes idle workers through LISTEN/NOTIFY; polling
+ * is the fallback. Expired leases (a dead host) and due timers bring operations back to Ready.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { context as otelContext, propagation, SpanStatusCode, trace, type Link, type Span } from '@opentelemetry/api';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
-import { advance, type Effect, type Input, type InstanceState, type Json } from '@flowline/process-runtime';
+import { advance, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
 import { AsyncOperationRow } from '../operations/async-operation.entity';
+import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
-import { transition } from '../operations/operation-transitions';
+import { OperationStore, READY_CHANNEL, type ColumnValue } from '../operations/operation-store';
+import { IllegalTransition, type OperationAction } from '../operations/operation-transitions';
+import { runCustomActivity } from './custom-activities';
 import { DefinitionVersions } from './definition-versions';
+import { ExecutorMetrics } from './executor-metrics';
 import { GatewayClient } from './gateway-client';
 
+export { READY_CHANNEL } from '../operations/operation-store';
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
-export const READY_CHANNEL = 'flowline_executor_ready';
 
 export interface WorkerOptions {
   databaseUrl: string;
-  registryAddress: string;
-  gatewayAddress: string;
-  authSecret: string;
+  /** Operations this process runs at once (0: dispatch only). */
   concurrency: number;
+  /** Operations of one definition Locked at once across all executors (0: no limit). */
+  definitionConcurrency: number;
   leaseMs: number;
   pollMs: number;
   maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Failures in a row after which a definition's operations are held back. */
+  throttleAfterFailures: number;
+  throttleBaseMs: number;
+  throttleMaxMs: number;
+  /** How long in-flight steps may take to finish on SIGTERM before their leases are released anyway. */
+  shutdownGraceMs: number;
 }
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
+const tracer = trace.getTracer('flowline.async-executor');
+
+interface RunHandle {
+  operation: AsyncOperationRow;
+  /** Set when the lease could not be renewed: another host may have the operation now. */
+  lost: boolean;
+  done: Promise<void>;
+}
+
+/** What a run learns at a step boundary from the row it holds. */
+type Boundary = 'continue' | 'lost' | 'pausing' | 'canceling' | 'release';
 
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');
-  private readonly host = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly host = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private stopping = false;
   private wake: (() => void) | undefined;
-  private loops: Array<Promise<void>> = [];
+  private claimLoop: Promise<void> | undefined;
+  private readonly running = new Map<string, RunHandle>();
   private listener: Client | undefined;
+  private lastSweep = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -51,27 +82,50 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly versions: DefinitionVersions,
     private readonly gateway: GatewayClient,
     private readonly events: OperationEvents,
+    private readonly store: OperationStore,
+    private readonly metrics: ExecutorMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.versions.configure(this.options.registryAddress, this.options.authSecret);
-    this.gateway.configure(this.options.gatewayAddress, this.options.authSecret);
+    if (this.options.concurrency === 0) return;
     this.listener = new Client({ connectionString: this.options.databaseUrl, application_name: 'async-executor-listener' });
     await this.listener.connect();
     this.listener.on('notification', () => this.wake?.());
-    this.listener.on('error', () => undefined);
+    this.listener.on('error', (error) => this.logger.warn({ err: String(error) }, 'LISTEN connection lost; polling only'));
     await this.listener.query(`LISTEN ${READY_CHANNEL}`);
-    for (let i = 0; i < this.options.concurrency; i++) this.loops.push(this.loop());
+    this.claimLoop = this.loop();
+    this.logger.log({ host: this.host, concurrency: this.options.concurrency }, 'workers started');
   }
 
-  /** Stop claiming, let runs in flight finish, release nothing half-done (leases expire). */
+  /**
+   * SIGTERM: stop claiming; runs in flight finish their current step, persist and go back to
+   * Ready for another host. Runs still busy after the grace period keep their lease, which
+   * expires, and another host resumes them from their last persisted point.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    await Promise.all(this.loops);
+    await this.claimLoop;
+    const inFlight = [...this.running.values()].map((handle) => handle.done);
+    if (inFlight.length > 0) {
+      this.logger.log(
+        { inFlight: inFlight.length, graceMs: this.options.shutdownGraceMs },
+        'waiting for runs in flight to reach a step boundary',
+      );
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(inFlight),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownGraceMs))),
+      ]);
+      clearTimeout(timer);
+      if (this.running.size > 0) this.logger.warn({ stillRunning: [...this.running.keys()] }, 'grace period over: leases left to expire');
+    }
     await this.listener?.end().catch(() => undefined);
-    this.versions.close();
-    this.gateway.close();
+  }
+
+  /** Operations this process holds right now (for tests and diagnostics). */
+  runningIds(): string[] {
+    return [...this.running.keys()];
   }
 
   private async idle(): Promise<void> {
@@ -89,71 +143,167 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private async loop(): Promise<void> {
     while (!this.stopping) {
       try {
-        await this.sweep();
-        const claimed = await this.claim();
-        if (!claimed) {
-          await this.idle();
-          continue;
+        if (Date.now() - this.lastSweep >= Math.min(this.options.pollMs, 1000)) {
+          this.lastSweep = Date.now();
+          await this.sweep();
         }
-        await this.run(claimed);
+        const free = this.options.concurrency - this.running.size;
+        if (free > 0) {
+          const claimed = await this.claim(free);
+          for (const operation of claimed) this.start(operation);
+        }
       } catch (error) {
-        this.logger.error({ err: String(error) }, `worker loop error: ${String(error)}`);
-        await this.idle();
+        this.logger.error({ err: String(error) }, `claiming failed: ${String(error)}; trying again`);
       }
+      await this.idle();
     }
   }
 
-  /** Due timers and expired leases bring operations back to Ready. */
+  /** Due timers and expired leases bring operations back (each move through the transition function). */
   private async sweep(): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE "executor"."async_operation" SET "state" = 0, "status" = 0, "row_version" = "row_version" + 1
-        WHERE "state" = 1 AND "status" = 10 AND "postpone_until" <= now()`,
-    );
-    await this.dataSource.query(
-      `UPDATE "executor"."async_operation" SET "state" = 0, "status" = 0, "host" = NULL, "lease_expires_at" = NULL, "row_version" = "row_version" + 1
-        WHERE "state" = 2 AND "status" IN (20, 21) AND "lease_expires_at" < now()`,
-    );
+    const due = (await this.dataSource.query(
+      `SELECT "id" FROM "executor"."async_operation" WHERE "state" = 1 AND "status" = 10 AND "postpone_until" <= now() LIMIT 500`,
+    )) as Array<{ id: string }>;
+    const expired = (await this.dataSource.query(
+      `SELECT "id" FROM "executor"."async_operation" WHERE "state" = 2 AND "lease_expires_at" < now() LIMIT 500`,
+    )) as Array<{ id: string }>;
+    for (const { id } of due) {
+      await this.dataSource.transaction((manager) => this.store.move(manager, id, 'wake', { postpone_until: { sql: 'now()' } }));
+    }
+    for (const { id } of expired) {
+      await this.dataSource.transaction(async (manager) => {
+        // Checked again under the row lock: the holder may have renewed or finished meanwhile.
+        const [row] = (await manager.query(
+          `SELECT 1 FROM "executor"."async_operation" WHERE "id" = $1 AND "state" = 2 AND "lease_expires_at" < now() FOR UPDATE`,
+          [id],
+        )) as unknown[];
+        if (!row) return;
+        const result = await this.store.move(manager, id, 'leaseExpired', {
+          host: null,
+          lease_expires_at: null,
+          postpone_until: { sql: 'now()' },
+          completed_on: { sql: `CASE WHEN "status" = ${Status.Canceling} THEN now() ELSE NULL END` },
+        });
+        if (result.moved) this.logger.warn({ operationId: id, to: result.to }, 'lease expired: its host stopped without releasing it');
+      });
+    }
   }
 
-  private async claim(): Promise<AsyncOperationRow | undefined> {
+  private async claim(limit: number): Promise<AsyncOperationRow[]> {
+    const { definitionConcurrency } = this.options;
     // Uses IDX_async_operation_ready; SKIP LOCKED lets many workers and replicas claim side by side.
-    // A SELECT around the UPDATE, so the driver hands back the rows rather than an affected count.
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `WITH next AS (
-         SELECT "id" FROM "executor"."async_operation"
-          WHERE "state" = 0 AND "postpone_until" <= now()
-          ORDER BY "sequence" LIMIT 1 FOR UPDATE SKIP LOCKED),
-       claimed AS (UPDATE "executor"."async_operation" o
-          SET "state" = 2, "status" = 20, "host" = $1, "lease_expires_at" = now() + ($2 || ' milliseconds')::interval,
-              "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
-         FROM next WHERE o."id" = next."id"
-       RETURNING o."id")
-       SELECT "id" FROM claimed`,
-      [this.host, String(this.options.leaseMs)],
-    );
-    const id = rows[0]?.id;
-    return id ? this.dataSource.getRepository(AsyncOperationRow).findOneByOrFail({ id }) : undefined;
+    // With a per-definition limit, claims are serialized (a transaction-scoped advisory lock) so two
+    // replicas cannot both take the last free slot of a definition.
+    return this.dataSource.transaction(async (manager) => {
+      if (definitionConcurrency > 0) await manager.query(`SELECT pg_advisory_xact_lock(hashtext('flowline.executor.claim'))`);
+      const rows = (await manager.query(
+        `WITH candidates AS (
+           SELECT o."id", o."definition_id", o."sequence" FROM "executor"."async_operation" o
+            WHERE o."state" = 0 AND o."postpone_until" <= now()
+              AND NOT EXISTS (SELECT 1 FROM "executor"."definition_throttle" t
+                               WHERE t."definition_id" = o."definition_id" AND t."throttled_until" > now())
+              AND (o."dependency_token" IS NULL OR NOT EXISTS (
+                   SELECT 1 FROM "executor"."async_operation" d
+                    WHERE d."dependency_token" = o."dependency_token" AND d."sequence" < o."sequence" AND d."state" <> 3))
+            ORDER BY o."sequence" LIMIT $3 FOR UPDATE SKIP LOCKED),
+         ranked AS (
+           SELECT c."id", c."sequence", row_number() OVER (PARTITION BY c."definition_id" ORDER BY c."sequence") AS n,
+                  (SELECT count(*) FROM "executor"."async_operation" r WHERE r."state" = 2 AND r."definition_id" = c."definition_id") AS locked,
+                  c."definition_id"
+             FROM candidates c),
+         chosen AS (
+           SELECT "id" FROM ranked
+            WHERE $4::int = 0 OR "definition_id" IS NULL OR "locked" + "n" <= $4::int
+            ORDER BY "sequence" LIMIT $5),
+         claimed AS (
+           UPDATE "executor"."async_operation" o
+              SET "state" = 2, "status" = 20, "host" = $1, "lease_expires_at" = now() + ($2 || ' milliseconds')::interval,
+                  "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
+             FROM chosen WHERE o."id" = chosen."id"
+           RETURNING o."id")
+         SELECT "id" FROM claimed`,
+        [this.host, String(this.options.leaseMs), limit * 4, definitionConcurrency, limit],
+      )) as Array<{ id: string }>;
+      if (rows.length === 0) return [];
+      await this.events.recordMany(
+        manager,
+        rows.map((row) => row.id),
+      );
+      return manager.getRepository(AsyncOperationRow).find({ where: rows.map((row) => ({ id: row.id })), order: { sequence: 'ASC' } });
+    });
+  }
+
+  private start(operation: AsyncOperationRow): void {
+    this.metrics.claims.inc();
+    const handle: RunHandle = { operation, lost: false, done: Promise.resolve() };
+    this.running.set(operation.id, handle);
+    const renew = setInterval(() => void this.renew(handle), Math.max(250, Math.floor(this.options.leaseMs / 3)));
+    const links: Link[] = [];
+    const stored = propagation.extract(otelContext.active(), operation.traceContext as Record<string, string>);
+    const storedSpan = trace.getSpanContext(stored);
+    if (storedSpan) links.push({ context: storedSpan });
+    const span = tracer.startSpan(`run ${operation.name}`, {
+      links,
+      attributes: {
+        'flowline.operation.id': operation.id,
+        'flowline.operation.name': operation.name,
+        'flowline.definition.id': operation.definitionId ?? '',
+        'flowline.definition.version': operation.definitionVersion ?? 0,
+        'flowline.correlation_id': operation.correlationId,
+        'flowline.depth': operation.depth,
+      },
+    });
+    handle.done = otelContext
+      .with(trace.setSpan(otelContext.active(), span), () => this.run(handle, span))
+      .catch(async (error: unknown) => {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        this.logger.error({ operationId: operation.id, err: String(error) }, `run of ${operation.name} broke: ${String(error)}`);
+        await this.retry(handle, 'EXECUTOR_ERROR', String(error)).catch(() => undefined);
+      })
+      .finally(() => {
+        clearInterval(renew);
+        span.end();
+        this.running.delete(operation.id);
+        this.wake?.();
+      });
+  }
+
+  private async renew(handle: RunHandle): Promise<void> {
+    try {
+      const rows = (await this.dataSource.query(
+        `WITH renewed AS (UPDATE "executor"."async_operation" SET "lease_expires_at" = now() + ($3 || ' milliseconds')::interval
+            WHERE "id" = $1 AND "host" = $2 AND "state" = 2 RETURNING "id") SELECT "id" FROM renewed`,
+        [handle.operation.id, this.host, String(this.options.leaseMs)],
+      )) as unknown[];
+      if (rows.length === 0) handle.lost = true;
+    } catch (error) {
+      this.logger.warn({ operationId: handle.operation.id, err: String(error) }, 'lease renewal failed');
+    }
   }
 
   private recordOf(operation: AsyncOperationRow, record: Record<string, unknown> | null): Record<string, Json> {
     return { ...(record ?? {}), ref: { entity: operation.primaryEntity, id: operation.regardingId } } as Record<string, Json>;
   }
 
-  private async run(operation: AsyncOperationRow): Promise<void> {
+  private async run(handle: RunHandle, span: Span): Promise<void> {
+    const operation = handle.operation;
     if (operation.operationType !== AsyncOperationType.Workflow || !operation.definitionId || !operation.definitionVersion) {
-      await this.finish(operation, 'fail', 'UNSUPPORTED_OPERATION', 'only workflow operations run in this executor so far');
+      await this.finish(handle, 'fail', 'UNSUPPORTED_OPERATION', 'asynchronous plug-in step operations are not run by this executor yet');
       return;
     }
     this.logger.debug({ operationId: operation.id, correlationId: operation.correlationId, msg: `running ${operation.name}` });
     const compiled = await this.versions.get(operation.definitionId, operation.definitionVersion);
     const started = Date.now();
     let state = operation.instanceState as unknown as InstanceState | null;
+    let stepStarted = new Date();
     let input: Input;
     if (!state) {
       const event = operation.input as {
         postImage: Record<string, unknown> | null;
         preImage: Record<string, unknown> | null;
         changedAttributes: string[];
+        inputs?: Record<string, Json>;
       };
       input = {
         type: 'start',
@@ -163,18 +313,67 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         record: this.recordOf(operation, event.postImage),
         pre: (event.preImage ?? null) as never,
         changed: event.changedAttributes,
+        ...(event.inputs ? { inputs: event.inputs } : {}),
       };
     } else if (state.pending) {
-      // The previous run stopped with an effect in flight (a crash, an expired lease): perform it
-      // again; its idempotency key makes the gateway answer without acting twice.
-      const replay = await this.perform(operation, (state as InstanceState & { lastEffect: Effect }).lastEffect, state);
+      // The previous run stopped with an effect in flight (a crash, an expired lease, a pause):
+      // perform it again; its idempotency key makes the gateway answer without acting twice.
+      const replay = await this.perform(handle, (state as InstanceState & { lastEffect: Effect }).lastEffect);
       if (!replay) return;
       input = replay;
     } else {
-      const current = await this.gateway.execute({
+      input = await this.wakeUpInput(operation, state);
+    }
+    for (let guard = 0; guard < 10_000; guard++) {
+      const result = advance(compiled, state ?? undefined, input);
+      const effect = result.effects.at(-1);
+      // The effect in flight is persisted with the state, so a run that dies here can perform it again.
+      state = { ...result.state, ...(result.state.pending && effect ? { lastEffect: effect } : {}) } as InstanceState;
+      const boundary = await this.persist(handle, state, result.log, stepStarted, Date.now() - started);
+      span.addEvent('step', { 'flowline.input': input.type, 'flowline.effect': effect?.type ?? 'none', 'flowline.boundary': boundary });
+      if (boundary === 'lost') {
+        this.logger.warn({ operationId: operation.id }, 'another host holds this operation now: stopping without acting');
+        return;
+      }
+      if (!effect) return;
+      if (effect.type === 'complete' || effect.type === 'fail') {
+        // A run that reached its end finishes even if a pause or cancel arrived at the same moment.
+        if (effect.type === 'fail') await this.finish(handle, 'fail', effect.code, effect.message);
+        else if (effect.outcome === 'canceled') await this.finish(handle, 'cancel', null, effect.message);
+        else await this.finish(handle, 'succeed', null, effect.message);
+        return;
+      }
+      if (boundary === 'canceling') {
+        await this.finish(handle, 'canceled', 'CANCELED', 'canceled by an operator');
+        return;
+      }
+      if (effect.type === 'wait') {
+        await this.suspend(handle, effect, boundary === 'pausing' ? 'paused' : 'suspend');
+        return;
+      }
+      if (boundary === 'pausing') {
+        await this.park(handle, 'paused');
+        return;
+      }
+      if (boundary === 'release') {
+        await this.park(handle, 'release');
+        return;
+      }
+      if (effect.type === 'paused') return;
+      stepStarted = new Date();
+      const next = await this.perform(handle, effect);
+      if (!next) return; // put back for a retry, or failed
+      input = next;
+    }
+  }
+
+  /** A woken run: the record as it is now, and the related records its wait watches. */
+  private async wakeUpInput(operation: AsyncOperationRow, state: InstanceState): Promise<Input> {
+    const retrieve = (entity: string, id: string) =>
+      this.gateway.execute({
         message: 'Retrieve',
-        entity: operation.primaryEntity,
-        recordId: operation.regardingId,
+        entity,
+        recordId: id,
         target: {},
         parameters: {},
         idempotencyKey: '',
@@ -182,44 +381,27 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         correlationId: operation.correlationId,
         initiatingUserId: operation.owner,
       });
-      input = {
-        type: 'wakeUp',
-        now: new Date().toISOString(),
-        ...(current.ok && current.record ? { record: this.recordOf(operation, current.record) } : {}),
-      };
+    const current = await retrieve(operation.primaryEntity, operation.regardingId);
+    const related: Record<string, Record<string, Json>> = {};
+    for (const key of Object.keys(state.related ?? {})) {
+      const [entity, id] = key.split(':');
+      if (!entity || !id) continue;
+      const found = await retrieve(entity, id);
+      if (found.ok && found.record) related[key] = { ...(found.record as Record<string, Json>), ref: { entity, id } };
     }
-    for (let guard = 0; guard < 10_000; guard++) {
-      const result = advance(compiled, state ?? undefined, input);
-      this.logger.debug({ operationId: operation.id, input: input.type, effects: result.effects.map((e) => e.type), msg: 'advanced' });
-      const effect = result.effects.at(-1);
-      // The effect in flight is persisted with the state, so a run that dies here can perform it again.
-      state = { ...result.state, ...(result.state.pending && effect ? { lastEffect: effect } : {}) } as InstanceState;
-      await this.persist(operation, state, result.log, Date.now() - started);
-      if (!effect) return;
-      switch (effect.type) {
-        case 'complete':
-          await this.finish(operation, effect.outcome === 'canceled' ? 'cancelComplete' : 'succeed', null, effect.message);
-          return;
-        case 'fail':
-          await this.finish(operation, 'fail', effect.code, effect.message);
-          return;
-        case 'wait':
-          await this.suspend(operation, effect);
-          return;
-        case 'paused':
-          return;
-        default: {
-          const next = await this.perform(operation, effect, state);
-          if (!next) return; // retried later
-          input = next;
-        }
-      }
-    }
+    return {
+      type: 'wakeUp',
+      now: new Date().toISOString(),
+      ...(current.ok && current.record ? { record: this.recordOf(operation, current.record) } : {}),
+      ...(Object.keys(related).length > 0 ? { related } : {}),
+    };
   }
 
-  /** Performs one effect; returns the input that feeds its result back, or undefined when the operation was put back for a retry. */
-  private async perform(operation: AsyncOperationRow, effect: Effect, _state: InstanceState): Promise<Input | undefined> {
+  /** Performs one effect; returns the input that feeds its result back, or undefined when the run stops here. */
+  private async perform(handle: RunHandle, effect: Effect): Promise<Input | undefined> {
+    const operation = handle.operation;
     const now = () => new Date().toISOString();
+    const timer = this.metrics.steps.startTimer({ effect: effect.type });
     if (effect.type === 'executeMessage') {
       const outcome = await this.gateway.execute({
         message: effect.message,
@@ -232,7 +414,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         correlationId: operation.correlationId,
         initiatingUserId: operation.owner,
       });
-      if (outcome.ok)
+      timer({ outcome: outcome.ok ? 'ok' : outcome.transient ? 'transient' : 'permanent' });
+      if (outcome.ok) {
         return {
           type: 'effectResult',
           effectId: effect.effectId,
@@ -240,8 +423,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           output: { id: outcome.id, ...(outcome.records ? { records: outcome.records as Json } : {}) },
           now: now(),
         };
+      }
       if (outcome.transient) {
-        await this.retry(operation, outcome.code, outcome.message);
+        await this.retry(handle, outcome.code, outcome.message);
         return undefined;
       }
       return {
@@ -254,9 +438,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     if (effect.type === 'startChild') {
       const child = await this.versions.active(effect.workflow);
+      const childDefinition = await this.versions.get(child.definitionId, child.version);
       await this.dataSource.transaction(async (manager) => {
         const id = randomUUID();
-        await manager
+        const inserted = await manager
           .createQueryBuilder()
           .insert()
           .into(AsyncOperationRow)
@@ -278,103 +463,266 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             owner: operation.owner,
             input: { ...(operation.input as object), inputs: effect.inputs },
             instanceState: null,
-            dependencyToken: null,
+            dependencyToken: dependencyTokenOf(childDefinition, operation.primaryEntity, operation.regardingId),
             postponeUntil: new Date(),
             traceContext: operation.traceContext,
           } as never)
           .orIgnore()
+          .returning(['id'])
           .execute();
+        if ((inserted.raw as unknown[]).length > 0) await this.events.recordMany(manager, [id], operation.correlationId);
         await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
       });
+      timer({ outcome: 'ok' });
       return { type: 'effectResult', effectId: effect.effectId, ok: true, output: {}, now: now() };
     }
     if (effect.type === 'customActivity') {
+      const outcome = await runCustomActivity({
+        handler: effect.handler,
+        inputs: effect.inputs,
+        idempotencyKey: effect.idempotencyKey,
+        correlationId: operation.correlationId,
+      });
+      timer({ outcome: outcome.ok ? 'ok' : outcome.transient ? 'transient' : 'permanent' });
+      if (outcome.ok) return { type: 'effectResult', effectId: effect.effectId, ok: true, output: outcome.output, now: now() };
+      if (outcome.transient) {
+        await this.retry(handle, outcome.code, outcome.message);
+        return undefined;
+      }
       return {
         type: 'effectResult',
         effectId: effect.effectId,
         ok: false,
-        error: { code: 'UNKNOWN_HANDLER', message: `no custom activity handler '${effect.handler}' is registered in this executor` },
+        error: { code: outcome.code, message: outcome.message },
         now: now(),
       };
     }
+    timer({ outcome: 'ok' });
     return undefined;
   }
 
+  /**
+   * Persists the state and the step log, renews the lease, and reads what the run must do at
+   * this boundary: keep going, stop because another host holds it, pause, cancel or release.
+   */
   private async persist(
-    operation: AsyncOperationRow,
+    handle: RunHandle,
     state: InstanceState,
-    log: Array<{ stepId: string; path: string; type: string; status: number; message?: string }>,
+    log: StepLogEntry[],
+    stepStarted: Date,
     elapsedMs: number,
-  ): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE "executor"."async_operation" SET "instance_state" = $2, "lease_expires_at" = now() + ($3 || ' milliseconds')::interval,
-                "execution_time_ms" = "execution_time_ms" + $4, "row_version" = "row_version" + 1 WHERE "id" = $1 AND "host" = $5`,
-        [operation.id, JSON.stringify(state), String(this.options.leaseMs), elapsedMs, this.host],
-      );
+  ): Promise<Boundary> {
+    const operation = handle.operation;
+    if (handle.lost) return 'lost';
+    return this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `WITH saved AS (
+           UPDATE "executor"."async_operation" SET "instance_state" = $2, "lease_expires_at" = now() + ($3 || ' milliseconds')::interval,
+                  "execution_time_ms" = $4, "current_stage" = $6, "row_version" = "row_version" + 1
+            WHERE "id" = $1 AND "host" = $5 AND "state" = 2 RETURNING "status")
+         SELECT "status" FROM saved`,
+        [
+          operation.id,
+          JSON.stringify(state),
+          String(this.options.leaseMs),
+          operation.executionTimeMs + elapsedMs,
+          this.host,
+          stageOf(state),
+        ],
+      )) as Array<{ status: Status }>;
+      const status = rows[0]?.status;
+      if (status === undefined) return 'lost';
       for (const entry of log) {
         await manager.query(
-          `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "logged_on") VALUES ($1, $2, $3, $4, $5, $6, now())`,
-          [operation.id, entry.stepId, entry.path, entry.type, entry.status, entry.message ?? null],
+          `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+           VALUES ($1, $2, $3, $4, $5, $6, $7, now())`,
+          [operation.id, entry.stepId, entry.path, entry.type, entry.status, entry.message ?? null, stepStarted],
         );
       }
+      if (status === Status.Canceling) return 'canceling';
+      if (status === Status.Pausing) return 'pausing';
+      return this.stopping ? 'release' : 'continue';
     });
   }
 
-  private async suspend(operation: AsyncOperationRow, effect: Extract<Effect, { type: 'wait' }>): Promise<void> {
-    const to = transition({ state: State.Locked, status: Status.InProgress }, 'suspend');
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = $1`, [operation.id]);
+  /** Moves an operation this host holds; a move refused because another host has it is logged and dropped. */
+  private async moveOwned(
+    handle: RunHandle,
+    action: OperationAction,
+    columns: Record<string, ColumnValue>,
+    extra?: (manager: EntityManager) => Promise<void>,
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const owned = { host: null, lease_expires_at: null, ...columns };
+      let result;
+      try {
+        result = await this.store.move(manager, handle.operation.id, action, owned, { host: this.host });
+      } catch (error) {
+        // An operator paused or canceled the run while its step was in flight: honour that instead.
+        if (!(error instanceof IllegalTransition)) throw error;
+        if (error.current.status === Status.Pausing) {
+          result = await this.store.move(
+            manager,
+            handle.operation.id,
+            'paused',
+            { ...owned, postpone_until: FAR_FUTURE },
+            { host: this.host },
+          );
+        } else if (error.current.status === Status.Canceling) {
+          const canceled = {
+            ...owned,
+            completed_on: { sql: 'now()' },
+            error_code: 'CANCELED',
+            friendly_message: 'canceled by an operator',
+          };
+          result = await this.store.move(manager, handle.operation.id, 'canceled', canceled, { host: this.host });
+          if (result.moved) this.metrics.completions.inc({ outcome: 'canceled' });
+        } else throw error;
+        return result.moved;
+      }
+      if (!result.moved) {
+        this.logger.warn(
+          { operationId: handle.operation.id, action },
+          `could not ${action}: ${result.reason === 'lost' ? 'another host holds it' : 'it is gone'}`,
+        );
+        return false;
+      }
+      await extra?.(manager);
+      return true;
+    });
+  }
+
+  private async suspend(handle: RunHandle, effect: Extract<Effect, { type: 'wait' }>, action: 'suspend' | 'paused'): Promise<void> {
+    await this.moveOwned(handle, action, { postpone_until: effect.timer ? new Date(effect.timer) : FAR_FUTURE }, async (manager) => {
+      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = $1`, [handle.operation.id]);
       for (const subscription of effect.subscriptions) {
         await manager.query(
           `INSERT INTO "executor"."wait_subscription" ("operation_id", "entity", "record_id") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-          [operation.id, subscription.entity, subscription.recordId],
+          [handle.operation.id, subscription.entity, subscription.recordId],
         );
       }
-      await manager.query(
-        `UPDATE "executor"."async_operation" SET "state" = $2, "status" = $3, "postpone_until" = $4, "host" = NULL, "lease_expires_at" = NULL, "row_version" = "row_version" + 1 WHERE "id" = $1`,
-        [operation.id, to.state, to.status, effect.timer ? new Date(effect.timer) : FAR_FUTURE],
-      );
-      await this.events.recordMany(manager, [operation.id], operation.correlationId);
     });
+    this.logger.log(
+      { operationId: handle.operation.id, timer: effect.timer ?? null, subscriptions: effect.subscriptions.length },
+      'waiting',
+    );
   }
 
-  private async retry(operation: AsyncOperationRow, code: string, message: string): Promise<void> {
+  /** Pause (Suspended until resumed) or release on shutdown (Ready for another host), at a step boundary. */
+  private async park(handle: RunHandle, action: 'paused' | 'release'): Promise<void> {
+    const moved = await this.moveOwned(handle, action, { postpone_until: action === 'paused' ? FAR_FUTURE : { sql: 'now()' } });
+    if (moved)
+      this.logger.log({ operationId: handle.operation.id }, action === 'paused' ? 'paused by an operator' : 'released for another host');
+  }
+
+  private async retry(handle: RunHandle, code: string, message: string): Promise<void> {
+    const operation = handle.operation;
+    this.metrics.retries.inc({ code });
     if (operation.retryCount + 1 >= this.options.maxRetries) {
-      await this.finish(operation, 'fail', code, `gave up after ${operation.retryCount + 1} attempts: ${message}`);
+      await this.finish(handle, 'fail', code, `gave up after ${operation.retryCount + 1} attempts: ${message}`);
       return;
     }
-    // Exponential backoff with jitter: 1 s, 2 s, 4 s ... at most 5 minutes.
-    const delay = Math.min(1000 * 2 ** operation.retryCount, 300_000) * (0.75 + Math.random() * 0.5);
-    const to = transition({ state: State.Locked, status: Status.InProgress }, 'retry');
-    await this.dataSource.query(
-      `UPDATE "executor"."async_operation" SET "state" = $2, "status" = $3, "retry_count" = "retry_count" + 1, "postpone_until" = now() + ($4 || ' milliseconds')::interval,
-              "error_code" = $5, "friendly_message" = $6, "host" = NULL, "lease_expires_at" = NULL, "row_version" = "row_version" + 1 WHERE "id" = $1`,
-      [operation.id, to.state, to.status, String(Math.round(delay)), code, message],
-    );
+    const delay = backoffDelay(operation.retryCount, this.options.retryBaseMs, this.options.retryMaxMs);
+    const moved = await this.moveOwned(handle, 'retry', {
+      retry_count: operation.retryCount + 1,
+      postpone_until: new Date(Date.now() + delay),
+      error_code: code,
+      friendly_message: message,
+    });
+    if (moved)
+      this.logger.warn(
+        { operationId: operation.id, code, attempt: operation.retryCount + 1, delayMs: delay },
+        `transient failure, retrying: ${message}`,
+      );
   }
 
   private async finish(
-    operation: AsyncOperationRow,
-    how: 'succeed' | 'fail' | 'cancelComplete',
+    handle: RunHandle,
+    how: 'succeed' | 'fail' | 'cancel' | 'canceled',
     code: string | null,
     message: string,
   ): Promise<void> {
-    const to =
-      how === 'cancelComplete'
-        ? { state: State.Completed, status: Status.Canceled }
-        : transition({ state: State.Locked, status: Status.InProgress }, how);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE "executor"."async_operation" SET "state" = $2, "status" = $3, "error_code" = $4, "friendly_message" = $5, "completed_on" = now(), "host" = NULL, "lease_expires_at" = NULL, "row_version" = "row_version" + 1 WHERE "id" = $1`,
-        [operation.id, to.state, to.status, code, message || null],
+    const operation = handle.operation;
+    // A workflow that stopped itself as canceled ends Canceled; an operator's cancel took it through Canceling.
+    const action: OperationAction = how === 'cancel' ? 'canceled' : how;
+    const moved = await this.dataSource.transaction(async (manager) => {
+      if (how === 'cancel') {
+        try {
+          const cancel = await this.store.move(manager, operation.id, 'cancel', {}, { host: this.host });
+          if (!cancel.moved) return false;
+        } catch (error) {
+          // Already Canceling: an operator asked for the same.
+          if (!(error instanceof IllegalTransition)) throw error;
+        }
+      }
+      const result = await this.store.move(
+        manager,
+        operation.id,
+        action,
+        { error_code: code, friendly_message: message || null, completed_on: { sql: 'now()' }, host: null, lease_expires_at: null },
+        { host: this.host },
       );
-      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = $1`, [operation.id]);
-      await this.events.recordMany(manager, [operation.id], operation.correlationId);
+      if (!result.moved) return false;
+      if (operation.definitionId) await this.recordOutcome(manager, operation.definitionId, how === 'fail');
+      return true;
     });
+    if (!moved) {
+      this.logger.warn({ operationId: operation.id }, 'could not finish: another host holds it');
+      return;
+    }
+    const outcome = how === 'succeed' ? 'succeeded' : how === 'fail' ? 'failed' : 'canceled';
+    this.metrics.completions.inc({ outcome });
     this.logger.log(
-      { operationId: operation.id, correlationId: operation.correlationId, outcome: how, code },
-      `operation ${operation.name} ${how === 'succeed' ? 'succeeded' : how === 'fail' ? 'failed' : 'canceled'}`,
+      { operationId: operation.id, correlationId: operation.correlationId, outcome, code },
+      `operation ${operation.name} ${outcome}${message ? `: ${message}` : ''}`,
     );
   }
+
+  /**
+   * The failure throttle: failures in a row per definition; from the threshold on, its Ready
+   * operations wait for an interval that doubles with each further failure (up to the maximum).
+   * One success clears it.
+   */
+  private async recordOutcome(manager: EntityManager, definitionId: string, failed: boolean): Promise<void> {
+    if (!failed) {
+      await manager.query(`DELETE FROM "executor"."definition_throttle" WHERE "definition_id" = $1`, [definitionId]);
+      return;
+    }
+    const { throttleAfterFailures: after, throttleBaseMs: base, throttleMaxMs: max } = this.options;
+    const [row] = (await manager.query(
+      `INSERT INTO "executor"."definition_throttle" AS t ("definition_id", "consecutive_failures", "throttled_until", "updated_on")
+       VALUES ($1, 1, NULL, now())
+       ON CONFLICT ("definition_id") DO UPDATE SET "consecutive_failures" = t."consecutive_failures" + 1, "updated_on" = now()
+       RETURNING "consecutive_failures"`,
+      [definitionId],
+    )) as Array<{ consecutive_failures: number }>;
+    const failures = row?.consecutive_failures ?? 1;
+    if (failures < after) return;
+    const hold = throttleDelay(failures, after, base, max);
+    await manager.query(
+      `UPDATE "executor"."definition_throttle" SET "throttled_until" = now() + ($2 || ' milliseconds')::interval WHERE "definition_id" = $1`,
+      [definitionId, String(hold)],
+    );
+    this.logger.warn(
+      { definitionId, failures, holdMs: hold },
+      `definition failed ${failures} times in a row: its operations wait ${hold} ms`,
+    );
+  }
+}
+
+/** Exponential backoff with ±25 % jitter: base, 2 × base, 4 × base ... at most max. */
+export function backoffDelay(retryCount: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  return Math.round(Math.min(baseMs * 2 ** retryCount, maxMs) * (0.75 + random() * 0.5));
+}
+
+/** The throttle's hold after `failures` failures in a row: base at the threshold, doubling, at most max. */
+export function throttleDelay(failures: number, threshold: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, failures - threshold), maxMs);
+}
+
+/** The step a run is at, for operators (the top frame's list and index). */
+function stageOf(state: InstanceState): string | null {
+  if (state.status === 'completed' || state.status === 'failed' || state.status === 'canceled') return null;
+  const frame = state.frames.at(-1);
+  return state.pending?.stepPath ?? (frame ? `${frame.list}[${frame.index}]` : null);
 }

@@ -29,6 +29,11 @@ export const DefinitionHeaderSchema = z.object({
   mode: z.enum(['background', 'realTime'], { error: 'expected background or realTime' }).default('background'),
   availableOnDemand: z.boolean({ error: 'expected true or false' }).default(false),
   availableAsChild: z.boolean({ error: 'expected true or false' }).default(false),
+  /**
+   * Background workflows: `record` runs this definition's operations on one record one at a
+   * time, in the order their events arrived (dependency token `entity:recordId`).
+   */
+  dependencyToken: z.enum(['none', 'record'], { error: 'expected none or record' }).optional(),
 });
 
 export type DefinitionHeader = z.infer<typeof DefinitionHeaderSchema>;

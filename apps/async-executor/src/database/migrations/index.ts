@@ -4,5 +4,10 @@
  */
 import { OutboxTable1764028900000 } from '@flowline/messaging';
 import { AsyncOperations1795578877743 } from './1795578877743-AsyncOperations';
+import { OperationControl1795600000000 } from './1795600000000-OperationControl';
 
-export const ExecutorMigrations: Array<new () => unknown> = [OutboxTable1764028900000, AsyncOperations1795578877743];
+export const ExecutorMigrations: Array<new () => unknown> = [
+  OutboxTable1764028900000,
+  AsyncOperations1795578877743,
+  OperationControl1795600000000,
+];

@@ -51,7 +51,10 @@ export interface StepLogEntry {
   /** 1 InProgress, 2 Succeeded, 3 Failed, 4 Canceled, 5 Waiting */
   status: number;
   message: string;
+  /** when the step finished */
   loggedOn: string;
+  /** when it began (a record message: when it was sent) */
+  startedOn: string;
 }
 
 export interface OperationDetail {

@@ -1,0 +1,67 @@
+/**
+ * Applies state changes to async operations: the row is locked, the move is checked by the one
+ * transition function (an illegal move is refused with the current state), the new position and
+ * any other columns are written, and the change goes to the outbox, all in one transaction.
+ */
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
+import { OperationEvents } from './operation-events';
+import { transition, type OperationAction, type OperationPosition } from './operation-transitions';
+
+/** A column value, or SQL for it (e.g. `now()`), in a move. */
+export type ColumnValue = string | number | Date | null | { sql: string };
+
+export interface MoveOptions {
+  /** Only when this host holds the operation's lease; otherwise the move is 'lost'. */
+  host?: string;
+  /** Ready moves wake idle workers at commit. */
+  notify?: boolean;
+}
+
+export type MoveResult = { moved: true; from: OperationPosition; to: OperationPosition } | { moved: false; reason: 'lost' | 'missing' };
+
+export const READY_CHANNEL = 'flowline_executor_ready';
+
+@Injectable()
+export class OperationStore {
+  constructor(private readonly events: OperationEvents) {}
+
+  /**
+   * Moves one operation. Throws IllegalTransition when the action is not legal from where the
+   * operation is; answers { moved: false } when it does not exist or another host holds it.
+   */
+  async move(
+    manager: EntityManager,
+    id: string,
+    action: OperationAction,
+    columns: Record<string, ColumnValue> | ((from: OperationPosition) => Record<string, ColumnValue>) = {},
+    options: MoveOptions = {},
+  ): Promise<MoveResult> {
+    const rows = (await manager.query(
+      `SELECT "state", "status", "host", "correlation_id" FROM "executor"."async_operation" WHERE "id" = $1 FOR UPDATE`,
+      [id],
+    )) as Array<{ state: State; status: Status; host: string | null; correlation_id: string }>;
+    const row = rows[0];
+    if (!row) return { moved: false, reason: 'missing' };
+    if (options.host !== undefined && row.host !== options.host) return { moved: false, reason: 'lost' };
+    const from = { state: row.state, status: row.status };
+    const to = transition(from, action);
+    const sets = ['"state" = $2', '"status" = $3', '"row_version" = "row_version" + 1'];
+    const params: unknown[] = [id, to.state, to.status];
+    for (const [column, value] of Object.entries(typeof columns === 'function' ? columns(from) : columns)) {
+      if (value !== null && typeof value === 'object' && 'sql' in value) sets.push(`"${column}" = ${value.sql}`);
+      else {
+        params.push(value);
+        sets.push(`"${column}" = $${params.length}`);
+      }
+    }
+    await manager.query(`UPDATE "executor"."async_operation" SET ${sets.join(', ')} WHERE "id" = $1`, params);
+    if (to.state === State.Completed || to.state === State.Ready) {
+      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = $1`, [id]);
+    }
+    await this.events.recordMany(manager, [id], row.correlation_id);
+    if (options.notify || to.state === State.Ready) await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
+    return { moved: true, from, to };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * REST for operators (operator or admin role):
+ * - `GET /api/v1/operations?state=0&state=1&status=31&definitionId=&name=&entity=&recordId=&correlationId=&createdAfter=&createdBefore=&pageSize=&pageToken=`
+ * - `GET /api/v1/operations/{id}`: the operation and its step log
+ * - `POST /api/v1/operations/{id}/cancel|pause|resume|retry`, `POST /api/v1/operations/{id}/postpone` with `{"until": "<RFC 3339>"}`
+ * - `DELETE /api/v1/operations?completedBefore=<RFC 3339>` (admin): completed operations finished before then (default: the retention setting)
+ */
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Roles, type Principal } from '@flowline/auth';
+import { invalidArgument, pageWindow } from '@flowline/rpc';
+import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
+import { OperationCommands } from './operation-commands.service';
+import { operationToProto, stepToProto } from './operation.mapper';
+
+const list = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : value.split(',');
+
+function numbers(field: string, value: string | string[] | undefined): number[] {
+  return list(value).map((item) => {
+    const number = Number(item);
+    if (!Number.isInteger(number))
+      throw invalidArgument('FILTER_INVALID', `${field} must be whole numbers, got '${item}'`, [
+        { field, description: 'expected a whole number' },
+      ]);
+    return number;
+  });
+}
+
+@Controller('api/v1/operations')
+export class OperationsHttpController {
+  constructor(private readonly commands: OperationCommands) {}
+
+  @Get()
+  @RequireRoles(Roles.operator)
+  async list(@Query() query: Record<string, string | string[] | undefined>) {
+    const one = (name: string): string | undefined => {
+      const value = query[name];
+      return Array.isArray(value) ? value[0] : value || undefined;
+    };
+    const pageSize = one('pageSize');
+    const pageToken = one('pageToken');
+    const { rows, page } = await this.commands.list(
+      pageWindow({ ...(pageSize ? { pageSize: Number(pageSize) } : {}), ...(pageToken ? { pageToken } : {}) }),
+      {
+        states: numbers('state', query['state']),
+        statuses: numbers('status', query['status']),
+        ...Object.fromEntries(
+          (
+            [
+              ['definitionId', 'definitionId'],
+              ['name', 'name'],
+              ['primaryEntity', 'entity'],
+              ['regardingId', 'recordId'],
+              ['correlationId', 'correlationId'],
+              ['createdAfter', 'createdAfter'],
+              ['createdBefore', 'createdBefore'],
+            ] as const
+          )
+            .filter(([, param]) => one(param))
+            .map(([field, param]) => [field, one(param)]),
+        ),
+      },
+    );
+    return { operations: rows.map(operationToProto), page };
+  }
+
+  @Get(':id')
+  @RequireRoles(Roles.operator)
+  async get(@Param('id') id: string) {
+    const { operation, steps } = await this.commands.get(id);
+    return { operation: operationToProto(operation), steps: steps.map(stepToProto) };
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @RequireRoles(Roles.operator)
+  async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return operationToProto(await this.commands.cancel(id, principal.subject));
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @RequireRoles(Roles.operator)
+  async pause(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return operationToProto(await this.commands.pause(id, principal.subject));
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @RequireRoles(Roles.operator)
+  async resume(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return operationToProto(await this.commands.resume(id, principal.subject));
+  }
+
+  @Post(':id/postpone')
+  @HttpCode(200)
+  @RequireRoles(Roles.operator)
+  async postpone(@Param('id') id: string, @Body() body: { until?: unknown } | undefined, @CurrentPrincipal() principal: Principal) {
+    return operationToProto(await this.commands.postpone(id, typeof body?.until === 'string' ? body.until : '', principal.subject));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  @RequireRoles(Roles.operator)
+  async retry(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
+    return operationToProto(await this.commands.retry(id, principal.subject));
+  }
+
+  @Delete()
+  @RequireRoles(Roles.admin)
+  async deleteCompleted(@Query('completedBefore') completedBefore: string | undefined) {
+    const result = await this.commands.deleteCompleted(completedBefore || undefined);
+    return { deleted: result.deleted, completedBefore: result.completedBefore.toISOString() };
+  }
+}

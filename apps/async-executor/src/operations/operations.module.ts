@@ -1,0 +1,54 @@
+/**
+ * Async operations: the store that moves them, their change events, the clients to the
+ * registry and gateway that runs use, metrics, and the management API (gRPC and REST).
+ * Global, so the dispatcher and the workers share one of each.
+ */
+import { Global, Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DefinitionVersions } from '../worker/definition-versions';
+import { ExecutorMetrics } from '../worker/executor-metrics';
+import { GatewayClient } from '../worker/gateway-client';
+import { OperationCommands, OPERATIONS_OPTIONS, type OperationsOptions } from './operation-commands.service';
+import { OperationEvents } from './operation-events';
+import { OperationStore } from './operation-store';
+import { OperationsGrpcController } from './operations.grpc.controller';
+import { OperationsHttpController } from './operations.http.controller';
+import { RetentionSweeper } from './retention-sweeper';
+
+@Global()
+@Module({})
+export class OperationsModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(OPERATIONS_OPTIONS) private readonly options: OperationsOptions,
+    private readonly versions: DefinitionVersions,
+    private readonly gateway: GatewayClient,
+  ) {}
+
+  static forRoot(options: OperationsOptions): DynamicModule {
+    const providers = [
+      { provide: OPERATIONS_OPTIONS, useValue: options },
+      OperationEvents,
+      OperationStore,
+      OperationCommands,
+      DefinitionVersions,
+      GatewayClient,
+      ExecutorMetrics,
+      RetentionSweeper,
+    ];
+    return {
+      module: OperationsModule,
+      controllers: [OperationsHttpController, OperationsGrpcController],
+      providers,
+      exports: [OperationEvents, OperationStore, OperationCommands, DefinitionVersions, GatewayClient, ExecutorMetrics],
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    this.versions.configure(this.options.registryAddress, this.options.authSecret);
+    this.gateway.configure(this.options.gatewayAddress, this.options.authSecret);
+  }
+
+  onApplicationShutdown(): void {
+    this.versions.close();
+    this.gateway.close();
+  }
+}
