@@ -1,10 +1,29 @@
 /** The Dockerfile and docker-compose.yml are checked here because no container engine runs on these machines. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ALL_SERVICES } from '@flowline/contracts';
-import { readComposeFile } from '@flowline/testing';
+import { loadConfig } from '@flowline/service-kit';
+import { composeEnvironment, readComposeFile, type ComposeService } from '@flowline/testing';
+import { CONFIG_SHAPES, isExternalSetting } from './deploy/app-configs';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
+const OBSERVABILITY_SERVICES = ['otel-collector', 'jaeger', 'prometheus', 'grafana'];
+const SECRET = 'a-production-secret-value';
+
+/** The compose fields these checks read beyond what @flowline/testing types. */
+interface ComposeRuntime extends ComposeService {
+  stop_grace_period?: string;
+  volumes?: string[];
+  command?: string[];
+}
+
+/** Compose durations: `1m30s`, `20s`, `500ms`, in milliseconds. */
+function durationMs(value: string): number {
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.map((p) => p[0]).join('') !== value) throw new Error(`not a compose duration: ${value}`);
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return parts.reduce((total, [, amount, suffix]) => total + Number(amount) * unit[suffix!]!, 0);
+}
 
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
@@ -25,8 +44,10 @@ describe('Dockerfile', () => {
 describe('docker-compose.yml', () => {
   const compose = readComposeFile();
 
-  it('runs PostgreSQL, Kafka in KRaft mode and every service', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'postgres', ...ALL_SERVICES.map((s) => s.name)].sort());
+  it('runs PostgreSQL, Kafka in KRaft mode, every service and the observability stack', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['kafka', 'postgres', ...OBSERVABILITY_SERVICES, ...ALL_SERVICES.map((s) => s.name)].sort(),
+    );
     const kafka = compose.services['kafka']!.environment!;
     expect(String(kafka['KAFKA_PROCESS_ROLES'])).toBe('broker,controller');
     expect(JSON.stringify(compose)).not.toMatch(/zookeeper/i);
@@ -39,5 +60,63 @@ describe('docker-compose.yml', () => {
       expect(service.environment?.['KAFKA_BROKERS']).toBe('kafka:9092');
       expect(service.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, kafka: { condition: 'service_healthy' } });
     }
+  });
+});
+
+describe('docker-compose.yml services', () => {
+  const compose = readComposeFile();
+  const runtime = (name: string) => compose.services[name] as ComposeRuntime;
+  const configOf = (name: (typeof ALL_SERVICES)[number]['name']) =>
+    loadConfig(name, CONFIG_SHAPES[name], composeEnvironment(name, { AUTH_JWT_SECRET: SECRET })) as Record<string, unknown>;
+
+  it("give every service an environment its own configuration schema accepts, with no setting it does not read", () => {
+    for (const { name } of ALL_SERVICES) {
+      const config = configOf(name);
+      expect(config['AUTH_JWT_SECRET']).toBe(SECRET);
+      const unknown = Object.keys(compose.services[name]!.environment ?? {}).filter((key) => !(key in CONFIG_SHAPES[name]) && !isExternalSetting(key));
+      expect({ name, unknown }).toEqual({ name, unknown: [] });
+    }
+  });
+
+  it('let every service finish its graceful shutdown before compose kills it', () => {
+    for (const { name } of ALL_SERVICES) {
+      const grace = Number(configOf(name)['SHUTDOWN_GRACE_MS']);
+      expect(durationMs(runtime(name).stop_grace_period ?? '10s')).toBeGreaterThan(grace);
+    }
+  });
+
+  it('point the gRPC addresses at the gRPC port of the service they name', () => {
+    for (const { name } of ALL_SERVICES) {
+      for (const [key, value] of Object.entries(configOf(name)).filter(([key]) => key.endsWith('_ADDRESS'))) {
+        const [host, port] = String(value).split(':');
+        const target = ALL_SERVICES.find((s) => s.name === host);
+        expect({ name, key, target: target?.name }).toEqual({ name, key, target: host });
+        expect(Number(port)).toBe(configOf(target!.name)['GRPC_PORT']);
+      }
+    }
+  });
+
+  it("send every service's telemetry to the OpenTelemetry collector, under the service's name", () => {
+    for (const { name } of ALL_SERVICES) {
+      const env = composeEnvironment(name, { AUTH_JWT_SECRET: SECRET });
+      const endpoint = new URL(env['OTEL_EXPORTER_OTLP_ENDPOINT']!);
+      expect(endpoint.hostname).toBe('otel-collector');
+      // OTLP over HTTP: the collector's HTTP receiver port (deploy/otel-collector/config.yaml is checked against 4318).
+      expect(env['OTEL_EXPORTER_OTLP_PROTOCOL']).toBe('http/protobuf');
+      expect(endpoint.port).toBe('4318');
+      expect(env['OTEL_SERVICE_NAME']).toBe(name);
+    }
+  });
+
+  it('mount configuration files that exist in the repository', () => {
+    const mounts = Object.entries(compose.services).flatMap(([name, service]) =>
+      ((service as ComposeRuntime).volumes ?? []).filter((v) => v.startsWith('./')).map((v) => ({ name, source: v.split(':')[0]!, target: v.split(':')[1]! })),
+    );
+    expect(mounts.map((m) => m.name).sort()).toEqual(['grafana', 'grafana', 'otel-collector', 'prometheus']);
+    for (const { source } of mounts) expect({ source, exists: existsSync(path.join(REPO_ROOT, source)) }).toEqual({ source, exists: true });
+    const targetOf = (name: string, source: string) => mounts.find((m) => m.name === name && m.source === source)?.target;
+    expect(runtime('prometheus').command).toContain(`--config.file=${targetOf('prometheus', './deploy/prometheus/prometheus.yml')}`);
+    expect(runtime('otel-collector').command).toContain(`--config=${targetOf('otel-collector', './deploy/otel-collector/config.yaml')}`);
+    expect(targetOf('grafana', './deploy/grafana/provisioning')).toBe('/etc/grafana/provisioning');
   });
 });
