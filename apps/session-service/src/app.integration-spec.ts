@@ -9,4 +9,5 @@ describeServiceFoundation({
   mainPath: 'apps/session-service/src/main.ts',
   entities: SessionEntities,
   migrations: SessionMigrations,
+  grpcServices: ['flowline.session.v1.SessionService'],
 });

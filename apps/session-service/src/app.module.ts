@@ -5,6 +5,8 @@ import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/servi
 import { SERVICE, type SessionConfig } from './config';
 import { SessionEntities } from './database/entities';
 import { SessionMigrations } from './database/migrations';
+import { RunnerModule } from './runner/runner.module';
+import { SessionsModule } from './sessions/sessions.module';
 
 @Module({})
 export class AppModule {
@@ -27,7 +29,15 @@ export class AppModule {
           serviceName: SERVICE.name,
           brokers: config.KAFKA_BROKERS,
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          // Session changes go to flowline.sessions.v1 through the outbox, in the change's transaction.
+          outbox: { schema: SERVICE.schema, databaseUrl: config.DATABASE_URL },
         }),
+        SessionsModule.forRoot({
+          registryAddress: config.REGISTRY_ADDRESS,
+          gatewayAddress: config.GATEWAY_ADDRESS,
+          authSecret: config.AUTH_JWT_SECRET,
+        }),
+        RunnerModule,
       ],
     };
   }

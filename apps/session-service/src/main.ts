@@ -1,12 +1,18 @@
 /** Entry point of the session-service service. */
 import 'reflect-metadata';
+import { ProtoFiles, ProtoPackages } from '@flowline/rpc';
 import { loadConfigOrExit, startService } from '@flowline/service-kit';
 import { AppModule } from './app.module';
 import { SessionConfigShape, SERVICE } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(SERVICE.name, SessionConfigShape);
-  await startService({ serviceName: SERVICE.name, rootModule: AppModule.forRoot(config), config });
+  await startService({
+    serviceName: SERVICE.name,
+    rootModule: AppModule.forRoot(config),
+    config,
+    grpc: { packages: [ProtoPackages.session], protoFiles: [ProtoFiles.session] },
+  });
 }
 
 main().catch(() => {

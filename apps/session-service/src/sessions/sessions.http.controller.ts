@@ -1,0 +1,173 @@
+/**
+ * REST: `/api/v1/sessions`. Start (POST, 201), list (GET with filters and paging), get one
+ * with its log (GET /{id}), answer the page shown (POST /{id}/answers), go back (POST
+ * /{id}/previous), cancel (POST /{id}/cancel). Answers carry the session's row version as
+ * the ETag: send it back as `pageToken` (or `If-Match`) with the next request.
+ */
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Principal } from '@flowline/auth';
+import type { Json } from '@flowline/process-runtime';
+import { CORRELATION_ID_HEADER, invalidArgument, pageWindow } from '@flowline/rpc';
+import { CurrentPrincipal } from '@flowline/service-kit';
+import type { SessionView } from './session-view';
+import { SessionErrorCode as Code } from './session.errors';
+import { CancelSessionUseCase } from './use-cases/cancel-session.use-case';
+import { PreviousPageUseCase } from './use-cases/previous-page.use-case';
+import { SessionQueries } from './use-cases/session-queries';
+import { StartSessionUseCase } from './use-cases/start-session.use-case';
+import { SubmitPageUseCase } from './use-cases/submit-page.use-case';
+
+type HeaderMap = Record<string, string | undefined>;
+type JsonBody = Record<string, unknown> | undefined;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A dialog named in a URL or body: a UUID is an id, anything else a unique name. */
+export function dialogRef(value: string): { id?: string; uniqueName?: string } {
+  return UUID.test(value) ? { id: value } : value ? { uniqueName: value } : {};
+}
+
+function text(body: JsonBody, field: string): string {
+  const value = body?.[field];
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string')
+    throw invalidArgument(Code.InvalidRequest, `${field} must be text`, [{ field, description: 'expected a string' }]);
+  return value;
+}
+
+function object(body: JsonBody, field: string): Record<string, Json> {
+  const value = body?.[field];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalidArgument(Code.InvalidRequest, `${field} must be an object`, [{ field, description: 'expected a JSON object' }]);
+  return value as Record<string, Json>;
+}
+
+/** The page token from the body, or from If-Match ("3" or W/"3"); 0 when neither is there. */
+function pageTokenOf(body: JsonBody, headers: HeaderMap): number {
+  const fromBody = body?.['pageToken'];
+  if (fromBody !== undefined && fromBody !== null) return typeof fromBody === 'number' ? fromBody : Number.NaN;
+  const ifMatch = headers['if-match'];
+  return ifMatch ? Number(ifMatch.replace(/^W\//, '').replace(/"/g, '')) : 0;
+}
+
+function send(response: Response, status: number, view: SessionView): void {
+  response.setHeader('ETag', `"${view.session.rowVersion}"`);
+  if (view.replayed) response.setHeader('x-flowline-replayed', 'true');
+  response.status(status).json(view);
+}
+
+function whole(value: string | undefined, field: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number))
+    throw invalidArgument(Code.InvalidRequest, `${field} must be a whole number`, [{ field, description: 'expected a whole number' }]);
+  return number;
+}
+
+@Controller('api/v1/sessions')
+export class SessionsHttpController {
+  constructor(
+    private readonly start: StartSessionUseCase,
+    private readonly submit: SubmitPageUseCase,
+    private readonly previous: PreviousPageUseCase,
+    private readonly cancel: CancelSessionUseCase,
+    private readonly queries: SessionQueries,
+  ) {}
+
+  @Post()
+  async startSession(
+    @Body() body: JsonBody,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const requestId = text(body, 'requestId') || headers['idempotency-key'] || undefined;
+    const view = await this.start.execute(
+      {
+        dialog: dialogRef(text(body, 'dialog')),
+        entity: text(body, 'entity'),
+        recordId: text(body, 'recordId'),
+        inputs: object(body, 'inputs'),
+        ...(requestId ? { requestId } : {}),
+        ...(headers[CORRELATION_ID_HEADER] ? { correlationId: headers[CORRELATION_ID_HEADER] } : {}),
+      },
+      principal,
+    );
+    response.setHeader('Location', `/api/v1/sessions/${view.session.id}`);
+    send(response, view.replayed ? 200 : 201, view);
+  }
+
+  /** Filters: `dialog` (id or unique name), `entity`, `recordId`, `startedBy`, `state`, `status`; `pageSize`, `pageToken`. */
+  @Get()
+  async listSessions(@Query() query: Record<string, string | undefined>, @CurrentPrincipal() principal: Principal): Promise<unknown> {
+    const dialog = dialogRef(query['dialog'] ?? '');
+    const state = whole(query['state'], 'state');
+    const status = whole(query['status'], 'status');
+    const pageSize = whole(query['pageSize'], 'pageSize');
+    return this.queries.list(
+      {
+        ...(dialog.id ? { dialogId: dialog.id } : {}),
+        ...(dialog.uniqueName ? { dialogUniqueName: dialog.uniqueName } : {}),
+        ...(query['entity'] ? { entity: query['entity'] } : {}),
+        ...(query['recordId'] ? { recordId: query['recordId'] } : {}),
+        ...(query['startedBy'] ? { startedBy: query['startedBy'] } : {}),
+        ...(state !== undefined ? { state } : {}),
+        ...(status !== undefined ? { status } : {}),
+      },
+      pageWindow({ ...(pageSize !== undefined ? { pageSize } : {}), ...(query['pageToken'] ? { pageToken: query['pageToken'] } : {}) }),
+      principal,
+    );
+  }
+
+  @Get(':id')
+  async getSession(@Param('id') id: string, @CurrentPrincipal() principal: Principal, @Res() response: Response): Promise<void> {
+    const detail = await this.queries.get(id, principal);
+    response.setHeader('ETag', `"${detail.session.rowVersion}"`);
+    response.status(200).json(detail);
+  }
+
+  @Post(':id/answers')
+  @HttpCode(200)
+  async submitPage(
+    @Param('id') id: string,
+    @Body() body: JsonBody,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const view = await this.submit.execute(
+      { sessionId: id, pageId: text(body, 'pageId'), answers: object(body, 'answers'), pageToken: pageTokenOf(body, headers) },
+      principal,
+    );
+    send(response, 200, view);
+  }
+
+  @Post(':id/previous')
+  async previousPage(
+    @Param('id') id: string,
+    @Body() body: JsonBody,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    send(response, 200, await this.previous.execute({ sessionId: id, pageToken: pageTokenOf(body, headers) }, principal));
+  }
+
+  @Post(':id/cancel')
+  async cancelSession(
+    @Param('id') id: string,
+    @Body() body: JsonBody,
+    @Headers() headers: HeaderMap,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    const reason = text(body, 'reason');
+    send(
+      response,
+      200,
+      await this.cancel.execute({ sessionId: id, pageToken: pageTokenOf(body, headers) || 0, ...(reason ? { reason } : {}) }, principal),
+    );
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Answers the page shown: the interpreter checks every answer against its prompt's response
+ * type (refused answers come back per prompt and change nothing), then runs the steps up to
+ * the next page or the end, acting on records through the gateway. The page token (the
+ * session's row version when the page was shown) makes a repeated submit act once.
+ */
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '@flowline/auth';
+import type { Json } from '@flowline/process-runtime';
+import { FlowlineError, invalidArgument, type FieldViolation } from '@flowline/rpc';
+import { DialogDefinitions } from '../../clients/dialog-definitions';
+import { RequestReplay, sameJson, sessionEnded } from '../request-replay';
+import { SessionAccess } from '../session-access';
+import { SessionMetrics } from '../session-metrics';
+import { isEnded, SessionProgress } from '../session-progress';
+import { SessionRunner } from '../session-runner';
+import { SessionVersionConflict } from '../session-store';
+import { sessionView, type SessionView } from '../session-view';
+import { SessionErrorCode as Code } from '../session.errors';
+import { inSpan } from '../tracing';
+
+export interface SubmitPageInput {
+  sessionId: string;
+  pageId: string;
+  answers: Record<string, Json>;
+  pageToken: number;
+}
+
+export function checkPageToken(pageToken: number, violations: FieldViolation[] = []): FieldViolation[] {
+  if (!Number.isInteger(pageToken) || pageToken < 1)
+    violations.push({
+      field: 'pageToken',
+      description: "the session's rowVersion when the page was shown (a whole number from 1)",
+      code: 'REQUIRED',
+    });
+  return violations;
+}
+
+@Injectable()
+export class SubmitPageUseCase {
+  constructor(
+    private readonly access: SessionAccess,
+    private readonly definitions: DialogDefinitions,
+    private readonly runner: SessionRunner,
+    private readonly progress: SessionProgress,
+    private readonly replay: RequestReplay,
+    private readonly metrics: SessionMetrics,
+  ) {}
+
+  execute(input: SubmitPageInput, principal: Principal): Promise<SessionView> {
+    return inSpan(
+      'session.submit',
+      { 'flowline.session_id': input.sessionId, 'flowline.page': input.pageId, 'flowline.user': principal.subject },
+      async (span) => {
+        const violations = checkPageToken(input.pageToken);
+        if (!input.pageId) violations.push({ field: 'pageId', description: 'the id of the page answered', code: 'REQUIRED' });
+        if (violations.length > 0) throw invalidArgument(Code.InvalidRequest, 'the answers cannot be taken', violations);
+        const row = await this.access.load(input.sessionId, principal);
+        const isTwin = (detail: Record<string, Json>) => detail['pageId'] === input.pageId && sameJson(detail['submitted'], input.answers);
+        if (input.pageToken !== row.rowVersion) {
+          const view = await this.replay.answer(row, input.pageToken, 'pageAnswered', isTwin);
+          this.metrics.submitted('replayed');
+          span.setAttribute('flowline.replayed', true);
+          return view;
+        }
+        if (isEnded(row)) throw sessionEnded(row);
+        if (row.currentPageId !== input.pageId) {
+          throw new FlowlineError(
+            'FAILED_PRECONDITION',
+            Code.PageNotShown,
+            `'${input.pageId}' is not the page shown: session ${row.id} shows '${row.currentPageId ?? ''}'`,
+          );
+        }
+        const compiled = await this.definitions.version(row.dialogId, row.dialogVersion);
+        const now = new Date();
+        const run = await this.runner.run(
+          {
+            sessionId: row.id,
+            compiled,
+            actor: principal.subject,
+            correlationId: row.correlationId,
+            pageToken: row.rowVersion,
+            now: () => new Date(),
+          },
+          row.interpreterState,
+          { type: 'pageAnswers', pageId: input.pageId, answers: input.answers, now: now.toISOString() },
+        );
+        if (!run.ok) {
+          this.metrics.submitted('invalid');
+          const refused = Object.entries(run.invalid);
+          throw invalidArgument(
+            Code.AnswersInvalid,
+            `${refused.length} answer${refused.length === 1 ? ' was' : 's were'} refused: correct ${refused.length === 1 ? 'it' : 'them'} and submit the page again`,
+            refused.map(([promptId, description]) => ({ field: `answers.${promptId}`, description, code: 'ANSWER_INVALID' })),
+          );
+        }
+        try {
+          const saved = await this.progress.save({
+            row,
+            result: run.result,
+            request: 'pageAnswered',
+            actor: principal.subject,
+            now,
+            pageToken: input.pageToken,
+            requestActions: [
+              {
+                kind: 'pageAnswered',
+                stepId: input.pageId,
+                entity: null,
+                recordId: null,
+                detail: { pageId: input.pageId, answers: run.result.state.answers[input.pageId] ?? {}, submitted: input.answers },
+              },
+            ],
+          });
+          this.metrics.submitted('accepted');
+          return sessionView(saved);
+        } catch (error) {
+          if (!(error instanceof SessionVersionConflict)) throw error;
+          // A twin of this request was saved first: its answer is ours (it acted, we did not act twice).
+          const latest = await this.access.load(input.sessionId, principal);
+          const view = await this.replay.answer(latest, input.pageToken, 'pageAnswered', isTwin);
+          this.metrics.submitted('replayed');
+          return view;
+        }
+      },
+    );
+  }
+}
