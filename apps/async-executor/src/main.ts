@@ -1,12 +1,18 @@
 /** Entry point of the async-executor service. */
 import 'reflect-metadata';
+import { ProtoFiles, ProtoPackages } from '@flowline/rpc';
 import { loadConfigOrExit, startService } from '@flowline/service-kit';
 import { AppModule } from './app.module';
 import { ExecutorConfigShape, SERVICE } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(SERVICE.name, ExecutorConfigShape);
-  await startService({ serviceName: SERVICE.name, rootModule: AppModule.forRoot(config), config });
+  await startService({
+    serviceName: SERVICE.name,
+    rootModule: AppModule.forRoot(config),
+    config,
+    grpc: { packages: [ProtoPackages.executor], protoFiles: [ProtoFiles.executor] },
+  });
 }
 
 main().catch(() => {

@@ -1,0 +1,335 @@
+import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
+import { ExecutorProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
+import { testToken } from '@flowline/service-testing';
+import { waitFor } from '@flowline/testing';
+import { ActivityServer } from '../../test/activity-server';
+import { startChain, type Chain } from '../../test/chain';
+
+/**
+ * Operators steering operations in each state, backoff, the definition throttle and timers,
+ * with the whole chain running. One run of a definition at a time (DEFINITION_CONCURRENCY=1)
+ * keeps a second operation Ready while the first is held in a step.
+ */
+const RETRY_BASE_MS = 400;
+const MAX_RETRIES = 4;
+const THROTTLE_BASE_MS = 1500;
+
+const definitions = (url: string) => [
+  `schemaVersion: 1
+name: Guarded call
+uniqueName: guarded-call
+category: workflow
+primaryEntity: contact
+triggers:
+  - on: create
+steps:
+  - id: call
+    type: customActivity
+    handler: http
+    inputs:
+      url: '${url}/call/{{record.lastname}}'
+  - id: mark
+    type: updateRecord
+    set:
+      jobtitle: called
+`,
+  `schemaVersion: 1
+name: Strict call
+uniqueName: strict-call
+category: workflow
+primaryEntity: opportunity
+triggers:
+  - on: create
+steps:
+  - id: call
+    type: customActivity
+    handler: http
+    inputs:
+      url: '${url}/strict/{{record.name}}'
+`,
+  `schemaVersion: 1
+name: Reminder
+uniqueName: reminder
+category: workflow
+primaryEntity: lead
+triggers:
+  - on: create
+steps:
+  - id: two-seconds
+    type: waitTimeout
+    duration: PT2S
+  - id: remind
+    type: updateRecord
+    set:
+      companyname: reminded
+`,
+];
+
+describe('operators steer async operations; failures back off and throttle', () => {
+  const server = new ActivityServer();
+  let chain: Chain;
+  let grpc: PromiseClient<ExecutorProto.AsyncOperationServiceClient>;
+
+  beforeAll(async () => {
+    await server.start();
+    chain = await startChain(
+      'operations',
+      definitions(server.url).map((source) => ({ source, format: 'yaml' as const })),
+      {
+        WORKER_POLL_MS: '100',
+        DEFINITION_CONCURRENCY: '1',
+        RETRY_BASE_MS: String(RETRY_BASE_MS),
+        MAX_RETRIES: String(MAX_RETRIES),
+        THROTTLE_AFTER_FAILURES: '2',
+        THROTTLE_BASE_MS: String(THROTTLE_BASE_MS),
+      },
+    );
+    grpc = chain.executor.client(ProtoFiles.executor, 'flowline.executor.v1.AsyncOperationService', ['operator']);
+  });
+  afterAll(async () => {
+    await chain?.stop();
+    await server.stop();
+  });
+
+  const operate = async (method: string, url: string, body?: unknown, roles: Array<'operator' | 'user'> = ['operator']) => {
+    const response = await fetch(`${chain.executor.httpUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${testToken(roles, 'olga')}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown> & { error: { message: string; code: string } },
+    };
+  };
+  const row = async (regardingId: string) =>
+    (await chain.sql.query(`SELECT * FROM "executor"."async_operation" WHERE regarding_id = $1`, [regardingId])).rows[0] as
+      Record<string, unknown> | undefined;
+  const until = async (regardingId: string, state: State, status: Status, what: string) =>
+    waitFor(
+      async () => {
+        const found = await row(regardingId);
+        return found && found['state'] === state && found['status'] === status ? found : undefined;
+      },
+      { timeoutMs: 20_000, what },
+    );
+  const created = async (entity: string, record: Record<string, unknown>) =>
+    String((await chain.call('POST', `/api/v1/records/${entity}`, record))['id']);
+  const contact = async (id: string) =>
+    ((await chain.call('GET', `/api/v1/records/contact/${id}`))['record'] ?? {}) as Record<string, unknown>;
+
+  it('pauses, postpones, resumes and cancels operations in each state they allow, and refuses the rest with the current state', async () => {
+    server.answer('hold-a', 'hold');
+    server.answer('hold-b', 'hold');
+    server.answer('hold-c', 'hold');
+    const a = await created('contact', { lastname: 'hold-a' });
+    const opA = await until(a, State.Locked, Status.InProgress, 'A to be in progress');
+    await waitFor(() => server.requestsFor('hold-a').length === 1, { what: 'A to call out' });
+
+    // B waits Ready: its definition already runs one operation.
+    const b = await created('contact', { lastname: 'hold-b' });
+    const opB = await until(b, State.Ready, Status.WaitingForResources, 'B to be queued');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await row(b))!['state']).toBe(State.Ready);
+    expect(server.requestsFor('hold-b')).toHaveLength(0);
+
+    // Refusals name the current state and what is possible.
+    const pauseReady = await operate('POST', `/api/v1/operations/${opB['id']}/pause`);
+    expect(pauseReady.status).toBe(409);
+    expect(pauseReady.body['error']['message']).toContain(
+      'cannot pause an operation that is Ready (WaitingForResources); it can be: cancel, postpone',
+    );
+    expect((await operate('POST', `/api/v1/operations/${opB['id']}/resume`)).status).toBe(409);
+    expect((await operate('POST', `/api/v1/operations/${opA['id']}/resume`)).body['error']['message']).toContain('Locked (InProgress)');
+    const badPostpone = await operate('POST', `/api/v1/operations/${opB['id']}/postpone`, { until: 'tomorrow' });
+    expect(badPostpone.status).toBe(400);
+    expect(badPostpone.body['error']['message']).toContain('until');
+    expect((await operate('POST', `/api/v1/operations/${opB['id']}/pause`, undefined, ['user'])).status).toBe(403);
+
+    // Ready: postpone.
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const postponed = await operate('POST', `/api/v1/operations/${opB['id']}/postpone`, { until: later });
+    expect(postponed.status).toBe(200);
+    expect(postponed.body).toMatchObject({ stateName: 'Ready', statusName: 'WaitingForResources', postponeUntil: later });
+
+    // Locked: pause takes effect at the next step boundary.
+    const pausing = await operate('POST', `/api/v1/operations/${opA['id']}/pause`);
+    expect(pausing.body).toMatchObject({ stateName: 'Locked', statusName: 'Pausing' });
+    server.release('hold-a');
+    await until(a, State.Suspended, Status.Waiting, 'A to pause');
+    expect((await contact(a))['jobtitle'] ?? null).toBeNull();
+    // Suspended: postpone, then resume; it goes on from where it stopped, calling out no second time.
+    expect((await operate('POST', `/api/v1/operations/${opA['id']}/postpone`, { until: later })).body).toMatchObject({
+      stateName: 'Suspended',
+    });
+    expect((await operate('POST', `/api/v1/operations/${opA['id']}/resume`)).body).toMatchObject({ stateName: 'Ready' });
+    await until(a, State.Completed, Status.Succeeded, 'A to finish');
+    expect((await contact(a))['jobtitle']).toBe('called');
+    expect(server.requestsFor('hold-a')).toHaveLength(1);
+
+    // Ready: cancel at once. B never ran.
+    const canceledB = await operate('POST', `/api/v1/operations/${opB['id']}/cancel`);
+    expect(canceledB.body).toMatchObject({ stateName: 'Completed', statusName: 'Canceled' });
+    expect(server.requestsFor('hold-b')).toHaveLength(0);
+
+    // Locked: cancel goes through Canceling and ends at the next step boundary.
+    const c = await created('contact', { lastname: 'hold-c' });
+    const opC = await until(c, State.Locked, Status.InProgress, 'C to be in progress');
+    await waitFor(() => server.requestsFor('hold-c').length === 1, { what: 'C to call out' });
+    expect((await operate('POST', `/api/v1/operations/${opC['id']}/cancel`)).body).toMatchObject({ statusName: 'Canceling' });
+    server.release('hold-c');
+    await until(c, State.Completed, Status.Canceled, 'C to be canceled');
+    expect((await contact(c))['jobtitle'] ?? null).toBeNull();
+
+    // Completed: nothing more, except retrying failures.
+    expect((await operate('POST', `/api/v1/operations/${opA['id']}/cancel`)).body['error']['message']).toContain(
+      'cannot cancel an operation that is Completed (Succeeded): it is finished',
+    );
+    expect((await operate('POST', `/api/v1/operations/${opA['id']}/retry`)).status).toBe(409);
+
+    // The step log and the listing, over REST and gRPC.
+    const detail = await operate('GET', `/api/v1/operations/${opA['id']}`);
+    expect((detail.body['steps'] as Array<Record<string, unknown>>).map((step) => step['stepId'])).toEqual(
+      expect.arrayContaining(['call', 'mark']),
+    );
+    const listed = await grpc.listOperations({
+      page: { pageSize: 10, pageToken: '' },
+      states: [State.Completed],
+      statuses: [],
+      name: 'guarded-call',
+    } as never);
+    expect(listed.operations.map((operation) => operation.regardingId)).toEqual(expect.arrayContaining([a, b, c]));
+    expect(listed.operations.find((operation) => operation.regardingId === c)?.statusName).toBe('Canceled');
+    const got = await grpc.getOperation({ id: String(opA['id']) });
+    // The call step: in progress while its request was out, then succeeded, with when it began.
+    const callSteps = got.steps.filter((step) => step.stepId === 'call');
+    expect(callSteps.map((step) => step.status)).toEqual([1, 2]);
+    expect(Date.parse(callSteps[1]!.startedOn)).toBeLessThanOrEqual(Date.parse(callSteps[1]!.loggedOn));
+    await expect(grpc.pauseOperation({ id: String(opA['id']) })).rejects.toThrow(/cannot pause an operation that is Completed/);
+
+    // Every state change went out on flowline.async-operations.v1 (through the outbox).
+    const changes = await waitFor(
+      async () => {
+        const rows = (
+          await chain.sql.query(
+            `SELECT envelope->'payload'->>'status' AS status, published_at FROM "executor"."outbox" WHERE message_key = $1 ORDER BY id`,
+            [opA['id']],
+          )
+        ).rows as Array<{ status: string; published_at: Date | null }>;
+        return rows.every((r) => r.published_at) ? rows.map((r) => Number(r.status)) : undefined;
+      },
+      { what: 'the changes of A to be published' },
+    );
+    expect(changes).toEqual(
+      expect.arrayContaining([Status.InProgress, Status.Pausing, Status.Waiting, Status.WaitingForResources, Status.Succeeded]),
+    );
+  });
+
+  it('retries a transient failure with exponential backoff, fails after the limit, and runs again when an operator retries it', async () => {
+    server.answer('flaky-d', 503);
+    const d = await created('contact', { lastname: 'flaky-d' });
+    const failed = await until(d, State.Completed, Status.Failed, 'D to give up');
+    expect(failed['error_code']).toBe('HTTP_503');
+    expect(failed['friendly_message']).toContain(`gave up after ${MAX_RETRIES} attempts`);
+    const times = server.requestsFor('flaky-d').map((request) => request.at);
+    expect(times).toHaveLength(MAX_RETRIES);
+    // Gaps of base, 2 × base, 4 × base, each within ±25 % jitter plus the poll interval and a run's overhead.
+    for (let i = 1; i < times.length; i++) {
+      const expected = RETRY_BASE_MS * 2 ** (i - 1);
+      const gap = times[i]! - times[i - 1]!;
+      expect(gap).toBeGreaterThanOrEqual(expected * 0.75 - 20);
+      expect(gap).toBeLessThanOrEqual(expected * 1.25 + 500);
+    }
+    // One idempotency key for every attempt of the step.
+    expect(new Set(server.requestsFor('flaky-d').map((request) => request.idempotencyKey)).size).toBe(1);
+
+    server.answer('flaky-d', 200);
+    const retried = await operate('POST', `/api/v1/operations/${failed['id']}/retry`);
+    expect(retried.body).toMatchObject({ stateName: 'Ready', retryCount: 0 });
+    await until(d, State.Completed, Status.Succeeded, 'D to succeed after the retry');
+    expect((await contact(d))['jobtitle']).toBe('called');
+  });
+
+  it('holds back a definition that keeps failing for growing intervals, and lets it run normally after a success', async () => {
+    const opportunity = (name: string) => created('opportunity', { name });
+    server.answer('t1', 400);
+    server.answer('t2', 400);
+    server.answer('t3', 400);
+    const t1 = await opportunity('t1');
+    await until(t1, State.Completed, Status.Failed, 't1 to fail');
+    const t2 = await opportunity('t2');
+    const failed2 = await until(t2, State.Completed, Status.Failed, 't2 to fail');
+    const throttle = (
+      await chain.sql.query(`SELECT * FROM "executor"."definition_throttle" WHERE definition_id = $1`, [failed2['definition_id']])
+    ).rows[0] as { consecutive_failures: number; throttled_until: Date; updated_on: Date };
+    expect(throttle.consecutive_failures).toBe(2);
+    const hold = new Date(throttle.throttled_until).getTime() - new Date(failed2['completed_on'] as string).getTime();
+    expect(hold).toBeGreaterThan(THROTTLE_BASE_MS - 200);
+    expect(hold).toBeLessThan(THROTTLE_BASE_MS + 500);
+
+    // The next operation waits Ready until the hold ends.
+    const t3 = await opportunity('t3');
+    await until(t3, State.Ready, Status.WaitingForResources, 't3 to be queued');
+    await new Promise((resolve) => setTimeout(resolve, THROTTLE_BASE_MS / 3));
+    expect((await row(t3))!['state']).toBe(State.Ready);
+    expect(server.requestsFor('t3')).toHaveLength(0);
+    const failed3 = await until(t3, State.Completed, Status.Failed, 't3 to run and fail');
+    expect(server.requestsFor('t3')[0]!.at).toBeGreaterThanOrEqual(new Date(throttle.throttled_until).getTime() - 50);
+    // A third failure in a row doubles the hold.
+    const again = (
+      await chain.sql.query(`SELECT * FROM "executor"."definition_throttle" WHERE definition_id = $1`, [failed3['definition_id']])
+    ).rows[0] as { consecutive_failures: number; throttled_until: Date };
+    expect(again.consecutive_failures).toBe(3);
+    const doubled = new Date(again.throttled_until).getTime() - new Date(failed3['completed_on'] as string).getTime();
+    expect(doubled).toBeGreaterThan(2 * THROTTLE_BASE_MS - 200);
+
+    // A success clears the throttle.
+    const t4 = await opportunity('t4');
+    await until(t4, State.Completed, Status.Succeeded, 't4 to succeed once the hold ends');
+    expect(server.requestsFor('t4')[0]!.at).toBeGreaterThanOrEqual(new Date(again.throttled_until).getTime() - 50);
+    expect(
+      (await chain.sql.query(`SELECT 1 FROM "executor"."definition_throttle" WHERE definition_id = $1`, [failed3['definition_id']]))
+        .rowCount,
+    ).toBe(0);
+    const t5 = await opportunity('t5');
+    await until(t5, State.Completed, Status.Succeeded, 't5 to run at once');
+  });
+
+  it('fires a wait timeout: the operation leaves memory, and the timer brings it back to finish', async () => {
+    const lead = await created('lead', { lastname: 'Timer', subject: 'Timer test' });
+    const waiting = await until(lead, State.Suspended, Status.Waiting, 'the reminder to wait');
+    const due = new Date(waiting['postpone_until'] as string).getTime();
+    expect(due - new Date(waiting['created_on'] as string).getTime()).toBeGreaterThan(1500);
+    expect(due - new Date(waiting['created_on'] as string).getTime()).toBeLessThan(4000);
+    await until(lead, State.Completed, Status.Succeeded, 'the reminder to fire');
+    const record = (await chain.call('GET', `/api/v1/records/lead/${lead}`))['record'] as Record<string, unknown>;
+    expect(record['companyname']).toBe('reminded');
+    const finished = (await row(lead))!;
+    expect(new Date(finished['completed_on'] as string).getTime()).toBeGreaterThanOrEqual(due);
+  });
+
+  it('deletes completed operations past the cutoff with their step logs, and only those', async () => {
+    const before = Number((await chain.sql.query(`SELECT count(*) FROM "executor"."async_operation" WHERE state <> 3`)).rows[0].count);
+    expect((await operate('DELETE', `/api/v1/operations?completedBefore=${new Date(Date.now() + 1000).toISOString()}`)).status).toBe(403);
+    const response = await fetch(
+      `${chain.executor.httpUrl}/api/v1/operations?completedBefore=${new Date(Date.now() + 1000).toISOString()}`,
+      {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${testToken(['admin'], 'root')}` },
+      },
+    );
+    const body = (await response.json()) as { deleted: number };
+    expect(body.deleted).toBeGreaterThanOrEqual(8);
+    expect(Number((await chain.sql.query(`SELECT count(*) FROM "executor"."async_operation" WHERE state = 3`)).rows[0].count)).toBe(0);
+    expect(Number((await chain.sql.query(`SELECT count(*) FROM "executor"."async_operation"`)).rows[0].count)).toBe(before);
+    expect(
+      Number(
+        (
+          await chain.sql.query(
+            `SELECT count(*) FROM "executor"."operation_step_log" l WHERE NOT EXISTS (SELECT 1 FROM "executor"."async_operation" o WHERE o.id = l.operation_id)`,
+          )
+        ).rows[0].count,
+      ),
+    ).toBe(0);
+  });
+});

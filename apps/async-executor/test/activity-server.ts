@@ -1,0 +1,66 @@
+/**
+ * A local HTTP service that workflows' `http` custom activities call in tests. Each request is
+ * recorded with its time; the answer for a key (the last path segment) can be a status code or
+ * a hold that lasts until the test releases it, so a test decides when a step ends.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ActivityRequest {
+  path: string;
+  key: string;
+  at: number;
+  idempotencyKey: string | undefined;
+}
+
+export class ActivityServer {
+  readonly requests: ActivityRequest[] = [];
+  private readonly answers = new Map<string, number | 'hold'>();
+  private readonly held = new Map<string, Array<() => void>>();
+  private server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((request, response) => {
+      const path = request.url ?? '/';
+      const key = decodeURIComponent(path.split('/').pop() ?? '');
+      const header = request.headers['idempotency-key'];
+      this.requests.push({ path, key, at: Date.now(), idempotencyKey: Array.isArray(header) ? header[0] : header });
+      request.resume();
+      const answer = (status: number) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ key, status }));
+      };
+      const planned = this.answers.get(key) ?? 200;
+      if (planned === 'hold') {
+        const waiting = this.held.get(key) ?? [];
+        waiting.push(() => answer(200));
+        this.held.set(key, waiting);
+      } else answer(planned);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  /** How requests for this key are answered from now on. */
+  answer(key: string, how: number | 'hold'): void {
+    this.answers.set(key, how);
+  }
+
+  /** Answers the held requests for this key (200) and stops holding new ones. */
+  release(key: string): void {
+    this.answers.delete(key);
+    for (const respond of this.held.get(key) ?? []) respond();
+    this.held.delete(key);
+  }
+
+  requestsFor(key: string): ActivityRequest[] {
+    return this.requests.filter((request) => request.key === key);
+  }
+
+  async stop(): Promise<void> {
+    for (const key of [...this.held.keys()]) this.release(key);
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
