@@ -9,11 +9,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AsyncOperationState, ConsumerGroups, Services, TopicSpecs, Topics } from '@flowline/contracts';
 import { TopicNames } from '@flowline/messaging';
-import { STRIMZI_CLUSTER } from '../../scripts/kafka-topics';
 import { build, deployedServices } from './deploy/builds';
 import { BUILDS, REPO_ROOT, findAll, findOne, parseQuantity, type BuildName } from './deploy/k8s';
 import type { K8sObject } from './deploy/kustomize';
 
+/** The Strimzi Kafka cluster of the manifests (tools/scripts/kafka-topics.ts); its bootstrap Service is `<cluster>-kafka-bootstrap`. */
+const STRIMZI_CLUSTER = 'flowline';
 /** The depth of the ready queue, as the workers see it: Ready operations whose postpone_until has passed. */
 const READY_QUEUE_QUERY = 'SELECT count(*) FROM executor.async_operation WHERE state = 0 AND postpone_until <= now()';
 
