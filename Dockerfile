@@ -33,8 +33,10 @@ COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 USER node
-# Readiness doubles as the container health check (database and, later, Kafka reachable).
+# Readiness doubles as the container health check (database and Kafka reachable). Without
+# HTTP_PORT the service listens on its default port, which the check reads from the built
+# service descriptors (libs/contracts) rather than assuming the gateway's 8080.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "const {ALL_SERVICES}=require('./dist/libs/contracts/src/services/services.js');const port=process.env.HTTP_PORT||ALL_SERVICES.find(s=>s.name===process.env.SERVICE).httpPort;fetch('http://127.0.0.1:'+port+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # exec form through sh so that $SERVICE expands, with exec so node gets SIGTERM directly.
 CMD ["sh", "-c", "exec node dist/apps/${SERVICE}/src/main.js"]

@@ -1,5 +1,9 @@
 /** The Dockerfile and docker-compose.yml are checked here because no container engine runs on these machines. */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ALL_SERVICES } from '@flowline/contracts';
 import { loadConfig } from '@flowline/service-kit';
@@ -33,6 +37,37 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health\/ready/m);
     expect(dockerfile).toContain('npm ci --omit=dev');
+  });
+
+  it("health-checks the service's own port when HTTP_PORT is unset, from the built service descriptors", async () => {
+    const script = /^\s*CMD node -e "(.*)"$/m.exec(dockerfile.slice(dockerfile.indexOf('HEALTHCHECK')))?.[1];
+    const module = /require\('\.\/dist\/(.*?\.js)'\)/.exec(script ?? '')?.[1];
+    // The build mirrors the source tree into dist/ (tools/build), so the module is the descriptors' source, compiled.
+    expect(module).toBe('libs/contracts/src/services/services.js');
+    expect(existsSync(path.join(REPO_ROOT, module!.replace(/\.js$/, '.ts')))).toBe(true);
+    // Run the check in a stand-in image layout: a descriptor module and a service answering on its default port.
+    const image = mkdtempSync(path.join(tmpdir(), 'healthcheck-'));
+    let status = 200;
+    const server = createServer((request, response) => response.writeHead(request.url === '/health/ready' ? status : 404).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      mkdirSync(path.dirname(path.join(image, 'dist', module!)), { recursive: true });
+      writeFileSync(path.join(image, 'dist', module!), `exports.ALL_SERVICES = [{ name: 'probe-service', httpPort: ${port} }];`);
+      const check = () =>
+        new Promise<number | null>((resolve) => {
+          const { HTTP_PORT: _unset, ...env } = process.env;
+          execFile(process.execPath, ['-e', script!], { cwd: image, env: { ...env, SERVICE: 'probe-service' } }, (error) =>
+            resolve(error ? ((error as { code?: number }).code ?? 1) : 0),
+          );
+        });
+      expect(await check()).toBe(0);
+      status = 503;
+      expect(await check()).toBe(1);
+    } finally {
+      server.close();
+      rmSync(image, { recursive: true, force: true });
+    }
   });
 
   it('builds with the same command the build target uses, for the service named by SERVICE', () => {
