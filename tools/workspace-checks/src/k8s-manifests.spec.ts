@@ -173,14 +173,15 @@ describe.each(BUILD_NAMES)('the %s build', (buildName) => {
     }
   });
 
-  it('requests and limits CPU and memory for every container, requests within limits', () => {
+  it('runs each service from its own image, with CPU and memory requested and limited, requests within limits', () => {
     for (const { container } of services) {
       const { requests = {}, limits = {} } = container.resources ?? {};
       for (const resource of ['cpu', 'memory']) {
         expect(parseQuantity(requests[resource]!)).toBeGreaterThan(0);
         expect(parseQuantity(requests[resource]!)).toBeLessThanOrEqual(parseQuantity(limits[resource]!));
       }
-      expect(container.image).toMatch(new RegExp(`^flowline/${container.name}:[\\w.-]+$`));
+      // The image is the service's own (whatever registry an overlay's `images:` names), pinned by tag or digest.
+      expect(container.image).toMatch(new RegExp(`(^|/)${container.name}(:[\\w][\\w.-]*|@sha256:[a-f0-9]{64})$`));
     }
   });
 

@@ -1,7 +1,8 @@
 /**
  * A small, strict stand-in for `kustomize build`, for tests only: no kustomize binary runs on
- * these machines. It supports exactly the fields deploy/k8s uses (resources, namespace, replicas,
- * patches with strategic-merge documents and an optional target) and refuses any other field,
+ * these machines. It supports the fields deploy/k8s uses or an operator adds first (resources,
+ * namespace, replicas, images, patches with strategic-merge documents and an optional target) and
+ * refuses any other field,
  * so a kustomization that grows a feature this builder does not know fails the tests instead of
  * being half-built.
  */
@@ -26,6 +27,9 @@ const KustomizationSchema = z.strictObject({
   namespace: z.string().min(1).optional(),
   resources: z.array(z.string().min(1)).min(1),
   replicas: z.array(z.strictObject({ name: z.string().min(1), count: z.number().int().min(0) })).optional(),
+  images: z
+    .array(z.strictObject({ name: z.string().min(1), newName: z.string().min(1).optional(), newTag: z.string().min(1).optional() }))
+    .optional(),
   patches: z
     .array(
       z.strictObject({
@@ -176,6 +180,22 @@ export function kustomizeBuild(directory: string): K8sObject[] {
     const targets = objects.filter((o) => ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(o.kind) && o.metadata.name === name);
     if (targets.length === 0) throw new Error(`${directory}: replicas for ${name}, which is no workload`);
     for (const o of targets) (o['spec'] as { replicas?: number }).replicas = count;
+  }
+
+  for (const { name, newName, newTag } of kustomization.images ?? []) {
+    let used = false;
+    for (const o of objects) {
+      const pod = (o['spec'] as { template?: { spec?: { containers?: Array<{ image: string }>; initContainers?: Array<{ image: string }> } } })
+        ?.template?.spec;
+      for (const container of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) {
+        const [, image, tag] = /^(.*?)(?::([^:/]+))?$/.exec(container.image)!;
+        if (image !== name) continue;
+        const newImageTag = newTag ?? tag;
+        container.image = `${newName ?? image}${newImageTag ? `:${newImageTag}` : ''}`;
+        used = true;
+      }
+    }
+    if (!used) throw new Error(`${directory}: images entry ${name} matches no container`);
   }
 
   const seen = new Set<string>();
