@@ -11,7 +11,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { CompiledDefinition } from '@flowline/process-model';
-import { advance, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
+import { advance, StepStatus, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
 import { FlowlineError } from '@flowline/rpc';
 import { RecordGateway } from '../clients/gateway-client';
 import type { SessionActionKind } from './session-action.entity';
@@ -233,7 +233,7 @@ export class SessionRunner {
   /** assignValue steps act inside the interpreter: the step log names them, the state holds the value. */
   private variablesAssigned(root: Record<string, unknown>, log: StepLogEntry[], state: InstanceState): ActionDraft[] {
     return log
-      .filter((entry) => entry.type === 'assignValue' && entry.status === 2)
+      .filter((entry) => entry.type === 'assignValue' && entry.status === StepStatus.Succeeded)
       .map((entry) => {
         const step = stepAt(root, entry.path);
         const variable = String(step?.['variable'] ?? '');
