@@ -104,11 +104,13 @@ describe('docker-compose.yml services', () => {
   const configOf = (name: (typeof ALL_SERVICES)[number]['name']) =>
     loadConfig(name, CONFIG_SHAPES[name], composeEnvironment(name, { AUTH_JWT_SECRET: SECRET })) as Record<string, unknown>;
 
-  it("give every service an environment its own configuration schema accepts, with no setting it does not read", () => {
+  it('give every service an environment its own configuration schema accepts, with no setting it does not read', () => {
     for (const { name } of ALL_SERVICES) {
       const config = configOf(name);
       expect(config['AUTH_JWT_SECRET']).toBe(SECRET);
-      const unknown = Object.keys(compose.services[name]!.environment ?? {}).filter((key) => !(key in CONFIG_SHAPES[name]) && !isExternalSetting(key));
+      const unknown = Object.keys(compose.services[name]!.environment ?? {}).filter(
+        (key) => !(key in CONFIG_SHAPES[name]) && !isExternalSetting(key),
+      );
       expect({ name, unknown }).toEqual({ name, unknown: [] });
     }
   });
@@ -145,7 +147,9 @@ describe('docker-compose.yml services', () => {
 
   it('mount configuration files that exist in the repository', () => {
     const mounts = Object.entries(compose.services).flatMap(([name, service]) =>
-      ((service as ComposeRuntime).volumes ?? []).filter((v) => v.startsWith('./')).map((v) => ({ name, source: v.split(':')[0]!, target: v.split(':')[1]! })),
+      ((service as ComposeRuntime).volumes ?? [])
+        .filter((v) => v.startsWith('./'))
+        .map((v) => ({ name, source: v.split(':')[0]!, target: v.split(':')[1]! })),
     );
     expect(mounts.map((m) => m.name).sort()).toEqual(['grafana', 'grafana', 'otel-collector', 'prometheus']);
     for (const { source } of mounts) expect({ source, exists: existsSync(path.join(REPO_ROOT, source)) }).toEqual({ source, exists: true });

@@ -100,16 +100,23 @@ describe.each(BUILD_NAMES)('the %s build', (buildName) => {
   it('has a Deployment, Service, PodDisruptionBudget and NetworkPolicy per service, the ConfigMap and the autoscalers', () => {
     const names = ALL_SERVICES.map((s) => s.name).sort();
     for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']) {
-      expect(findAll(objects, kind).map((o) => o.metadata.name).sort()).toEqual(names);
+      expect(
+        findAll(objects, kind)
+          .map((o) => o.metadata.name)
+          .sort(),
+      ).toEqual(names);
     }
     expect(findAll(objects, 'ConfigMap').map((o) => o.metadata.name)).toEqual(['flowline-config']);
     expect(findAll(objects, 'ScaledObject').map((o) => o.metadata.name)).toEqual(['async-executor']);
     expect(findAll(objects, 'HorizontalPodAutoscaler').map((o) => o.metadata.name)).toEqual(['event-gateway']);
   });
 
-  it("gives each service an environment its own configuration schema accepts, with secrets only from the Secret", () => {
+  it('gives each service an environment its own configuration schema accepts, with secrets only from the Secret', () => {
     for (const { descriptor, shape, env, config } of services) {
-      expect(env.secretRefs).toEqual({ DATABASE_URL: 'flowline-secrets/DATABASE_URL', AUTH_JWT_SECRET: 'flowline-secrets/AUTH_JWT_SECRET' });
+      expect(env.secretRefs).toEqual({
+        DATABASE_URL: 'flowline-secrets/DATABASE_URL',
+        AUTH_JWT_SECRET: 'flowline-secrets/AUTH_JWT_SECRET',
+      });
       expect(env.configMapKeys.filter((key) => /SECRET|PASSWORD|TOKEN|DATABASE_URL/.test(key))).toEqual([]);
       // A misspelt setting would be ignored silently by the service: refuse keys no schema reads.
       expect(env.containerKeys.filter((key) => !(key in shape) && !isExternalSetting(key))).toEqual([]);
@@ -145,7 +152,11 @@ describe.each(BUILD_NAMES)('the %s build', (buildName) => {
       expect(probes.startup?.httpGet?.path ?? route('live')).toBe(route('live'));
       for (const probe of Object.values(probes)) if (probe) expect(resolvePort(container, probe.httpGet!.port)).toBe(config.HTTP_PORT);
       const annotations = deployment.spec.template.metadata.annotations ?? {};
-      expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(config.HTTP_PORT), 'prometheus.io/path': route('prometheus') });
+      expect(annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(config.HTTP_PORT),
+        'prometheus.io/path': route('prometheus'),
+      });
     }
   });
 
@@ -190,12 +201,17 @@ describe.each(BUILD_NAMES)('the %s build', (buildName) => {
       const selectors: Record<string, Record<string, string> | undefined> = {
         deployment: findOne<Deployment>(objects, 'Deployment', descriptor.name).spec.selector.matchLabels,
         service: findOne<Service>(objects, 'Service', descriptor.name).spec.selector,
-        pdb: (findOne(objects, 'PodDisruptionBudget', descriptor.name) as K8sObject & { spec: { selector: { matchLabels?: Record<string, string> } } })
-          .spec.selector.matchLabels,
+        pdb: (
+          findOne(objects, 'PodDisruptionBudget', descriptor.name) as K8sObject & {
+            spec: { selector: { matchLabels?: Record<string, string> } };
+          }
+        ).spec.selector.matchLabels,
         networkPolicy: findOne<NetworkPolicy>(objects, 'NetworkPolicy', descriptor.name).spec.podSelector.matchLabels,
       };
       for (const [kind, selector] of Object.entries(selectors)) {
-        const selected = services.filter((s) => selects(selector, s.deployment.spec.template.metadata.labels)).map((s) => s.descriptor.name);
+        const selected = services
+          .filter((s) => selects(selector, s.deployment.spec.template.metadata.labels))
+          .map((s) => s.descriptor.name);
         expect({ kind, selected }).toEqual({ kind, selected: [descriptor.name] });
       }
     }
@@ -214,12 +230,18 @@ describe.each(BUILD_NAMES)('the %s build', (buildName) => {
         const targetPort = resolvePort(target.container, servicePort!.targetPort ?? servicePort!.port);
         expect(targetPort).toBe(target.config.GRPC_PORT);
         const policy = findOne<NetworkPolicy>(objects, 'NetworkPolicy', target.descriptor.name);
-        expect(allowsIngress(policy, target.container, targetPort!, { podLabels: caller.deployment.spec.template.metadata.labels })).toBe(true);
+        expect(allowsIngress(policy, target.container, targetPort!, { podLabels: caller.deployment.spec.template.metadata.labels })).toBe(
+          true,
+        );
         checked.push(`${caller.descriptor.name} -> ${key}`);
       }
     }
     expect(checked).toEqual(
-      expect.arrayContaining(['event-gateway -> REGISTRY_ADDRESS', 'async-executor -> GATEWAY_ADDRESS', 'session-service -> REGISTRY_ADDRESS']),
+      expect.arrayContaining([
+        'event-gateway -> REGISTRY_ADDRESS',
+        'async-executor -> GATEWAY_ADDRESS',
+        'session-service -> REGISTRY_ADDRESS',
+      ]),
     );
     for (const { descriptor, container, config } of services) {
       const policy = findOne<NetworkPolicy>(objects, 'NetworkPolicy', descriptor.name);
@@ -245,7 +267,9 @@ describe.each(BUILD_NAMES)('the %s build', (buildName) => {
       expect(others).toEqual([]);
       expect(namespaceObject?.metadata.name).toBe(namespace);
       expect(namespaceObject?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
-      expect(objects.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespace).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+      expect(
+        objects.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespace).map((o) => `${o.kind}/${o.metadata.name}`),
+      ).toEqual([]);
     });
   }
 });
@@ -260,8 +284,12 @@ describe('the overlays', () => {
   };
   const autoscalerMax = (name: BuildName) => {
     const objects = build(name);
-    const hpa = findOne(objects, 'HorizontalPodAutoscaler', 'event-gateway') as K8sObject & { spec: { minReplicas: number; maxReplicas: number } };
-    const scaled = findOne(objects, 'ScaledObject', 'async-executor') as K8sObject & { spec: { minReplicaCount: number; maxReplicaCount: number } };
+    const hpa = findOne(objects, 'HorizontalPodAutoscaler', 'event-gateway') as K8sObject & {
+      spec: { minReplicas: number; maxReplicas: number };
+    };
+    const scaled = findOne(objects, 'ScaledObject', 'async-executor') as K8sObject & {
+      spec: { minReplicaCount: number; maxReplicaCount: number };
+    };
     return { gateway: [hpa.spec.minReplicas, hpa.spec.maxReplicas], executor: [scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount] };
   };
 

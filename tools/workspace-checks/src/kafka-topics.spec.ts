@@ -44,7 +44,9 @@ describe('deploy/k8s/base/kafka-topics.yaml', () => {
       (d) => d.toJS() as { kind: string; metadata: { name: string }; spec: { topicName: string; partitions: number } },
     );
     expect(documents.map((d) => d.kind)).toEqual(TopicSpecs.map(() => 'KafkaTopic'));
-    expect(documents.map((d) => [d.spec.topicName, d.spec.partitions])).toEqual(TopicSpecs.map((spec) => [`Team_A.${spec.name}`, spec.partitions]));
+    expect(documents.map((d) => [d.spec.topicName, d.spec.partitions])).toEqual(
+      TopicSpecs.map((spec) => [`Team_A.${spec.name}`, spec.partitions]),
+    );
     for (const { metadata } of documents) expect(metadata.name).toMatch(/^team-a\.[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
   }, 60_000);
 });

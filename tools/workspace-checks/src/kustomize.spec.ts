@@ -75,7 +75,10 @@ describe('the in-test kustomize subset', () => {
   });
 
   it('refuses fields it does not implement, patches that match nothing, and duplicate objects', () => {
-    write('base/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deployment.yaml]\ncommonLabels: { a: b }\n');
+    write(
+      'base/kustomization.yaml',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deployment.yaml]\ncommonLabels: { a: b }\n',
+    );
     expect(() => kustomizeBuild(path.join(root, 'base'))).toThrow(/commonLabels/);
     write(
       'base/kustomization.yaml',
@@ -83,7 +86,10 @@ describe('the in-test kustomize subset', () => {
     );
     write('base/patch.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: other }\nspec: { replicas: 1 }\n');
     expect(() => kustomizeBuild(path.join(root, 'base'))).toThrow(/matches no resource/);
-    write('base/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deployment.yaml, deployment.yaml]\n');
+    write(
+      'base/kustomization.yaml',
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deployment.yaml, deployment.yaml]\n',
+    );
     expect(() => kustomizeBuild(path.join(root, 'base'))).toThrow(/defined twice/);
   });
 });

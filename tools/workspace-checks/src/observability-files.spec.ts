@@ -118,7 +118,11 @@ describe('deploy/grafana', () => {
 
   beforeAll(async () => {
     const declared = declaredMetrics(REPO_ROOT);
-    catalog = new Map([...(await defaultMetrics()), ...Object.entries(PENDING_METRICS).map(([name, info]) => [name, { ...info, source: 'pending' }] as const), ...declared]);
+    catalog = new Map([
+      ...(await defaultMetrics()),
+      ...Object.entries(PENDING_METRICS).map(([name, info]) => [name, { ...info, source: 'pending' }] as const),
+      ...declared,
+    ]);
   });
 
   it('provisions Prometheus and Jaeger as compose runs them', () => {
@@ -167,7 +171,11 @@ describe('deploy/grafana', () => {
   });
 
   it('shows the executor, gateway, outbox, consumer lag, metadata cache and session metrics', () => {
-    const used = new Set(panels.flatMap((p) => (p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(flowline_[a-z0-9_]+?)(?:_bucket)?\b/g)].map((m) => m[1]!))));
+    const used = new Set(
+      panels.flatMap((p) =>
+        (p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(flowline_[a-z0-9_]+?)(?:_bucket)?\b/g)].map((m) => m[1]!)),
+      ),
+    );
     const expected = [
       'flowline_executor_ready_queue_depth',
       'flowline_executor_oldest_ready_age_seconds',
@@ -188,7 +196,12 @@ describe('deploy/grafana', () => {
     const declared = declaredMetrics(REPO_ROOT);
     for (const [name, pending] of Object.entries(PENDING_METRICS)) {
       const real = declared.get(name);
-      if (real) expect({ name, type: real.type, labels: [...real.labels].sort() }).toEqual({ name, type: pending.type, labels: [...pending.labels].sort() });
+      if (real)
+        expect({ name, type: real.type, labels: [...real.labels].sort() }).toEqual({
+          name,
+          type: pending.type,
+          labels: [...pending.labels].sort(),
+        });
     }
   });
 });
@@ -213,7 +226,11 @@ describe('the PromQL check', () => {
     expect(promqlProblems('histogram_quantile(0.95, sum by (stage) (rate(flowline_c_seconds_bucket[5m])))', catalog)).toEqual([
       'histogram_quantile over flowline_c_seconds_bucket: not grouped by le',
     ]);
-    expect(promqlProblems('sum by (stage) (rate(flowline_a_total[5m]))', catalog)).toEqual(["grouped by 'stage', which none of its series has"]);
-    expect(promqlProblems('sum(rate(flowline_a_total{result="hit"}[5m]))', catalog)).toEqual(["matches on 'result', which none of its series has"]);
+    expect(promqlProblems('sum by (stage) (rate(flowline_a_total[5m]))', catalog)).toEqual([
+      "grouped by 'stage', which none of its series has",
+    ]);
+    expect(promqlProblems('sum(rate(flowline_a_total{result="hit"}[5m]))', catalog)).toEqual([
+      "matches on 'result', which none of its series has",
+    ]);
   });
 });

@@ -36,7 +36,9 @@ export function deployedServices(objects: K8sObject[]): DeployedService[] {
     const deployment = findOne<Deployment>(objects, 'Deployment', descriptor.name);
     const containers = deployment.spec.template.spec.containers;
     if (containers.length !== 1 || containers[0]!.name !== descriptor.name) {
-      throw new Error(`${descriptor.name}: one container named after the service expected, found ${containers.map((c) => c.name).join(', ')}`);
+      throw new Error(
+        `${descriptor.name}: one container named after the service expected, found ${containers.map((c) => c.name).join(', ')}`,
+      );
     }
     const container = containers[0]!;
     const env = containerEnvironment(container, objects, SECRET_STAND_INS);

@@ -204,7 +204,10 @@ export function healthRoutes(): HttpRoute[] {
       const routePath = Reflect.getMetadata(PATH_METADATA, fn) as string | undefined;
       if (routePath === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, fn) as RequestMethod];
-      const joined = `/${[prefix, routePath].map((p) => p.replace(/^\/|\/$/g, '')).filter(Boolean).join('/')}`;
+      const joined = `/${[prefix, routePath]
+        .map((p) => p.replace(/^\/|\/$/g, ''))
+        .filter(Boolean)
+        .join('/')}`;
       routes.push({ handler, method, path: joined });
     }
   }

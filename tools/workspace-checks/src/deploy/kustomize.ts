@@ -35,7 +35,12 @@ const KustomizationSchema = z.strictObject({
       z.strictObject({
         path: z.string().min(1),
         target: z
-          .strictObject({ group: z.string().optional(), version: z.string().optional(), kind: z.string().optional(), name: z.string().optional() })
+          .strictObject({
+            group: z.string().optional(),
+            version: z.string().optional(),
+            kind: z.string().optional(),
+            name: z.string().optional(),
+          })
           .optional(),
       }),
     )
@@ -185,8 +190,9 @@ export function kustomizeBuild(directory: string): K8sObject[] {
   for (const { name, newName, newTag } of kustomization.images ?? []) {
     let used = false;
     for (const o of objects) {
-      const pod = (o['spec'] as { template?: { spec?: { containers?: Array<{ image: string }>; initContainers?: Array<{ image: string }> } } })
-        ?.template?.spec;
+      const pod = (
+        o['spec'] as { template?: { spec?: { containers?: Array<{ image: string }>; initContainers?: Array<{ image: string }> } } }
+      )?.template?.spec;
       for (const container of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) {
         const [, image, tag] = /^(.*?)(?::([^:/]+))?$/.exec(container.image)!;
         if (image !== name) continue;

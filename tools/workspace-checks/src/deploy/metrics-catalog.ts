@@ -84,7 +84,11 @@ export async function defaultMetrics(): Promise<Map<string, MetricInfo>> {
     for (const value of (metric as { values?: Array<{ labels?: Record<string, unknown> }> }).values ?? []) {
       Object.keys(value.labels ?? {}).forEach((label) => labels.add(label));
     }
-    metrics.set(metric.name, { type: String(metric.type) as MetricType, labels: [...labels].filter((l) => l !== 'le'), source: 'prom-client defaults' });
+    metrics.set(metric.name, {
+      type: String(metric.type) as MetricType,
+      labels: [...labels].filter((l) => l !== 'le'),
+      source: 'prom-client defaults',
+    });
   }
   registry.clear();
   return metrics;
@@ -138,17 +142,23 @@ export function promqlProblems(expr: string, catalog: Map<string, MetricInfo>): 
     if (!cumulative && inRate) problems.push(`${metric}: a ${info.type} inside rate()`);
     if (info.type === 'histogram' && suffix === '') problems.push(`${metric}: a histogram read without _bucket, _sum or _count`);
   }
-  for (const quantile of expr.matchAll(/histogram_quantile\(\s*[0-9.]+\s*,\s*sum by \(([^)]*)\)\s*\(\s*rate\(\s*(flowline_[a-z0-9_]+)\[/g)) {
+  for (const quantile of expr.matchAll(
+    /histogram_quantile\(\s*[0-9.]+\s*,\s*sum by \(([^)]*)\)\s*\(\s*rate\(\s*(flowline_[a-z0-9_]+)\[/g,
+  )) {
     const grouping = quantile[1]!.split(',').map((l) => l.trim());
     const series = resolveSeries(quantile[2]!, catalog);
-    if (series.info?.type !== 'histogram' || series.suffix !== '_bucket') problems.push(`histogram_quantile over ${quantile[2]}: not histogram buckets`);
+    if (series.info?.type !== 'histogram' || series.suffix !== '_bucket')
+      problems.push(`histogram_quantile over ${quantile[2]}: not histogram buckets`);
     if (!grouping.includes('le')) problems.push(`histogram_quantile over ${quantile[2]}: not grouped by le`);
   }
   if (/histogram_quantile\(/.test(expr) && !/histogram_quantile\(\s*[0-9.]+\s*,\s*sum by \(/.test(expr)) {
     problems.push('histogram_quantile in a form the check does not read: use histogram_quantile(q, sum by (le, …) (rate(…_bucket[…])))');
   }
   for (const grouping of expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)) {
-    for (const label of grouping[1]!.split(',').map((l) => l.trim()).filter(Boolean)) {
+    for (const label of grouping[1]!
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       if (!labels.has(label)) problems.push(`grouped by '${label}', which none of its series has`);
     }
   }
