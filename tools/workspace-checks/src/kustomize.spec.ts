@@ -51,7 +51,7 @@ describe('the in-test kustomize subset', () => {
       'overlay/patch.yaml',
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env: [{ name: B, value: "3" }, { name: C, value: "4" }]\n',
     );
-    const [deployment] = kustomizeBuild(path.join(root, 'overlay')) as Array<{
+    const [deployment] = kustomizeBuild(path.join(root, 'overlay')) as unknown as Array<{
       metadata: { namespace: string };
       spec: { replicas: number; template: { spec: { containers: Array<{ name: string; image: string; env?: unknown[] }> } } };
     }>;
