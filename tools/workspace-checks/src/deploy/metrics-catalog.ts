@@ -26,7 +26,6 @@ export const PENDING_METRICS: Record<string, Omit<MetricInfo, 'source'>> = {
   flowline_gateway_pipeline_stage_duration_seconds: { type: 'histogram', labels: ['stage'] },
   flowline_outbox_lag_seconds: { type: 'gauge', labels: [] },
   flowline_consumer_lag: { type: 'gauge', labels: ['group', 'topic'] },
-  flowline_session_sessions_total: { type: 'counter', labels: ['status'] },
 };
 
 /** Labels every series has: the services' default label, Prometheus' target labels, histogram buckets. */
