@@ -19,6 +19,8 @@ export class ActivityServer {
   private readonly held = new Map<string, Array<() => void>>();
   private server: Server | undefined;
   url = '';
+  /** How long every answer that is not held takes, so runs are caught in flight. */
+  delayMs = 0;
 
   async start(): Promise<void> {
     this.server = createServer((request, response) => {
@@ -36,7 +38,8 @@ export class ActivityServer {
         const waiting = this.held.get(key) ?? [];
         waiting.push(() => answer(200));
         this.held.set(key, waiting);
-      } else answer(planned);
+      } else if (this.delayMs > 0) setTimeout(() => answer(planned), this.delayMs);
+      else answer(planned);
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;

@@ -13,6 +13,8 @@ export interface Chain {
   gateway: RunningService;
   executor: RunningService;
   sql: Client;
+  /** Another executor on the same database, topics and services (replicas, crash tests). */
+  startExecutor(env?: Record<string, string>): Promise<RunningService>;
   /** Calls the gateway's REST API as the user alice. */
   call(method: string, url: string, body?: unknown): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -44,12 +46,8 @@ export async function startChain(name: string, definitions: DefinitionSource[], 
     await client.activateDefinition({ ref: { id: saved.id, uniqueName: '' } });
   }
   const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', { ...shared, REGISTRY_ADDRESS: registry.grpcAddress });
-  const executor = await startServiceForTest('apps/async-executor/src/main.ts', {
-    ...shared,
-    REGISTRY_ADDRESS: registry.grpcAddress,
-    GATEWAY_ADDRESS: gateway.grpcAddress,
-    ...executorEnv,
-  });
+  const executorSettings = { ...shared, REGISTRY_ADDRESS: registry.grpcAddress, GATEWAY_ADDRESS: gateway.grpcAddress, ...executorEnv };
+  const executor = await startServiceForTest('apps/async-executor/src/main.ts', executorSettings);
   const sql = new Client({ connectionString: executor.db.url });
   await sql.connect();
   return {
@@ -57,6 +55,7 @@ export async function startChain(name: string, definitions: DefinitionSource[], 
     gateway,
     executor,
     sql,
+    startExecutor: (env = {}) => startServiceForTest('apps/async-executor/src/main.ts', { ...executorSettings, ...env }, executor.db),
     async call(method, url, body) {
       const response = await fetch(`${gateway.httpUrl}${url}`, {
         method,
