@@ -11,6 +11,9 @@ export interface ActivityRequest {
   key: string;
   at: number;
   idempotencyKey: string | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  /** Filled in when the whole body has arrived. */
+  body: string;
 }
 
 export class ActivityServer {
@@ -27,8 +30,17 @@ export class ActivityServer {
       const path = request.url ?? '/';
       const key = decodeURIComponent(path.split('/').pop() ?? '');
       const header = request.headers['idempotency-key'];
-      this.requests.push({ path, key, at: Date.now(), idempotencyKey: Array.isArray(header) ? header[0] : header });
-      request.resume();
+      const recorded: ActivityRequest = {
+        path,
+        key,
+        at: Date.now(),
+        idempotencyKey: Array.isArray(header) ? header[0] : header,
+        headers: request.headers,
+        body: '',
+      };
+      this.requests.push(recorded);
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => (recorded.body += chunk));
       const answer = (status: number) => {
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ key, status }));

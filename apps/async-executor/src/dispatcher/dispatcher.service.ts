@@ -96,6 +96,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       postImage: event.postImage,
       changedAttributes: event.changedAttributes,
       initiatingUserId: event.initiatingUserId,
+      // For asynchronous steps: the images they registered (by alias), message outputs, commit time.
+      preImages: event.preImages ?? {},
+      postImages: event.postImages ?? {},
+      parameters: event.parameters ?? {},
+      occurredAt: event.occurredAt,
     };
     const base = {
       state: State.Ready,

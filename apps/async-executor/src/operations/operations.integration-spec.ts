@@ -1,5 +1,6 @@
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
-import { ExecutorProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
+import { signBody } from '@flowline/plugin-steps';
+import { ExecutorProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
 import { testToken } from '@flowline/service-testing';
 import { waitFor } from '@flowline/testing';
 import { ActivityServer } from '../../test/activity-server';
@@ -306,6 +307,84 @@ describe('operators steer async operations; failures back off and throttle', () 
     expect(record['companyname']).toBe('reminded');
     const finished = (await row(lead))!;
     expect(new Date(finished['completed_on'] as string).getTime()).toBeGreaterThanOrEqual(due);
+  });
+
+  it('runs asynchronous plug-in steps: the signed webhook gets the context and its images, transient failures retry, refusals fail', async () => {
+    const versionOf = async (url: string) =>
+      Number(/flowline_metadata_cache_version(?:\{[^}]*\})? (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+    const before = { executor: await versionOf(chain.executor.httpUrl), gateway: await versionOf(chain.gateway.httpUrl) };
+    const steps = chain.registry.client<PromiseClient<RegistryProto.StepRegistrationServiceClient>>(
+      ProtoFiles.registry,
+      'flowline.registry.v1.StepRegistrationService',
+      ['admin'],
+    );
+    const step = await steps.registerStep({
+      step: {
+        id: '',
+        name: 'notify crm',
+        message: 'Create',
+        primaryEntity: 'account',
+        stage: 40,
+        mode: 1,
+        rank: 1,
+        filteringAttributes: [],
+        images: [{ alias: 'after', type: RegistryProto.ImageType.IMAGE_TYPE_POST, attributes: ['name'] }],
+        enabled: true,
+        unsecureConfiguration: '{"channel":"crm"}',
+        secureConfiguration: 'hook-secret',
+        hasSecureConfiguration: false,
+        registeredOn: '',
+        registrationSequence: '',
+        rowVersion: 0,
+        handler: { webhook: { url: `${server.url}/hook/notify`, timeoutMs: 2000 } },
+      },
+    });
+    await waitFor(
+      async () => (await versionOf(chain.executor.httpUrl)) > before.executor && (await versionOf(chain.gateway.httpUrl)) > before.gateway,
+      { timeoutMs: 20_000, what: 'the step to reach the gateway and executor caches' },
+    );
+
+    const ok = await created('account', { name: 'Hooked' });
+    const done = await until(ok, State.Completed, Status.Succeeded, 'the step to run');
+    expect(done['step_registration_id']).toBe(step.id);
+    const request = server.requestsFor('notify').at(-1)!;
+    expect(request.headers['x-flowline-signature']).toBe(signBody('hook-secret', request.body));
+    expect(request.idempotencyKey).toBe(done['id']);
+    expect(JSON.parse(request.body)).toMatchObject({
+      stepName: 'notify crm',
+      configuration: '{"channel":"crm"}',
+      context: { messageName: 'Create', primaryEntityId: ok, stage: 40, mode: 1, postEntityImages: { after: { name: 'Hooked' } } },
+    });
+
+    server.answer('notify', 503);
+    const flaky = await created('account', { name: 'Hooked later' });
+    await waitFor(async () => Number((await row(flaky))?.['retry_count'] ?? 0) >= 1, { timeoutMs: 20_000, what: 'a retry' });
+    server.answer('notify', 200);
+    const recovered = await until(flaky, State.Completed, Status.Succeeded, 'the step to succeed on a retry');
+    expect(recovered['retry_count']).toBeGreaterThanOrEqual(1);
+    expect(recovered['error_code']).toBeNull();
+    const retryLog = (
+      await chain.sql.query(`SELECT status, message FROM "executor"."operation_step_log" WHERE operation_id = $1 ORDER BY id`, [
+        recovered['id'],
+      ])
+    ).rows as Array<{ status: number; message: string | null }>;
+    expect(retryLog[0]).toMatchObject({ status: 1, message: expect.stringContaining('answered 503') });
+    expect(retryLog.at(-1)).toMatchObject({ status: 2 });
+    expect(
+      new Set(
+        server
+          .requestsFor('notify')
+          .slice(-2)
+          .map((r) => r.idempotencyKey),
+      ),
+    ).toEqual(new Set([recovered['id']]));
+
+    server.answer('notify', 400);
+    const refused = await created('account', { name: 'Hooked refused' });
+    const failed = await until(refused, State.Completed, Status.Failed, 'the step to be refused');
+    expect(failed['error_code']).toBe('STEP_REFUSED');
+    expect(failed['friendly_message']).toContain('answered 400');
+    server.answer('notify', 200);
   });
 
   it('deletes completed operations past the cutoff with their step logs, and only those', async () => {

@@ -54,7 +54,7 @@ async function http(call: ActivityCall): Promise<ActivityOutcome> {
       signal: AbortSignal.timeout(timeout),
     });
   } catch (error) {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError';
+    const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
     return transient(
       timedOut ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE',
       timedOut ? `${url} did not answer within ${timeout} ms` : `${url} could not be reached: ${String(error)}`,

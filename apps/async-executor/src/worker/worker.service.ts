@@ -19,7 +19,9 @@ import { context as otelContext, propagation, SpanStatusCode, trace, type Link, 
 import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
-import { advance, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
+import { MetadataCache } from '@flowline/metadata-cache';
+import { callWebhook, StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
+import { advance, StepStatus, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
 import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
@@ -84,6 +86,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly events: OperationEvents,
     private readonly store: OperationStore,
     private readonly metrics: ExecutorMetrics,
+    private readonly metadata: MetadataCache,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -288,8 +291,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   private async run(handle: RunHandle, span: Span): Promise<void> {
     const operation = handle.operation;
+    if (operation.operationType === AsyncOperationType.SystemEvent && operation.stepRegistrationId) {
+      await this.runStep(handle, operation.stepRegistrationId);
+      return;
+    }
     if (operation.operationType !== AsyncOperationType.Workflow || !operation.definitionId || !operation.definitionVersion) {
-      await this.finish(handle, 'fail', 'UNSUPPORTED_OPERATION', 'asynchronous plug-in step operations are not run by this executor yet');
+      await this.finish(handle, 'fail', 'UNSUPPORTED_OPERATION', `operation type ${operation.operationType} is not one this executor runs`);
       return;
     }
     this.logger.debug({ operationId: operation.id, correlationId: operation.correlationId, msg: `running ${operation.name}` });
@@ -365,6 +372,91 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       if (!next) return; // put back for a retry, or failed
       input = next;
     }
+  }
+
+  /**
+   * An asynchronous plug-in step (stage 40, after the operation committed): its webhook gets
+   * the execution context the synchronous steps see, with the images it registered, signed the
+   * same way. Unreachable, timed-out, 5xx and 429 answers are retried with backoff; a refusal
+   * fails the operation with the step's message.
+   */
+  private async runStep(handle: RunHandle, stepId: string): Promise<void> {
+    const operation = handle.operation;
+    const step = this.metadata.step(stepId);
+    if (!step || !step.enabled) {
+      await this.finish(handle, 'fail', 'STEP_NOT_FOUND', `step registration ${stepId} no longer exists or is disabled: nothing to run`);
+      return;
+    }
+    if (!step.handler?.webhook) {
+      await this.finish(
+        handle,
+        'fail',
+        'UNSUPPORTED_STEP',
+        `step '${step.name}' has a built-in handler; built-in handlers run only synchronously in the gateway: register it as a webhook or synchronous`,
+      );
+      return;
+    }
+    const input = operation.input as {
+      message: string;
+      target: Record<string, unknown> | null;
+      parameters?: Record<string, unknown>;
+      preImages?: Record<string, Record<string, unknown>>;
+      postImages?: Record<string, Record<string, unknown>>;
+      occurredAt?: string;
+    };
+    const aliases = step.images.map((image) => image.alias);
+    const pick = (images: Record<string, Record<string, unknown>> | undefined) =>
+      Object.fromEntries(aliases.filter((alias) => images?.[alias]).map((alias) => [alias, images![alias]!]));
+    const context: ExecutionContext = {
+      messageName: input.message,
+      primaryEntityName: operation.primaryEntity,
+      primaryEntityId: operation.regardingId,
+      stage: step.stage,
+      mode: step.mode,
+      depth: operation.depth,
+      correlationId: operation.correlationId,
+      initiatingUserId: operation.owner,
+      inputParameters: { ...(input.parameters ?? {}), ...(input.target ? { Target: input.target } : {}) },
+      outputParameters: {},
+      sharedVariables: {},
+      preEntityImages: pick(input.preImages),
+      postEntityImages: pick(input.postImages),
+      operationCreatedOn: input.occurredAt ?? new Date(operation.createdOn).toISOString(),
+    };
+    const started = new Date();
+    const timer = this.metrics.steps.startTimer({ effect: 'webhook' });
+    try {
+      await callWebhook(
+        {
+          stepName: step.name,
+          stepId: step.id,
+          url: step.handler.webhook.url,
+          timeoutMs: step.handler.webhook.timeoutMs,
+          secret: step.secureConfiguration,
+          unsecureConfiguration: step.unsecureConfiguration,
+          idempotencyKey: operation.id,
+        },
+        context,
+      );
+      timer({ outcome: 'ok' });
+    } catch (error) {
+      if (!(error instanceof StepRefusal)) throw error;
+      timer({ outcome: error.transient ? 'transient' : 'permanent' });
+      await this.logStep(operation.id, step.name, error.transient ? StepStatus.InProgress : StepStatus.Failed, error.message, started);
+      if (error.transient) await this.retry(handle, 'STEP_UNAVAILABLE', error.message);
+      else await this.finish(handle, 'fail', 'STEP_REFUSED', error.message);
+      return;
+    }
+    await this.logStep(operation.id, step.name, StepStatus.Succeeded, undefined, started);
+    await this.finish(handle, 'succeed', null, '');
+  }
+
+  private async logStep(operationId: string, stepName: string, status: number, message: string | undefined, started: Date): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+       VALUES ($1, $2, '$', 'webhook', $3, $4, $5, now())`,
+      [operationId, stepName, status, message ?? null, started],
+    );
   }
 
   /** A woken run: the record as it is now, and the related records its wait watches. */

@@ -36,7 +36,7 @@ import { buildRecordQuery, nextPageToken, type QueryParameters } from '../record
 import { changedAttributes, recordView, selectColumns, type RecordView } from '../records/record-view';
 import { IdempotencyKeyRow } from '../idempotency/idempotency-key.entity';
 import { SERVICE } from '../config';
-import { StepRefusal, type ExecutionContext } from './execution-context';
+import { StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
 import { PipelineErrorCode as Code } from './pipeline.errors';
 import { imagesFor, runStage } from './step-runner';
 

@@ -5,8 +5,7 @@
  */
 import { PipelineStage, type RegistryProtoStep } from './registry-step';
 import { runBuiltInStep } from './steps/built-in-steps';
-import { callWebhook } from './steps/webhook-step';
-import { StepRefusal, type ExecutionContext, type RecordImage } from './execution-context';
+import { callWebhook, StepRefusal, type ExecutionContext, type RecordImage } from '@flowline/plugin-steps';
 
 export interface StageRun {
   context: ExecutionContext;

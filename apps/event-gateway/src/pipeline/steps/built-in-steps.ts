@@ -6,7 +6,7 @@
  *   "message": "Credit limit above 100,000 needs approval"}]}`.
  */
 import { BUILT_IN_STEP_HANDLERS } from '@flowline/contracts';
-import { StepRefusal, type ExecutionContext, type RecordImage, type StepOutcome } from '../execution-context';
+import { StepRefusal, type ExecutionContext, type RecordImage, type StepOutcome } from '@flowline/plugin-steps';
 
 export type RuleOperator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'present' | 'absent' | 'matches';
 

@@ -5,7 +5,7 @@
  * set output parameters and shared variables, or cancel the operation with a message.
  */
 import { createHmac } from 'node:crypto';
-import { StepRefusal, type ExecutionContext, type StepOutcome } from '../execution-context';
+import { StepRefusal, type ExecutionContext, type StepOutcome } from './execution-context';
 
 export const SIGNATURE_HEADER = 'x-flowline-signature';
 
@@ -16,6 +16,8 @@ export interface WebhookCall {
   timeoutMs: number;
   secret: string;
   unsecureConfiguration: string;
+  /** Asynchronous steps: the same on every attempt of one operation, sent as `Idempotency-Key`. */
+  idempotencyKey?: string;
 }
 
 interface WebhookAnswer {
@@ -40,20 +42,25 @@ export async function callWebhook(call: WebhookCall, context: ExecutionContext):
         [SIGNATURE_HEADER]: signBody(call.secret, body),
         'x-flowline-step': call.stepId,
         'x-correlation-id': context.correlationId,
+        ...(call.idempotencyKey ? { 'idempotency-key': call.idempotencyKey } : {}),
       },
       body,
       signal: AbortSignal.timeout(call.timeoutMs),
     });
   } catch (error) {
     const reason =
-      error instanceof Error && error.name === 'TimeoutError'
+      (error as { name?: unknown } | null)?.name === 'TimeoutError'
         ? `did not answer within ${call.timeoutMs} ms`
         : `could not be reached (${String(error)})`;
-    throw new StepRefusal(call.stepName, `webhook ${call.url} ${reason}`);
+    throw new StepRefusal(call.stepName, `webhook ${call.url} ${reason}`, true);
   }
   const text = await response.text();
   if (!response.ok)
-    throw new StepRefusal(call.stepName, `webhook ${call.url} answered ${response.status}${text ? `: ${text.slice(0, 300)}` : ''}`);
+    throw new StepRefusal(
+      call.stepName,
+      `webhook ${call.url} answered ${response.status}${text ? `: ${text.slice(0, 300)}` : ''}`,
+      response.status >= 500 || response.status === 408 || response.status === 429,
+    );
   if (!text.trim()) return {};
   let answer: WebhookAnswer;
   try {

@@ -36,6 +36,8 @@ export class StepRefusal extends Error {
   constructor(
     readonly stepName: string,
     message: string,
+    /** The step could not be reached or failed on its side (timeout, 5xx, 429): worth retrying later. */
+    readonly transient = false,
   ) {
     super(message);
     this.name = 'StepRefusal';
