@@ -25,9 +25,15 @@ export interface DefinitionSource {
   format: 'yaml' | 'json';
 }
 
-export async function startChain(name: string, definitions: DefinitionSource[], executorEnv: Record<string, string> = {}): Promise<Chain> {
+export async function startChain(
+  name: string,
+  definitions: DefinitionSource[],
+  executorEnv: Record<string, string> = {},
+  /** Settings for every service of the chain (e.g. tracing), by service name. */
+  serviceEnv: (service: 'process-registry' | 'event-gateway' | 'async-executor') => Record<string, string> = () => ({}),
+): Promise<Chain> {
   const shared = { KAFKA_TOPIC_PREFIX: `${testPrefix(name)}.` };
-  const registry = await startServiceForTest('apps/process-registry/src/main.ts', shared);
+  const registry = await startServiceForTest('apps/process-registry/src/main.ts', { ...shared, ...serviceEnv('process-registry') });
   const client = registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
     ProtoFiles.registry,
     'flowline.registry.v1.ProcessDefinitionService',
@@ -45,8 +51,18 @@ export async function startChain(name: string, definitions: DefinitionSource[], 
     });
     await client.activateDefinition({ ref: { id: saved.id, uniqueName: '' } });
   }
-  const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', { ...shared, REGISTRY_ADDRESS: registry.grpcAddress });
-  const executorSettings = { ...shared, REGISTRY_ADDRESS: registry.grpcAddress, GATEWAY_ADDRESS: gateway.grpcAddress, ...executorEnv };
+  const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', {
+    ...shared,
+    REGISTRY_ADDRESS: registry.grpcAddress,
+    ...serviceEnv('event-gateway'),
+  });
+  const executorSettings = {
+    ...shared,
+    REGISTRY_ADDRESS: registry.grpcAddress,
+    GATEWAY_ADDRESS: gateway.grpcAddress,
+    ...serviceEnv('async-executor'),
+    ...executorEnv,
+  };
   const executor = await startServiceForTest('apps/async-executor/src/main.ts', executorSettings);
   const sql = new Client({ connectionString: executor.db.url });
   await sql.connect();

@@ -1,4 +1,5 @@
 /** Entry point of the event-gateway service. */
+import './instrument';
 import 'reflect-metadata';
 import { ProtoFiles, ProtoPackages } from '@flowline/rpc';
 import { loadConfigOrExit, startService } from '@flowline/service-kit';

@@ -1,4 +1,5 @@
 /** Entry point of the session-service service. */
+import './instrument';
 import 'reflect-metadata';
 import { ProtoFiles, ProtoPackages } from '@flowline/rpc';
 import { loadConfigOrExit, startService } from '@flowline/service-kit';

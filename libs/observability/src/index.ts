@@ -1,2 +1,4 @@
-// Logging and (with the observability issue) OpenTelemetry bootstrap for every service.
+// Logging and OpenTelemetry tracing for every service.
 export * from './logger';
+export * from './telemetry';
+export * from './trace-timeline';

@@ -88,7 +88,11 @@ describe('webhook steps', () => {
     const unreachable = await callWebhook(
       { stepName: 'n', stepId: 's', url: 'http://127.0.0.1:1/x', timeoutMs: 1000, secret: '', unsecureConfiguration: '' },
       context,
-    ).catch((e: unknown) => e as StepRefusal);
-    expect(unreachable.transient).toBe(true);
+    ).then(
+      () => undefined,
+      (e: unknown) => e as StepRefusal,
+    );
+    expect(unreachable).toBeInstanceOf(StepRefusal);
+    expect(unreachable!.transient).toBe(true);
   });
 });

@@ -15,7 +15,16 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { context as otelContext, propagation, SpanStatusCode, trace, type Link, type Span } from '@opentelemetry/api';
+import {
+  context as otelContext,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
 import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
@@ -241,23 +250,34 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const handle: RunHandle = { operation, lost: false, done: Promise.resolve() };
     this.running.set(operation.id, handle);
     const renew = setInterval(() => void this.renew(handle), Math.max(250, Math.floor(this.options.leaseMs / 3)));
+    // The trace context stored with the operation (the pipeline event's): a first run continues
+    // that trace as a child; a run resumed later (after a wait, a retry, a crash) starts its own
+    // trace and joins the original through a span link.
     const links: Link[] = [];
-    const stored = propagation.extract(otelContext.active(), operation.traceContext as Record<string, string>);
+    const stored = propagation.extract(ROOT_CONTEXT, operation.traceContext as Record<string, string>);
     const storedSpan = trace.getSpanContext(stored);
-    if (storedSpan) links.push({ context: storedSpan });
-    const span = tracer.startSpan(`run ${operation.name}`, {
-      links,
-      attributes: {
-        'flowline.operation.id': operation.id,
-        'flowline.operation.name': operation.name,
-        'flowline.definition.id': operation.definitionId ?? '',
-        'flowline.definition.version': operation.definitionVersion ?? 0,
-        'flowline.correlation_id': operation.correlationId,
-        'flowline.depth': operation.depth,
+    const resumed = operation.instanceState !== null || operation.retryCount > 0;
+    if (storedSpan && resumed) links.push({ context: storedSpan });
+    const span = tracer.startSpan(
+      `run ${operation.name}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          'flowline.operation.id': operation.id,
+          'flowline.operation.name': operation.name,
+          'flowline.definition.id': operation.definitionId ?? '',
+          'flowline.definition.version': operation.definitionVersion ?? 0,
+          'flowline.correlation_id': operation.correlationId,
+          'flowline.depth': operation.depth,
+          'flowline.operation.state': operation.state,
+          'flowline.operation.resumed': resumed,
+        },
       },
-    });
+      resumed ? ROOT_CONTEXT : stored,
+    );
     handle.done = otelContext
-      .with(trace.setSpan(otelContext.active(), span), () => this.run(handle, span))
+      .with(trace.setSpan(ROOT_CONTEXT, span), () => this.run(handle, span))
       .catch(async (error: unknown) => {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
@@ -325,7 +345,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     } else if (state.pending) {
       // The previous run stopped with an effect in flight (a crash, an expired lease, a pause):
       // perform it again; its idempotency key makes the gateway answer without acting twice.
-      const replay = await this.perform(handle, (state as InstanceState & { lastEffect: Effect }).lastEffect);
+      const replay = await this.stepSpan((state as InstanceState & { lastEffect: Effect }).lastEffect, (effect) =>
+        this.perform(handle, effect),
+      );
       if (!replay) return;
       input = replay;
     } else {
@@ -368,7 +390,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       }
       if (effect.type === 'paused') return;
       stepStarted = new Date();
-      const next = await this.perform(handle, effect);
+      const next = await this.stepSpan(effect, (current) => this.perform(handle, current));
       if (!next) return; // put back for a retry, or failed
       input = next;
     }
@@ -456,6 +478,32 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
        VALUES ($1, $2, '$', 'webhook', $3, $4, $5, now())`,
       [operationId, stepName, status, message ?? null, started],
+    );
+  }
+
+  /** One span per step that acts (a record message, a child, a custom activity): the calls it makes are its children. */
+  private stepSpan<T>(effect: Effect, perform: (effect: Effect) => Promise<T>): Promise<T> {
+    const stepId = 'stepId' in effect ? effect.stepId : effect.type;
+    return tracer.startActiveSpan(
+      `step ${stepId}`,
+      {
+        attributes: {
+          'flowline.step': stepId,
+          'flowline.effect': effect.type,
+          ...('message' in effect ? { 'flowline.message': effect.message } : {}),
+        },
+      },
+      async (span) => {
+        try {
+          return await perform(effect);
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
     );
   }
 

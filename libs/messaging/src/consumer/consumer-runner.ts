@@ -5,13 +5,15 @@
  * fails validation, goes to the dead-letter topic with its reason and is never dropped.
  * Stopping finishes the message in flight, commits, and leaves the group.
  */
-import { context as otelContext } from '@opentelemetry/api';
+import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { parseEnvelope, Topics, type Envelope } from '@flowline/contracts';
 import { deadLetterMessage } from '../dead-letter/dead-letter';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
 import { extractTraceContext } from '../tracing/trace-headers';
 import type { KafkaLog } from '../kafka/kafka-client';
+
+const tracer = trace.getTracer('flowline.messaging');
 
 export interface MessageContext {
   topic: string;
@@ -99,13 +101,38 @@ export class ConsumerRunner {
     }
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
+      // A consumer span per attempt, child of the producer's span carried in the headers
+      // (OpenTelemetry messaging conventions), so the trace continues across Kafka.
+      const parent = extractTraceContext(message.headers as Record<string, Buffer | string | undefined>);
+      const span = tracer.startSpan(
+        `process ${topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': topic,
+            'messaging.destination.partition.id': String(partition),
+            'messaging.kafka.offset': Number(message.offset),
+            'messaging.consumer.group.name': this.options.groupId,
+            'messaging.message.id': parsed.envelope.id,
+            ...(key ? { 'messaging.kafka.message.key': key } : {}),
+            'flowline.attempt': attempt,
+            'flowline.correlation_id': parsed.envelope.correlationId,
+          },
+        },
+        parent,
+      );
       try {
-        const traceContext = extractTraceContext(message.headers as Record<string, Buffer | string | undefined>);
-        await otelContext.with(traceContext, () =>
+        await otelContext.with(trace.setSpan(parent, span), () =>
           this.options.handler(parsed.envelope, { topic, partition, offset: message.offset, key, headers, attempt }),
         );
+        span.end();
         return;
       } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        span.end();
         const reason = error instanceof Error ? error.message : String(error);
         const permanent = error instanceof PermanentMessageError;
         if (permanent || attempt >= maxAttempts) {

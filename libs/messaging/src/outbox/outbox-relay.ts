@@ -7,11 +7,15 @@
  * relay (at least once); consumers dedupe by the envelope id. New rows wake the relay through
  * LISTEN/NOTIFY; polling is the fallback.
  */
+import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
 import type { KafkaLog } from '../kafka/kafka-client';
 import type { TopicNames } from '../kafka/topic-names';
+import { extractTraceContext, injectTraceHeaders } from '../tracing/trace-headers';
+
+const tracer = trace.getTracer('flowline.messaging');
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
@@ -134,10 +138,42 @@ export class OutboxRelay {
       let end = start;
       while (end < rows.length && rows[end]!.topic === rows[start]!.topic) end++;
       const group = rows.slice(start, end);
-      await this.options.producer.sendRaw(
-        this.options.topicNames?.topic(rows[start]!.topic) ?? rows[start]!.topic,
-        group.map((row) => ({ key: row.message_key, value: JSON.stringify(row.envelope), headers: row.headers })),
+      const topic = this.options.topicNames?.topic(rows[start]!.topic) ?? rows[start]!.topic;
+      // A producer span per message, child of the trace the change was made in (stored with the
+      // row); its context replaces the stored one in the headers, so consumers continue it.
+      const spans = group.map((row) =>
+        tracer.startSpan(
+          `send ${topic}`,
+          {
+            kind: SpanKind.PRODUCER,
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.operation.type': 'send',
+              'messaging.destination.name': topic,
+              'messaging.kafka.message.key': row.message_key,
+              'messaging.message.id': String((row.envelope as { id?: unknown }).id ?? ''),
+              'flowline.outbox.id': row.id,
+              'flowline.outbox.wait_ms': Date.now() - new Date(row.created_at).getTime(),
+            },
+          },
+          extractTraceContext(row.headers),
+        ),
       );
+      try {
+        await this.options.producer.sendRaw(
+          topic,
+          group.map((row, i) => ({
+            key: row.message_key,
+            value: JSON.stringify(row.envelope),
+            headers: injectTraceHeaders({ ...row.headers }, trace.setSpan(otelContext.active(), spans[i]!)) as Record<string, string>,
+          })),
+        );
+      } catch (error) {
+        for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        throw error;
+      } finally {
+        for (const span of spans) span.end();
+      }
       start = end;
     }
     await this.options.dataSource.query(`UPDATE ${this.table} SET "published_at" = now() WHERE "id" = ANY($1::bigint[])`, [

@@ -5,7 +5,7 @@
  */
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createLogger, NestPinoLogger, type Logger, type LogLevel } from '@flowline/observability';
+import { activeTelemetry, createLogger, NestPinoLogger, type Logger, type LogLevel } from '@flowline/observability';
 import { grpcServerOptions } from '@flowline/rpc';
 import { HttpErrorFilter } from '../errors/http-error.filter';
 import { ReadinessRegistry } from '../health/readiness.registry';
@@ -37,7 +37,10 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     await app.listen(options.config.HTTP_PORT, options.config.HOST);
     const url = `http://${options.config.HOST}:${options.config.HTTP_PORT}`;
     const grpcAddress = `${options.config.HOST}:${options.config.GRPC_PORT}`;
-    logger.info({ http: url, grpc: grpcAddress }, `${options.serviceName} is listening on ${url} (gRPC ${grpcAddress})`);
+    logger.info(
+      { http: url, grpc: grpcAddress, traces: activeTelemetry()?.exporters ?? [] },
+      `${options.serviceName} is listening on ${url} (gRPC ${grpcAddress})`,
+    );
     return { app, logger, url, grpcAddress };
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -69,6 +72,8 @@ function installShutdownHandler(app: INestApplication, logger: Logger, graceMs: 
     }, graceMs).unref();
     app
       .close()
+      // The last spans go out before the process ends.
+      .then(() => activeTelemetry()?.shutdown())
       .then(() => {
         logger.info('stopped');
         process.exit(0);
