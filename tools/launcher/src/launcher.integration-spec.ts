@@ -14,8 +14,8 @@ interface Launch {
   exited: Promise<number | null>;
 }
 
-function startLauncher(env: Record<string, string>): Launch {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, 'tools/launcher/src/main.ts')], {
+function startLauncher(env: Record<string, string>, args: string[] = []): Launch {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, 'tools/launcher/src/main.ts'), ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,17 +87,29 @@ describe('npm start (the launcher)', () => {
     for (const pid of [...servicePids, postgresPid]) expect(isAlive(pid)).toBe(false);
   });
 
-  it('a second start comes up on the same data', async () => {
-    const launch = startLauncher(env);
+  it('a second start comes up on the same data, here with two executors and traces written to files', async () => {
+    const launch = startLauncher(env, ['--executors', '2', '--traces']);
     try {
       await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 90_000, what: 'the ready table' });
       expect(launch.output()).toContain('Example definitions: 0 loaded and activated, 4 already there');
+      const replicaPort = Number(env['ASYNC_EXECUTOR_HTTP_PORT']) + 100;
+      expect(launch.output()).toMatch(new RegExp(`async-executor-2\\s+http://127\\.0\\.0\\.1:${replicaPort}`));
+      expect((await fetch(`http://127.0.0.1:${replicaPort}/health/ready`)).status).toBe(200);
+      expect(launch.output()).toContain(`Traces: OTLP JSON in ${path.join(env['FLOWLINE_DATA_DIR']!, 'traces')}`);
+      await waitFor(
+        async () =>
+          (await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'traces', 'async-executor-2.jsonl'), 'utf8').catch(() => '')).includes(
+            'resourceSpans',
+          ),
+        { timeoutMs: 20_000, what: 'the second executor to write spans' },
+      );
       const client = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline` });
       await client.connect();
       try {
         for (const service of ALL_SERVICES) {
           const { rows } = await client.query(`SELECT count(*)::int AS runs FROM "${service.schema}".service_instance`);
-          expect(rows[0].runs).toBe(2); // one row from the first run, one from this one
+          // One row from the first run, one from this one (two for the two executors).
+          expect(rows[0].runs).toBe(service.name === 'async-executor' ? 3 : 2);
         }
       } finally {
         await client.end();

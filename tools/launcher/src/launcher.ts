@@ -123,7 +123,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
     useColour: io.useColour,
     onUnexpectedExit: (service: SupervisedService) => {
       io.write(
-        `\n${service.plan.descriptor.name} stopped unexpectedly (${describeExit(service)}). Its last log lines:\n${service.tail
+        `\n${service.plan.label} stopped unexpectedly (${describeExit(service)}). Its last log lines:\n${service.tail
           .map((line) => `  ${line}`)
           .join('\n')}\n` + (startupComplete ? 'The other services keep running; Ctrl-C stops them.\n\n' : '\n'),
       );
@@ -178,7 +178,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
       detail: kafka.broker ? `development broker, data in ${path.join(settings.dataDir, 'kafka')}` : 'external (KAFKA_BROKERS)',
     },
     ...supervisor.services.map((service) => ({
-      component: service.plan.descriptor.name,
+      component: service.plan.label,
       where: service.httpUrl,
       detail: `gRPC ${settings.host}:${service.plan.grpcPort}, schema ${service.plan.descriptor.schema}, pid ${service.child.pid ?? '?'}`,
     })),
@@ -187,6 +187,7 @@ export async function launch(settings: LauncherSettings, repoRoot: string, io: L
     `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
       `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
       `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C\n` +
+      (settings.traces ? `  Traces: OTLP JSON in ${path.join(settings.dataDir, 'traces')}; show them with: npm run trace\n` : '') +
       `  Admin token (30 days, also in ${adminTokenFile}): send it as 'authorization: Bearer <token>'\n  ${adminToken}\n\n`,
   );
   return { stopped, stop: () => stop(0) };

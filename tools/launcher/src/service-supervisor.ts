@@ -39,8 +39,8 @@ export class ServiceSupervisor {
 
   start(plan: ServicePlan, index: number): SupervisedService {
     const { repoRoot, host, env, write } = this.options;
-    const name = plan.descriptor.name;
-    const mainPath = path.join(repoRoot, 'apps', name, 'src', 'main.ts');
+    const name = plan.label;
+    const mainPath = path.join(repoRoot, 'apps', plan.descriptor.name, 'src', 'main.ts');
     const child = spawn(process.execPath, ['-r', '@swc-node/register', mainPath], {
       cwd: repoRoot,
       env: {
@@ -48,12 +48,13 @@ export class ServiceSupervisor {
         HOST: host,
         HTTP_PORT: String(plan.httpPort),
         GRPC_PORT: String(plan.grpcPort),
+        ...plan.env,
       },
       // Own process group: a terminal's Ctrl-C reaches the launcher, which stops services in order.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const prefix = colourFor(index, this.options.useColour)(`${name.padEnd(16)}|`);
+    const prefix = colourFor(index, this.options.useColour)(`${name.padEnd(18)}|`);
     const tail: string[] = [];
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -103,7 +104,7 @@ export class ServiceSupervisor {
     const deadline = setTimeout(() => {
       for (const service of this.services) {
         if (!this.isRunning(service)) continue;
-        this.options.write(`${service.plan.descriptor.name} did not stop within ${graceMs} ms, killing it\n`);
+        this.options.write(`${service.plan.label} did not stop within ${graceMs} ms, killing it\n`);
         try {
           // The whole group: anything the service spawned goes too.
           process.kill(-(service.child.pid ?? 0), 'SIGKILL');
@@ -122,7 +123,7 @@ export async function waitUntilReady(service: SupervisedService, timeoutMs: numb
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (service.exitCode !== undefined) {
-      throw new Error(`${service.plan.descriptor.name} exited (${describeExit(service)}) before it was ready`);
+      throw new Error(`${service.plan.label} exited (${describeExit(service)}) before it was ready`);
     }
     try {
       const response = await fetch(`${service.httpUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
@@ -131,7 +132,7 @@ export async function waitUntilReady(service: SupervisedService, timeoutMs: numb
       // Not listening yet.
     }
     if (Date.now() > deadline) {
-      throw new Error(`${service.plan.descriptor.name} was not ready at ${service.httpUrl}/health/ready within ${timeoutMs / 1000} s`);
+      throw new Error(`${service.plan.label} was not ready at ${service.httpUrl}/health/ready within ${timeoutMs / 1000} s`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -26,6 +26,23 @@ describe('readSettings', () => {
     expect(() => readSettings(['--turbo'], {}, '/repo')).toThrow(`unknown option '--turbo'\n\n${USAGE}`);
   });
 
+  it('plans executor replicas 100 ports apart, each with its own name and, with --traces, its own trace file', () => {
+    const settings = readSettings(['--executors', '3', '--traces'], {}, '/repo');
+    expect(settings.executors).toBe(3);
+    expect(settings.services.map((s) => [s.label, s.httpPort, s.grpcPort, s.env['FLOWLINE_TRACE_FILE']])).toEqual([
+      ['process-registry', 8081, 50051, '/repo/.data/traces/process-registry.jsonl'],
+      ['event-gateway', 8080, 50052, '/repo/.data/traces/event-gateway.jsonl'],
+      ['async-executor', 8082, 50053, '/repo/.data/traces/async-executor.jsonl'],
+      ['async-executor-2', 8182, 50153, '/repo/.data/traces/async-executor-2.jsonl'],
+      ['async-executor-3', 8282, 50253, '/repo/.data/traces/async-executor-3.jsonl'],
+      ['session-service', 8083, 50054, '/repo/.data/traces/session-service.jsonl'],
+    ]);
+    expect(readSettings(['--executors=2'], {}, '/repo').services.filter((s) => s.descriptor.name === 'async-executor')).toHaveLength(2);
+    expect(readSettings([], {}, '/repo').services.every((s) => Object.keys(s.env).length === 0)).toBe(true);
+    expect(() => readSettings(['--executors', '0'], {}, '/repo')).toThrow("--executors needs a whole number from 1 to 16, got '0'");
+    expect(() => readSettings(['--executors'], {}, '/repo')).toThrow("--executors needs a whole number from 1 to 16, got ''");
+  });
+
   it('refuses a log format it does not know', () => {
     expect(() => readSettings([], { FLOWLINE_LOG_FORMAT: 'xml' }, '/repo')).toThrow(
       "FLOWLINE_LOG_FORMAT must be 'pretty' or 'json', got 'xml'",

@@ -8,9 +8,17 @@ import { ALL_SERVICES, DEV_INFRA_PORTS, type ServiceDescriptor } from '@flowline
 
 export interface ServicePlan {
   descriptor: ServiceDescriptor;
+  /** The service's name, numbered for executor replicas after the first (async-executor-2). */
+  label: string;
   httpPort: number;
   grpcPort: number;
+  /** Settings of this process only (its trace file). */
+  env: Record<string, string>;
 }
+
+/** Executor replicas after the first listen 100 ports up each: 8182/50153, 8282/50253, ... */
+export const REPLICA_PORT_STEP = 100;
+export const MAX_EXECUTORS = 16;
 
 export interface LauncherSettings {
   dataDir: string;
@@ -23,16 +31,25 @@ export interface LauncherSettings {
   logFormat: 'pretty' | 'json';
   readyTimeoutMs: number;
   shutdownGraceMs: number;
+  executors: number;
+  /** Each service writes its spans as OTLP JSON to <dataDir>/traces/<service>.jsonl. */
+  traces: boolean;
   services: ServicePlan[];
 }
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: npm start [-- --help]
+export const USAGE = `Usage: npm start [-- --executors N] [--traces] [--help]
 
 Starts Flowline on this machine: an embedded PostgreSQL (unless DATABASE_URL is set), the
 Kafka-protocol development broker (unless KAFKA_BROKERS is set) and the four services, then
 prints where to reach them. Ctrl-C stops everything.
+
+Options:
+  --executors N            run N async-executor replicas (1 to ${MAX_EXECUTORS}, default 1); replica k listens
+                           ${REPLICA_PORT_STEP} × (k - 1) ports above the executor's own
+  --traces                 each service writes its traces (OTLP JSON) to <data dir>/traces/<service>.jsonl;
+                           show them with: npm run trace
 
 Environment:
   FLOWLINE_DATA_DIR        where embedded data lives (default .data)
@@ -56,16 +73,35 @@ function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 }
 
 export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string): LauncherSettings {
-  for (const arg of argv) {
+  let executors = 1;
+  let traces = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
+    if (arg === '--traces') {
+      traces = true;
+      continue;
+    }
+    if (arg === '--executors' || arg.startsWith('--executors=')) {
+      const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      const count = Number(raw);
+      if (raw === undefined || !Number.isInteger(count) || count < 1 || count > MAX_EXECUTORS) {
+        throw new UsageError(`--executors needs a whole number from 1 to ${MAX_EXECUTORS}, got '${raw ?? ''}'`);
+      }
+      executors = count;
+      continue;
+    }
     throw new UsageError(`unknown option '${arg}'\n\n${USAGE}`);
   }
+  const dataDir = path.resolve(cwd, env['FLOWLINE_DATA_DIR'] || '.data');
+  const traceEnv = (label: string): Record<string, string> =>
+    traces ? { FLOWLINE_TRACE_FILE: path.join(dataDir, 'traces', `${label}.jsonl`) } : {};
   const logFormat = env['FLOWLINE_LOG_FORMAT'] ?? 'pretty';
   if (logFormat !== 'pretty' && logFormat !== 'json') {
     throw new UsageError(`FLOWLINE_LOG_FORMAT must be 'pretty' or 'json', got '${logFormat}'`);
   }
   return {
-    dataDir: path.resolve(cwd, env['FLOWLINE_DATA_DIR'] || '.data'),
+    dataDir,
     host: env['FLOWLINE_HOST'] || '127.0.0.1',
     databaseUrl: env['DATABASE_URL'] || undefined,
     authSecret: env['AUTH_JWT_SECRET'] || undefined,
@@ -75,10 +111,22 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string
     logFormat,
     readyTimeoutMs: 60_000,
     shutdownGraceMs: 15_000,
-    services: ALL_SERVICES.map((descriptor) => ({
-      descriptor,
-      httpPort: portFrom(env, `${descriptor.envPrefix}_HTTP_PORT`, descriptor.httpPort),
-      grpcPort: portFrom(env, `${descriptor.envPrefix}_GRPC_PORT`, descriptor.grpcPort),
-    })),
+    executors,
+    traces,
+    services: ALL_SERVICES.flatMap((descriptor) => {
+      const httpPort = portFrom(env, `${descriptor.envPrefix}_HTTP_PORT`, descriptor.httpPort);
+      const grpcPort = portFrom(env, `${descriptor.envPrefix}_GRPC_PORT`, descriptor.grpcPort);
+      const replicas = descriptor.name === 'async-executor' ? executors : 1;
+      return Array.from({ length: replicas }, (_, k) => {
+        const label = k === 0 ? descriptor.name : `${descriptor.name}-${k + 1}`;
+        return {
+          descriptor,
+          label,
+          httpPort: httpPort + k * REPLICA_PORT_STEP,
+          grpcPort: grpcPort + k * REPLICA_PORT_STEP,
+          env: traceEnv(label),
+        };
+      });
+    }),
   };
 }
