@@ -36,21 +36,35 @@ export async function startServiceForTest(
   database?: TestDatabase,
 ): Promise<RunningService> {
   const db = database ?? (await createTestDatabase('svc'));
-  const httpPort = await freePortForTests();
-  const grpcPort = await freePortForTests();
-  const process = spawnService(mainPath, {
-    DATABASE_URL: db.url,
-    AUTH_JWT_SECRET: TEST_SECRET,
-    HTTP_PORT: String(httpPort),
-    GRPC_PORT: String(grpcPort),
-    LOG_LEVEL: extraEnv['LOG_LEVEL'] ?? 'warn',
-    KAFKA_BROKERS: testKafkaBrokers(),
-    // Services of one test share a prefix by passing KAFKA_TOPIC_PREFIX in extraEnv.
-    KAFKA_TOPIC_PREFIX: `${testPrefix('svc')}.`,
-    ...extraEnv,
-  });
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  await process.waitForReady(httpUrl);
+  let httpPort = 0;
+  let grpcPort = 0;
+  let process: ServiceProcess | undefined;
+  let httpUrl = '';
+  // A port found free can be taken by another process before the service binds it: try others.
+  for (let attempt = 1; ; attempt++) {
+    httpPort = await freePortForTests();
+    grpcPort = await freePortForTests();
+    process = spawnService(mainPath, {
+      DATABASE_URL: db.url,
+      AUTH_JWT_SECRET: TEST_SECRET,
+      HTTP_PORT: String(httpPort),
+      GRPC_PORT: String(grpcPort),
+      LOG_LEVEL: extraEnv['LOG_LEVEL'] ?? 'warn',
+      KAFKA_BROKERS: testKafkaBrokers(),
+      // Services of one test share a prefix by passing KAFKA_TOPIC_PREFIX in extraEnv.
+      KAFKA_TOPIC_PREFIX: `${testPrefix('svc')}.`,
+      ...extraEnv,
+    });
+    httpUrl = `http://127.0.0.1:${httpPort}`;
+    try {
+      await process.waitForReady(httpUrl);
+      break;
+    } catch (error) {
+      const portTaken = process.output.some((line) => line.includes('EADDRINUSE'));
+      await process.stop('SIGKILL');
+      if (!portTaken || attempt >= 3) throw error;
+    }
+  }
   const handles: Array<GrpcClientHandle<unknown>> = [];
   return {
     db,

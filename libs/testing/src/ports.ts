@@ -1,14 +1,3 @@
-/** A free loopback port for a service under test. */
-import { createServer } from 'node:net';
-
-export function freePortForTests(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
+/** A free loopback port for a service under test (below the ephemeral range: see tools/dev-infra ports). */
+// eslint-disable-next-line @nx/enforce-module-boundaries
+export { freePort as freePortForTests } from '../../../tools/dev-infra/src/ports';

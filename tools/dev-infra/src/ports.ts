@@ -1,21 +1,30 @@
-/** Finding free TCP ports on the loopback interface for embedded infrastructure. */
+/** Finding free TCP ports on the loopback interface for embedded infrastructure and services under test. */
 import { createServer } from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports are drawn at random below Linux's ephemeral range (32768-60999 by default): a port
+ * the kernel hands to outgoing connections (to PostgreSQL, Kafka, gRPC peers) can be taken
+ * between the moment it was found free and the moment a service binds it, which made tests
+ * fail with EADDRINUSE now and then. Random choice also keeps parallel test runs apart.
+ */
+const LOW = 20_000;
+const HIGH = 32_000;
+
+function tryListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('could not determine a free port'));
-        return;
-      }
-      server.close(() => resolve(address.port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (await tryListen(port)) return port;
+  }
+  throw new Error(`no free port found between ${LOW} and ${HIGH} after 100 tries`);
 }
 
 /** True when something already listens on host:port. */

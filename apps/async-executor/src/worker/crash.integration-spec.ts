@@ -2,6 +2,7 @@ import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@f
 import type { RunningService } from '@flowline/service-testing';
 import { waitFor } from '@flowline/testing';
 import { ActivityServer } from '../../test/activity-server';
+import { manySteps } from '../../test/workflows';
 import { startChain, type Chain } from '../../test/chain';
 
 /**
@@ -14,38 +15,7 @@ import { startChain, type Chain } from '../../test/chain';
 const RUNS = 24;
 
 const definitions = (url: string) => [
-  `schemaVersion: 1
-name: Many steps
-uniqueName: many-steps
-category: workflow
-primaryEntity: contact
-triggers:
-  - on: create
-steps:
-  - id: first-call
-    type: customActivity
-    handler: http
-    inputs:
-      url: '${url}/first/{{record.lastname}}'
-  - id: mark
-    type: updateRecord
-    set:
-      jobtitle: started
-  - id: follow-up
-    type: createRecord
-    entity: task
-    set:
-      subject: 'Follow up {{record.lastname}}'
-  - id: second-call
-    type: customActivity
-    handler: http
-    inputs:
-      url: '${url}/second/{{record.lastname}}'
-  - id: done
-    type: updateRecord
-    set:
-      jobtitle: done
-`,
+  manySteps(url),
   `schemaVersion: 1
 name: Serial notes
 uniqueName: serial-notes

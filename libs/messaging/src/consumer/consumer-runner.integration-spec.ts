@@ -122,4 +122,62 @@ describe('ConsumerRunner', () => {
     expect(again).toEqual([{ kind: 'after restart' }]);
     await restarted.stop();
   });
+
+  it('keeps consuming when its commit is refused because the group is rebalancing (a member joined mid-message)', async () => {
+    const groupId = names.group('rebalance');
+    const warnings: string[] = [];
+    const log = { ...quiet, warn: (_fields: unknown, message: string) => void warnings.push(message) };
+    const handledBy: Array<{ runner: string; kind: string }> = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inSlow = false;
+    const runner = (name: string) =>
+      new ConsumerRunner({
+        kafka,
+        groupId,
+        topics: [topic],
+        deadLetterTopic,
+        deadLetters: producer,
+        log,
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 300,
+        fromBeginning: false,
+        handler: async (received: Envelope) => {
+          const kind = (received.payload as { kind: string }).kind;
+          if (kind === 'slow' && name === 'first' && !inSlow) {
+            inSlow = true;
+            await held;
+          }
+          handledBy.push({ runner: name, kind });
+        },
+      });
+    const first = runner('first');
+    await first.start();
+    const raw = kafka.producer();
+    await raw.connect();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await raw.send({ topic, messages: [{ key: 's', value: JSON.stringify(envelope({ kind: 'slow' })) }] });
+    await waitFor(() => inSlow, { what: 'the first runner to be inside the slow message' });
+    // A second member joins while the first is busy: the group starts rebalancing.
+    const second = runner('second');
+    const joining = second.start();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    release();
+    await joining;
+    await waitFor(() => warnings.some((w) => w.includes('the group is rebalancing')), { what: 'the refused commit to be noticed' });
+    // The second member leaves; the first, still alive, takes the partition and goes on.
+    await second.stop();
+    // (Sent again every second: a message sent before the partition is assigned again may land before the offset it starts from.)
+    await waitFor(
+      async () => {
+        if (handledBy.some((h) => h.kind === 'final' && h.runner === 'first')) return true;
+        await raw.send({ topic, messages: [{ key: 'f', value: JSON.stringify(envelope({ kind: 'final' })) }] });
+        return false;
+      },
+      { timeoutMs: 30_000, intervalMs: 1000, what: 'the first runner to handle a message after the rebalance' },
+    );
+    expect(handledBy.filter((h) => h.kind === 'slow').length).toBeGreaterThanOrEqual(1);
+    await raw.disconnect();
+    await first.stop();
+  });
 });

@@ -62,6 +62,21 @@ function headersOf(message: KafkaMessage): Record<string, string> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Coordinator answers that mean "this member's generation is over", not "the commit failed". */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
+
+function rebalanceReason(error: unknown): string | undefined {
+  for (let current = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 5; depth++) {
+    if (typeof current.type === 'string' && REBALANCE_ERRORS.has(current.type)) return current.type;
+    current = current.cause as typeof current;
+  }
+  return undefined;
+}
+
+export function isRebalanceError(error: unknown): boolean {
+  return rebalanceReason(error) !== undefined;
+}
+
 export class ConsumerRunner {
   private readonly consumer: Consumer;
   private stopping = false;
@@ -86,7 +101,20 @@ export class ConsumerRunner {
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         await this.process(topic, partition, message, heartbeat);
         // Committed only now: the handler's work is durable (or the message is in the dead letters).
-        await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        try {
+          await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        } catch (error) {
+          // The group is rebalancing (a member joined or left): the coordinator refuses commits of
+          // the old generation. Not a failure of this message: whoever owns the partition next
+          // gets it again (handlers are idempotent) and this consumer rejoins at its next heartbeat.
+          // Letting the error through would crash the consumer for good (kafkajs does not restart
+          // on non-retriable errors).
+          if (!isRebalanceError(error)) throw error;
+          this.options.log.warn(
+            { topic, partition, offset: message.offset, reason: rebalanceReason(error) },
+            'offset not committed: the group is rebalancing; the next owner of the partition reprocesses it',
+          );
+        }
       },
     });
   }
