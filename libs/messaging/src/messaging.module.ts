@@ -15,10 +15,12 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Admin } from 'kafkajs';
+import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { ReadinessRegistry } from '@flowline/service-kit';
+import { METRICS_REGISTRY, ReadinessRegistry } from '@flowline/service-kit';
 import { createKafka, parseBrokers, pingKafka, provisionTopics, type Kafka, type KafkaLog } from './kafka/kafka-client';
 import { TopicNames } from './kafka/topic-names';
+import { runningConsumerGroups } from './consumer/consumer-runner';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { EnvelopeProducer } from './producer/envelope-producer';
 import { TopicSpecs } from '@flowline/contracts';
@@ -56,7 +58,53 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
     private readonly readiness: ReadinessRegistry,
     @Inject(OPTIONS) private readonly options: MessagingModuleOptions,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(METRICS_REGISTRY) private readonly metrics: Registry,
   ) {}
+
+  /**
+   * Outbox lag (age of the oldest unpublished row) and consumer lag (messages behind the end of
+   * each partition, per group and topic of the consumers running in this process), read when
+   * Prometheus scrapes. Every replica of a group reports the whole group's lag: read it with max.
+   */
+  private registerMetrics(admin: Admin): void {
+    const relay = () => this.relay;
+    new Gauge({
+      name: 'flowline_outbox_lag_seconds',
+      help: 'Age of the oldest outbox row not yet published to Kafka (0 when all are out)',
+      registers: [this.metrics],
+      async collect() {
+        const current = relay();
+        if (current) this.set((await current.lag()).oldestAgeMs / 1000);
+      },
+    });
+    const names = this.names;
+    new Gauge({
+      name: 'flowline_consumer_lag',
+      help: 'Messages a consumer group has not yet committed, per topic (the whole group, as every member sees it)',
+      labelNames: ['group', 'topic'],
+      registers: [this.metrics],
+      async collect() {
+        this.reset();
+        const read = async () => {
+          for (const [groupId, topics] of runningConsumerGroups) {
+            const committed = await admin.fetchOffsets({ groupId, topics });
+            for (const topic of topics) {
+              const ends = await admin.fetchTopicOffsets(topic);
+              const done = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
+              let lag = 0;
+              for (const end of ends) {
+                const offset = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
+                lag += Math.max(0, Number(end.high) - (offset >= 0 ? offset : Number(end.low)));
+              }
+              this.set({ group: names.logical(groupId), topic: names.logical(topic) }, lag);
+            }
+          }
+        };
+        // A slow broker must not hang the scrape.
+        await Promise.race([read().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      },
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.admin = this.kafka.admin();
@@ -69,6 +117,7 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
     await this.producer.connect();
     const admin = this.admin;
     this.readiness.register('kafka', () => pingKafka(admin));
+    this.registerMetrics(admin);
     if (this.options.outbox) {
       this.relay = new OutboxRelay({
         dataSource: this.dataSource,

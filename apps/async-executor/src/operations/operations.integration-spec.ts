@@ -387,6 +387,49 @@ describe('operators steer async operations; failures back off and throttle', () 
     server.answer('notify', 200);
   });
 
+  it('exposes the metrics operators and autoscalers read, on each service', async () => {
+    const metrics = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    /** The value of the series with this name and (at least) these labels, in Prometheus' text format. */
+    const value = (text: string, series: string) => {
+      const [, name, wanted = ''] = /^([a-z_:]+)(?:\{(.*))?$/.exec(series)!;
+      const labels = [...wanted.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => `${m[1]}="${m[2]}"`);
+      const line = text.split('\n').find((l) => {
+        const match = /^([a-z_:]+)(?:\{([^}]*)\})? /.exec(l);
+        return match?.[1] === name && labels.every((label) => (match[2] ?? '').split(',').includes(label));
+      });
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    // Work Ready but held back (a postponed operation does not count as due), and finished work.
+    const executor = await metrics(chain.executor.httpUrl);
+    expect(value(executor, 'flowline_executor_ready_queue_depth')).toBeGreaterThanOrEqual(0);
+    expect(value(executor, 'flowline_executor_oldest_ready_age_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value(executor, 'flowline_executor_in_progress')).toBeGreaterThanOrEqual(0);
+    expect(value(executor, 'flowline_executor_claims_total')).toBeGreaterThan(5);
+    expect(value(executor, 'flowline_executor_completions_total{outcome="succeeded"')).toBeGreaterThan(3);
+    expect(value(executor, 'flowline_executor_completions_total{outcome="failed"')).toBeGreaterThan(2);
+    expect(value(executor, 'flowline_executor_completions_total{outcome="canceled"')).toBeGreaterThanOrEqual(1);
+    expect(value(executor, 'flowline_executor_retries_total{code="HTTP_503"')).toBeGreaterThanOrEqual(3);
+    expect(value(executor, 'flowline_executor_step_duration_seconds_count{effect="executeMessage",outcome="ok"')).toBeGreaterThanOrEqual(3);
+    expect(value(executor, 'flowline_outbox_lag_seconds')).toBeLessThan(5);
+    expect(value(executor, 'flowline_consumer_lag{group="flowline.async-executor.dispatcher",topic="flowline.pipeline-events.v1"')).toBe(0);
+    const gateway = await metrics(chain.gateway.httpUrl);
+    for (const stage of ['prevalidation', 'preoperation', 'mainoperation', 'postoperation']) {
+      expect(value(gateway, `flowline_gateway_pipeline_stage_duration_seconds_count{stage="${stage}"`)).toBeGreaterThan(5);
+    }
+    // A due Ready operation shows in the queue depth: hold the definition's only slot, queue one more.
+    server.answer('hold-q1', 'hold');
+    const q1 = await created('contact', { lastname: 'hold-q1' });
+    await until(q1, State.Locked, Status.InProgress, 'q1 to run');
+    const q2 = await created('contact', { lastname: 'queued-q2' });
+    await until(q2, State.Ready, Status.WaitingForResources, 'q2 to queue');
+    await waitFor(async () => (value(await metrics(chain.executor.httpUrl), 'flowline_executor_ready_queue_depth') ?? 0) >= 1, {
+      what: 'the queue depth to show q2',
+    });
+    expect(value(await metrics(chain.executor.httpUrl), 'flowline_executor_in_progress')).toBeGreaterThanOrEqual(1);
+    server.release('hold-q1');
+    await until(q2, State.Completed, Status.Succeeded, 'q2 to finish');
+  });
+
   it('deletes completed operations past the cutoff with their step logs, and only those', async () => {
     const before = Number((await chain.sql.query(`SELECT count(*) FROM "executor"."async_operation" WHERE state <> 3`)).rows[0].count);
     expect((await operate('DELETE', `/api/v1/operations?completedBefore=${new Date(Date.now() + 1000).toISOString()}`)).status).toBe(403);

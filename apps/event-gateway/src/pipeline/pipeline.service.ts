@@ -14,8 +14,9 @@
  * call with the same idempotency key gets the first answer and writes nothing.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Histogram, type Registry } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   LoopProtection,
@@ -30,6 +31,7 @@ import {
 import { MetadataCache } from '@flowline/metadata-cache';
 import { createEnvelope, recordKey, writeToOutbox } from '@flowline/messaging';
 import { FlowlineError, invalidArgument, notFound } from '@flowline/rpc';
+import { METRICS_REGISTRY } from '@flowline/service-kit';
 import { validateStateChange, validateTarget } from '../records/attribute-validation';
 import { RecordRow } from '../records/record.entity';
 import { buildRecordQuery, nextPageToken, type QueryParameters } from '../records/record-query';
@@ -80,10 +82,31 @@ function requestHash(input: ExecuteInput): string {
 export class PipelineService {
   private readonly logger = new Logger('Pipeline');
 
+  /** Time spent in each stage of the pipeline (stage 30, the main operation, includes its validation and write). */
+  private readonly stageDuration: Histogram<'stage'>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metadata: MetadataCache,
-  ) {}
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.stageDuration = new Histogram({
+      name: 'flowline_gateway_pipeline_stage_duration_seconds',
+      help: 'Time spent in each pipeline stage of Execute: prevalidation (10), preoperation (20), mainoperation (30: validation and the write), postoperation (40, synchronous steps)',
+      labelNames: ['stage'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+  }
+
+  private async timed<T>(stage: 'prevalidation' | 'preoperation' | 'mainoperation' | 'postoperation', work: () => Promise<T>): Promise<T> {
+    const end = this.stageDuration.startTimer({ stage });
+    try {
+      return await work();
+    } finally {
+      end();
+    }
+  }
 
   private async entityOf(name: string): Promise<EntityMetadata> {
     if (!this.metadata.ready)
@@ -147,12 +170,14 @@ export class PipelineService {
 
     try {
       // Stage 10 runs before any lock is taken: it sees no images.
-      await runStage(resolution.synchronous[0]!.steps, {
-        context,
-        recordAfter: () => ({ ...context.inputParameters.Target }),
-        preImage: null,
-        postImage: null,
-      });
+      await this.timed('prevalidation', () =>
+        runStage(resolution.synchronous[0]!.steps, {
+          context,
+          recordAfter: () => ({ ...context.inputParameters.Target }),
+          preImage: null,
+          postImage: null,
+        }),
+      );
       return await this.dataSource.transaction(async (manager) => {
         const result = await this.inTransaction(manager, entity, input, context, recordId, resolution);
         if (input.idempotencyKey) {
@@ -223,7 +248,10 @@ export class PipelineService {
     const pre = existing ? recordView(entity, existing) : null;
     const afterOf = () => ({ ...(pre ?? {}), ...(context.inputParameters.Target ?? {}) });
 
-    await runStage(resolution.synchronous[1]!.steps, { context, recordAfter: afterOf, preImage: pre, postImage: null });
+    await this.timed('preoperation', () =>
+      runStage(resolution.synchronous[1]!.steps, { context, recordAfter: afterOf, preImage: pre, postImage: null }),
+    );
+    const mainOperation = this.stageDuration.startTimer({ stage: 'mainoperation' });
 
     const target = context.inputParameters.Target ?? {};
     const now = new Date();
@@ -330,7 +358,10 @@ export class PipelineService {
     }
 
     const post = row && input.message !== SdkMessage.Delete ? recordView(entity, row) : null;
-    await runStage(resolution.synchronous[2]!.steps, { context, recordAfter: () => post ?? {}, preImage: pre, postImage: post });
+    mainOperation();
+    await this.timed('postoperation', () =>
+      runStage(resolution.synchronous[2]!.steps, { context, recordAfter: () => post ?? {}, preImage: pre, postImage: post }),
+    );
 
     const eventId = randomUUID();
     const preImages: Record<string, Record<string, unknown>> = {};

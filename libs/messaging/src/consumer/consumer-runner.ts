@@ -15,6 +15,9 @@ import type { KafkaLog } from '../kafka/kafka-client';
 
 const tracer = trace.getTracer('flowline.messaging');
 
+/** Consumer groups running in this process and their topics, for the consumer-lag metric. */
+export const runningConsumerGroups = new Map<string, string[]>();
+
 export interface MessageContext {
   topic: string;
   partition: number;
@@ -95,6 +98,7 @@ export class ConsumerRunner {
     await this.consumer.connect();
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
+    runningConsumerGroups.set(this.options.groupId, [...this.options.topics]);
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 1,
@@ -201,6 +205,7 @@ export class ConsumerRunner {
     if (!this.running) return;
     this.stopping = true;
     this.running = false;
+    runningConsumerGroups.delete(this.options.groupId);
     await this.consumer.disconnect();
   }
 }

@@ -22,11 +22,7 @@ export interface MetricInfo {
  * is declared it must keep this type and these labels (the check compares them), and then leaves
  * this list.
  */
-export const PENDING_METRICS: Record<string, Omit<MetricInfo, 'source'>> = {
-  flowline_gateway_pipeline_stage_duration_seconds: { type: 'histogram', labels: ['stage'] },
-  flowline_outbox_lag_seconds: { type: 'gauge', labels: [] },
-  flowline_consumer_lag: { type: 'gauge', labels: ['group', 'topic'] },
-};
+export const PENDING_METRICS: Record<string, Omit<MetricInfo, 'source'>> = {};
 
 /** Labels every series has: the services' default label, Prometheus' target labels, histogram buckets. */
 export const IMPLICIT_LABELS = ['service', 'instance', 'job'];
