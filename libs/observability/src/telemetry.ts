@@ -86,6 +86,10 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const processors: SpanProcessor[] = [];
   const exporters: string[] = [];
   const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+  const protocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? env['OTEL_EXPORTER_OTLP_PROTOCOL'] ?? 'http/json';
+  if (endpoint && protocol !== 'http/json') {
+    process.stderr.write(`opentelemetry: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: spans go as OTLP/HTTP JSON (http/json)\n`);
+  }
   if (endpoint) {
     const url = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? `${endpoint.replace(/\/$/, '')}/v1/traces`;
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: flushMs }));

@@ -139,7 +139,7 @@ describe('docker-compose.yml services', () => {
       const endpoint = new URL(env['OTEL_EXPORTER_OTLP_ENDPOINT']!);
       expect(endpoint.hostname).toBe('otel-collector');
       // OTLP over HTTP: the collector's HTTP receiver port (deploy/otel-collector/config.yaml is checked against 4318).
-      expect(env['OTEL_EXPORTER_OTLP_PROTOCOL']).toBe('http/protobuf');
+      expect(env['OTEL_EXPORTER_OTLP_PROTOCOL']).toBe('http/json');
       expect(endpoint.port).toBe('4318');
       expect(env['OTEL_SERVICE_NAME']).toBe(name);
     }
