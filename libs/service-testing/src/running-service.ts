@@ -57,7 +57,8 @@ export async function startServiceForTest(
     });
     httpUrl = `http://127.0.0.1:${httpPort}`;
     try {
-      await process.waitForReady(httpUrl);
+      // Generous: on a loaded CI machine several services start at once.
+      await process.waitForReady(httpUrl, 60_000);
       break;
     } catch (error) {
       const portTaken = process.output.some((line) => line.includes('EADDRINUSE'));

@@ -62,6 +62,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     this.runner = new ConsumerRunner({
       kafka: this.kafka,
       groupId: this.names.group(ConsumerGroups.executorDispatcher),
+      // Replicas start and stop often: start-up does not wait for the group to rebalance, and a
+      // dead member is noticed within 10 s.
+      awaitJoin: false,
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1_000,
       topics: [this.names.topic(Topics.pipelineEvents)],
       deadLetterTopic: this.names.topic(Topics.deadLetter),
       deadLetters: this.producer,

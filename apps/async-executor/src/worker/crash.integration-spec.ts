@@ -75,6 +75,17 @@ describe('executors crash and shut down without losing or repeating work', () =>
       timeoutMs: 20_000,
       what: 'x1 and y1 to be running together',
     });
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await chain.sql.query(`SELECT count(*) FROM "executor"."async_operation" WHERE name = 'serial-notes' AND regarding_id = $1`, [
+              x,
+            ])
+          ).rows[0].count,
+        ) === 3,
+      { timeoutMs: 20_000, what: 'the three operations of X to be dispatched' },
+    );
     const queued = (
       await chain.sql.query(
         `SELECT state, dependency_token FROM "executor"."async_operation" WHERE name = 'serial-notes' AND regarding_id = $1 ORDER BY sequence`,

@@ -127,7 +127,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.all(inFlight),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownGraceMs))),
+        // Part of the process's grace: the consumer, the relay and the database close after this.
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.floor(this.options.shutdownGraceMs * 0.6)))),
       ]);
       clearTimeout(timer);
       if (this.running.size > 0) this.logger.warn({ stillRunning: [...this.running.keys()] }, 'grace period over: leases left to expire');

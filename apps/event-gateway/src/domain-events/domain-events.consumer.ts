@@ -38,6 +38,11 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, BeforeAppli
     this.runner = new ConsumerRunner({
       kafka: this.kafka,
       groupId: this.names.group(ConsumerGroups.gatewayDomainEvents),
+      // Replicas start and stop often: start-up does not wait for the group to rebalance, and a
+      // dead member is noticed within 10 s.
+      awaitJoin: false,
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1_000,
       topics: [this.names.topic(Topics.domainEvents)],
       deadLetterTopic: this.names.topic(Topics.deadLetter),
       deadLetters: this.producer,

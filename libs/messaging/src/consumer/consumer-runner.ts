@@ -52,6 +52,14 @@ export interface ConsumerRunnerOptions {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   fromBeginning?: boolean;
+  /**
+   * false: start() returns once subscribed and the group join goes on in the background, so a
+   * service's start-up (and readiness) does not wait for a rebalance of a busy group; nothing is
+   * missed, since consumption starts from the committed offsets. Default true.
+   */
+  awaitJoin?: boolean;
+  /** How long stop() waits to leave the group (default 5 s). */
+  stopTimeoutMs?: number;
 }
 
 function headersOf(message: KafkaMessage): Record<string, string> {
@@ -99,7 +107,7 @@ export class ConsumerRunner {
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
     runningConsumerGroups.set(this.options.groupId, [...this.options.topics]);
-    await this.consumer.run({
+    const running = this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 1,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
@@ -121,6 +129,13 @@ export class ConsumerRunner {
         }
       },
     });
+    if (this.options.awaitJoin ?? true) {
+      await running;
+      return;
+    }
+    running.catch((error: unknown) =>
+      this.options.log.error({ groupId: this.options.groupId, reason: String(error) }, `consumer could not start: ${String(error)}`),
+    );
   }
 
   private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
@@ -206,6 +221,14 @@ export class ConsumerRunner {
     this.stopping = true;
     this.running = false;
     runningConsumerGroups.delete(this.options.groupId);
-    await this.consumer.disconnect();
+    // Leaving may wait on a rebalance held up by a dead member; the offsets of finished messages
+    // are committed already, so a stop that takes too long gives up rather than outlast the grace.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      this.consumer.disconnect().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.stopTimeoutMs ?? 5000))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) this.options.log.warn({ groupId: this.options.groupId }, 'left the consumer group without waiting for it to settle');
   }
 }
