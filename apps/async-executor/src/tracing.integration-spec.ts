@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AsyncOperationStatus as Status } from '@flowline/contracts';
 import { parseOtlpLines, renderHtml, renderText, type TimelineSpan } from '@flowline/observability';
-import { GatewayProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
+import { GatewayProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
+import { startServiceForTest, type RunningService } from '@flowline/service-testing';
 import { REPO_ROOT, waitFor } from '@flowline/testing';
 import { startChain, type Chain } from '../test/chain';
 
@@ -133,5 +136,64 @@ describe('one trace from an API call to the last step of the workflow it trigger
     writeFileSync(path.join(out, 'onboarding-trace.txt'), `${text}\n`);
     writeFileSync(path.join(out, 'onboarding-trace.html'), renderHtml(spans, traceId));
     expect(text.split('\n')[0]).toContain(`trace ${traceId}: ${spans.length} spans`);
+  });
+});
+
+describe('OTLP export to a collector', () => {
+  let receiver: Server;
+  let registry: RunningService;
+  const received: Array<{ path: string; body: Record<string, unknown> }> = [];
+
+  beforeAll(async () => {
+    // A local OTLP/HTTP receiver standing in for the collector.
+    receiver = createServer((request, response) => {
+      let text = '';
+      request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      request.on('end', () => {
+        received.push({ path: request.url ?? '', body: JSON.parse(text) as Record<string, unknown> });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    registry = await startServiceForTest('apps/process-registry/src/main.ts', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+      FLOWLINE_TRACE_FLUSH_MS: '200',
+    });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  it('sends a service’s spans and its Prometheus metrics over OTLP, under its service name', async () => {
+    const definitions = registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
+      ProtoFiles.registry,
+      'flowline.registry.v1.ProcessDefinitionService',
+      ['author'],
+    );
+    await definitions.listDefinitions({ page: { pageSize: 5, pageToken: '' } } as never);
+    const serviceOf = (body: Record<string, unknown>, key: 'resourceSpans' | 'resourceMetrics') =>
+      ((body[key] as Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> } }>) ?? []).map(
+        (r) => r.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue,
+      );
+    const spans = await waitFor(
+      () =>
+        received.find(
+          (r) =>
+            r.path === '/v1/traces' &&
+            JSON.stringify(r.body).includes('grpc.flowline.registry.v1.ProcessDefinitionService/ListDefinitions'),
+        ),
+      { what: 'the ListDefinitions span at the receiver' },
+    );
+    expect(serviceOf(spans.body, 'resourceSpans')).toContain('process-registry');
+    const metrics = await waitFor(
+      () => received.find((r) => r.path === '/v1/metrics' && JSON.stringify(r.body).includes('flowline_process_cpu_seconds_total')),
+      { what: 'the service metrics at the receiver' },
+    );
+    expect(serviceOf(metrics.body, 'resourceMetrics')).toContain('process-registry');
+    // Counters as cumulative monotonic sums.
+    expect(JSON.stringify(metrics.body)).toMatch(/"name":"flowline_process_cpu_seconds_total".*?"isMonotonic":true/);
   });
 });

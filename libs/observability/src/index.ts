@@ -2,3 +2,4 @@
 export * from './logger';
 export * from './telemetry';
 export * from './trace-timeline';
+export * from './prometheus-bridge';

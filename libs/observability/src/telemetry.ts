@@ -3,8 +3,10 @@
  * gRPC or Kafka are loaded, so their modules get instrumented): W3C trace context propagation,
  * HTTP, gRPC and PostgreSQL instrumentation, and exporters chosen by environment:
  *
- * - `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`): OTLP over HTTP to a
- *   collector (off by default);
+ * - `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` /
+ *   `..._METRICS_ENDPOINT`): traces and metrics as OTLP/HTTP JSON to a collector (off by default);
+ *   metrics are the service's prom-client registry (see prometheus-bridge), every
+ *   OTEL_METRIC_EXPORT_INTERVAL ms (15 s);
  * - `FLOWLINE_TRACE_FILE`: OTLP JSON, one export request per line, appended to a file (what
  *   `npm start -- --traces` uses and `npm run trace` renders);
  * - `OTEL_SDK_DISABLED=true`: no tracing at all.
@@ -17,6 +19,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
@@ -24,9 +27,11 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { PrometheusMetricProducer } from './prometheus-bridge';
 
 /** Appends each batch as one OTLP JSON `ExportTraceServiceRequest` line. */
 export class FileSpanExporter implements SpanExporter {
@@ -88,7 +93,9 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   const protocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? env['OTEL_EXPORTER_OTLP_PROTOCOL'] ?? 'http/json';
   if (endpoint && protocol !== 'http/json') {
-    process.stderr.write(`opentelemetry: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: spans go as OTLP/HTTP JSON (http/json)\n`);
+    process.stderr.write(
+      `opentelemetry: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: spans go as OTLP/HTTP JSON (http/json)\n`,
+    );
   }
   if (endpoint) {
     const url = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ?? `${endpoint.replace(/\/$/, '')}/v1/traces`;
@@ -100,10 +107,28 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     processors.push(new BatchSpanProcessor(new FileSpanExporter(path.resolve(file)), { scheduledDelayMillis: flushMs }));
     exporters.push(`file ${path.resolve(file)}`);
   }
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_SERVICE_VERSION]: env['npm_package_version'] ?? '0.1.0' }),
-    spanProcessors: processors,
+  const resource = resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: serviceName,
+    [ATTR_SERVICE_VERSION]: env['npm_package_version'] ?? '0.1.0',
   });
+  const provider = new NodeTracerProvider({ resource, spanProcessors: processors });
+  // Metrics over OTLP too: the same prom-client registry /metrics serves, read by a periodic reader.
+  let meters: MeterProvider | undefined;
+  const metricsEndpoint =
+    env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] ?? (endpoint ? `${endpoint.replace(/\/$/, '')}/v1/metrics` : undefined);
+  if (metricsEndpoint) {
+    meters = new MeterProvider({
+      resource,
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({ url: metricsEndpoint }),
+          exportIntervalMillis: Number(env['OTEL_METRIC_EXPORT_INTERVAL'] ?? 15_000),
+          metricProducers: [new PrometheusMetricProducer()],
+        }),
+      ],
+    });
+    exporters.push(`otlp metrics ${metricsEndpoint}`);
+  }
   provider.register();
   registerInstrumentations({
     tracerProvider: provider,
@@ -119,7 +144,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   current = {
     exporters,
     shutdown: async () => {
-      await provider.shutdown().catch(() => undefined);
+      await Promise.all([provider.shutdown().catch(() => undefined), meters?.shutdown().catch(() => undefined)]);
     },
   };
   return current;

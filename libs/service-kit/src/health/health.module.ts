@@ -5,6 +5,7 @@ import { GrpcHealthController } from '../grpc/grpc-health.controller';
 import { HealthController } from './health.controller';
 import { ReadinessRegistry } from './readiness.registry';
 import { METRICS_REGISTRY, SERVICE_NAME } from './tokens';
+import { exportPrometheusRegistry } from '@flowline/observability';
 
 @Global()
 @Module({})
@@ -22,6 +23,8 @@ export class HealthModule {
             const registry = new Registry();
             registry.setDefaultLabels({ service: serviceName });
             collectDefaultMetrics({ register: registry, prefix: 'flowline_' });
+            // Exported over OTLP as well when an endpoint is configured.
+            exportPrometheusRegistry(registry);
             return registry;
           },
         },
