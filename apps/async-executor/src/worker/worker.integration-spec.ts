@@ -9,7 +9,7 @@ describe('workers run workflows through the gateway', () => {
   beforeAll(async () => {
     chain = await startChain(
       'worker',
-      ['account-onboarding.workflow.yaml', 'case-escalation.workflow.yaml'].map((file) => ({
+      ['account-onboarding.workflow.yaml', 'case-escalation.workflow.yaml', 'credit-check.workflow.yaml'].map((file) => ({
         source: readFileSync(path.join(REPO_ROOT, 'examples', file), 'utf8'),
         format: 'yaml' as const,
       })),
@@ -78,5 +78,41 @@ describe('workers run workflows through the gateway', () => {
       what: 'the escalation to complete',
     });
     expect((await operation(id, 'case-escalation'))['friendly_message']).toBe('resolved in time');
+  });
+
+  it('wakes a wait on a related record when that record changes, reading it as it is now', async () => {
+    const customer = String((await call('POST', '/api/v1/records/account', { name: 'Fabrikam' }))['id']);
+    const opportunity = String(
+      (await call('POST', '/api/v1/records/opportunity', { name: 'Fabrikam deal', customerid: { entity: 'account', id: customer } }))['id'],
+    );
+    // The credit check starts on a change of the estimated value, and waits on the customer (and the opportunity, and a timer).
+    await call('PATCH', `/api/v1/records/opportunity/${opportunity}`, { estimatedvalue: 250000 });
+    const waiting = await waitFor(
+      async () => {
+        const row = await operation(opportunity, 'credit-check');
+        return row['state'] === State.Suspended ? row : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the credit check to wait' },
+    );
+    const watched = (
+      await chain.sql.query(`SELECT entity, record_id FROM "executor"."wait_subscription" WHERE operation_id = $1 ORDER BY entity`, [
+        waiting['id'],
+      ])
+    ).rows;
+    expect(watched).toEqual(
+      expect.arrayContaining([
+        { entity: 'account', record_id: customer },
+        { entity: 'opportunity', record_id: opportunity },
+      ]),
+    );
+    // The customer becomes active: the related wait is satisfied, the review branch wins.
+    await call('POST', '/api/v1/messages/SetState', { entity: 'account', id: customer, parameters: { state: 0, status: 1 } });
+    await waitFor(async () => (await operation(opportunity, 'credit-check'))['status'] === Status.Succeeded, {
+      timeoutMs: 20_000,
+      what: 'the credit check to complete',
+    });
+    const deal = (await call('GET', `/api/v1/records/opportunity/${opportunity}`))['record'] as Record<string, unknown>;
+    expect(String(deal['description'])).toContain('Credit approved after review.');
+    expect(String(deal['description'])).not.toContain('by an officer');
   });
 });

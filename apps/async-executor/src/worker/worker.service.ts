@@ -357,8 +357,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     for (let guard = 0; guard < 10_000; guard++) {
       const result = advance(compiled, state ?? undefined, input);
       const effect = result.effects.at(-1);
-      // The effect in flight is persisted with the state, so a run that dies here can perform it again.
-      state = { ...result.state, ...(result.state.pending && effect ? { lastEffect: effect } : {}) } as InstanceState;
+      // The effect in flight is persisted with the state, so a run that dies here can perform it again;
+      // a wait keeps what it watches, so a wake-up knows which related records to read.
+      state = {
+        ...result.state,
+        ...(result.state.pending && effect ? { lastEffect: effect } : {}),
+        ...(effect?.type === 'wait' ? { waitingOn: effect.subscriptions } : {}),
+      } as InstanceState;
       const boundary = await this.persist(handle, state, result.log, stepStarted, Date.now() - started);
       span.addEvent('step', { 'flowline.input': input.type, 'flowline.effect': effect?.type ?? 'none', 'flowline.boundary': boundary });
       if (boundary === 'lost') {
@@ -524,7 +529,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       });
     const current = await retrieve(operation.primaryEntity, operation.regardingId);
     const related: Record<string, Record<string, Json>> = {};
-    for (const key of Object.keys(state.related ?? {})) {
+    // Related records the run has seen, and those its wait watches (other than its own record).
+    const keys = new Set(Object.keys(state.related ?? {}));
+    for (const watched of (state as InstanceState & { waitingOn?: Array<{ entity: string; recordId: string }> }).waitingOn ?? []) {
+      if (watched.entity !== operation.primaryEntity || watched.recordId !== operation.regardingId)
+        keys.add(`${watched.entity}:${watched.recordId}`);
+    }
+    for (const key of keys) {
       const [entity, id] = key.split(':');
       if (!entity || !id) continue;
       const found = await retrieve(entity, id);
