@@ -59,9 +59,16 @@ async function waitReady(port: number): Promise<void> {
 interface Figures {
   inRate: number;
   doneRate: number;
+  /** Flowline only: from the Execute to the operation's insert by the dispatcher (through the outbox and Kafka). */
+  toDispatch: number[];
   toStart: number[];
   toDone: number[];
+  /** One at a time on an idle system: the latency a single event sees. */
+  idleStart: number[];
+  idleDone: number[];
 }
+
+const ONE_AT_A_TIME = 50;
 
 async function flowline(databaseUrl: string, brokers: string, children: ChildProcess[]): Promise<Figures> {
   const prefix = `bench${Date.now()}.`;
@@ -146,14 +153,13 @@ async function flowline(databaseUrl: string, brokers: string, children: ChildPro
     }),
   );
   const inRate = WORKFLOWS / ((Date.now() - began) / 1000);
-  gateway.close();
   const sql = new Client({ connectionString: databaseUrl });
   await sql.connect();
-  let rows: Array<{ regarding_id: string; started: string; done: string; state: number }> = [];
+  let rows: Array<{ regarding_id: string; created: string; started: string; done: string; state: number }> = [];
   for (let i = 0; i < 1200; i++) {
     rows = (
       await sql.query(
-        `SELECT regarding_id, extract(epoch FROM started_on) * 1000 AS started, extract(epoch FROM completed_on) * 1000 AS done, state
+        `SELECT regarding_id, extract(epoch FROM created_on) * 1000 AS created, extract(epoch FROM started_on) * 1000 AS started, extract(epoch FROM completed_on) * 1000 AS done, state
            FROM "executor"."async_operation" WHERE name = 'bench-noop'`,
       )
     ).rows;
@@ -163,13 +169,50 @@ async function flowline(databaseUrl: string, brokers: string, children: ChildPro
     await sleep(100);
   }
   process.stderr.write('\n');
-  await sql.end();
   const finished = Math.max(...rows.map((row) => Number(row.done)));
+  // One at a time, each waited for: the latency of a single event on an idle system.
+  const idleStart: number[] = [];
+  const idleDone: number[] = [];
+  for (let i = 0; i < ONE_AT_A_TIME; i++) {
+    const sentAt = Date.now();
+    const answer = await gateway.client.execute({
+      message: 'Create',
+      entity: 'contact',
+      id: '',
+      targetJson: JSON.stringify({ lastname: `Alone ${i}` }),
+      parametersJson: '',
+      expectedVersion: 0,
+      idempotencyKey: '',
+      depth: 1,
+      correlationId: 'bench',
+      columns: [],
+    });
+    for (;;) {
+      const [row] = (
+        await sql.query(
+          `SELECT extract(epoch FROM started_on) * 1000 AS started, extract(epoch FROM completed_on) * 1000 AS done
+             FROM "executor"."async_operation" WHERE regarding_id = $1 AND state = 3`,
+          [answer.id],
+        )
+      ).rows as Array<{ started: string; done: string }>;
+      if (row) {
+        idleStart.push(Number(row.started) - sentAt);
+        idleDone.push(Number(row.done) - sentAt);
+        break;
+      }
+      await sleep(2);
+    }
+  }
+  gateway.close();
+  await sql.end();
   return {
     inRate,
     doneRate: WORKFLOWS / ((finished - began) / 1000),
+    toDispatch: rows.map((row) => Number(row.created) - committed.get(row.regarding_id)!).sort((a, b) => a - b),
     toStart: rows.map((row) => Number(row.started) - committed.get(row.regarding_id)!).sort((a, b) => a - b),
     toDone: rows.map((row) => Number(row.done) - committed.get(row.regarding_id)!).sort((a, b) => a - b),
+    idleStart: idleStart.sort((a, b) => a - b),
+    idleDone: idleDone.sort((a, b) => a - b),
   };
 }
 
@@ -215,13 +258,35 @@ async function graphile(databaseUrl: string): Promise<Figures> {
   }
   process.stderr.write('\n');
   const doneRate = WORKFLOWS / ((Date.now() - began) / 1000);
+  const idleStart: number[] = [];
+  const idleDone: number[] = [];
+  for (let i = 0; i < ONE_AT_A_TIME; i++) {
+    const key = `alone-${i}`;
+    const done = new Promise<void>((resolve) => {
+      const listener = ({ job }: { job: { payload: unknown } }) => {
+        if ((job.payload as { key: string }).key !== key) return;
+        runner.events.off('job:success', listener);
+        resolve();
+      };
+      runner.events.on('job:success', listener);
+    });
+    const sentAt = Date.now();
+    added.set(key, sentAt);
+    await utils.addJob('noop', { key });
+    await done;
+    idleDone.push(Date.now() - sentAt);
+    idleStart.push(started.get(key)! - sentAt);
+  }
   await runner.stop();
   await utils.release();
   return {
     inRate,
     doneRate,
+    toDispatch: [],
     toStart: [...started.entries()].map(([key, at]) => Math.max(0, at - added.get(key)!)).sort((a, b) => a - b),
     toDone: toDone.sort((a, b) => a - b),
+    idleStart: idleStart.sort((a, b) => a - b),
+    idleDone: idleDone.sort((a, b) => a - b),
   };
 }
 
@@ -243,13 +308,20 @@ async function main(): Promise<void> {
       ['completed per second', ours.doneRate.toFixed(0), reference.doneRate.toFixed(0), (ours.doneRate / reference.doneRate).toFixed(2)],
       ...(
         [
+          ['commit to dispatch p50 (ms)', ours.toDispatch, reference.toDispatch, 50],
+          ['commit to dispatch p99 (ms)', ours.toDispatch, reference.toDispatch, 99],
           ['commit to start p50 (ms)', ours.toStart, reference.toStart, 50],
           ['commit to start p99 (ms)', ours.toStart, reference.toStart, 99],
           ['commit to completion p50 (ms)', ours.toDone, reference.toDone, 50],
           ['commit to completion p99 (ms)', ours.toDone, reference.toDone, 99],
+          [`one at a time: to start p50 (ms)`, ours.idleStart, reference.idleStart, 50],
+          [`one at a time: to start p99 (ms)`, ours.idleStart, reference.idleStart, 99],
+          [`one at a time: to completion p50 (ms)`, ours.idleDone, reference.idleDone, 50],
+          [`one at a time: to completion p99 (ms)`, ours.idleDone, reference.idleDone, 99],
         ] as const
       ).map(([name, a, b, p]): [string, string, string, string] => {
         const x = percentile(a, p);
+        if (b.length === 0) return [name, x.toFixed(0), '-', '-'];
         const y = percentile(b, p);
         return [name, x.toFixed(0), y.toFixed(0), y > 0 ? (x / y).toFixed(1) : 'n/a'];
       }),
@@ -262,10 +334,11 @@ async function main(): Promise<void> {
     console.log(`${'-'.repeat(w)}  ---------  ---------  -----`);
     for (const [name, a, b, ratio] of rows) console.log(`${name.padEnd(w)}  ${a.padStart(9)}  ${b.padStart(9)}  ${ratio}`);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(
-      children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))),
-    );
+    // Last started, first stopped: the registry goes after the services that read from it.
+    for (const child of children.reverse()) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    }
     await broker.close();
     await postgres?.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -65,6 +65,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       // Replicas start and stop often: start-up does not wait for the group to rebalance, and a
       // dead member is noticed within 10 s.
       awaitJoin: false,
+      // One record's events share a partition, so its operations are still created in event order.
+      partitionsConsumedConcurrently: 6,
       sessionTimeoutMs: 10_000,
       heartbeatIntervalMs: 1_000,
       topics: [this.names.topic(Topics.pipelineEvents)],

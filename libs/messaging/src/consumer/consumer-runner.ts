@@ -58,6 +58,8 @@ export interface ConsumerRunnerOptions {
    * missed, since consumption starts from the committed offsets. Default true.
    */
   awaitJoin?: boolean;
+  /** Partitions handled at once (each still one message at a time, in order). Default 1. */
+  partitionsConsumedConcurrently?: number;
   /** How long stop() waits to leave the group (default 5 s). */
   stopTimeoutMs?: number;
 }
@@ -109,7 +111,8 @@ export class ConsumerRunner {
     runningConsumerGroups.set(this.options.groupId, [...this.options.topics]);
     const running = this.consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: 1,
+      // Messages of one partition stay in order; partitions may be handled side by side.
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         await this.process(topic, partition, message, heartbeat);
         // Committed only now: the handler's work is durable (or the message is in the dead letters).
