@@ -1,20 +1,14 @@
 /** Configuration of the async-executor service, validated at start-up. */
 import { z } from 'zod';
 import { Services } from '@flowline/contracts';
-import { baseServiceSettings } from '@flowline/service-kit';
+import { baseServiceSettings, grpcAddressSetting } from '@flowline/service-kit';
 
 export const SERVICE = Services.asyncExecutor;
 
 export const ExecutorConfigShape = {
   ...baseServiceSettings({ http: SERVICE.httpPort, grpc: SERVICE.grpcPort }),
-  REGISTRY_ADDRESS: z
-    .string({ error: 'expected the registry gRPC address, host:port' })
-    .regex(/^[^:\s]+:\d{1,5}$/, { error: 'expected the registry gRPC address, host:port' })
-    .default(`127.0.0.1:${Services.processRegistry.grpcPort}`),
-  GATEWAY_ADDRESS: z
-    .string({ error: 'expected the gateway gRPC address, host:port' })
-    .regex(/^[^:\s]+:\d{1,5}$/, { error: 'expected the gateway gRPC address, host:port' })
-    .default(`127.0.0.1:${Services.eventGateway.grpcPort}`),
+  REGISTRY_ADDRESS: grpcAddressSetting('the registry', Services.processRegistry.grpcPort),
+  GATEWAY_ADDRESS: grpcAddressSetting('the gateway', Services.eventGateway.grpcPort),
   WORKER_CONCURRENCY: z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(64).default(4),
   LEASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(30_000),
   WORKER_POLL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(500),

@@ -14,3 +14,4 @@ export * from './auth/auth.guard';
 export * from './auth/auth.module';
 export * from './errors/http-error.filter';
 export * from './database/migration-cli';
+export * from './grpc/gateway-execute-client';

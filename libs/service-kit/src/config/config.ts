@@ -38,6 +38,13 @@ export const durationMsSetting = (defaultMs: number) =>
     .min(0, { error: 'expected a duration in milliseconds (0 or more)' })
     .default(defaultMs);
 
+/** Another service's gRPC address, host:port, e.g. `grpcAddressSetting('the registry', 50051)`. */
+export const grpcAddressSetting = (what: string, defaultPort: number) =>
+  z
+    .string({ error: `expected ${what} gRPC address, host:port` })
+    .regex(/^[^:\s]+:\d{1,5}$/, { error: `expected ${what} gRPC address, host:port` })
+    .default(`127.0.0.1:${defaultPort}`);
+
 export const logLevelSetting = () => z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info');
 
 /** Settings every Flowline service has. */

@@ -1,0 +1,93 @@
+/**
+ * The gateway's Execute as other services call it (the executor's workflows, the session
+ * service's dialogs): every record they read or change goes through the pipeline, as a service
+ * acting for a person (the initiating user), with the caller's idempotency key and depth.
+ * Failures come back classified: transient (worth retrying) or not.
+ */
+import { Roles, signToken } from '@flowline/auth';
+import { createGrpcClient, ProtoFiles, RpcCallError, type GatewayProto, type GrpcClientHandle } from '@flowline/rpc';
+
+export interface ExecuteCall {
+  message: string;
+  entity: string;
+  recordId?: string;
+  target: Record<string, unknown>;
+  parameters: Record<string, unknown>;
+  idempotencyKey: string;
+  depth: number;
+  correlationId: string;
+  /** The person the call acts for. */
+  initiatingUserId: string;
+}
+
+export type ExecuteOutcome =
+  | { ok: true; id: string; record: Record<string, unknown> | null; records: unknown[] | null; replayed: boolean }
+  | { ok: false; transient: boolean; grpcCode: number; code: string; message: string };
+
+/** gRPC status codes worth retrying: the gateway or its database was briefly unavailable. */
+const TRANSIENT = new Set([4, 8, 13, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (not loops: see below), INTERNAL, UNAVAILABLE
+
+export class GatewayExecuteClient {
+  private handle: GrpcClientHandle<GatewayProto.ExecuteServiceClient> | undefined;
+  private secret = '';
+
+  /** @param subject the calling service, as its service tokens name it */
+  constructor(
+    private readonly subject: string,
+    private readonly deadlineMs = 30_000,
+  ) {}
+
+  configure(address: string, secret: string): void {
+    this.secret = secret;
+    this.handle = createGrpcClient(ProtoFiles.gateway, 'flowline.gateway.v1.ExecuteService', {
+      address,
+      defaultDeadlineMs: this.deadlineMs,
+    });
+  }
+
+  async execute(call: ExecuteCall): Promise<ExecuteOutcome> {
+    if (!this.handle) throw new Error('GatewayExecuteClient.configure was not called');
+    const token = signToken(this.secret, { subject: this.subject, roles: [Roles.service], expiresInSeconds: 300 });
+    try {
+      const response = await this.handle.client.execute(
+        {
+          message: call.message,
+          entity: call.entity,
+          id: call.recordId ?? '',
+          targetJson: JSON.stringify(call.target),
+          parametersJson: JSON.stringify(call.parameters),
+          expectedVersion: 0,
+          idempotencyKey: call.idempotencyKey,
+          depth: call.depth,
+          correlationId: call.correlationId,
+          columns: [],
+        },
+        { metadata: { authorization: `Bearer ${token}`, 'x-flowline-initiating-user': call.initiatingUserId } },
+      );
+      return {
+        ok: true,
+        id: response.id,
+        record: response.recordJson ? (JSON.parse(response.recordJson) as Record<string, unknown>) : null,
+        records: response.recordsJson ? (JSON.parse(response.recordsJson) as unknown[]) : null,
+        replayed: response.replayed,
+      };
+    } catch (error) {
+      if (error instanceof RpcCallError) {
+        // A loop the gateway refused (too deep) will be refused again: not transient.
+        const loop = error.code === 'LOOP_DETECTED';
+        return {
+          ok: false,
+          transient: TRANSIENT.has(error.grpcCode) && !loop,
+          grpcCode: error.grpcCode,
+          code: error.code || `GRPC_${error.grpcCode}`,
+          message: error.message.replace(/^\S+ failed: /, ''),
+        };
+      }
+      return { ok: false, transient: true, grpcCode: 14, code: 'GATEWAY_UNREACHABLE', message: String(error) };
+    }
+  }
+
+  close(): void {
+    this.handle?.close();
+  }
+}
