@@ -36,7 +36,12 @@ import {
 import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
+import { transition } from '../operations/operation-transitions';
 import { DefinitionVersions } from '../worker/definition-versions';
+
+/** Wake-ups are set-based SQL; the move itself is the transition function's. */
+const WAITING = { state: State.Suspended, status: Status.Waiting };
+const WOKEN = transition(WAITING, 'wake');
 
 export interface DispatchResult {
   created: string[];
@@ -195,7 +200,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
             AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s WHERE s."entity" = $1 AND s."record_id" = $2)
          RETURNING o."id")
        SELECT "id" FROM woken`,
-      [entity, recordId, State.Ready, Status.WaitingForResources, State.Suspended, Status.Waiting],
+      [entity, recordId, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
     );
     const ids = rows.map((row) => row.id);
     if (ids.length > 0) await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [ids]);

@@ -35,7 +35,7 @@ import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
 import { OperationStore, READY_CHANNEL, type ColumnValue } from '../operations/operation-store';
-import { IllegalTransition, type OperationAction } from '../operations/operation-transitions';
+import { IllegalTransition, transition, type OperationAction } from '../operations/operation-transitions';
 import { runCustomActivity } from './custom-activities';
 import { DefinitionVersions } from './definition-versions';
 import { ExecutorMetrics } from './executor-metrics';
@@ -64,6 +64,8 @@ export interface WorkerOptions {
 }
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
+/** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
+const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
 const tracer = trace.getTracer('flowline.async-executor');
 
 interface RunHandle {
@@ -230,12 +232,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             ORDER BY "sequence" LIMIT $5),
          claimed AS (
            UPDATE "executor"."async_operation" o
-              SET "state" = 2, "status" = 20, "host" = $1, "lease_expires_at" = now() + ($2 || ' milliseconds')::interval,
+              SET "state" = $6, "status" = $7, "host" = $1, "lease_expires_at" = now() + ($2 || ' milliseconds')::interval,
                   "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
              FROM chosen WHERE o."id" = chosen."id"
            RETURNING o."id")
          SELECT "id" FROM claimed`,
-        [this.host, String(this.options.leaseMs), limit * 4, definitionConcurrency, limit],
+        [this.host, String(this.options.leaseMs), limit * 4, definitionConcurrency, limit, CLAIMED.state, CLAIMED.status],
       )) as Array<{ id: string }>;
       if (rows.length === 0) return [];
       await this.events.recordMany(
