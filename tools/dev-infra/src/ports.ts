@@ -1,5 +1,8 @@
 /** Finding free TCP ports on the loopback interface for embedded infrastructure and services under test. */
+import { mkdirSync, openSync, closeSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 
 /**
  * Ports are drawn at random below Linux's ephemeral range (32768-60999 by default): a port
@@ -9,6 +12,32 @@ import { createServer } from 'node:net';
  */
 const LOW = 20_000;
 const HIGH = 32_000;
+
+/**
+ * Test processes run side by side (Nx runs two projects at once) and may hand out a port minutes
+ * before a service binds it. A port handed out is claimed with a file for ten minutes, so no
+ * other process on the machine hands it out meanwhile.
+ */
+const CLAIMS = path.join(tmpdir(), 'flowline-port-claims');
+const CLAIM_MS = 10 * 60_000;
+
+function claim(port: number): boolean {
+  mkdirSync(CLAIMS, { recursive: true });
+  const file = path.join(CLAIMS, String(port));
+  try {
+    closeSync(openSync(file, 'wx'));
+    return true;
+  } catch {
+    try {
+      if (Date.now() - statSync(file).mtimeMs < CLAIM_MS) return false;
+      const now = new Date();
+      utimesSync(file, now, now);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
 
 function tryListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -22,7 +51,7 @@ function tryListen(port: number): Promise<boolean> {
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
-    if (await tryListen(port)) return port;
+    if (claim(port) && (await tryListen(port))) return port;
   }
   throw new Error(`no free port found between ${LOW} and ${HIGH} after 100 tries`);
 }

@@ -27,6 +27,15 @@ function startLauncher(env: Record<string, string>, args: string[] = []): Launch
   return { child, output: () => text, exited };
 }
 
+/** Waits for the ready table; on time-out the error carries the launcher's last lines, to see which service did not come up. */
+async function untilReady(launch: Launch): Promise<void> {
+  await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 120_000, what: 'the ready table' }).catch(
+    (error: unknown) => {
+      throw new Error(`${String(error)}\nlauncher output (last 40 lines):\n${launch.output().split('\n').slice(-40).join('\n')}`);
+    },
+  );
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -61,7 +70,7 @@ describe('npm start (the launcher)', () => {
 
   it('brings every service to ready, prints where, and Ctrl-C leaves no process behind', async () => {
     const launch = startLauncher(env);
-    await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 90_000, what: 'the ready table' });
+    await untilReady(launch);
     const output = launch.output();
     for (const service of ALL_SERVICES) {
       const url = `http://127.0.0.1:${env[`${service.envPrefix}_HTTP_PORT`]}`;
@@ -90,7 +99,7 @@ describe('npm start (the launcher)', () => {
   it('a second start comes up on the same data, here with two executors and traces written to files', async () => {
     const launch = startLauncher(env, ['--executors', '2', '--traces']);
     try {
-      await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 90_000, what: 'the ready table' });
+      await untilReady(launch);
       expect(launch.output()).toContain('Example definitions: 0 loaded and activated, 4 already there');
       const replicaPort = Number(env['ASYNC_EXECUTOR_HTTP_PORT']) + 100;
       expect(launch.output()).toMatch(new RegExp(`async-executor-2\\s+http://127\\.0\\.0\\.1:${replicaPort}`));
@@ -123,7 +132,7 @@ describe('npm start (the launcher)', () => {
   it('reports a service that dies with its last log lines and keeps the others running', async () => {
     const launch = startLauncher(env);
     try {
-      await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 90_000, what: 'the ready table' });
+      await untilReady(launch);
       const gatewayPid = Number(launch.output().match(/event-gateway\s+http\S+\s+gRPC \S+, schema gateway, pid (\d+)/)![1]);
       process.kill(gatewayPid, 'SIGKILL');
       await waitFor(() => launch.output().includes('event-gateway stopped unexpectedly (killed by SIGKILL). Its last log lines:'), {
