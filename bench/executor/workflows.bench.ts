@@ -23,12 +23,12 @@ import { signToken } from '../../libs/auth/src';
 import { createGrpcClient, ProtoFiles, RegistryProto, type GatewayProto } from '../../libs/rpc/src';
 import { ensureDatabase, freePort, startEmbeddedPostgres } from '../../tools/dev-infra/src';
 import { startBroker } from '../../tools/kafka-broker/src';
+import { percentile, waitReady } from '../support';
 
 const WORKFLOWS = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = Number(process.argv[3] ?? 8);
 const SECRET = 'bench-secret-0123456789abcdef';
 const REPO_ROOT = path.resolve(__dirname, '../..');
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const DEFINITION = `schemaVersion: 1
@@ -43,18 +43,6 @@ steps:
     type: customActivity
     handler: noop
 `;
-
-async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`service on ${port} did not become ready`);
-}
 
 interface Figures {
   inRate: number;

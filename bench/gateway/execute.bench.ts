@@ -17,25 +17,11 @@ import { signToken } from '../../libs/auth/src';
 import { createGrpcClient, ProtoFiles, type GatewayProto } from '../../libs/rpc/src';
 import { ensureDatabase, freePort, startEmbeddedPostgres } from '../../tools/dev-infra/src';
 import { startBroker } from '../../tools/kafka-broker/src';
+import { percentile, waitReady } from '../support';
 
 const UPDATES = Number(process.argv[2] ?? 2000);
 const SECRET = 'bench-secret-0123456789abcdef';
 const REPO_ROOT = path.resolve(__dirname, '../..');
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`service on ${port} did not become ready`);
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'flowline-bench-gateway-'));

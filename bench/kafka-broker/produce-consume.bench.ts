@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type BrokerOptions } from '../../tools/kafka-broker/src';
+import { percentile } from '../support';
 
 const MESSAGES = Number(process.argv[2] ?? 50_000);
 const SIZE = 1024;
@@ -24,8 +25,6 @@ interface Row {
   p50: number;
   p99: number;
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function run(mode: string, options: BrokerOptions): Promise<Row> {
   const broker = await startBroker({ ...options, logLevel: 'silent' });
