@@ -8,6 +8,7 @@ import { sessionEnded } from '../request-replay';
 import { SessionAccess } from '../session-access';
 import { isEnded, SessionProgress } from '../session-progress';
 import { SessionRunner } from '../session-runner';
+import { continueSession } from './continue-session';
 import { SessionVersionConflict } from '../session-store';
 import { sessionView, type SessionView } from '../session-view';
 import { SessionErrorCode as Code } from '../session.errors';
@@ -41,21 +42,12 @@ export class CancelSessionUseCase {
           `session ${row.id} has moved on since that page was shown (page token ${input.pageToken}, the session is at ${row.rowVersion}): reload it`,
         );
       }
-      const compiled = await this.definitions.version(row.dialogId, row.dialogVersion);
-      const now = new Date();
       const reason = input.reason?.trim() || `canceled by ${principal.subject}`;
-      const run = await this.runner.run(
-        {
-          sessionId: row.id,
-          compiled,
-          actor: principal.subject,
-          correlationId: row.correlationId,
-          pageToken: row.rowVersion,
-          now: () => new Date(),
-        },
-        row.interpreterState,
-        { type: 'cancel', now: now.toISOString(), reason },
-      );
+      const { run, now } = await continueSession(this.definitions, this.runner, row, principal.subject, (at) => ({
+        type: 'cancel',
+        now: at,
+        reason,
+      }));
       if (!run.ok) throw new Error('the interpreter refused a cancel');
       try {
         return sessionView(

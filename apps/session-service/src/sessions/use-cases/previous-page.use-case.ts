@@ -8,6 +8,7 @@ import { RequestReplay, sessionEnded } from '../request-replay';
 import { SessionAccess } from '../session-access';
 import { isEnded, SessionProgress } from '../session-progress';
 import { SessionRunner } from '../session-runner';
+import { continueSession } from './continue-session';
 import { SessionVersionConflict } from '../session-store';
 import { sessionView, type SessionView } from '../session-view';
 import { SessionErrorCode as Code } from '../session.errors';
@@ -37,20 +38,10 @@ export class PreviousPageUseCase {
       const anyTwin = (_detail: Record<string, Json>) => true;
       if (input.pageToken !== row.rowVersion) return this.replay.answer(row, input.pageToken, 'previousPage', anyTwin);
       if (isEnded(row)) throw sessionEnded(row);
-      const compiled = await this.definitions.version(row.dialogId, row.dialogVersion);
-      const now = new Date();
-      const run = await this.runner.run(
-        {
-          sessionId: row.id,
-          compiled,
-          actor: principal.subject,
-          correlationId: row.correlationId,
-          pageToken: row.rowVersion,
-          now: () => new Date(),
-        },
-        row.interpreterState,
-        { type: 'previousPage', now: now.toISOString() },
-      );
+      const { run, now } = await continueSession(this.definitions, this.runner, row, principal.subject, (at) => ({
+        type: 'previousPage',
+        now: at,
+      }));
       if (!run.ok)
         throw new FlowlineError(
           'FAILED_PRECONDITION',

@@ -14,6 +14,7 @@ import { SessionAccess } from '../session-access';
 import { SessionMetrics } from '../session-metrics';
 import { isEnded, SessionProgress } from '../session-progress';
 import { SessionRunner } from '../session-runner';
+import { continueSession } from './continue-session';
 import { SessionVersionConflict } from '../session-store';
 import { sessionView, type SessionView } from '../session-view';
 import { SessionErrorCode as Code } from '../session.errors';
@@ -71,20 +72,12 @@ export class SubmitPageUseCase {
             `'${input.pageId}' is not the page shown: session ${row.id} shows '${row.currentPageId ?? ''}'`,
           );
         }
-        const compiled = await this.definitions.version(row.dialogId, row.dialogVersion);
-        const now = new Date();
-        const run = await this.runner.run(
-          {
-            sessionId: row.id,
-            compiled,
-            actor: principal.subject,
-            correlationId: row.correlationId,
-            pageToken: row.rowVersion,
-            now: () => new Date(),
-          },
-          row.interpreterState,
-          { type: 'pageAnswers', pageId: input.pageId, answers: input.answers, now: now.toISOString() },
-        );
+        const { run, now } = await continueSession(this.definitions, this.runner, row, principal.subject, (at) => ({
+          type: 'pageAnswers',
+          pageId: input.pageId,
+          answers: input.answers,
+          now: at,
+        }));
         if (!run.ok) {
           this.metrics.submitted('invalid');
           const refused = Object.entries(run.invalid);
