@@ -34,8 +34,7 @@ describe('one trace from an API call to the last step of the workflow it trigger
   });
   afterAll(async () => {
     await chain?.stop();
-    if (!process.env['KEEP_TRACES']) rmSync(dir, { recursive: true, force: true });
-    else process.stderr.write(`TRACES ${dir}\n`);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const spansOf = (traceId: string): TimelineSpan[] =>
