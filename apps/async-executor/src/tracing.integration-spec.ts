@@ -82,10 +82,15 @@ describe('one trace from an API call to the last step of the workflow it trigger
         const found = spansOf(traceId);
         const run = found.find((s) => s.name === 'run account-onboarding');
         const nested = found.filter((s) => s.service === 'event-gateway' && s.kind === SPAN_KIND.server && s.parentSpanId !== callerSpan);
-        return run && run.endMs > 0 && nested.length >= 4 ? found : undefined;
+        // Each service flushes on its own clock: a consumer span in the executor can reach its file
+        // before the gateway's producer span that is its parent. Wait until every parent has arrived;
+        // a parent that never comes fails the orphan check below.
+        const ids = new Set(found.map((s) => s.spanId));
+        const waiting = found.some((s) => s.parentSpanId && s.parentSpanId !== callerSpan && !ids.has(s.parentSpanId));
+        return run && run.endMs > 0 && nested.length >= 4 && !waiting ? found : undefined;
       },
       { timeoutMs: 15_000, what: 'the spans of the trace to be exported' },
-    );
+    ).catch(() => spansOf(traceId)); // what did arrive, so the checks below say what is missing
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const parentOf = (span: TimelineSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
 
