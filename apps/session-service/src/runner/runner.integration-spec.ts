@@ -34,6 +34,12 @@ describe('the dialog runner page in a browser', () => {
 
   it('runs the survey from its URL: every page answered, back once, a refused answer fixed, finished with a summary and a created task', async () => {
     const contactId = await chain.contact('Ada', 'Lovelace');
+    const caseIds: string[] = [];
+    for (const title of ['Printer jam', 'Invoice wrong']) {
+      const created = await chain.gateway$('POST', '/api/v1/records/incident', { title, customerid: { entity: 'contact', id: contactId } });
+      expect(created.status).toBe(201);
+      caseIds.push(String(created.body['id']));
+    }
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${chain.sessions.httpUrl}/dialogs/customer-survey/run?entity=contact&id=${contactId}&token=${token}`);
@@ -51,7 +57,10 @@ describe('the dialog runner page in a browser', () => {
     await page.getByRole('button', { name: 'Next' }).click();
 
     await page.getByRole('heading', { name: 'Shall we call you?' }).waitFor();
-    expect(await page.getByRole('group', { name: /You have 0 open case\(s\) with us/ }).count()).toBe(1);
+    expect(await page.getByRole('group', { name: /You have 2 open case\(s\) with us/ }).count()).toBe(1);
+    // The choice of case is filled from the dialog's query of her open cases.
+    const aboutCase = page.getByLabel('Is the call about one of your open cases?');
+    expect((await aboutCase.locator('option').allInnerTexts()).sort()).toEqual(['Choose…', 'Invoice wrong', 'Printer jam']);
     await shot(page, '02-call-back');
     await page.getByRole('button', { name: 'Previous' }).click();
 
@@ -65,6 +74,7 @@ describe('the dialog runner page in a browser', () => {
     await page.getByLabel('On which day?').fill('2026-12-01');
     await page.getByLabel('How many orders did you place with us this year?').fill('lots');
     await page.getByLabel('How do you usually order?').selectOption({ label: 'Website' });
+    await aboutCase.selectOption({ label: 'Printer jam' });
     await page.getByRole('button', { name: 'Finish' }).click();
 
     const orders = page.getByLabel('How many orders did you place with us this year?');
@@ -80,7 +90,16 @@ describe('the dialog runner page in a browser', () => {
 
     await page.getByRole('heading', { name: 'Done: thank you!' }).waitFor();
     const summary = await page.locator('dl.summary').innerText();
-    for (const expected of ['How satisfied are you, Ada?', 'Fine', 'Would you like a call back?', 'Yes', '2026-12-01', '12', 'Website'])
+    for (const expected of [
+      'How satisfied are you, Ada?',
+      'Fine',
+      'Would you like a call back?',
+      'Yes',
+      '2026-12-01',
+      '12',
+      'Website',
+      'Printer jam',
+    ])
       expect(summary).toContain(expected);
     await shot(page, '05-summary');
 
@@ -89,7 +108,11 @@ describe('the dialog runner page in a browser', () => {
       'records'
     ] as Array<Record<string, unknown>>;
     expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({ description: '12 order(s) this year, usually by web.', createdby: 'alice' });
+    expect(tasks[0]).toMatchObject({
+      description: '12 order(s) this year, usually by web.',
+      createdby: 'alice',
+      regardingobjectid: { entity: 'incident', id: caseIds[0] },
+    });
 
     const sessionId = sessionIdOf(page)!;
     const log = (await chain.api('GET', `/api/v1/sessions/${sessionId}`)).body as {

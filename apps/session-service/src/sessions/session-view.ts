@@ -124,7 +124,9 @@ export function sessionJson(row: ProcessSessionRow): SessionJson {
 
 function label(prompt: PromptView, answer: Json | undefined): string {
   if (answer === undefined || answer === null) return '';
-  const option = prompt.response.options?.find((candidate) => String(candidate.value) === String(answer));
+  // A record chosen from a query's records is stored as a reference; its option is by id.
+  const value = typeof answer === 'object' && !Array.isArray(answer) && typeof answer['id'] === 'string' ? answer['id'] : answer;
+  const option = prompt.response.options?.find((candidate) => String(candidate.value) === String(value));
   if (option) return option.label;
   return typeof answer === 'object' ? JSON.stringify(answer) : String(answer);
 }

@@ -52,6 +52,7 @@ function pageToProto(page: PageView): SessionProto.Page {
       options: (prompt.response.options ?? []).map((option) => ({ value: String(option.value), label: option.label })),
       defaultJson: json(prompt.response.default),
       answerJson: json(prompt.answer),
+      lookupEntity: prompt.response.entity ?? '',
     })),
   };
 }

@@ -22,7 +22,12 @@ interface View {
     title: string;
     canGoBack: boolean;
     last: boolean;
-    prompts: Array<{ id: string; text: string; answer?: unknown }>;
+    prompts: Array<{
+      id: string;
+      text: string;
+      answer?: unknown;
+      response: { type: string; required: boolean; entity?: string; options?: Array<{ value: string | number; label: string }> };
+    }>;
   } | null;
   summary: Array<{ promptId: string; text: string; answerLabel: string }>;
   replayed: boolean;
@@ -157,6 +162,7 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
   it("queries the contact's open cases, assigns a variable and creates a call-back task on the Fine branch", async () => {
     const contactId = await chain.contact('Grace', 'Hopper');
     const otherId = await chain.contact('Alan', 'Turing');
+    const caseIds: Record<string, string> = {};
     for (const [title, customer] of [
       ['Printer jam', contactId],
       ['Invoice wrong', contactId],
@@ -164,6 +170,7 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
     ] as const) {
       const created = await chain.gateway$('POST', '/api/v1/records/incident', { title, customerid: { entity: 'contact', id: customer } });
       expect(created.status).toBe(201);
+      caseIds[title] = String(created.body['id']);
     }
     const fine = await answered(await start(contactId), { score: 2 });
     expect(fine.page).toMatchObject({ id: 'call-back', title: 'Shall we call you?', last: true });
@@ -172,16 +179,38 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
       'On which day?',
       'How many orders did you place with us this year?',
       'How do you usually order?',
+      'Is the call about one of your open cases?',
+    ]);
+    // Her open cases, and only hers, are the choices: a lookup of incident records by id.
+    const aboutCase = fine.page!.prompts.find((prompt) => prompt.id === 'aboutCase')!;
+    expect(aboutCase.response).toMatchObject({ type: 'lookup', required: false, entity: 'incident' });
+    expect([...aboutCase.response.options!].sort((a, b) => a.label.localeCompare(b.label))).toEqual([
+      { value: caseIds['Invoice wrong'], label: 'Invoice wrong' },
+      { value: caseIds['Printer jam'], label: 'Printer jam' },
+    ]);
+    const notHers = await submit(fine, { wantsCall: '1', aboutCase: { entity: 'incident', id: caseIds['Not hers'] } });
+    expect(notHers.status).toBe(400);
+    expect((notHers.body['error'] as { violations: Array<{ field: string; description: string }> }).violations).toEqual([
+      expect.objectContaining({
+        field: 'answers.aboutCase',
+        description: expect.stringContaining('expected one of the incident records offered'),
+      }),
     ]);
 
-    const done = await answered(fine, { wantsCall: '1', callOn: '2026-12-01', orders: '7', channel: 'phone' });
+    const done = await answered(fine, {
+      wantsCall: '1',
+      callOn: '2026-12-01',
+      orders: '7',
+      channel: 'phone',
+      aboutCase: { entity: 'incident', id: caseIds['Invoice wrong'] },
+    });
     expect(done.session).toMatchObject({ state: 1, status: 4 });
     const tasks = await records('task', `subject=${encodeURIComponent('Call back Grace Hopper')}`);
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({
       description: '7 order(s) this year, usually by phone.',
       prioritycode: 2,
-      regardingobjectid: { entity: 'contact', id: contactId },
+      regardingobjectid: { entity: 'incident', id: caseIds['Invoice wrong'] },
     });
     expect(String(tasks[0]!['scheduledend'])).toMatch(/^2026-12-01/);
 
@@ -412,6 +441,46 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
     ]);
     const anonymous = await fetch(`${chain.sessions.httpUrl}/api/v1/sessions`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
+  });
+
+  it('offers choices filled from a query over gRPC: record ids with their names, and the entity they are of', async () => {
+    const contactId = await chain.contact('Frances', 'Allen');
+    const created = await chain.gateway$('POST', '/api/v1/records/incident', {
+      title: 'Compiler crash',
+      customerid: { entity: 'contact', id: contactId },
+    });
+    const client = chain.grpc(ALICE);
+    const started = await client.startSession({
+      dialog: { id: '', uniqueName: 'customer-survey' },
+      entity: 'contact',
+      recordId: contactId,
+      inputsJson: '',
+      requestId: '',
+    });
+    const fine = await client.submitPage({
+      sessionId: started.session!.id,
+      pageId: 'satisfaction',
+      answersJson: '{"score": 2}',
+      pageToken: 1,
+    });
+    expect(fine.page!.prompts.find((prompt) => prompt.id === 'aboutCase')).toMatchObject({
+      responseType: 'lookup',
+      required: false,
+      lookupEntity: 'incident',
+      options: [{ value: String(created.body['id']), label: 'Compiler crash' }],
+    });
+    // The id alone answers it; the session keeps a reference to the record.
+    const done = await client.submitPage({
+      sessionId: started.session!.id,
+      pageId: 'call-back',
+      answersJson: JSON.stringify({ wantsCall: 0, aboutCase: String(created.body['id']) }),
+      pageToken: fine.session!.rowVersion,
+    });
+    expect(done.session).toMatchObject({ state: 1, status: 4 });
+    expect(JSON.parse(done.session!.answersJson)).toMatchObject({
+      'call-back': { aboutCase: { entity: 'incident', id: String(created.body['id']) } },
+    });
+    expect(done.summary.find((item) => item.promptId === 'aboutCase')).toMatchObject({ answerLabel: 'Compiler crash' });
   });
 
   it('offers the same over gRPC: start by unique name, answers as JSON, field violations in the trailer, the log, lists', async () => {

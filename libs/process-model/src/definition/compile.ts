@@ -75,10 +75,48 @@ function walk(steps: readonly AuthoredStep[], visit: (step: AuthoredStep) => voi
   }
 }
 
+/**
+ * A prompt's optionsFrom as compiled: the query variable, the entity its records are of, the
+ * attribute holding each record's id and the one shown as its label. The runtime needs no
+ * metadata to offer the choices.
+ */
+export interface ResolvedOptionsFrom {
+  query: string;
+  entity: string;
+  idAttribute: string;
+  label: string;
+}
+
+/** Fills in every prompt's optionsFrom from the metadata (the definition is valid, so each query exists). */
+function resolveOptionsFrom(definition: Definition, metadata: readonly EntityMetadata[]): void {
+  const byName = new Map(metadata.map((entity) => [entity.logicalName, entity]));
+  const queries = new Map<string, string>();
+  walk(definition.steps, (step) => {
+    if (step['type'] === 'queryData') queries.set(String(step['saveAs']), String(step['entity']));
+    if (step['type'] !== 'page') return;
+    for (const prompt of step['prompts'] as Array<{
+      response: { optionsFrom?: string | { query: string; label?: string } | ResolvedOptionsFrom };
+    }>) {
+      const from = prompt.response.optionsFrom;
+      if (from === undefined) continue;
+      const { query, label } = typeof from === 'string' ? { query: from, label: undefined } : from;
+      const entity = byName.get(queries.get(query) ?? '');
+      if (!entity) continue;
+      prompt.response.optionsFrom = {
+        query,
+        entity: entity.logicalName,
+        idAttribute: entity.primaryIdAttribute,
+        label: label ?? entity.primaryNameAttribute,
+      };
+    }
+  });
+}
+
 export function compileDefinition(value: unknown, metadata: readonly EntityMetadata[]): CompiledDefinition {
   const errors = validateDefinition(value, metadata);
   if (errors.length > 0) throw new DefinitionInvalidError(errors);
   const definition = DefinitionSchema.parse(value);
+  resolveOptionsFrom(definition, metadata);
   const entities = new Set([definition.primaryEntity]);
   const children = new Set<string>();
   walk(definition.steps, (step) => {

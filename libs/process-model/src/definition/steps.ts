@@ -24,6 +24,23 @@ const duration = z
   .string()
   .regex(/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/, { error: 'expected an ISO 8601 duration such as P3D or PT4H' });
 
+/**
+ * Where an optionSet or lookup prompt takes its choices from: the records an earlier queryData
+ * step saved (`optionsFrom: openCases`), each offered under its primary name, or under another
+ * attribute (`optionsFrom: { query: openCases, label: title }`). The answer is the chosen
+ * record: its id for an optionSet, a record reference for a lookup.
+ */
+const optionsFrom = z.union(
+  [
+    z.string().min(1),
+    z.object({
+      query: z.string({ error: 'expected the name a queryData step saved its records as (its saveAs)' }).min(1),
+      label: z.string({ error: 'expected the attribute to show for each record' }).optional(),
+    }),
+  ],
+  { error: 'expected the saveAs name of a queryData step, or { query: <saveAs>, label: <attribute> }' },
+);
+
 type Step = z.infer<typeof BaseStep> & Record<string, unknown>;
 const BaseStep = z.object({ id, name: z.string().optional() });
 
@@ -104,7 +121,7 @@ export const StepSchema: z.ZodType<Step> = z.lazy(() =>
                   default: z.unknown().optional(),
                   display: z.enum(['list', 'radio']).optional(),
                   options: z.array(z.object({ value: z.union([z.string(), z.number()]), label: z.string() })).optional(),
-                  optionsFrom: z.string().optional(),
+                  optionsFrom: optionsFrom.optional(),
                 })
                 .default({ type: 'none', required: false }),
             }),

@@ -153,6 +153,119 @@ describe('validateDefinition', () => {
     ]);
   });
 
+  it("checks a page's prompts: unique ids and option values, and choices for every optionSet", () => {
+    const dialog = { ...base, category: 'dialog', uniqueName: 'prompts-dialog', primaryEntity: 'contact' };
+    const page = (prompts: unknown[], before: unknown[] = []) =>
+      validateDefinition({ ...dialog, steps: [...before, { id: 'p', type: 'page', prompts }] }, DEFAULT_ENTITIES);
+    expect(
+      page([
+        { id: 'a', text: 'A?', response: { type: 'optionSet' } },
+        { id: 'a', text: 'Again?', response: { type: 'text', options: [{ value: 1, label: 'One' }] } },
+        {
+          id: 'c',
+          text: 'C?',
+          response: {
+            type: 'optionSet',
+            options: [
+              { value: 1, label: 'One' },
+              { value: '1', label: 'Uno' },
+            ],
+          },
+        },
+      ]),
+    ).toEqual([
+      {
+        path: '$.steps[0].prompts[0].response.options',
+        message: 'an optionSet response needs options (each a value and a label) or optionsFrom (the records of a queryData step)',
+        code: 'NO_OPTIONS',
+      },
+      { path: '$.steps[0].prompts[1].id', message: "the prompt id 'a' is already used on this page at prompts[0]", code: 'DUPLICATE_ID' },
+      {
+        path: '$.steps[0].prompts[1].response.options',
+        message: 'only optionSet responses have options; this response is text',
+        code: 'OPTIONS_FROM',
+      },
+      {
+        path: '$.steps[0].prompts[2].response.options[1].value',
+        message: "the option value '1' is already used by another option",
+        code: 'DUPLICATE_OPTION',
+      },
+    ]);
+  });
+
+  it('takes choices from the records of a queryData step that comes before the page', () => {
+    const dialog = { ...base, category: 'dialog', uniqueName: 'choices-dialog', primaryEntity: 'contact' };
+    const query = { id: 'q', type: 'queryData', entity: 'incident', saveAs: 'openCases' };
+    const withPage = (prompts: unknown[], steps: unknown[]) => ({ ...dialog, steps: [...steps, { id: 'p', type: 'page', prompts }] });
+    const check = (prompts: unknown[], steps: unknown[] = [query]) => validateDefinition(withPage(prompts, steps), DEFAULT_ENTITIES);
+    expect(
+      check([
+        { id: 'a', text: 'A?', response: { type: 'lookup', optionsFrom: 'openCases' } },
+        { id: 'b', text: 'B?', response: { type: 'optionSet', optionsFrom: { query: 'openCases', label: 'title' } } },
+      ]),
+    ).toEqual([]);
+    expect(
+      check([
+        { id: 'a', text: 'A?', response: { type: 'lookup', optionsFrom: 'openCase' } },
+        { id: 'b', text: 'B?', response: { type: 'optionSet', optionsFrom: { query: 'openCases', label: 'titel' } } },
+        { id: 'c', text: 'C?', response: { type: 'text', optionsFrom: 'openCases' } },
+        { id: 'd', text: 'D?', response: { type: 'optionSet', options: [{ value: 1, label: 'One' }], optionsFrom: 'openCases' } },
+      ]),
+    ).toEqual([
+      {
+        path: '$.steps[1].prompts[0].response.optionsFrom',
+        message: "no queryData step before this page saves its records as 'openCase'; did you mean 'openCases'?",
+        code: 'UNKNOWN_QUERY',
+      },
+      {
+        path: '$.steps[1].prompts[1].response.optionsFrom.label',
+        message: "entity 'incident' has no attribute 'titel'; did you mean 'title'?",
+        code: 'UNKNOWN_ATTRIBUTE',
+      },
+      {
+        path: '$.steps[1].prompts[2].response.optionsFrom',
+        message: 'only optionSet and lookup responses take their choices from a query, not text',
+        code: 'OPTIONS_FROM',
+      },
+      { path: '$.steps[1].prompts[3].response', message: 'give either options or optionsFrom, not both', code: 'OPTIONS_FROM' },
+    ]);
+    // The query must come first: a page cannot offer records not yet fetched.
+    expect(
+      validateDefinition(
+        {
+          ...dialog,
+          steps: [
+            { id: 'p', type: 'page', prompts: [{ id: 'a', text: 'A?', response: { type: 'lookup', optionsFrom: 'openCases' } }] },
+            query,
+          ],
+        },
+        DEFAULT_ENTITIES,
+      ),
+    ).toEqual([
+      {
+        path: '$.steps[0].prompts[0].response.optionsFrom',
+        message: "no queryData step before this page saves its records as 'openCases'",
+        code: 'UNKNOWN_QUERY',
+      },
+    ]);
+    // Compiled, the runtime has what it needs without metadata: the entity, its id attribute and the label.
+    const compiled = compileDefinition(
+      withPage(
+        [
+          { id: 'a', text: 'A?', response: { type: 'lookup', optionsFrom: 'openCases' } },
+          { id: 'b', text: 'B?', response: { type: 'optionSet', optionsFrom: { query: 'openCases', label: 'ticketnumber' } } },
+        ],
+        [query],
+      ),
+      DEFAULT_ENTITIES,
+    );
+    const prompts = (compiled.definition.steps[1] as unknown as { prompts: Array<{ response: { optionsFrom: unknown } }> }).prompts;
+    expect(prompts.map((prompt) => prompt.response.optionsFrom)).toEqual([
+      { query: 'openCases', entity: 'incident', idAttribute: 'incidentid', label: 'title' },
+      { query: 'openCases', entity: 'incident', idAttribute: 'incidentid', label: 'ticketnumber' },
+    ]);
+  });
+
   it('reports shape errors with their paths', () => {
     expect(validateDefinition({ ...base, steps: [{ id: 'x', type: 'teleport' }] }, DEFAULT_ENTITIES)).toEqual([
       {

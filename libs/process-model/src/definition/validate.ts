@@ -88,9 +88,17 @@ function fits(attribute: AttributeMetadata, value: unknown): boolean {
   }
 }
 
+type AuthoredOptionsFrom = string | { query: string; label?: string };
+interface AuthoredPrompt {
+  id: string;
+  response: { type: string; options?: Array<{ value: string | number; label: string }>; optionsFrom?: AuthoredOptionsFrom };
+}
+
 class Checker {
   readonly errors: DefinitionError[] = [];
   private readonly ids = new Map<string, string>();
+  /** The lists of records queryData steps saved so far, in document order: saveAs → entity. */
+  private readonly queries = new Map<string, string>();
   private readonly entities: Map<string, EntityMetadata>;
 
   constructor(
@@ -255,10 +263,71 @@ class Checker {
         break;
       case 'queryData':
         this.entity(String(step['entity']), `${at}.entity`);
+        this.queries.set(String(step['saveAs']), String(step['entity']));
+        break;
+      case 'page':
+        this.prompts(step['prompts'] as AuthoredPrompt[], at);
         break;
       default:
         break;
     }
+  }
+
+  /** A page's prompts: unique ids, and choices that exist for every optionSet or lookup that offers them. */
+  private prompts(prompts: readonly AuthoredPrompt[], at: string): void {
+    const seen = new Map<string, number>();
+    prompts.forEach((prompt, index) => {
+      const path = `${at}.prompts[${index}]`;
+      const earlier = seen.get(prompt.id);
+      if (earlier !== undefined)
+        this.add(`${path}.id`, `the prompt id '${prompt.id}' is already used on this page at prompts[${earlier}]`, 'DUPLICATE_ID');
+      else seen.set(prompt.id, index);
+      const { type, options, optionsFrom } = prompt.response;
+      const response = `${path}.response`;
+      if (optionsFrom !== undefined) {
+        if (type !== 'optionSet' && type !== 'lookup')
+          this.add(
+            `${response}.optionsFrom`,
+            `only optionSet and lookup responses take their choices from a query, not ${type}`,
+            'OPTIONS_FROM',
+          );
+        else if (options !== undefined) this.add(response, 'give either options or optionsFrom, not both', 'OPTIONS_FROM');
+        else this.optionsFrom(optionsFrom, `${response}.optionsFrom`);
+      } else if (type === 'optionSet' && (options === undefined || options.length === 0)) {
+        this.add(
+          `${response}.options`,
+          'an optionSet response needs options (each a value and a label) or optionsFrom (the records of a queryData step)',
+          'NO_OPTIONS',
+        );
+      } else if (options !== undefined && type !== 'optionSet') {
+        this.add(`${response}.options`, `only optionSet responses have options; this response is ${type}`, 'OPTIONS_FROM');
+      }
+      const values = new Set<string>();
+      (options ?? []).forEach((option, i) => {
+        if (values.has(String(option.value)))
+          this.add(
+            `${response}.options[${i}].value`,
+            `the option value '${String(option.value)}' is already used by another option`,
+            'DUPLICATE_OPTION',
+          );
+        values.add(String(option.value));
+      });
+    });
+  }
+
+  private optionsFrom(value: AuthoredOptionsFrom, path: string): void {
+    const { query, label } = typeof value === 'string' ? { query: value, label: undefined } : value;
+    const entityName = this.queries.get(query);
+    if (entityName === undefined) {
+      this.add(
+        typeof value === 'string' ? path : `${path}.query`,
+        `no queryData step before this page saves its records as '${query}'${nearest(query, [...this.queries.keys()])}`,
+        'UNKNOWN_QUERY',
+      );
+      return;
+    }
+    const entity = this.entities.get(entityName);
+    if (entity && label !== undefined) this.attribute(entity, label, `${path}.label`);
   }
 
   header(): void {

@@ -9,7 +9,7 @@
  */
 import type { CompiledDefinition } from '@flowline/process-model';
 import { ExpressionError } from '@flowline/process-model';
-import { checkAnswers, type PromptSpec } from './answers';
+import { checkAnswers, withChoices, type PromptSpec } from './answers';
 import { addDuration, evaluate, resolveValue } from './values';
 import {
   DEFAULT_LIMITS,
@@ -317,7 +317,8 @@ class Run {
       case 'page': {
         const prompts = (
           step['prompts'] as Array<{ id: string; text: string; response: PromptSpec['response'] & { display?: string; default?: unknown } }>
-        ).map((prompt) => {
+        ).map((authored) => {
+          const prompt = withChoices(authored, this.state.vars);
           const earlier = this.state.answers[step.id]?.[prompt.id];
           return {
             id: prompt.id,
@@ -327,6 +328,7 @@ class Run {
               required: prompt.response.required ?? false,
               ...(prompt.response.display ? { display: prompt.response.display } : {}),
               ...(prompt.response.options ? { options: prompt.response.options } : {}),
+              ...(prompt.response.entity ? { entity: prompt.response.entity } : {}),
               ...(prompt.response.default !== undefined ? { default: resolveValue(prompt.response.default, this.state, this.now) } : {}),
             },
             ...(earlier !== undefined ? { answer: earlier } : {}),
@@ -542,7 +544,9 @@ export function advance(
       }
       const frame = next.frames[next.frames.length - 1]!;
       const step = listAt(compiled.definition as unknown as Record<string, unknown>, frame.list)[frame.index]!;
-      const { values, errors } = checkAnswers(step['prompts'] as PromptSpec[], input.answers);
+      // The choices as shown: the variables do not change while a page waits for its answers.
+      const prompts = (step['prompts'] as PromptSpec[]).map((prompt) => withChoices(prompt, next.vars));
+      const { values, errors } = checkAnswers(prompts, input.answers);
       if (Object.keys(errors).length > 0) return { state, effects: [], log: [], invalid: errors };
       next.history.push({
         frames: JSON.parse(JSON.stringify(next.frames)) as InstanceState['frames'],

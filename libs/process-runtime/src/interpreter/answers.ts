@@ -5,9 +5,56 @@
  */
 import type { Json } from './types';
 
+/** A prompt's optionsFrom as the compiler resolves it (see ResolvedOptionsFrom in process-model). */
+export interface OptionsFromSpec {
+  query: string;
+  entity: string;
+  idAttribute: string;
+  label: string;
+}
+
 export interface PromptSpec {
   id: string;
-  response: { type: string; required?: boolean; options?: Array<{ value: string | number; label: string }> };
+  response: {
+    type: string;
+    required?: boolean;
+    options?: Array<{ value: string | number; label: string }>;
+    optionsFrom?: OptionsFromSpec;
+    /** lookup: the entity of the records offered. */
+    entity?: string;
+  };
+}
+
+const text = (value: Json | undefined): string =>
+  value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+
+/**
+ * The prompt with its choices filled in from the records its query saved: each record's id as
+ * the value, its label attribute (or the id, when empty) as the label. A prompt whose query found
+ * nothing offers nothing and cannot be required: the person would have no way on.
+ */
+export function withChoices<P extends PromptSpec>(prompt: P, vars: Record<string, Json>): P {
+  const from = prompt.response.optionsFrom;
+  if (!from) return prompt;
+  const saved = vars[from.query];
+  const records = Array.isArray(saved) ? saved : [];
+  const options = records.flatMap((record) => {
+    if (!record || typeof record !== 'object' || Array.isArray(record)) return [];
+    const id = record[from.idAttribute];
+    if (typeof id !== 'string' && typeof id !== 'number') return [];
+    const label = text(record[from.label]);
+    return [{ value: String(id), label: label === '' ? String(id) : label }];
+  });
+  const { optionsFrom: _resolved, ...response } = prompt.response;
+  return {
+    ...prompt,
+    response: {
+      ...response,
+      options,
+      required: (prompt.response.required ?? false) && options.length > 0,
+      ...(prompt.response.type === 'lookup' ? { entity: from.entity } : {}),
+    },
+  };
 }
 
 export function checkAnswers(
@@ -56,13 +103,36 @@ export function checkAnswers(
         break;
       case 'optionSet': {
         const option = (options ?? []).find((candidate) => String(candidate.value) === String(raw));
+        const offered = (options ?? []).slice(0, 10).map((o) => `${o.value} (${o.label})`);
         if (!option)
-          errors[prompt.id] = `expected one of ${(options ?? []).map((o) => `${o.value} (${o.label})`).join(', ')}, got '${String(raw)}'`;
+          errors[prompt.id] =
+            offered.length === 0
+              ? 'there is nothing to choose from'
+              : `expected one of ${offered.join(', ')}${(options ?? []).length > 10 ? ', …' : ''}, got '${String(raw)}'`;
         else values[prompt.id] = option.value;
         break;
       }
       case 'lookup': {
         const ref = raw as { entity?: unknown; id?: unknown };
+        if (options && prompt.response.entity) {
+          // Choices from a query: the answer is one of the offered records, by id or by reference.
+          const entity = prompt.response.entity;
+          const id =
+            typeof raw === 'string'
+              ? raw
+              : typeof raw === 'object' && typeof ref.id === 'string' && (ref.entity === undefined || ref.entity === entity)
+                ? ref.id
+                : undefined;
+          const option = options.find((candidate) => String(candidate.value) === id);
+          if (!option) {
+            const offered = options.slice(0, 10).map((o) => `${o.value} (${o.label})`);
+            errors[prompt.id] =
+              options.length === 0
+                ? 'there is no record to choose from'
+                : `expected one of the ${entity} records offered: ${offered.join(', ')}${options.length > 10 ? ', …' : ''}; got '${text(raw)}'`;
+          } else values[prompt.id] = { entity, id: String(option.value) };
+          break;
+        }
         if (typeof raw !== 'object' || typeof ref.entity !== 'string' || typeof ref.id !== 'string')
           errors[prompt.id] = 'expected a record reference {entity, id}';
         else values[prompt.id] = { entity: ref.entity, id: ref.id };

@@ -99,3 +99,136 @@ describe('advance: dialogs', () => {
     expect(finished.effects).toEqual([{ type: 'complete', outcome: 'succeeded', message: '' }]);
   });
 });
+
+describe('advance: choices filled from a query', () => {
+  const fine = () => advance(survey, begin().state, { type: 'pageAnswers', pageId: 'satisfaction', answers: { score: 2 }, now });
+  const queried = (records: unknown[]) => {
+    const asked = fine();
+    const query = asked.effects.find((effect) => effect.type === 'executeMessage') as Extract<Effect, { type: 'executeMessage' }>;
+    expect(query).toMatchObject({ message: 'RetrieveMultiple', entity: 'incident', stepId: 'open-cases' });
+    return advance(survey, asked.state, {
+      type: 'effectResult',
+      effectId: query.effectId,
+      ok: true,
+      output: { records: records as never },
+      now,
+    });
+  };
+  const cases = [
+    { incidentid: 'case-1', title: 'Printer jam', statecode: 0 },
+    { incidentid: 'case-2', title: '', statecode: 0 },
+  ];
+
+  it("offers the query's records by their primary name (the id when it is empty), as a lookup of their entity", () => {
+    const page = shown(queried(cases).effects)!;
+    expect(page.prompts.find((prompt) => prompt.id === 'aboutCase')).toEqual({
+      id: 'aboutCase',
+      text: 'Is the call about one of your open cases?',
+      response: {
+        type: 'lookup',
+        required: false,
+        entity: 'incident',
+        options: [
+          { value: 'case-1', label: 'Printer jam' },
+          { value: 'case-2', label: 'case-2' },
+        ],
+      },
+    });
+  });
+
+  it('takes an offered record by id or by reference, stores a reference, and refuses any other record', () => {
+    const waiting = queried(cases);
+    const answers = { wantsCall: 1, channel: 'web' };
+    const refused = advance(survey, waiting.state, {
+      type: 'pageAnswers',
+      pageId: 'call-back',
+      answers: { ...answers, aboutCase: 'case-9' },
+      now,
+    });
+    expect(refused.invalid).toEqual({
+      aboutCase: "expected one of the incident records offered: case-1 (Printer jam), case-2 (case-2); got 'case-9'",
+    });
+    const otherEntity = advance(survey, waiting.state, {
+      type: 'pageAnswers',
+      pageId: 'call-back',
+      answers: { ...answers, aboutCase: { entity: 'account', id: 'case-1' } },
+      now,
+    });
+    expect(otherEntity.invalid).toHaveProperty('aboutCase');
+    for (const given of ['case-1', { entity: 'incident', id: 'case-1' }]) {
+      const taken = advance(survey, waiting.state, {
+        type: 'pageAnswers',
+        pageId: 'call-back',
+        answers: { ...answers, aboutCase: given },
+        now,
+      });
+      expect(taken.invalid).toBeUndefined();
+      expect(taken.state.answers['call-back']).toMatchObject({ aboutCase: { entity: 'incident', id: 'case-1' } });
+      // The chosen case becomes the call task's regarding record.
+      const task = taken.effects.find((effect) => effect.type === 'executeMessage') as Extract<Effect, { type: 'executeMessage' }>;
+      expect(task).toMatchObject({ entity: 'task', target: { regardingobjectid: { entity: 'incident', id: 'case-1' } } });
+    }
+    const none = advance(survey, waiting.state, { type: 'pageAnswers', pageId: 'call-back', answers, now });
+    const task = none.effects.find((effect) => effect.type === 'executeMessage') as Extract<Effect, { type: 'executeMessage' }>;
+    expect(task).toMatchObject({ entity: 'task', target: { regardingobjectid: { entity: 'contact', id: 'c1' } } });
+  });
+
+  it('offers nothing when the query found nothing, and then cannot require an answer', () => {
+    const required = compileDefinition(
+      {
+        schemaVersion: 1,
+        name: 'Pick a case',
+        uniqueName: 'pick-a-case',
+        category: 'dialog',
+        primaryEntity: 'contact',
+        steps: [
+          { id: 'q', type: 'queryData', entity: 'incident', conditions: [], saveAs: 'found' },
+          {
+            id: 'pick',
+            type: 'page',
+            prompts: [
+              {
+                id: 'which',
+                text: 'Which?',
+                response: { type: 'optionSet', required: true, optionsFrom: { query: 'found', label: 'title' } },
+              },
+            ],
+          },
+        ],
+      },
+      DEFAULT_ENTITIES,
+    );
+    const started = advance(required, undefined, { type: 'start', operationId: 's-2', now, depth: 1, record: record as never });
+    const query = started.effects[0] as Extract<Effect, { type: 'executeMessage' }>;
+    const empty = advance(required, started.state, {
+      type: 'effectResult',
+      effectId: query.effectId,
+      ok: true,
+      output: { records: [] },
+      now,
+    });
+    expect(shown(empty.effects)!.prompts[0]!.response).toEqual({ type: 'optionSet', required: false, options: [] });
+    expect(advance(required, empty.state, { type: 'pageAnswers', pageId: 'pick', answers: { which: 'x' }, now }).invalid).toEqual({
+      which: 'there is nothing to choose from',
+    });
+    const done = advance(required, empty.state, { type: 'pageAnswers', pageId: 'pick', answers: {}, now });
+    expect(done.invalid).toBeUndefined();
+    expect(done.state.answers).toEqual({ pick: { which: null } });
+    // An optionSet filled from a query answers with the record's id.
+    const some = advance(required, started.state, {
+      type: 'effectResult',
+      effectId: query.effectId,
+      ok: true,
+      output: { records: [{ incidentid: 'i-1', title: 'Broken' }] },
+      now,
+    });
+    expect(shown(some.effects)!.prompts[0]!.response).toEqual({
+      type: 'optionSet',
+      required: true,
+      options: [{ value: 'i-1', label: 'Broken' }],
+    });
+    expect(advance(required, some.state, { type: 'pageAnswers', pageId: 'pick', answers: { which: 'i-1' }, now }).state.answers).toEqual({
+      pick: { which: 'i-1' },
+    });
+  });
+});

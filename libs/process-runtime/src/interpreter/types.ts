@@ -60,6 +60,8 @@ export interface PromptView {
     required: boolean;
     display?: string;
     options?: Array<{ value: string | number; label: string }>;
+    /** lookup whose choices come from a query: the entity of the records offered. */
+    entity?: string;
     default?: Json;
   };
   /** The answer given before, when the page is shown again. */

@@ -169,13 +169,23 @@ export const RUNNER_SCRIPT = String.raw`(function () {
     var errorId = 'error-' + prompt.id;
     var required = prompt.response.required;
     var value = prompt.answer !== undefined ? prompt.answer : prompt.response.default;
+    // A lookup whose choices come from a query offers records by id, like an option set.
+    var fromQuery = type === 'lookup' && Boolean(prompt.response.entity) && Array.isArray(prompt.response.options);
+    if (fromQuery && value && typeof value === 'object') value = value.id;
     var current = value === undefined || value === null ? '' : String(value);
     var error = el('p', { id: errorId, class: 'field-error' });
     var mark = required ? el('span', { class: 'required' }, [' (required)']) : null;
 
     if (type === 'none') return el('div', { class: 'field' }, [el('p', {}, [prompt.text])]);
 
-    if (type === 'optionSet' && prompt.response.display !== 'list') {
+    if ((type === 'optionSet' || fromQuery) && (prompt.response.options || []).length === 0) {
+      return el('div', { class: 'field', 'data-prompt': prompt.id }, [
+        el('p', { class: 'prompt' }, [prompt.text]),
+        el('p', { class: 'hint', id: errorId }, ['Nothing to choose from: you can go on without an answer.']),
+      ]);
+    }
+
+    if ((type === 'optionSet' && prompt.response.display !== 'list') || (fromQuery && prompt.response.display === 'radio')) {
       var choices = (prompt.response.options || []).map(function (option, index) {
         return el('label', { class: 'choice', for: id + '-' + index }, [
           el('input', {
@@ -194,7 +204,7 @@ export const RUNNER_SCRIPT = String.raw`(function () {
 
     var input;
     var common = { id: id, name: prompt.id, 'aria-describedby': errorId, 'aria-required': required ? 'true' : null };
-    if (type === 'optionSet') {
+    if (type === 'optionSet' || fromQuery) {
       input = el(
         'select',
         common,
@@ -268,6 +278,7 @@ export const RUNNER_SCRIPT = String.raw`(function () {
       var raw = control ? control.value : '';
       if (raw === '' || raw === undefined) answers[prompt.id] = null;
       else if (type === 'dateTime') answers[prompt.id] = new Date(raw).toISOString();
+      else if (type === 'lookup' && prompt.response.entity && prompt.response.options) answers[prompt.id] = { entity: prompt.response.entity, id: raw };
       else if (type === 'lookup') {
         var parts = raw.split(':');
         answers[prompt.id] = parts.length === 2 ? { entity: parts[0].trim(), id: parts[1].trim() } : raw;

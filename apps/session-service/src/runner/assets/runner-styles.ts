@@ -26,6 +26,7 @@ input:focus, select:focus, textarea:focus, button:focus { outline: 3px solid #f2
 fieldset.invalid { border-left: 4px solid #b3261e; padding-left: 0.75rem; }
 .field-error { color: #b3261e; margin: 0.35rem 0 0; font-weight: 600; }
 .field-error:empty { display: none; }
+.hint { color: #4a4a4a; margin: 0.35rem 0 0; }
 .error-summary { border: 2px solid #b3261e; border-radius: 0.3rem; padding: 0.75rem 1rem; margin: 0 0 1.25rem; }
 .error-summary a { color: #b3261e; }
 .notice:empty { display: none; }

@@ -115,7 +115,7 @@ export interface Session {
 }
 
 export interface PromptOption {
-  /** what to answer (numbers as text are accepted) */
+  /** what to answer (numbers as text are accepted; a record's id for choices from a query) */
   value: string;
   label: string;
 }
@@ -133,6 +133,8 @@ export interface Prompt {
   defaultJson: string;
   /** the answer given before, when the page is shown again; empty: none */
   answerJson: string;
+  /** lookup with options from a query: the options are ids of this entity's records */
+  lookupEntity: string;
 }
 
 export interface Page {
