@@ -87,17 +87,31 @@ export interface ResolvedOptionsFrom {
   label: string;
 }
 
-/** Fills in every prompt's optionsFrom from the metadata (the definition is valid, so each query exists). */
+interface PromptResponse {
+  type: string;
+  optionsFrom?: string | { query: string; label?: string } | ResolvedOptionsFrom;
+  entity?: string;
+  label?: string;
+  idAttribute?: string;
+}
+
+/** Fills in every prompt's optionsFrom (and each searched lookup's id and label attributes) from the metadata (the definition is valid, so each query exists). */
 function resolveOptionsFrom(definition: Definition, metadata: readonly EntityMetadata[]): void {
   const byName = new Map(metadata.map((entity) => [entity.logicalName, entity]));
   const queries = new Map<string, string>();
   walk(definition.steps, (step) => {
     if (step['type'] === 'queryData') queries.set(String(step['saveAs']), String(step['entity']));
     if (step['type'] !== 'page') return;
-    for (const prompt of step['prompts'] as Array<{
-      response: { optionsFrom?: string | { query: string; label?: string } | ResolvedOptionsFrom };
-    }>) {
+    for (const prompt of step['prompts'] as Array<{ response: PromptResponse }>) {
       const from = prompt.response.optionsFrom;
+      if (prompt.response.type === 'lookup' && from === undefined) {
+        // A lookup the person searches: the attribute holding the id, and the one shown.
+        const entity = byName.get(prompt.response.entity ?? '');
+        if (!entity) continue;
+        prompt.response.idAttribute = entity.primaryIdAttribute;
+        prompt.response.label = prompt.response.label ?? entity.primaryNameAttribute;
+        continue;
+      }
       if (from === undefined) continue;
       const { query, label } = typeof from === 'string' ? { query: from, label: undefined } : from;
       const entity = byName.get(queries.get(query) ?? '');

@@ -122,6 +122,9 @@ export const StepSchema: z.ZodType<Step> = z.lazy(() =>
                   display: z.enum(['list', 'radio']).optional(),
                   options: z.array(z.object({ value: z.union([z.string(), z.number()]), label: z.string() })).optional(),
                   optionsFrom: optionsFrom.optional(),
+                  /** lookup the person searches: the entity of its records, and the attribute shown (its primary name by default). */
+                  entity: z.string().optional(),
+                  label: z.string().optional(),
                 })
                 .default({ type: 'none', required: false }),
             }),

@@ -91,7 +91,13 @@ function fits(attribute: AttributeMetadata, value: unknown): boolean {
 type AuthoredOptionsFrom = string | { query: string; label?: string };
 interface AuthoredPrompt {
   id: string;
-  response: { type: string; options?: Array<{ value: string | number; label: string }>; optionsFrom?: AuthoredOptionsFrom };
+  response: {
+    type: string;
+    options?: Array<{ value: string | number; label: string }>;
+    optionsFrom?: AuthoredOptionsFrom;
+    entity?: string;
+    label?: string;
+  };
 }
 
 class Checker {
@@ -282,8 +288,29 @@ class Checker {
       if (earlier !== undefined)
         this.add(`${path}.id`, `the prompt id '${prompt.id}' is already used on this page at prompts[${earlier}]`, 'DUPLICATE_ID');
       else seen.set(prompt.id, index);
-      const { type, options, optionsFrom } = prompt.response;
+      const { type, options, optionsFrom, entity, label } = prompt.response;
       const response = `${path}.response`;
+      if (type === 'lookup' && optionsFrom === undefined) {
+        // A lookup the person searches: the entity is needed, the label must be one of its attributes.
+        if (entity === undefined)
+          this.add(
+            response,
+            'a lookup response needs the entity to search (entity) or optionsFrom (the records of a queryData step)',
+            'LOOKUP_ENTITY',
+          );
+        else {
+          const found = this.entity(entity, `${response}.entity`);
+          if (found && label !== undefined) this.attribute(found, label, `${response}.label`);
+        }
+      } else if (entity !== undefined || label !== undefined) {
+        this.add(
+          `${response}.${entity !== undefined ? 'entity' : 'label'}`,
+          type === 'lookup'
+            ? 'a lookup filled from a query takes its entity from the query, and its label from optionsFrom.label'
+            : `only lookup responses have an entity and a label; this response is ${type}`,
+          'LOOKUP_ENTITY',
+        );
+      }
       if (optionsFrom !== undefined) {
         if (type !== 'optionSet' && type !== 'lookup')
           this.add(

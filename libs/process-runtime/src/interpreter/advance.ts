@@ -329,6 +329,9 @@ class Run {
               ...(prompt.response.display ? { display: prompt.response.display } : {}),
               ...(prompt.response.options ? { options: prompt.response.options } : {}),
               ...(prompt.response.entity ? { entity: prompt.response.entity } : {}),
+              ...(prompt.response.idAttribute && prompt.response.label
+                ? { idAttribute: prompt.response.idAttribute, labelAttribute: prompt.response.label }
+                : {}),
               ...(prompt.response.default !== undefined ? { default: resolveValue(prompt.response.default, this.state, this.now) } : {}),
             },
             ...(earlier !== undefined ? { answer: earlier } : {}),

@@ -20,11 +20,15 @@ export interface PromptSpec {
     required?: boolean;
     options?: Array<{ value: string | number; label: string }>;
     optionsFrom?: OptionsFromSpec;
-    /** lookup: the entity of the records offered. */
+    /** lookup: the entity of the records offered or searched. */
     entity?: string;
+    /** lookup the person searches (no options): the attributes holding each record's id and its name. */
+    idAttribute?: string;
+    label?: string;
   };
 }
 
+const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 const text = (value: Json | undefined): string =>
   value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
@@ -130,7 +134,20 @@ export function checkAnswers(
               options.length === 0
                 ? 'there is no record to choose from'
                 : `expected one of the ${entity} records offered: ${offered.join(', ')}${options.length > 10 ? ', …' : ''}; got '${text(raw)}'`;
-          } else values[prompt.id] = { entity, id: String(option.value) };
+          } else values[prompt.id] = { entity, id: String(option.value), name: option.label };
+          break;
+        }
+        if (prompt.response.entity) {
+          // A record the person searched for: by id or by reference, of the prompt's entity. That it
+          // exists is for the caller to check (the interpreter reads nothing).
+          const entity = prompt.response.entity;
+          const id = typeof raw === 'string' ? raw.trim() : typeof raw === 'object' && typeof ref.id === 'string' ? ref.id.trim() : '';
+          const name =
+            typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : undefined;
+          if (typeof raw === 'object' && ref.entity !== undefined && ref.entity !== entity)
+            errors[prompt.id] = `expected ${article(entity)} ${entity} record, got a reference to ${text(ref.entity as Json)}`;
+          else if (id === '') errors[prompt.id] = `expected ${article(entity)} ${entity} record: its id, or a reference {entity, id}`;
+          else values[prompt.id] = { entity, id, ...(name !== undefined ? { name } : {}) };
           break;
         }
         if (typeof raw !== 'object' || typeof ref.entity !== 'string' || typeof ref.id !== 'string')

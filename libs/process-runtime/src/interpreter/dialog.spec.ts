@@ -85,7 +85,12 @@ describe('advance: dialogs', () => {
         stepId: 'open-case',
         message: 'Create',
         entity: 'incident',
-        target: { title: 'Unhappy customer Ada Ng', prioritycode: 1 },
+        target: {
+          title: 'Unhappy customer Ada Ng',
+          prioritycode: 1,
+          description: 'Late delivery',
+          customerid: { entity: 'contact', id: 'c1' },
+        },
         parameters: {},
       },
     ]);
@@ -97,6 +102,40 @@ describe('advance: dialogs', () => {
       now,
     });
     expect(finished.effects).toEqual([{ type: 'complete', outcome: 'succeeded', message: '' }]);
+  });
+});
+
+describe('advance: a lookup the person searches', () => {
+  const unhappy = () => advance(survey, begin().state, { type: 'pageAnswers', pageId: 'satisfaction', answers: { score: 1 }, now });
+  const answer = (company: unknown) =>
+    advance(survey, unhappy().state, {
+      type: 'pageAnswers',
+      pageId: 'what-went-wrong',
+      answers: { details: 'Late', company: company as never },
+      now,
+    });
+
+  it('shows the entity to search and the attributes holding a record id and its name', () => {
+    expect(shown(unhappy().effects)!.prompts[1]).toEqual({
+      id: 'company',
+      text: 'Were you buying for a company? Find it here.',
+      response: { type: 'lookup', required: false, entity: 'account', idAttribute: 'accountid', labelAttribute: 'name' },
+    });
+  });
+
+  it('takes a record of that entity by id or by reference (with its name), and refuses another entity', () => {
+    for (const given of ['a-1', { entity: 'account', id: 'a-1', name: 'Contoso' }]) {
+      const taken = answer(given);
+      expect(taken.invalid).toBeUndefined();
+      const created = taken.effects[0] as Extract<Effect, { type: 'executeMessage' }>;
+      expect(created.target['customerid']).toMatchObject({ entity: 'account', id: 'a-1' });
+    }
+    expect(answer({ entity: 'account', id: 'a-1', name: 'Contoso' }).state.answers['what-went-wrong']).toEqual({
+      details: 'Late',
+      company: { entity: 'account', id: 'a-1', name: 'Contoso' },
+    });
+    expect(answer({ entity: 'contact', id: 'c-1' }).invalid).toEqual({ company: 'expected an account record, got a reference to contact' });
+    expect(answer({ entity: 'account' }).invalid).toEqual({ company: 'expected an account record: its id, or a reference {entity, id}' });
   });
 });
 

@@ -60,8 +60,11 @@ export interface PromptView {
     required: boolean;
     display?: string;
     options?: Array<{ value: string | number; label: string }>;
-    /** lookup whose choices come from a query: the entity of the records offered. */
+    /** lookup: the entity of the records offered (choices from a query) or searched. */
     entity?: string;
+    /** lookup the person searches: the attributes holding a record's id and its name. */
+    idAttribute?: string;
+    labelAttribute?: string;
     default?: Json;
   };
   /** The answer given before, when the page is shown again. */
