@@ -142,6 +142,48 @@ describe('the dialog runner page in a browser', () => {
     await context.close();
   });
 
+  it('finds a company by name for a lookup, from the keyboard, and opens the case for it', async () => {
+    const tag = Math.random().toString(36).slice(2, 8);
+    const accounts: Record<string, string> = {};
+    for (const name of [`Northwind ${tag} Traders`, `Northwind ${tag} Foods`]) {
+      const created = await chain.gateway$('POST', '/api/v1/records/account', { name });
+      expect(created.status).toBe(201);
+      accounts[name] = String(created.body['id']);
+    }
+    const contactId = await chain.contact('Katherine', 'Johnson');
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${chain.sessions.httpUrl}/dialogs/customer-survey/run?entity=contact&id=${contactId}&token=${token}`);
+    await page.getByRole('radio', { name: 'Unhappy' }).check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('What went wrong?').fill('A damaged parcel');
+
+    // Enter in the search box searches; it does not send the page.
+    const search = page.getByRole('searchbox', { name: 'Were you buying for a company? Find it here.' });
+    await search.fill(`northwind ${tag}`);
+    await search.press('Enter');
+    const results = page.getByRole('group', { name: 'Matching account records' });
+    await results.getByRole('radio').first().waitFor();
+    expect(await results.locator('label').allInnerTexts()).toEqual([`Northwind ${tag} Foods`, `Northwind ${tag} Traders`]);
+    expect(await page.getByLabel('What went wrong?').inputValue()).toBe('A damaged parcel'); // still on the page
+    await results.getByRole('radio', { name: `Northwind ${tag} Traders` }).check();
+    await page.getByText(`Chosen: Northwind ${tag} Traders`).waitFor();
+    await shot(page, '08-lookup-search');
+    await page.getByRole('button', { name: 'Finish' }).click();
+
+    await page.getByRole('heading', { name: 'Done: thank you!' }).waitFor();
+    expect(await page.locator('dl.summary').innerText()).toContain(`Northwind ${tag} Traders`);
+    const cases = (
+      await chain.gateway$('GET', `/api/v1/records/incident?title=${encodeURIComponent('Unhappy customer Katherine Johnson')}`)
+    ).body['records'] as Array<Record<string, unknown>>;
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).toMatchObject({
+      customerid: { entity: 'account', id: accounts[`Northwind ${tag} Traders`] },
+      description: 'A damaged parcel',
+    });
+    await context.close();
+  });
+
   it('resumes a session in a second tab from its URL, and cancels it after asking', async () => {
     const contactId = await chain.contact('Hedy', 'Lamarr');
     const context = await browser.newContext({ viewport: { width: 390, height: 800 } });

@@ -128,6 +128,8 @@ function label(prompt: PromptView, answer: Json | undefined): string {
   const value = typeof answer === 'object' && !Array.isArray(answer) && typeof answer['id'] === 'string' ? answer['id'] : answer;
   const option = prompt.response.options?.find((candidate) => String(candidate.value) === String(value));
   if (option) return option.label;
+  // A record the person searched for carries the name the gateway gave it.
+  if (answer !== null && typeof answer === 'object' && !Array.isArray(answer) && typeof answer['name'] === 'string') return answer['name'];
   return typeof answer === 'object' ? JSON.stringify(answer) : String(answer);
 }
 

@@ -3,6 +3,7 @@ import { Ctx, GrpcMethod, Payload } from '@nestjs/microservices';
 import type { Principal } from '@flowline/auth';
 import { correlationIdOf, pageWindow, type Metadata, type SessionProto } from '@flowline/rpc';
 import { CurrentPrincipal, GrpcController } from '@flowline/service-kit';
+import { LookupRecords } from './lookup-records';
 import { detailToProto, parseJsonObject, sessionToProto, viewToProto } from './session.mapper';
 import { CancelSessionUseCase } from './use-cases/cancel-session.use-case';
 import { PreviousPageUseCase } from './use-cases/previous-page.use-case';
@@ -20,7 +21,26 @@ export class SessionsGrpcController {
     private readonly previous: PreviousPageUseCase,
     private readonly cancel: CancelSessionUseCase,
     private readonly queries: SessionQueries,
+    private readonly lookups: LookupRecords,
   ) {}
+
+  @GrpcMethod(SERVICE, 'SearchLookup')
+  async searchLookup(
+    @Payload() request: SessionProto.SearchLookupRequest,
+    @Ctx() _metadata: Metadata,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SessionProto.SearchLookupResponse> {
+    const found = await this.lookups.search(
+      {
+        sessionId: request.sessionId,
+        promptId: request.promptId,
+        search: request.search,
+        ...(request.pageSize ? { pageSize: request.pageSize } : {}),
+      },
+      principal,
+    );
+    return { entity: found.entity, records: found.records.map((record) => ({ value: record.id, label: record.label })), more: found.more };
+  }
 
   @GrpcMethod(SERVICE, 'StartSession')
   async startSession(

@@ -1,7 +1,8 @@
 /**
  * REST: `/api/v1/sessions`. Start (POST, 201), list (GET with filters and paging), get one
  * with its log (GET /{id}), answer the page shown (POST /{id}/answers), go back (POST
- * /{id}/previous), cancel (POST /{id}/cancel). Answers carry the session's row version as
+ * /{id}/previous), cancel (POST /{id}/cancel), search the records of a lookup on the page
+ * shown (GET /{id}/lookups/{promptId}?search=). Answers carry the session's row version as
  * the ETag: send it back as `pageToken` (or `If-Match`) with the next request.
  */
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
@@ -10,6 +11,7 @@ import type { Principal } from '@flowline/auth';
 import type { Json } from '@flowline/process-runtime';
 import { CORRELATION_ID_HEADER, invalidArgument, pageWindow } from '@flowline/rpc';
 import { CurrentPrincipal } from '@flowline/service-kit';
+import { LookupRecords, type LookupSearchResult } from './lookup-records';
 import type { SessionView } from './session-view';
 import { SessionErrorCode as Code } from './session.errors';
 import { CancelSessionUseCase } from './use-cases/cancel-session.use-case';
@@ -74,7 +76,23 @@ export class SessionsHttpController {
     private readonly previous: PreviousPageUseCase,
     private readonly cancel: CancelSessionUseCase,
     private readonly queries: SessionQueries,
+    private readonly lookups: LookupRecords,
   ) {}
+
+  /** Records of a lookup prompt on the page shown whose name contains `search`; `pageSize` up to 50 (20 by default). */
+  @Get(':id/lookups/:promptId')
+  async searchLookup(
+    @Param('id') id: string,
+    @Param('promptId') promptId: string,
+    @Query() query: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<LookupSearchResult> {
+    const pageSize = whole(query['pageSize'], 'pageSize');
+    return this.lookups.search(
+      { sessionId: id, promptId, search: query['search'] ?? '', ...(pageSize !== undefined ? { pageSize } : {}) },
+      principal,
+    );
+  }
 
   @Post()
   async startSession(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Topics } from '@flowline/contracts';
 import { RpcCallError } from '@flowline/rpc';
 import { waitFor } from '@flowline/testing';
@@ -101,10 +102,14 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
       completedBy: 'alice',
       currentPageId: null,
     });
-    expect(done.session.answers).toEqual({ satisfaction: { score: 1 }, 'what-went-wrong': { details: 'The parcel came a week late' } });
+    expect(done.session.answers).toEqual({
+      satisfaction: { score: 1 },
+      'what-went-wrong': { details: 'The parcel came a week late', company: null },
+    });
     expect(done.summary.map((item) => [item.text, item.answerLabel])).toEqual([
       ['How satisfied are you, Ada?', 'Unhappy'],
       ['What went wrong?', 'The parcel came a week late'],
+      ['Were you buying for a company? Find it here.', ''],
     ]);
 
     const cases = await records('incident', `title=${encodeURIComponent('Unhappy customer Ada Ng')}`);
@@ -157,6 +162,78 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
         answers: done.session.answers,
       },
     });
+  });
+
+  it('searches the company by name for a lookup, refuses a record that does not exist, and opens the case for the one chosen', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const account = async (name: string) => {
+      const created = await chain.gateway$('POST', '/api/v1/records/account', { name });
+      expect(created.status).toBe(201);
+      return String(created.body['id']);
+    };
+    const ltd = await account(`Contoso ${tag} Ltd`);
+    await account(`Contoso ${tag} Pharma`);
+    await account(`Fabrikam ${tag}`);
+    const coffee = await account(`100% Coffee ${tag}`);
+    const contactId = await chain.contact('Ken', 'Thompson');
+    const page = await answered(await start(contactId), { score: 1 });
+    expect(page.page!.prompts[1]).toMatchObject({
+      id: 'company',
+      response: { type: 'lookup', required: false, entity: 'account', idAttribute: 'accountid', labelAttribute: 'name' },
+    });
+    const lookup = (query: string, caller = ALICE) =>
+      chain.api('GET', `/api/v1/sessions/${page.session.id}/lookups/company?${query}`, undefined, caller);
+
+    // By part of the name, case-insensitive, ordered by name; % and _ match themselves.
+    expect((await lookup(`search=contoso%20${tag}`)).body).toEqual({
+      entity: 'account',
+      records: [
+        { id: ltd, label: `Contoso ${tag} Ltd` },
+        { id: expect.any(String), label: `Contoso ${tag} Pharma` },
+      ],
+      more: false,
+    });
+    expect((await lookup(`search=${encodeURIComponent(`0% Coffee ${tag}`)}`)).body).toEqual({
+      entity: 'account',
+      records: [{ id: coffee, label: `100% Coffee ${tag}` }],
+      more: false,
+    });
+    expect((await lookup(`search=${encodeURIComponent(`_ ${tag}`)}`)).body).toMatchObject({ records: [] });
+    expect((await lookup(`search=${tag}&pageSize=1`)).body).toMatchObject({ records: [{ label: `100% Coffee ${tag}` }], more: true });
+    // Only lookups to search, on the page shown, in one's own session.
+    expect((await chain.api('GET', `/api/v1/sessions/${page.session.id}/lookups/details?search=x`)).status).toBe(409);
+    expect((await lookup('search=x&pageSize=500')).status).toBe(400);
+    expect((await lookup(`search=${tag}`, BOB)).status).toBe(403);
+
+    // A record that does not exist is refused with the other problems of the page, and nothing changes.
+    const missing = await submit(page, { company: randomUUID() });
+    expect(missing.status).toBe(400);
+    expect((missing.body['error'] as { violations: Array<{ field: string; description: string }> }).violations).toEqual([
+      { field: 'answers.details', description: 'an answer is required', code: 'ANSWER_INVALID' },
+      {
+        field: 'answers.company',
+        description: expect.stringMatching(/^no account record with id '[0-9a-f-]+': search for it by name and choose it from the list$/),
+        code: 'ANSWER_INVALID',
+      },
+    ]);
+    expect((await detail(page.session.id)).session.rowVersion).toBe(page.session.rowVersion);
+
+    // The name a browser sends is not trusted: the gateway's is kept.
+    const done = await answered(page, { details: 'Wrong invoice', company: { entity: 'account', id: ltd, name: 'Something else' } });
+    expect(done.session.answers['what-went-wrong']).toEqual({
+      details: 'Wrong invoice',
+      company: { entity: 'account', id: ltd, name: `Contoso ${tag} Ltd` },
+    });
+    expect(done.summary.find((item) => item.promptId === 'company')).toMatchObject({ answerLabel: `Contoso ${tag} Ltd` });
+    const cases = await records('incident', `title=${encodeURIComponent('Unhappy customer Ken Thompson')}`);
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).toMatchObject({ customerid: { entity: 'account', id: ltd }, description: 'Wrong invoice' });
+
+    // The same search over gRPC.
+    const again = await answered(await start(contactId), { score: 1 });
+    const found = await chain.grpc(ALICE).searchLookup({ sessionId: again.session.id, promptId: 'company', search: `pharma`, pageSize: 0 });
+    expect(found).toMatchObject({ entity: 'account', more: false });
+    expect(found.records.map((record) => record.label)).toContain(`Contoso ${tag} Pharma`);
   });
 
   it("queries the contact's open cases, assigns a variable and creates a call-back task on the Fine branch", async () => {

@@ -3,6 +3,7 @@ import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/
 import { DialogDefinitions } from '../clients/dialog-definitions';
 import { GatewayClient, RecordGateway } from '../clients/gateway-client';
 import { RequestReplay } from './request-replay';
+import { LookupRecords } from './lookup-records';
 import { SessionAccess } from './session-access';
 import { SessionEvents } from './session-events';
 import { SessionMetrics } from './session-metrics';
@@ -77,6 +78,7 @@ export class SessionsModule {
         PreviousPageUseCase,
         CancelSessionUseCase,
         SessionQueries,
+        LookupRecords,
       ],
     };
   }

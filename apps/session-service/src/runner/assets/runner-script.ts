@@ -163,6 +163,84 @@ export const RUNNER_SCRIPT = String.raw`(function () {
     root.setAttribute('aria-busy', 'false');
   }
 
+  /**
+   * A lookup the person searches: a search box and a Find button (Enter works too) list the
+   * matching records as radio buttons; the chosen one's id is kept in a hidden input named
+   * after the prompt. An answer given before shows as the chosen record.
+   */
+  function searchField(prompt, id, errorId, mark, error, value) {
+    var entity = prompt.response.entity;
+    var chosen = value && typeof value === 'object' && value.id ? value : null;
+    var hidden = el('input', { type: 'hidden', name: prompt.id, value: chosen ? chosen.id : '' });
+    var input = el('input', {
+      type: 'search',
+      id: id,
+      autocomplete: 'off',
+      placeholder: 'Type part of the name',
+      'aria-describedby': errorId + ' ' + id + '-status',
+      'aria-required': prompt.response.required ? 'true' : null,
+    });
+    var find = el('button', { type: 'button', class: 'secondary', 'aria-controls': id + '-results' }, ['Find']);
+    var status = el('p', { class: 'hint', id: id + '-status', 'aria-live': 'polite' }, [
+      chosen ? 'Chosen: ' + (chosen.name || chosen.id) : 'Nothing chosen yet.',
+    ]);
+    var results = el('fieldset', { class: 'results', id: id + '-results', hidden: true }, []);
+
+    function choose(record) {
+      hidden.value = record.id;
+      status.textContent = 'Chosen: ' + record.label;
+    }
+
+    function show(found) {
+      results.textContent = '';
+      results.appendChild(el('legend', {}, ['Matching ' + entity + ' records']));
+      if (found.records.length === 0) results.appendChild(el('p', { class: 'hint' }, ['None found: try another part of the name.']));
+      found.records.forEach(function (record, index) {
+        var radio = el('input', { type: 'radio', id: id + '-result-' + index, name: prompt.id + '-choice', value: record.id, checked: record.id === hidden.value });
+        radio.addEventListener('change', function () {
+          choose(record);
+        });
+        results.appendChild(el('label', { class: 'choice', for: id + '-result-' + index }, [radio, record.label]));
+      });
+      if (found.more) results.appendChild(el('p', { class: 'hint' }, ['More records match: type more of the name to narrow the list.']));
+      results.hidden = false;
+    }
+
+    function search() {
+      status.textContent = 'Searching…';
+      api('GET', '/api/v1/sessions/' + encodeURIComponent(view.session.id) + '/lookups/' + encodeURIComponent(prompt.id) + '?search=' + encodeURIComponent(input.value)).then(
+        function (result) {
+          if (result.status !== 200) {
+            status.textContent = (result.body && result.body.error && result.body.error.message) || 'The search failed (HTTP ' + result.status + '). Try again.';
+            return;
+          }
+          show(result.body);
+          status.textContent = result.body.records.length + ' found.' + (hidden.value ? '' : ' Choose one.');
+        },
+        function () {
+          status.textContent = 'Flowline could not be reached. Check your connection and try again.';
+        },
+      );
+    }
+
+    find.addEventListener('click', search);
+    input.addEventListener('keydown', function (event) {
+      // Enter searches instead of sending the page.
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        search();
+      }
+    });
+    return el('div', { class: 'field', 'data-prompt': prompt.id }, [
+      el('label', { class: 'prompt', for: id }, [prompt.text, mark]),
+      el('div', { class: 'search' }, [input, find]),
+      status,
+      results,
+      hidden,
+      error,
+    ]);
+  }
+
   function field(prompt) {
     var type = prompt.response.type;
     var id = 'prompt-' + prompt.id;
@@ -177,6 +255,8 @@ export const RUNNER_SCRIPT = String.raw`(function () {
     var mark = required ? el('span', { class: 'required' }, [' (required)']) : null;
 
     if (type === 'none') return el('div', { class: 'field' }, [el('p', {}, [prompt.text])]);
+    if (type === 'lookup' && prompt.response.entity && !Array.isArray(prompt.response.options))
+      return searchField(prompt, id, errorId, mark, error, value);
 
     if ((type === 'optionSet' || fromQuery) && (prompt.response.options || []).length === 0) {
       return el('div', { class: 'field', 'data-prompt': prompt.id }, [
@@ -278,7 +358,7 @@ export const RUNNER_SCRIPT = String.raw`(function () {
       var raw = control ? control.value : '';
       if (raw === '' || raw === undefined) answers[prompt.id] = null;
       else if (type === 'dateTime') answers[prompt.id] = new Date(raw).toISOString();
-      else if (type === 'lookup' && prompt.response.entity && prompt.response.options) answers[prompt.id] = { entity: prompt.response.entity, id: raw };
+      else if (type === 'lookup' && prompt.response.entity) answers[prompt.id] = { entity: prompt.response.entity, id: raw };
       else if (type === 'lookup') {
         var parts = raw.split(':');
         answers[prompt.id] = parts.length === 2 ? { entity: parts[0].trim(), id: parts[1].trim() } : raw;

@@ -17,7 +17,7 @@ legend, label.prompt { display: block; font-weight: 600; margin-bottom: 0.35rem;
 .required { font-weight: 400; color: #5a6270; }
 .choice { display: flex; align-items: center; gap: 0.5rem; padding: 0.35rem 0; font-weight: 400; }
 .choice input { width: 1.25rem; height: 1.25rem; margin: 0; }
-input[type="text"], input[type="date"], input[type="datetime-local"], select, textarea {
+input[type="text"], input[type="search"], input[type="date"], input[type="datetime-local"], select, textarea {
   width: 100%; max-width: 100%; font: inherit; padding: 0.55rem 0.65rem; border: 1px solid #8a93a3; border-radius: 0.3rem; background: #fff; color: inherit;
 }
 textarea { min-height: 6rem; resize: vertical; }
@@ -27,6 +27,9 @@ fieldset.invalid { border-left: 4px solid #b3261e; padding-left: 0.75rem; }
 .field-error { color: #b3261e; margin: 0.35rem 0 0; font-weight: 600; }
 .field-error:empty { display: none; }
 .hint { color: #4a4a4a; margin: 0.35rem 0 0; }
+.search { display: flex; gap: 0.5rem; align-items: stretch; }
+.search input { flex: 1 1 auto; min-width: 0; }
+fieldset.results { margin-top: 0.5rem; }
 .error-summary { border: 2px solid #b3261e; border-radius: 0.3rem; padding: 0.75rem 1rem; margin: 0 0 1.25rem; }
 .error-summary a { color: #b3261e; }
 .notice:empty { display: none; }

@@ -6,9 +6,10 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@flowline/auth';
-import type { Json } from '@flowline/process-runtime';
+import { checkAnswers, type Json } from '@flowline/process-runtime';
 import { FlowlineError, invalidArgument, type FieldViolation } from '@flowline/rpc';
 import { DialogDefinitions } from '../../clients/dialog-definitions';
+import { LookupRecords } from '../lookup-records';
 import { RequestReplay, sameJson, sessionEnded } from '../request-replay';
 import { SessionAccess } from '../session-access';
 import { SessionMetrics } from '../session-metrics';
@@ -37,6 +38,21 @@ export function checkPageToken(pageToken: number, violations: FieldViolation[] =
   return violations;
 }
 
+const violation = (promptId: string, description: string): FieldViolation => ({
+  field: `answers.${promptId}`,
+  description,
+  code: 'ANSWER_INVALID',
+});
+
+function answersRefused(violations: FieldViolation[]): FlowlineError {
+  const count = violations.length;
+  return invalidArgument(
+    Code.AnswersInvalid,
+    `${count} answer${count === 1 ? ' was' : 's were'} refused: correct ${count === 1 ? 'it' : 'them'} and submit the page again`,
+    violations,
+  );
+}
+
 @Injectable()
 export class SubmitPageUseCase {
   constructor(
@@ -46,6 +62,7 @@ export class SubmitPageUseCase {
     private readonly progress: SessionProgress,
     private readonly replay: RequestReplay,
     private readonly metrics: SessionMetrics,
+    private readonly lookups: LookupRecords,
   ) {}
 
   execute(input: SubmitPageInput, principal: Principal): Promise<SessionView> {
@@ -72,20 +89,30 @@ export class SubmitPageUseCase {
             `'${input.pageId}' is not the page shown: session ${row.id} shows '${row.currentPageId ?? ''}'`,
           );
         }
+        // Records the person searched for must exist; their names come from the gateway.
+        const lookups = await this.lookups.confirm(row, input.answers, principal);
+        if (lookups.violations.length > 0) {
+          // Refused before anything runs; the other answers are checked too, so every problem shows at once.
+          const missing = new Set(lookups.violations.map((violation) => violation.field));
+          const others = checkAnswers(
+            (row.currentPage?.prompts ?? []).filter((prompt) => !missing.has(`answers.${prompt.id}`)),
+            lookups.answers,
+          ).errors;
+          this.metrics.submitted('invalid');
+          throw answersRefused([
+            ...Object.entries(others).map(([promptId, description]) => violation(promptId, description)),
+            ...lookups.violations,
+          ]);
+        }
         const { run, now } = await continueSession(this.definitions, this.runner, row, principal.subject, (at) => ({
           type: 'pageAnswers',
           pageId: input.pageId,
-          answers: input.answers,
+          answers: lookups.answers,
           now: at,
         }));
         if (!run.ok) {
           this.metrics.submitted('invalid');
-          const refused = Object.entries(run.invalid);
-          throw invalidArgument(
-            Code.AnswersInvalid,
-            `${refused.length} answer${refused.length === 1 ? ' was' : 's were'} refused: correct ${refused.length === 1 ? 'it' : 'them'} and submit the page again`,
-            refused.map(([promptId, description]) => ({ field: `answers.${promptId}`, description, code: 'ANSWER_INVALID' })),
-          );
+          throw answersRefused(Object.entries(run.invalid).map(([promptId, description]) => violation(promptId, description)));
         }
         try {
           const saved = await this.progress.save({

@@ -10,6 +10,24 @@ import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { PageInfo, PageRequest } from "../../common/v1/common";
 
+export interface SearchLookupRequest {
+  sessionId: string;
+  /** a lookup prompt of the page shown */
+  promptId: string;
+  /** part of the name; empty: the first records by name */
+  search: string;
+  /** 1 to 50; 0: 20 */
+  pageSize: number;
+}
+
+export interface SearchLookupResponse {
+  entity: string;
+  /** value: the record id; label: its name */
+  records: PromptOption[];
+  /** more records match: type more of the name */
+  more: boolean;
+}
+
 /** A dialog by id or by unique name. */
 export interface DialogRef {
   id: string;
@@ -133,7 +151,7 @@ export interface Prompt {
   defaultJson: string;
   /** the answer given before, when the page is shown again; empty: none */
   answerJson: string;
-  /** lookup with options from a query: the options are ids of this entity's records */
+  /** lookup: the entity of its records; with options they are the choices, without them search with SearchLookup */
   lookupEntity: string;
 }
 
@@ -228,6 +246,13 @@ export interface SessionServiceClient {
   /** Sessions matching every filter given, newest first. Users see their own sessions only. */
 
   listSessions(request: ListSessionsRequest, metadata?: Metadata): Observable<ListSessionsResponse>;
+
+  /**
+   * Records for a lookup prompt on the page shown that the person searches (lookup_entity set,
+   * no options): those whose name contains the text, by name. Answer the prompt with an id.
+   */
+
+  searchLookup(request: SearchLookupRequest, metadata?: Metadata): Observable<SearchLookupResponse>;
 }
 
 /**
@@ -284,6 +309,16 @@ export interface SessionServiceController {
     request: ListSessionsRequest,
     metadata?: Metadata,
   ): Promise<ListSessionsResponse> | Observable<ListSessionsResponse> | ListSessionsResponse;
+
+  /**
+   * Records for a lookup prompt on the page shown that the person searches (lookup_entity set,
+   * no options): those whose name contains the text, by name. Answer the prompt with an id.
+   */
+
+  searchLookup(
+    request: SearchLookupRequest,
+    metadata?: Metadata,
+  ): Promise<SearchLookupResponse> | Observable<SearchLookupResponse> | SearchLookupResponse;
 }
 
 export function SessionServiceControllerMethods() {
@@ -295,6 +330,7 @@ export function SessionServiceControllerMethods() {
       "cancelSession",
       "getSession",
       "listSessions",
+      "searchLookup",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
