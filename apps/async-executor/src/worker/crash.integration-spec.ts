@@ -159,7 +159,23 @@ describe('executors crash and shut down without losing or repeating work', () =>
           ).rows[0].count,
         ) === RUNS,
       { timeoutMs: 90_000, intervalMs: 200, what: `all ${RUNS} operations to complete` },
-    );
+    ).catch(async (error: unknown) => {
+      // Say where the work stands, so a failure can be read from the CI log alone.
+      const where = await chain.sql.query(
+        `SELECT state, status, host, retry_count, error_code, friendly_message, postpone_until, current_stage, count(*)::int AS n
+           FROM "executor"."async_operation" WHERE name = 'many-steps' AND regarding_id = ANY($1)
+          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+        [mineOnly],
+      );
+      console.error(
+        [
+          `operations of this test: ${JSON.stringify(where.rows)}`,
+          `dispatched: ${where.rows.reduce((sum: number, row: { n: number }) => sum + row.n, 0)} of ${RUNS}`,
+          `the third executor's last lines:\n${third.process.output.slice(-40).join('\n')}`,
+        ].join('\n'),
+      );
+      throw error;
+    });
 
     // Exactly one operation per record, each Succeeded.
     const operations = (

@@ -366,6 +366,16 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         ...(result.state.pending && effect ? { lastEffect: effect } : {}),
         ...(effect?.type === 'wait' ? { waitingOn: effect.subscriptions } : {}),
       } as InstanceState;
+      if (effect?.type === 'complete' || effect?.type === 'fail') {
+        // A run that reached its end finishes even if a pause or cancel arrived at the same moment;
+        // its last state and step log are saved in the same transaction as the final move.
+        span.addEvent('step', { 'flowline.input': input.type, 'flowline.effect': effect.type, 'flowline.boundary': 'end' });
+        const last: FinalSave = { state, log: result.log, stepStarted, elapsedMs: Date.now() - started };
+        if (effect.type === 'fail') await this.finish(handle, 'fail', effect.code, effect.message, last);
+        else if (effect.outcome === 'canceled') await this.finish(handle, 'cancel', null, effect.message, last);
+        else await this.finish(handle, 'succeed', null, effect.message, last);
+        return;
+      }
       const boundary = await this.persist(handle, state, result.log, stepStarted, Date.now() - started);
       span.addEvent('step', { 'flowline.input': input.type, 'flowline.effect': effect?.type ?? 'none', 'flowline.boundary': boundary });
       if (boundary === 'lost') {
@@ -373,13 +383,6 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         return;
       }
       if (!effect) return;
-      if (effect.type === 'complete' || effect.type === 'fail') {
-        // A run that reached its end finishes even if a pause or cancel arrived at the same moment.
-        if (effect.type === 'fail') await this.finish(handle, 'fail', effect.code, effect.message);
-        else if (effect.outcome === 'canceled') await this.finish(handle, 'cancel', null, effect.message);
-        else await this.finish(handle, 'succeed', null, effect.message);
-        return;
-      }
       if (boundary === 'canceling') {
         await this.finish(handle, 'canceled', 'CANCELED', 'canceled by an operator');
         return;
@@ -666,37 +669,48 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     stepStarted: Date,
     elapsedMs: number,
   ): Promise<Boundary> {
-    const operation = handle.operation;
     if (handle.lost) return 'lost';
     return this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
-        `WITH saved AS (
-           UPDATE "executor"."async_operation" SET "instance_state" = $2, "lease_expires_at" = now() + ($3 || ' milliseconds')::interval,
-                  "execution_time_ms" = $4, "current_stage" = $6, "row_version" = "row_version" + 1
-            WHERE "id" = $1 AND "host" = $5 AND "state" = 2 RETURNING "status")
-         SELECT "status" FROM saved`,
-        [
-          operation.id,
-          JSON.stringify(state),
-          String(this.options.leaseMs),
-          operation.executionTimeMs + elapsedMs,
-          this.host,
-          stageOf(state),
-        ],
-      )) as Array<{ status: Status }>;
-      const status = rows[0]?.status;
+      const status = await this.saveState(manager, handle, { state, log, stepStarted, elapsedMs });
       if (status === undefined) return 'lost';
-      for (const entry of log) {
-        await manager.query(
-          `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, now())`,
-          [operation.id, entry.stepId, entry.path, entry.type, entry.status, entry.message ?? null, stepStarted],
-        );
-      }
       if (status === Status.Canceling) return 'canceling';
       if (status === Status.Pausing) return 'pausing';
       return this.stopping ? 'release' : 'continue';
     });
+  }
+
+  /**
+   * Saves the state and the step log (in the caller's transaction) and renews the lease, if this host still
+   * holds the operation; returns its status then (undefined: another host holds it).
+   */
+  private async saveState(manager: EntityManager, handle: RunHandle, save: FinalSave): Promise<Status | undefined> {
+    const operation = handle.operation;
+    const { state, log, stepStarted, elapsedMs } = save;
+    const rows = (await manager.query(
+      `WITH saved AS (
+         UPDATE "executor"."async_operation" SET "instance_state" = $2, "lease_expires_at" = now() + ($3 || ' milliseconds')::interval,
+                "execution_time_ms" = $4, "current_stage" = $6, "row_version" = "row_version" + 1
+          WHERE "id" = $1 AND "host" = $5 AND "state" = 2 RETURNING "status")
+       SELECT "status" FROM saved`,
+      [operation.id, JSON.stringify(state), String(this.options.leaseMs), operation.executionTimeMs + elapsedMs, this.host, stageOf(state)],
+    )) as Array<{ status: Status }>;
+    const status = rows[0]?.status;
+    if (status === undefined) return undefined;
+    if (log.length > 0) {
+      // One statement for the boundary's entries (a step that acts, and the ones that did not need to).
+      const values: unknown[] = [operation.id, stepStarted];
+      const rowsSql = log.map((entry) => {
+        values.push(entry.stepId, entry.path, entry.type, entry.status, entry.message ?? null);
+        const n = values.length;
+        return `($1, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::int, $${n}, $2::timestamptz, now())`;
+      });
+      await manager.query(
+        `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+         VALUES ${rowsSql.join(', ')}`,
+        values,
+      );
+    }
+    return status;
   }
 
   /** Moves an operation this host holds; a move refused because another host has it is logged and dropped. */
@@ -795,11 +809,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     how: 'succeed' | 'fail' | 'cancel' | 'canceled',
     code: string | null,
     message: string,
+    last?: FinalSave,
   ): Promise<void> {
     const operation = handle.operation;
     // A workflow that stopped itself as canceled ends Canceled; an operator's cancel took it through Canceling.
     const action: OperationAction = how === 'cancel' ? 'canceled' : how;
+    if (last && handle.lost) {
+      this.logger.warn({ operationId: operation.id }, 'another host holds this operation now: stopping without acting');
+      return;
+    }
     const moved = await this.dataSource.transaction(async (manager) => {
+      if (last && (await this.saveState(manager, handle, last)) === undefined) return false;
       if (how === 'cancel') {
         try {
           const cancel = await this.store.move(manager, operation.id, 'cancel', {}, { host: this.host });
@@ -862,6 +882,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       `definition failed ${failures} times in a row: its operations wait ${hold} ms`,
     );
   }
+}
+
+/** What a step boundary saves: the interpreter's state, its step log entries, and the run's time so far. */
+interface FinalSave {
+  state: InstanceState;
+  log: StepLogEntry[];
+  stepStarted: Date;
+  elapsedMs: number;
 }
 
 /** Exponential backoff with ±25 % jitter: base, 2 × base, 4 × base ... at most max. */

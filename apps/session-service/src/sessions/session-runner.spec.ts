@@ -101,7 +101,7 @@ describe('SessionRunner', () => {
       {
         message: 'Create',
         entity: 'incident',
-        target: { title: 'Unhappy customer Ada Ng', prioritycode: 1 },
+        target: { title: 'Unhappy customer Ada Ng', prioritycode: 1, description: 'late', customerid: { entity: 'contact', id: 'c1' } },
         parameters: {},
         idempotencyKey: 's-1:$.steps[1].branches[0].steps[1]@2',
         depth: 1,
