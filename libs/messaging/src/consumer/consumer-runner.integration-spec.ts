@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
+import { Kafka, KafkaJSNonRetriableError, logLevel, type EachMessagePayload } from 'kafkajs';
 import { Topics, type Envelope } from '@flowline/contracts';
 import { testKafkaBrokers, testPrefix, waitFor } from '@flowline/testing';
 import type { DeadLetterValue } from '../dead-letter/dead-letter';
@@ -121,6 +121,72 @@ describe('ConsumerRunner', () => {
     await waitFor(() => again.length === 1, { what: 'the message sent after the restart' });
     expect(again).toEqual([{ kind: 'after restart' }]);
     await restarted.stop();
+  });
+
+  it('starts itself again after a crash kafkajs does not recover from, and loses no message', async () => {
+    const groupId = names.group('crash');
+    const logged: string[] = [];
+    const log = {
+      ...quiet,
+      warn: (_f: unknown, message: string) => void logged.push(message),
+      error: (_f: unknown, message: string) => void logged.push(message),
+    };
+    // The first dead letter cannot be written, with an error kafkajs does not retry: its consumer crashes for good.
+    let refusals = 0;
+    const failingDeadLetters = Object.assign(Object.create(producer) as EnvelopeProducer, {
+      sendRaw: async (...args: Parameters<EnvelopeProducer['sendRaw']>) => {
+        if (refusals++ === 0) throw new KafkaJSNonRetriableError('the dead-letter topic refused the write');
+        return producer.sendRaw(...args);
+      },
+    });
+    const handled: string[] = [];
+    const runner = new ConsumerRunner({
+      kafka,
+      groupId,
+      topics: [topic],
+      deadLetterTopic,
+      deadLetters: failingDeadLetters,
+      log,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      fromBeginning: false,
+      handler: async (received: Envelope) => {
+        const payload = received.payload as { kind: string; n: number };
+        if (payload.kind === 'poison') throw new PermanentMessageError(`poison ${payload.n}`);
+        handled.push(`${payload.kind} ${payload.n}`);
+      },
+    });
+    await runner.start();
+    const n = Date.now();
+    const raw = kafka.producer();
+    await raw.connect();
+    // Sent until the group holds the partition (a message sent before that is before its start offset).
+    await waitFor(
+      async () => {
+        if (handled.includes(`ready ${n}`)) return true;
+        await raw.send({ topic, messages: [{ key: 'r', value: JSON.stringify(envelope({ kind: 'ready', n })) }] });
+        return false;
+      },
+      { timeoutMs: 20_000, intervalMs: 500, what: 'the runner to consume' },
+    );
+    await raw.send({
+      topic,
+      messages: [
+        { key: 'p', value: JSON.stringify(envelope({ kind: 'poison', n })) },
+        { key: 'a', value: JSON.stringify(envelope({ kind: 'after', n })) },
+      ],
+    });
+    await raw.disconnect();
+    // The crash, then the runner's own restart: the poison message comes again (it was not committed),
+    // now reaches the dead letters, and the message after it is handled.
+    await waitFor(() => handled.includes(`after ${n}`), { timeoutMs: 30_000, what: 'the message after the crash' });
+    expect(runner.restartCount).toBe(1);
+    expect(logged).toEqual(expect.arrayContaining([expect.stringContaining('consumer crashed'), 'consumer started again after a crash']));
+    expect(refusals).toBe(2);
+    // (The first test left three dead letters on the topic.)
+    const dead = await deadLetters(4);
+    expect(dead.some((letter) => letter.reason === `poison ${n}`)).toBe(true);
+    await runner.stop();
   });
 
   it('keeps consuming when its commit is refused because the group is rebalancing (a member joined mid-message)', async () => {

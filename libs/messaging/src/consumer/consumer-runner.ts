@@ -90,10 +90,16 @@ export function isRebalanceError(error: unknown): boolean {
   return rebalanceReason(error) !== undefined;
 }
 
+/** Restarts after a crash kafkajs does not recover from: 1 s, doubling, at most 30 s. */
+const RESTART_BASE_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+
 export class ConsumerRunner {
   private readonly consumer: Consumer;
   private stopping = false;
   private running = false;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.consumer = options.kafka.consumer({
@@ -102,6 +108,45 @@ export class ConsumerRunner {
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
       allowAutoTopicCreation: false,
     });
+    // kafkajs restarts a consumer after retriable errors only; after any other crash (for example
+    // an ILLEGAL_GENERATION it does not treat as a rebalance) it stays disconnected and the group
+    // loses this member for good. Such a consumer is started again here, with backoff.
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload as { error: Error; restart: boolean };
+      this.options.log.error(
+        { groupId: this.options.groupId, reason: String(error), restartedByClient: restart },
+        `consumer crashed: ${String(error)}`,
+      );
+      if (!restart && this.running && !this.stopping) this.scheduleRestart();
+    });
+  }
+
+  /** Times the consumer was started again after a crash its client did not recover from. */
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  private scheduleRestart(): void {
+    const delay = Math.min(RESTART_BASE_MS * 2 ** Math.min(this.restarts, 10), RESTART_MAX_MS);
+    this.options.log.warn({ groupId: this.options.groupId, delayMs: delay }, `starting the consumer again in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      if (!this.running || this.stopping) return;
+      this.restarts += 1;
+      // Nothing committed is lost: it resumes from the group's committed offsets.
+      this.consumer
+        .connect()
+        .then(() => this.run())
+        .then(() =>
+          this.options.log.warn({ groupId: this.options.groupId, restarts: this.restarts }, 'consumer started again after a crash'),
+        )
+        .catch((error: unknown) => {
+          this.options.log.error(
+            { groupId: this.options.groupId, reason: String(error) },
+            `consumer could not start again: ${String(error)}`,
+          );
+          if (this.running && !this.stopping) this.scheduleRestart();
+        });
+    }, delay);
   }
 
   async start(): Promise<void> {
@@ -109,7 +154,18 @@ export class ConsumerRunner {
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
     runningConsumerGroups.set(this.options.groupId, [...this.options.topics]);
-    const running = this.consumer.run({
+    const running = this.run();
+    if (this.options.awaitJoin ?? true) {
+      await running;
+      return;
+    }
+    running.catch((error: unknown) =>
+      this.options.log.error({ groupId: this.options.groupId, reason: String(error) }, `consumer could not start: ${String(error)}`),
+    );
+  }
+
+  private run(): Promise<void> {
+    return this.consumer.run({
       autoCommit: false,
       // Messages of one partition stay in order; partitions may be handled side by side.
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
@@ -132,13 +188,6 @@ export class ConsumerRunner {
         }
       },
     });
-    if (this.options.awaitJoin ?? true) {
-      await running;
-      return;
-    }
-    running.catch((error: unknown) =>
-      this.options.log.error({ groupId: this.options.groupId, reason: String(error) }, `consumer could not start: ${String(error)}`),
-    );
   }
 
   private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
@@ -223,6 +272,7 @@ export class ConsumerRunner {
     if (!this.running) return;
     this.stopping = true;
     this.running = false;
+    clearTimeout(this.restartTimer);
     runningConsumerGroups.delete(this.options.groupId);
     // Leaving may wait on a rebalance held up by a dead member; the offsets of finished messages
     // are committed already, so a stop that takes too long gives up rather than outlast the grace.
