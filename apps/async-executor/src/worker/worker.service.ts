@@ -83,7 +83,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('Worker');
   readonly host = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private stopping = false;
-  private wake: (() => void) | undefined;
+  private wakeIdle: (() => void) | undefined;
+  private wakePending = false;
+  private readonly wake = (): void => {
+    if (this.wakeIdle) this.wakeIdle();
+    else this.wakePending = true;
+  };
   private claimLoop: Promise<void> | undefined;
   private readonly running = new Map<string, RunHandle>();
   private listener: Client | undefined;
@@ -104,7 +109,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.options.concurrency === 0) return;
     this.listener = new Client({ connectionString: this.options.databaseUrl, application_name: 'async-executor-listener' });
     await this.listener.connect();
-    this.listener.on('notification', () => this.wake?.());
+    this.listener.on('notification', () => this.wake());
     this.listener.on('error', (error) => this.logger.warn({ err: String(error) }, 'LISTEN connection lost; polling only'));
     await this.listener.query(`LISTEN ${READY_CHANNEL}`);
     this.claimLoop = this.loop();
@@ -118,7 +123,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.wake();
     await this.claimLoop;
     const inFlight = [...this.running.values()].map((handle) => handle.done);
     if (inFlight.length > 0) {
@@ -143,15 +148,23 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     return [...this.running.keys()];
   }
 
+  /**
+   * Waits for a wake-up (a NOTIFY, a run that ended, shutdown) or the poll interval. A wake-up
+   * that comes while the loop is busy claiming is kept, so the next idle returns at once.
+   */
   private async idle(): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.pollMs);
-      const previous = this.wake;
-      this.wake = () => {
+      const done = () => {
         clearTimeout(timer);
-        previous?.();
+        this.wakeIdle = undefined;
         resolve();
       };
+      const timer = setTimeout(done, this.options.pollMs);
+      this.wakeIdle = done;
     });
   }
 
@@ -291,7 +304,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         clearInterval(renew);
         span.end();
         this.running.delete(operation.id);
-        this.wake?.();
+        this.wake();
       });
   }
 

@@ -52,6 +52,7 @@ function lockKey(schema: string): number {
 export class OutboxRelay {
   private stopped = false;
   private wake: (() => void) | undefined;
+  private wakePending = false;
   private loop: Promise<void> | undefined;
   private listener: Client | undefined;
   private leader: Client | undefined;
@@ -70,7 +71,12 @@ export class OutboxRelay {
     return this.leader !== undefined;
   }
 
+  /** Sleeps until woken or `ms` pass; a wake-up that came while publishing ends the next sleep at once. */
   private async sleep(ms: number): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
@@ -79,6 +85,12 @@ export class OutboxRelay {
       };
     });
     this.wake = undefined;
+  }
+
+  /** A NOTIFY (or stop): ends the sleep, or marks that there may be new rows. */
+  private notified(): void {
+    if (this.wake) this.wake();
+    else this.wakePending = true;
   }
 
   private async becomeLeader(): Promise<boolean> {
@@ -97,7 +109,7 @@ export class OutboxRelay {
     });
     const listener = new Client({ connectionString: this.options.databaseUrl, application_name: `outbox-listener-${this.options.schema}` });
     await listener.connect();
-    listener.on('notification', () => this.wake?.());
+    listener.on('notification', () => this.notified());
     listener.on('error', () => undefined);
     await listener.query(`LISTEN ${outboxChannel(this.options.schema)}`);
     this.listener = listener;
@@ -194,7 +206,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.notified();
     await this.loop;
     await this.listener?.end().catch(() => undefined);
     await this.leader?.end().catch(() => undefined);
