@@ -167,14 +167,14 @@ describe('executors crash and shut down without losing or repeating work', () =>
           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
         [mineOnly],
       );
-      console.error(
+      throw new Error(
         [
+          String(error),
           `operations of this test: ${JSON.stringify(where.rows)}`,
           `dispatched: ${where.rows.reduce((sum: number, row: { n: number }) => sum + row.n, 0)} of ${RUNS}`,
           `the third executor's last lines:\n${third.process.output.slice(-40).join('\n')}`,
         ].join('\n'),
       );
-      throw error;
     });
 
     // Exactly one operation per record, each Succeeded.

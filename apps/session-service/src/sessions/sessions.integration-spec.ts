@@ -49,6 +49,15 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
     expect(answer.status).toBe(201);
     return answer.body as unknown as View;
   };
+  /** The survey on a contact, started over gRPC. */
+  const startOverGrpc = (client: ReturnType<SessionChain['grpc']>, contactId: string) =>
+    client.startSession({
+      dialog: { id: '', uniqueName: 'customer-survey' },
+      entity: 'contact',
+      recordId: contactId,
+      inputsJson: '',
+      requestId: '',
+    });
   const submit = (view: View, answers: Record<string, unknown>, caller = ALICE) =>
     chain.api(
       'POST',
@@ -527,13 +536,7 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
       customerid: { entity: 'contact', id: contactId },
     });
     const client = chain.grpc(ALICE);
-    const started = await client.startSession({
-      dialog: { id: '', uniqueName: 'customer-survey' },
-      entity: 'contact',
-      recordId: contactId,
-      inputsJson: '',
-      requestId: '',
-    });
+    const started = await startOverGrpc(client, contactId);
     const fine = await client.submitPage({
       sessionId: started.session!.id,
       pageId: 'satisfaction',
@@ -563,13 +566,7 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
   it('offers the same over gRPC: start by unique name, answers as JSON, field violations in the trailer, the log, lists', async () => {
     const contactId = await chain.contact('Margaret', 'Hamilton');
     const client = chain.grpc(ALICE);
-    const started = await client.startSession({
-      dialog: { id: '', uniqueName: 'customer-survey' },
-      entity: 'contact',
-      recordId: contactId,
-      inputsJson: '',
-      requestId: '',
-    });
+    const started = await startOverGrpc(client, contactId);
     expect(started.session).toMatchObject({ state: 0, status: 2, statusName: 'In Progress', currentPageId: 'satisfaction', rowVersion: 1 });
     expect(started.page).toMatchObject({ id: 'satisfaction', canGoBack: false, last: false });
     expect(started.page!.prompts[0]).toMatchObject({
