@@ -8,7 +8,7 @@ import { AsyncOperationStatus as Status } from '@flowline/contracts';
 import { parseOtlpLines, renderHtml, renderText, type TimelineSpan } from '@flowline/observability';
 import { GatewayProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
 import { startServiceForTest, type RunningService } from '@flowline/service-testing';
-import { REPO_ROOT, waitFor } from '@flowline/testing';
+import { REPO_ROOT, waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startChain, type Chain } from '../test/chain';
 
 /**
@@ -31,7 +31,7 @@ describe('one trace from an API call to the last step of the workflow it trigger
       { WORKER_POLL_MS: '100' },
       (service) => ({ FLOWLINE_TRACE_FILE: path.join(dir, `${service}.jsonl`), FLOWLINE_TRACE_FLUSH_MS: '200' }),
     );
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await chain?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -165,7 +165,7 @@ describe('OTLP export to a collector', () => {
       OTEL_METRIC_EXPORT_INTERVAL: '500',
       FLOWLINE_TRACE_FLUSH_MS: '200',
     });
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await registry?.stop();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));

@@ -18,6 +18,7 @@ import {
   testPrefix,
   waitFor,
   type TestDatabase,
+  SERVICE_START_TIMEOUT_MS,
 } from '@flowline/testing';
 
 export interface ServiceFoundationSpec {
@@ -63,7 +64,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
     beforeAll(async () => {
       db = await createTestDatabase(spec.schema);
       if (spec.dependencies) dependencies = await spec.dependencies();
-    });
+    }, SERVICE_START_TIMEOUT_MS);
     afterAll(async () => {
       await dependencies.stop();
       await db.drop();

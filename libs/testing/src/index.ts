@@ -4,3 +4,4 @@ export * from './wait-for';
 export * from './ports';
 export * from './service-process';
 export * from './compose';
+export * from './timeouts';

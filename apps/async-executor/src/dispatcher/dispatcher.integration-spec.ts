@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AsyncOperationState, AsyncOperationStatus } from '@flowline/contracts';
-import { REPO_ROOT, waitFor } from '@flowline/testing';
+import { REPO_ROOT, waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startChain, type Chain } from '../../test/chain';
 
 describe('the dispatcher turns pipeline events into async operations', () => {
@@ -27,7 +27,7 @@ describe('the dispatcher turns pipeline events into async operations', () => {
       // No workers: this test looks at what the dispatcher creates, before anything runs it.
       { WORKER_CONCURRENCY: '0' },
     );
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await chain.stop();
   });

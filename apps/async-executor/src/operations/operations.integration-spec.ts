@@ -2,7 +2,7 @@ import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@f
 import { signBody } from '@flowline/plugin-steps';
 import { ExecutorProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
 import { testToken } from '@flowline/service-testing';
-import { waitFor } from '@flowline/testing';
+import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { ActivityServer } from '../../test/activity-server';
 import { startChain, type Chain } from '../../test/chain';
 
@@ -86,7 +86,7 @@ describe('operators steer async operations; failures back off and throttle', () 
       },
     );
     grpc = chain.executor.client(ProtoFiles.executor, 'flowline.executor.v1.AsyncOperationService', ['operator']);
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await chain?.stop();
     await server.stop();

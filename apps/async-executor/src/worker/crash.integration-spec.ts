@@ -1,6 +1,6 @@
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
 import type { RunningService } from '@flowline/service-testing';
-import { waitFor } from '@flowline/testing';
+import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { ActivityServer } from '../../test/activity-server';
 import { manySteps } from '../../test/workflows';
 import { startChain, type Chain } from '../../test/chain';
@@ -47,7 +47,7 @@ describe('executors crash and shut down without losing or repeating work', () =>
       // Short leases so a dead host's operations come back within seconds.
       { WORKER_POLL_MS: '100', LEASE_MS: '2000', WORKER_CONCURRENCY: '4', SHUTDOWN_GRACE_MS: '10000' },
     );
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const service of extra) await service.stop().catch(() => undefined);
     await chain?.stop();

@@ -1,6 +1,6 @@
 import { AsyncOperationStatus as Status } from '@flowline/contracts';
 import type { RunningService } from '@flowline/service-testing';
-import { waitFor } from '@flowline/testing';
+import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { ActivityServer } from '../../test/activity-server';
 import { startChain, type Chain } from '../../test/chain';
 import { manySteps } from '../../test/workflows';
@@ -22,7 +22,7 @@ describe('executors scale out and in under a steady stream of workflows', () => 
       WORKER_POLL_MS: '100',
       WORKER_CONCURRENCY: '2',
     });
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const replica of replicas) await replica.stop().catch(() => undefined);
     await chain?.stop();

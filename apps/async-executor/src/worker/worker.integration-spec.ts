@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
-import { REPO_ROOT, waitFor } from '@flowline/testing';
+import { REPO_ROOT, waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startChain, type Chain } from '../../test/chain';
 
 describe('workers run workflows through the gateway', () => {
@@ -15,7 +15,7 @@ describe('workers run workflows through the gateway', () => {
       })),
       { WORKER_POLL_MS: '100' },
     );
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await chain.stop();
   });

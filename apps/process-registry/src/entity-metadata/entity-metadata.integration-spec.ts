@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { RegistryProto } from '@flowline/rpc';
 import { startServiceForTest, type RunningService } from '@flowline/service-testing';
 import { REGISTRY_MAIN, registryClients } from '../../test/registry-clients';
+import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 
 const { AttributeType, OwnershipType } = RegistryProto;
 
@@ -47,7 +48,7 @@ describe('entity metadata over gRPC', () => {
   let registry: RunningService;
   beforeAll(async () => {
     registry = await startServiceForTest(REGISTRY_MAIN);
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await registry.stop();
   });

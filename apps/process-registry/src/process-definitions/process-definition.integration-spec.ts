@@ -6,7 +6,7 @@ import { ConsumerRunner, createKafka, EnvelopeProducer, TopicNames } from '@flow
 import { MetadataCache } from '@flowline/metadata-cache';
 import { RegistryProto } from '@flowline/rpc';
 import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
-import { REPO_ROOT, testKafkaBrokers, testPrefix, waitFor } from '@flowline/testing';
+import { REPO_ROOT, testKafkaBrokers, testPrefix, waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { REGISTRY_MAIN, registryClients } from '../../test/registry-clients';
 
 const { DefinitionFormat, DefinitionState } = RegistryProto;
@@ -20,7 +20,7 @@ describe('process definitions over gRPC', () => {
   const prefix = `${testPrefix('defs')}.`;
   beforeAll(async () => {
     registry = await startServiceForTest(REGISTRY_MAIN, { KAFKA_TOPIC_PREFIX: prefix });
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await registry.stop();
   });

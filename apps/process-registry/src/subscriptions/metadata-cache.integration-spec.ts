@@ -1,6 +1,6 @@
 import { MetadataCache } from '@flowline/metadata-cache';
 import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
-import { waitFor } from '@flowline/testing';
+import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { REGISTRY_MAIN, registryClients, step } from '../../test/registry-clients';
 
 describe('MetadataCache against the registry', () => {
@@ -10,7 +10,7 @@ describe('MetadataCache against the registry', () => {
     registry = await startServiceForTest(REGISTRY_MAIN);
     cache = new MetadataCache({ registryAddress: registry.grpcAddress, token: () => testToken(['service']), refreshIntervalMs: 60_000 });
     await cache.start();
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     cache.stop();
     await registry.stop();

@@ -1,5 +1,6 @@
 import { startServiceForTest, type RunningService } from '@flowline/service-testing';
 import { REGISTRY_MAIN, registryClients, step } from '../../test/registry-clients';
+import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 
 describe('ResolveSubscriptions', () => {
   let registry: RunningService;
@@ -21,7 +22,7 @@ describe('ResolveSubscriptions', () => {
     ]) {
       await steps.registerStep({ step: s });
     }
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await registry.stop();
   });

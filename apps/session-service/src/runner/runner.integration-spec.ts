@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { testToken } from '@flowline/service-testing';
-import { REPO_ROOT, waitFor } from '@flowline/testing';
+import { REPO_ROOT, waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startSessionChain, type SessionChain } from '../../test/session-chain';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -22,7 +22,7 @@ describe('the dialog runner page in a browser', () => {
     chain = await startSessionChain('runner');
     // Root (CI) cannot use Chromium's sandbox; the pages are our own.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  }, 60_000);
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();
     await chain?.stop();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@flowline/contracts';
 import { RpcCallError } from '@flowline/rpc';
-import { waitFor } from '@flowline/testing';
+import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { ALICE, BOB, OPERATOR, startSessionChain, type SessionChain } from '../../test/session-chain';
 
 interface View {
@@ -39,7 +39,7 @@ describe('dialog sessions over the API: the customer survey end to end', () => {
   let chain: SessionChain;
   beforeAll(async () => {
     chain = await startSessionChain('sessions');
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await chain.stop();
   });
