@@ -32,6 +32,10 @@ function jestConfig(projectDir, overrides = {}) {
     },
     moduleNameMapper,
     testTimeout: 30000,
+    // A suite whose start-up hook failed can leave service processes and clients open; Jest
+    // would then wait for them forever. It exits instead, and libs/testing kills the services
+    // it spawned when the process exits.
+    forceExit: true,
     ...overrides,
   };
 }

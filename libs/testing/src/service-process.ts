@@ -16,12 +16,30 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * Services still running when the test process exits are killed with it: a suite whose start-up
+ * hook timed out never gets to stop what it started, and those processes would otherwise
+ * outlive the run (and keep a forced-exit Jest's children busy).
+ */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const running of live) running.kill('SIGKILL');
+  });
+}
+
 export function spawnService(mainPath: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, mainPath)], {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   const output: string[] = [];
   const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
   child.stdout?.on('data', collect);
