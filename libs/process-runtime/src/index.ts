@@ -3,4 +3,4 @@
 export { compileExpression, evaluateCondition, ExpressionError, type CompiledExpression } from '@flowline/process-model';
 export * from './interpreter/types';
 export { advance, initialState } from './interpreter/advance';
-export { checkAnswers, withChoices, type PromptSpec } from './interpreter/answers';
+export { checkAnswers, referenceOf, withChoices, type PromptSpec } from './interpreter/answers';

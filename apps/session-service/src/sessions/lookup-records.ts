@@ -6,18 +6,17 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@flowline/auth';
-import type { Json, PromptView } from '@flowline/process-runtime';
+import { referenceOf, type Json, type PromptView } from '@flowline/process-runtime';
 import { FlowlineError, invalidArgument, type FieldViolation } from '@flowline/rpc';
 import { RecordGateway } from '../clients/gateway-client';
 import { isEnded } from './session-progress';
+import { DIALOG_DEPTH } from './session-runner';
 import type { ProcessSessionRow } from './process-session.entity';
 import { sessionEnded } from './request-replay';
 import { SessionAccess } from './session-access';
 import { SessionErrorCode as Code } from './session.errors';
 import { inSpan } from './tracing';
 
-/** Sessions read at depth 1, as the person who answers. */
-const DIALOG_DEPTH = 1;
 export const LOOKUP_PAGE_SIZE = { default: 20, max: 50 } as const;
 
 export interface LookupSearchInput {
@@ -131,11 +130,10 @@ export class LookupRecords {
     const violations: FieldViolation[] = [];
     for (const prompt of row.currentPage?.prompts ?? []) {
       if (!isSearchedLookup(prompt)) continue;
-      const given = answers[prompt.id];
-      const reference = given !== null && typeof given === 'object' && !Array.isArray(given) ? given : undefined;
-      const id = typeof given === 'string' ? given.trim() : typeof reference?.['id'] === 'string' ? reference['id'].trim() : '';
+      const given = referenceOf(answers[prompt.id]);
+      const id = given.id.trim();
       // Empty, malformed or of another entity: the interpreter says what is wrong.
-      if (id === '' || (reference?.['entity'] !== undefined && reference['entity'] !== prompt.response.entity)) continue;
+      if (id === '' || (given.entity !== undefined && given.entity !== prompt.response.entity)) continue;
       const outcome = await this.gateway.execute({
         message: 'Retrieve',
         entity: prompt.response.entity,

@@ -55,8 +55,8 @@ export interface RunResult {
 
 export type RunOutcome = { ok: true; result: RunResult } | { ok: false; invalid: Record<string, string> };
 
-/** Dialogs are started by a person: their record messages are first-level calls. */
-const DIALOG_DEPTH = 1;
+/** Dialogs are started by a person: their record messages (and lookup searches) are first-level calls. */
+export const DIALOG_DEPTH = 1;
 const READS = new Set(['Retrieve', 'RetrieveMultiple']);
 
 const action = (

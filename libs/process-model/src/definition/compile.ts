@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityMetadata } from '@flowline/contracts';
 import { DefinitionSchema, type Definition } from './definition';
-import type { AuthoredStep } from './steps';
+import { optionsFromQuery, type AuthoredOptionsFrom, type AuthoredStep } from './steps';
 import { validateDefinition } from './validate';
 
 export const COMPILED_FORMAT_VERSION = 1;
@@ -89,7 +89,7 @@ export interface ResolvedOptionsFrom {
 
 interface PromptResponse {
   type: string;
-  optionsFrom?: string | { query: string; label?: string } | ResolvedOptionsFrom;
+  optionsFrom?: AuthoredOptionsFrom | ResolvedOptionsFrom;
   entity?: string;
   label?: string;
   idAttribute?: string;
@@ -113,7 +113,7 @@ function resolveOptionsFrom(definition: Definition, metadata: readonly EntityMet
         continue;
       }
       if (from === undefined) continue;
-      const { query, label } = typeof from === 'string' ? { query: from, label: undefined } : from;
+      const { query, label } = optionsFromQuery(from);
       const entity = byName.get(queries.get(query) ?? '');
       if (!entity) continue;
       prompt.response.optionsFrom = {

@@ -41,6 +41,14 @@ const optionsFrom = z.union(
   { error: 'expected the saveAs name of a queryData step, or { query: <saveAs>, label: <attribute> }' },
 );
 
+/** optionsFrom as authored: a query's saveAs name, or { query, label }. */
+export type AuthoredOptionsFrom = z.infer<typeof optionsFrom>;
+
+/** The query and the optional label attribute of an authored optionsFrom, whichever form it takes. */
+export function optionsFromQuery(value: AuthoredOptionsFrom): { query: string; label?: string | undefined } {
+  return typeof value === 'string' ? { query: value } : value;
+}
+
 type Step = z.infer<typeof BaseStep> & Record<string, unknown>;
 const BaseStep = z.object({ id, name: z.string().optional() });
 

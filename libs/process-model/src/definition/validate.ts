@@ -9,7 +9,7 @@ import type { AttributeMetadata, EntityMetadata } from '@flowline/contracts';
 import { compileExpression, ExpressionError } from '../expressions/expression';
 import { DefinitionSchema, type Definition } from './definition';
 import type { DefinitionError } from './parse-source';
-import type { AuthoredStep } from './steps';
+import { optionsFromQuery, type AuthoredOptionsFrom, type AuthoredStep } from './steps';
 
 const jsonPath = (path: ReadonlyArray<PropertyKey>) =>
   `$${path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('')}`;
@@ -88,7 +88,6 @@ function fits(attribute: AttributeMetadata, value: unknown): boolean {
   }
 }
 
-type AuthoredOptionsFrom = string | { query: string; label?: string };
 interface AuthoredPrompt {
   id: string;
   response: {
@@ -343,7 +342,7 @@ class Checker {
   }
 
   private optionsFrom(value: AuthoredOptionsFrom, path: string): void {
-    const { query, label } = typeof value === 'string' ? { query: value, label: undefined } : value;
+    const { query, label } = optionsFromQuery(value);
     const entityName = this.queries.get(query);
     if (entityName === undefined) {
       this.add(

@@ -32,6 +32,24 @@ const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 const text = (value: Json | undefined): string =>
   value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
+/** The first ten choices as `value (label)`, for refusals. */
+const offeredList = (options: ReadonlyArray<{ value: string | number; label: string }>): string =>
+  `${options
+    .slice(0, 10)
+    .map((o) => `${o.value} (${o.label})`)
+    .join(', ')}${options.length > 10 ? ', …' : ''}`;
+
+/** What a lookup answer names: an id given alone, or a reference's id, entity and name ('' when there is no id). */
+export function referenceOf(raw: Json | undefined): { id: string; entity?: unknown; name?: string } {
+  if (typeof raw === 'string') return { id: raw };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { id: '' };
+  return {
+    id: typeof raw['id'] === 'string' ? raw['id'] : '',
+    entity: raw['entity'],
+    ...(typeof raw['name'] === 'string' ? { name: raw['name'] } : {}),
+  };
+}
+
 /**
  * The prompt with its choices filled in from the records its query saved: each record's id as
  * the value, its label attribute (or the id, when empty) as the label. A prompt whose query found
@@ -107,12 +125,11 @@ export function checkAnswers(
         break;
       case 'optionSet': {
         const option = (options ?? []).find((candidate) => String(candidate.value) === String(raw));
-        const offered = (options ?? []).slice(0, 10).map((o) => `${o.value} (${o.label})`);
         if (!option)
           errors[prompt.id] =
-            offered.length === 0
+            (options ?? []).length === 0
               ? 'there is nothing to choose from'
-              : `expected one of ${offered.join(', ')}${(options ?? []).length > 10 ? ', …' : ''}, got '${String(raw)}'`;
+              : `expected one of ${offeredList(options ?? [])}, got '${String(raw)}'`;
         else values[prompt.id] = option.value;
         break;
       }
@@ -121,33 +138,27 @@ export function checkAnswers(
         if (options && prompt.response.entity) {
           // Choices from a query: the answer is one of the offered records, by id or by reference.
           const entity = prompt.response.entity;
-          const id =
-            typeof raw === 'string'
-              ? raw
-              : typeof raw === 'object' && typeof ref.id === 'string' && (ref.entity === undefined || ref.entity === entity)
-                ? ref.id
-                : undefined;
+          const given = referenceOf(raw);
+          const id = given.entity === undefined || given.entity === entity ? given.id : undefined;
           const option = options.find((candidate) => String(candidate.value) === id);
-          if (!option) {
-            const offered = options.slice(0, 10).map((o) => `${o.value} (${o.label})`);
+          if (!option)
             errors[prompt.id] =
               options.length === 0
                 ? 'there is no record to choose from'
-                : `expected one of the ${entity} records offered: ${offered.join(', ')}${options.length > 10 ? ', …' : ''}; got '${text(raw)}'`;
-          } else values[prompt.id] = { entity, id: String(option.value), name: option.label };
+                : `expected one of the ${entity} records offered: ${offeredList(options)}; got '${text(raw)}'`;
+          else values[prompt.id] = { entity, id: String(option.value), name: option.label };
           break;
         }
         if (prompt.response.entity) {
           // A record the person searched for: by id or by reference, of the prompt's entity. That it
           // exists is for the caller to check (the interpreter reads nothing).
           const entity = prompt.response.entity;
-          const id = typeof raw === 'string' ? raw.trim() : typeof raw === 'object' && typeof ref.id === 'string' ? ref.id.trim() : '';
-          const name =
-            typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : undefined;
-          if (typeof raw === 'object' && ref.entity !== undefined && ref.entity !== entity)
-            errors[prompt.id] = `expected ${article(entity)} ${entity} record, got a reference to ${text(ref.entity as Json)}`;
+          const given = referenceOf(raw);
+          const id = given.id.trim();
+          if (given.entity !== undefined && given.entity !== entity)
+            errors[prompt.id] = `expected ${article(entity)} ${entity} record, got a reference to ${text(given.entity as Json)}`;
           else if (id === '') errors[prompt.id] = `expected ${article(entity)} ${entity} record: its id, or a reference {entity, id}`;
-          else values[prompt.id] = { entity, id, ...(name !== undefined ? { name } : {}) };
+          else values[prompt.id] = { entity, id, ...(given.name !== undefined ? { name: given.name } : {}) };
           break;
         }
         if (typeof raw !== 'object' || typeof ref.entity !== 'string' || typeof ref.id !== 'string')
