@@ -135,6 +135,7 @@ async function flowline(databaseUrl: string, brokers: string, children: ChildPro
           depth: 1,
           correlationId: 'bench',
           columns: [],
+          operationsJson: '',
         });
         committed.set(answer.id, sentAt);
       }
@@ -174,6 +175,7 @@ async function flowline(databaseUrl: string, brokers: string, children: ChildPro
       depth: 1,
       correlationId: 'bench',
       columns: [],
+      operationsJson: '',
     });
     for (;;) {
       const [row] = (

@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       depth: 1,
       correlationId: 'bench',
       columns: [],
+      operationsJson: '',
     });
     const ids: string[] = [];
     for (let i = 0; i < 100; i++) ids.push((await client.execute(request('Create', '', { name: `Account ${i}`, creditlimit: 0 }))).id);

@@ -62,6 +62,7 @@ describe('one trace from an API call to the last step of the workflow it trigger
         depth: 0,
         correlationId: '',
         columns: [],
+        operationsJson: '',
       },
       { metadata: { traceparent: `00-${traceId}-${callerSpan}-01` } },
     );

@@ -337,6 +337,7 @@ describe('the event pipeline (Execute)', () => {
       depth: 2,
       correlationId: 'corr-grpc',
       columns: [],
+      operationsJson: '',
     });
     expect(JSON.parse(created.recordJson)).toMatchObject({ lastname: 'Grpc', versionnumber: 1 });
     const event = (await harness.outbox()).find((row) => row.envelope.id === created.eventId)!;
@@ -358,6 +359,7 @@ describe('the event pipeline (Execute)', () => {
         depth: 0,
         correlationId: '',
         columns: [],
+        operationsJson: '',
       }),
     ).rejects.toMatchObject({ grpcCode: status.UNAUTHENTICATED });
     const http = await fetch(`${harness.gateway.httpUrl}/api/v1/records/contact/${created.id}`);

@@ -17,10 +17,20 @@ export interface StartInput {
   inputs?: Record<string, Json>;
 }
 
+/** A change computed by the gateway from the stored value (see Effect executeMessage). */
+export interface RelativeOperation {
+  op: 'increment' | 'decrement' | 'multiply' | 'append';
+  value: Json;
+}
+
 export interface EffectResultInput {
   type: 'effectResult';
   effectId: string;
   ok: boolean;
+  /**
+   * executeMessage: `id`, `records` (RetrieveMultiple) and `record`, the record as the gateway
+   * left it after the operation, so that later steps read what this step wrote.
+   */
   output?: Record<string, Json>;
   error?: { code: string; message: string };
   now: string;
@@ -85,7 +95,13 @@ export type Effect =
       message: string;
       entity: string;
       recordId?: string;
+      /** Values to write as they are (set, clear). */
       target: RecordImage;
+      /**
+       * Relative changes (increment, decrement, multiply, append), applied by the gateway against
+       * the record as it is inside its transaction, never computed on the run's copy.
+       */
+      operations?: Record<string, RelativeOperation>;
       parameters: Record<string, Json>;
     }
   | {

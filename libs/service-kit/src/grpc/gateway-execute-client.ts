@@ -12,6 +12,8 @@ export interface ExecuteCall {
   entity: string;
   recordId?: string;
   target: Record<string, unknown>;
+  /** Update: relative changes the gateway applies to the stored record (see the proto). */
+  operations?: Record<string, { op: string; value: unknown }>;
   parameters: Record<string, unknown>;
   idempotencyKey: string;
   depth: number;
@@ -61,6 +63,7 @@ export class GatewayExecuteClient {
           depth: call.depth,
           correlationId: call.correlationId,
           columns: [],
+          operationsJson: call.operations && Object.keys(call.operations).length > 0 ? JSON.stringify(call.operations) : '',
         },
         { metadata: { authorization: `Bearer ${token}`, 'x-flowline-initiating-user': call.initiatingUserId } },
       );

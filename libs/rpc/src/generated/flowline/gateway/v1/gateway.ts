@@ -33,6 +33,12 @@ export interface ExecuteRequest {
   correlationId: string;
   /** Retrieve: the attributes to return; empty = all */
   columns: string[];
+  /**
+   * Update: relative changes the gateway applies against the record as it is inside the
+   * operation's transaction, a JSON object {"attr": {"op": "increment"|"decrement"|"multiply"|"append", "value": ...}}.
+   * An attribute may not appear both here and in target_json.
+   */
+  operationsJson: string;
 }
 
 export interface ExecuteResponse {
