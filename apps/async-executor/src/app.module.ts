@@ -58,6 +58,10 @@ export class AppModule {
           throttleBaseMs: config.THROTTLE_BASE_MS,
           throttleMaxMs: config.THROTTLE_MAX_MS,
           shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+          dependencyPatienceMs: config.EXECUTOR_DEPENDENCY_PATIENCE_MS,
+          dependencyRetryMaxMs: config.EXECUTOR_DEPENDENCY_RETRY_MAX_MS,
+          loopMaxRuns: config.LOOP_MAX_RUNS,
+          loopWindowMs: config.LOOP_WINDOW_MS,
         }),
       ],
     };

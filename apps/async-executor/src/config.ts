@@ -19,6 +19,13 @@ export const ExecutorConfigShape = {
   THROTTLE_AFTER_FAILURES: z.coerce.number({ error: 'expected a whole number' }).int().min(1).default(3),
   THROTTLE_BASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(60_000),
   THROTTLE_MAX_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(3_600_000),
+  /** How long a run waits out an unavailable gateway, registry or database before it fails (not counted for the throttle). */
+  EXECUTOR_DEPENDENCY_PATIENCE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(600_000),
+  /** The longest pause between two attempts while a dependency is unavailable. */
+  EXECUTOR_DEPENDENCY_RETRY_MAX_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(15_000),
+  /** Loop protection: a workflow started more than this many times on one record within the window is canceled. */
+  LOOP_MAX_RUNS: z.coerce.number({ error: 'expected a whole number' }).int().min(1).default(16),
+  LOOP_WINDOW_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(300_000),
   OPERATION_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).int().min(1).default(30),
 };
 

@@ -5,14 +5,18 @@
  */
 import { Client } from 'pg';
 import { ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
-import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
-import { testPrefix } from '@flowline/testing';
+import { startServiceForTest, TEST_SECRET, testToken, type RunningService } from '@flowline/service-testing';
+import { spawnService, testKafkaBrokers, testPrefix, type ServiceProcess } from '@flowline/testing';
 
 export interface Chain {
   registry: RunningService;
   gateway: RunningService;
   executor: RunningService;
   sql: Client;
+  /** Stops the gateway (its database stays), to play an outage. */
+  stopGateway(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the gateway again on the same ports and database after stopGateway. */
+  restartGateway(): Promise<void>;
   /** Another executor on the same database, topics and services (replicas, crash tests). */
   startExecutor(env?: Record<string, string>): Promise<RunningService>;
   /** Calls the gateway's REST API as the user alice. */
@@ -51,11 +55,10 @@ export async function startChain(
     });
     await client.activateDefinition({ ref: { id: saved.id, uniqueName: '' } });
   }
-  const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', {
-    ...shared,
-    REGISTRY_ADDRESS: registry.grpcAddress,
-    ...serviceEnv('event-gateway'),
-  });
+  const gatewaySettings = { ...shared, REGISTRY_ADDRESS: registry.grpcAddress, ...serviceEnv('event-gateway') };
+  const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', gatewaySettings);
+  // A gateway started again keeps the first one's ports and database; the first one's stop drops it.
+  let restarted: ServiceProcess | undefined;
   const executorSettings = {
     ...shared,
     REGISTRY_ADDRESS: registry.grpcAddress,
@@ -66,11 +69,30 @@ export async function startChain(
   const executor = await startServiceForTest('apps/async-executor/src/main.ts', executorSettings);
   const sql = new Client({ connectionString: executor.db.url });
   await sql.connect();
-  return {
+  const chain: Chain = {
     registry,
     gateway,
     executor,
     sql,
+    async stopGateway(signal = 'SIGTERM') {
+      await (restarted ?? gateway.process).stop(signal);
+    },
+    async restartGateway() {
+      const [httpPort, grpcPort] = [new URL(gateway.httpUrl).port, gateway.grpcAddress.split(':').at(-1)!];
+      const again = spawnService('apps/event-gateway/src/main.ts', {
+        DATABASE_URL: gateway.db.url,
+        AUTH_JWT_SECRET: TEST_SECRET,
+        KAFKA_BROKERS: testKafkaBrokers(),
+        LOG_LEVEL: 'warn',
+        ...gatewaySettings,
+        HTTP_PORT: httpPort,
+        GRPC_PORT: grpcPort,
+      });
+      restarted = again;
+      await again.waitForReady(gateway.httpUrl, 120_000).catch((error: unknown) => {
+        throw new Error(`${String(error)}\nthe gateway's last lines:\n${again.output.slice(-30).join('\n')}`);
+      });
+    },
     startExecutor: (env = {}) => startServiceForTest('apps/async-executor/src/main.ts', { ...executorSettings, ...env }, executor.db),
     async call(method, url, body) {
       const response = await fetch(`${gateway.httpUrl}${url}`, {
@@ -83,8 +105,10 @@ export async function startChain(
     async stop() {
       await sql.end();
       await executor.stop();
+      await restarted?.stop();
       await gateway.stop();
       await registry.stop();
     },
   };
+  return chain;
 }

@@ -54,4 +54,11 @@ describe('NestPinoLogger', () => {
     expect(lines[1]).toMatchObject({ level: 'error', msg: 'boom' });
     expect((lines[1]!['err'] as { stack: string }).stack).toContain('Error: boom');
   });
+
+  it('keeps the text given after the fields as the message (a Nest Logger with a context)', () => {
+    const { lines, stream } = capture();
+    const nest = new NestPinoLogger(createLogger({ serviceName: 's', destination: stream }));
+    nest.warn({ operationId: 'o1', attempt: 2 }, 'attempt 2 failed; next attempt in 4 s', 'Worker');
+    expect(lines[0]).toMatchObject({ msg: 'attempt 2 failed; next attempt in 4 s', context: 'Worker', operationId: 'o1', attempt: 2 });
+  });
 });

@@ -57,7 +57,10 @@ export class NestPinoLogger implements LoggerService {
     }
     if (level === 'error' && typeof extra[0] === 'string' && extra[0].includes('\n')) fields['stack'] = extra[0];
     if (typeof message === 'object' && message !== null) {
-      this.logger[level]({ ...fields, ...(message as Record<string, unknown>) });
+      // logger.warn({ fields }, 'what happened'): Nest passes the text before its context; keep it as the message.
+      if (typeof extra[0] === 'string' && !fields['stack'])
+        this.logger[level]({ ...fields, ...(message as Record<string, unknown>) }, extra[0]);
+      else this.logger[level]({ ...fields, ...(message as Record<string, unknown>) });
       return;
     }
     this.logger[level](fields, String(message));

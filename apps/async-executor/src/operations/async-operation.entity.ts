@@ -14,6 +14,7 @@ import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn, Vers
 @Index('IDX_async_operation_correlation', ['correlationId'])
 @Index('IDX_async_operation_locked', ['definitionId'], { where: '"state" = 2' })
 @Index('IDX_async_operation_regarding', ['primaryEntity', 'regardingId'])
+@Index('IDX_async_operation_parent', ['parentOperationId'], { where: '"parent_operation_id" IS NOT NULL' })
 export class AsyncOperationRow {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_async_operation' })
   id!: string;
@@ -88,6 +89,25 @@ export class AsyncOperationRow {
 
   @Column({ name: 'friendly_message', type: 'text', nullable: true })
   friendlyMessage!: string | null;
+
+  /** The last failure a retry or a wait for a dependency answered (kept after a later success). */
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  /** When a retried run (or one waiting out a dependency) will be tried again; null otherwise. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  /** Since when a dependency (gateway, registry) has been unavailable to this run; cleared by progress. */
+  @Column({ name: 'unavailable_since', type: 'timestamptz', nullable: true })
+  unavailableSince!: Date | null;
+
+  @Column({ name: 'unavailable_attempts', type: 'integer', default: 0 })
+  unavailableAttempts!: number;
+
+  /** A child started by a parent that waits for it: completing it wakes the parent. */
+  @Column({ name: 'parent_operation_id', type: 'uuid', nullable: true })
+  parentOperationId!: string | null;
 
   @Column({ name: 'current_stage', type: 'text', nullable: true })
   currentStage!: string | null;

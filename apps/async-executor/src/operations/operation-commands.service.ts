@@ -130,7 +130,10 @@ export class OperationCommands {
     return this.apply(id, 'postpone', by, () => ({ postpone_until: date }));
   }
 
-  /** A failed operation runs again from its last persisted point (from the start if its run had ended), retry count reset. */
+  /**
+   * A failed operation runs again from its last persisted point (from the start if its run had
+   * ended), retry count reset; the record is read again through the gateway when it starts.
+   */
   retry(id: string, by: string): Promise<AsyncOperationRow> {
     return this.apply(id, 'retryFailed', by, () => ({
       retry_count: 0,
@@ -138,6 +141,12 @@ export class OperationCommands {
       friendly_message: null,
       completed_on: null,
       postpone_until: { sql: 'now()' },
+      next_attempt_at: null,
+      unavailable_since: null,
+      unavailable_attempts: 0,
+      // The retried run takes the trigger's inputs from its snapshot, but reads the record as it is
+      // now (an operator who fixed the record expects the retry to see it).
+      input: { sql: `"input" || '{"rereadRecord": true}'::jsonb` },
       instance_state: {
         sql: `CASE WHEN "instance_state"->>'status' IN ('failed', 'completed', 'canceled') THEN NULL ELSE "instance_state" END`,
       },

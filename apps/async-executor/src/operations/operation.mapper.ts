@@ -39,6 +39,11 @@ export function operationToProto(row: AsyncOperationRow): ExecutorProto.AsyncOpe
     executionTimeMs: row.executionTimeMs,
     sequence: String(row.sequence),
     rowVersion: row.rowVersion,
+    nextAttemptAt: iso(row.nextAttemptAt),
+    lastError: row.lastError ?? '',
+    unavailableSince: iso(row.unavailableSince),
+    unavailableAttempts: row.unavailableAttempts ?? 0,
+    parentOperationId: row.parentOperationId ?? '',
   };
 }
 

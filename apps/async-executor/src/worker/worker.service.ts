@@ -39,6 +39,7 @@ import { IllegalTransition, transition, type OperationAction } from '../operatio
 import { runCustomActivity } from './custom-activities';
 import { DefinitionVersions } from './definition-versions';
 import { ExecutorMetrics } from './executor-metrics';
+import { DependencyUnavailable, describeNextAttempt, isUnavailableGrpcCode, unavailabilityOf } from './dependency-failures';
 import { GatewayClient } from './gateway-client';
 
 export { READY_CHANNEL } from '../operations/operation-store';
@@ -61,6 +62,13 @@ export interface WorkerOptions {
   throttleMaxMs: number;
   /** How long in-flight steps may take to finish on SIGTERM before their leases are released anyway. */
   shutdownGraceMs: number;
+  /** How long a run waits out an unavailable dependency before it fails (never counted for the throttle). */
+  dependencyPatienceMs: number;
+  /** The longest pause between two attempts while a dependency is unavailable. */
+  dependencyRetryMaxMs: number;
+  /** Loop protection: runs of one workflow on one record allowed within the window. */
+  loopMaxRuns: number;
+  loopWindowMs: number;
 }
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
@@ -169,6 +177,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async loop(): Promise<void> {
+    let failures = 0;
     while (!this.stopping) {
       try {
         if (Date.now() - this.lastSweep >= Math.min(this.options.pollMs, 1000)) {
@@ -180,8 +189,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           const claimed = await this.claim(free);
           for (const operation of claimed) this.start(operation);
         }
+        failures = 0;
       } catch (error) {
-        this.logger.error({ err: String(error) }, `claiming failed: ${String(error)}; trying again`);
+        // The database is most likely down: back off (no busy loop) and say when the next try is.
+        failures += 1;
+        const delay = backoffDelay(failures - 1, this.options.pollMs, this.options.dependencyRetryMaxMs);
+        this.logger.error(
+          { err: String(error), attempt: failures, delayMs: delay },
+          `claiming failed (attempt ${failures}): ${String(error)}; next attempt ${describeNextAttempt(new Date(Date.now() + delay))}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
       }
       await this.idle();
     }
@@ -245,7 +263,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             ORDER BY "sequence" LIMIT $5),
          claimed AS (
            UPDATE "executor"."async_operation" o
-              SET "state" = $6, "status" = $7, "host" = $1, "lease_expires_at" = now() + ($2 || ' milliseconds')::interval,
+              SET "state" = $6, "status" = $7, "host" = $1, "lease_expires_at" = now() + ($2 || ' milliseconds')::interval, "next_attempt_at" = NULL,
                   "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
              FROM chosen WHERE o."id" = chosen."id"
            RETURNING o."id")
@@ -297,6 +315,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       .catch(async (error: unknown) => {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        const unavailable = unavailabilityOf(error);
+        if (unavailable) {
+          // Waited out, not a failure of the definition. When the database itself is gone this
+          // cannot be written either: the lease then expires and the run comes back from its last point.
+          await this.waitOut(handle, unavailable).catch((cause: unknown) =>
+            this.logger.warn(
+              { operationId: operation.id, err: String(cause) },
+              `could not put ${operation.name} back while the ${unavailable.dependency} is unavailable: ${String(cause)}; its lease will expire and it will run again`,
+            ),
+          );
+          return;
+        }
         this.logger.error({ operationId: operation.id, err: String(error) }, `run of ${operation.name} broke: ${String(error)}`);
         await this.retry(handle, 'EXECUTOR_ERROR', String(error)).catch(() => undefined);
       })
@@ -347,13 +377,15 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         preImage: Record<string, unknown> | null;
         changedAttributes: string[];
         inputs?: Record<string, Json>;
+        rereadRecord?: boolean;
       };
       input = {
         type: 'start',
         operationId: operation.id,
         now: new Date().toISOString(),
         depth: operation.depth,
-        record: this.recordOf(operation, event.postImage),
+        // A retried (or on-demand) run reads the record as it is now; the trigger's inputs stay the snapshot's.
+        record: this.recordOf(operation, event.rereadRecord ? await this.currentRecord(operation) : event.postImage),
         pre: (event.preImage ?? null) as never,
         changed: event.changedAttributes,
         ...(event.inputs ? { inputs: event.inputs } : {}),
@@ -531,6 +563,29 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     );
   }
 
+  /** The primary record as it is now (a retried run); the snapshot when the record is gone. */
+  private async currentRecord(operation: AsyncOperationRow): Promise<Record<string, unknown> | null> {
+    const found = await this.gateway.execute({
+      message: 'Retrieve',
+      entity: operation.primaryEntity,
+      recordId: operation.regardingId,
+      target: {},
+      parameters: {},
+      idempotencyKey: '',
+      depth: operation.depth,
+      correlationId: operation.correlationId,
+      initiatingUserId: operation.owner,
+    });
+    if (!found.ok && found.transient)
+      throw new DependencyUnavailable(
+        'gateway',
+        found.code,
+        `reading ${operation.primaryEntity} ${operation.regardingId}: ${found.message}`,
+      );
+    if (found.ok && found.record) return found.record;
+    return (operation.input as { postImage?: Record<string, unknown> | null }).postImage ?? null;
+  }
+
   /** A woken run: the record as it is now, and the related records its wait watches. */
   private async wakeUpInput(operation: AsyncOperationRow, state: InstanceState): Promise<Input> {
     const retrieve = (entity: string, id: string) =>
@@ -545,7 +600,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         correlationId: operation.correlationId,
         initiatingUserId: operation.owner,
       });
+    // A read that fails because the gateway is unavailable puts the run back (never skipped: the
+    // run would go on with its old copy and later write stale values over a committed step).
+    const unavailable = (outcome: Awaited<ReturnType<typeof retrieve>>, what: string): void => {
+      if (!outcome.ok && outcome.transient)
+        throw new DependencyUnavailable('gateway', outcome.code, `reading ${what} on wake-up: ${outcome.message}`);
+    };
     const current = await retrieve(operation.primaryEntity, operation.regardingId);
+    unavailable(current, `${operation.primaryEntity} ${operation.regardingId}`);
     const related: Record<string, Record<string, Json>> = {};
     // Related records the run has seen, and those its wait watches (other than its own record).
     const keys = new Set(Object.keys(state.related ?? {}));
@@ -557,6 +619,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       const [entity, id] = key.split(':');
       if (!entity || !id) continue;
       const found = await retrieve(entity, id);
+      unavailable(found, `${entity} ${id}`);
       if (found.ok && found.record) related[key] = { ...(found.record as Record<string, Json>), ref: { entity, id } };
     }
     return {
@@ -578,6 +641,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         entity: effect.entity,
         ...(effect.recordId ? { recordId: effect.recordId } : {}),
         target: effect.target,
+        ...(effect.operations && Object.keys(effect.operations).length > 0 ? { operations: effect.operations } : {}),
         parameters: effect.parameters,
         idempotencyKey: effect.idempotencyKey,
         depth: operation.depth + 1,
@@ -590,10 +654,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           type: 'effectResult',
           effectId: effect.effectId,
           ok: true,
-          output: { id: outcome.id, ...(outcome.records ? { records: outcome.records as Json } : {}) },
+          // The record as the gateway left it (relative updates applied inside its transaction), so that
+          // later steps read what this one wrote.
+          output: {
+            id: outcome.id,
+            ...(outcome.record
+              ? { record: { ...(outcome.record as Record<string, Json>), ref: { entity: effect.entity, id: outcome.id } } }
+              : {}),
+            ...(outcome.records ? { records: outcome.records as Json } : {}),
+          },
           now: now(),
         };
       }
+      if (outcome.transient && isUnavailableGrpcCode(outcome.grpcCode))
+        throw new DependencyUnavailable(
+          'gateway',
+          outcome.code,
+          `${effect.message} ${effect.entity} (step ${effect.stepId}): ${outcome.message}`,
+        );
       if (outcome.transient) {
         await this.retry(handle, outcome.code, outcome.message);
         return undefined;
@@ -702,7 +780,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const rows = (await manager.query(
       `WITH saved AS (
          UPDATE "executor"."async_operation" SET "instance_state" = $2, "lease_expires_at" = now() + ($3 || ' milliseconds')::interval,
-                "execution_time_ms" = $4, "current_stage" = $6, "row_version" = "row_version" + 1
+                "execution_time_ms" = $4, "current_stage" = $6, "unavailable_since" = NULL, "unavailable_attempts" = 0,
+                "row_version" = "row_version" + 1
           WHERE "id" = $1 AND "host" = $5 AND "state" = 2 RETURNING "status")
        SELECT "status" FROM saved`,
       [operation.id, JSON.stringify(state), String(this.options.leaseMs), operation.executionTimeMs + elapsedMs, this.host, stageOf(state)],
@@ -804,16 +883,71 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     const delay = backoffDelay(operation.retryCount, this.options.retryBaseMs, this.options.retryMaxMs);
+    const at = new Date(Date.now() + delay);
+    const attempt = operation.retryCount + 1;
     const moved = await this.moveOwned(handle, 'retry', {
-      retry_count: operation.retryCount + 1,
-      postpone_until: new Date(Date.now() + delay),
+      retry_count: attempt,
+      postpone_until: at,
+      next_attempt_at: at,
       error_code: code,
       friendly_message: message,
+      last_error: `${code}: ${message}`,
     });
     if (moved)
       this.logger.warn(
-        { operationId: operation.id, code, attempt: operation.retryCount + 1, delayMs: delay },
-        `transient failure, retrying: ${message}`,
+        { operationId: operation.id, code, attempt, maxAttempts: this.options.maxRetries, delayMs: delay, nextAttemptAt: at.toISOString() },
+        `${operation.name}: attempt ${attempt} of ${this.options.maxRetries} failed (${code}: ${message}); next attempt ${describeNextAttempt(at)}`,
+      );
+  }
+
+  /**
+   * A dependency is unavailable: the run goes back to Ready and is tried again with back-off (at
+   * most dependencyRetryMaxMs apart) for as long as the patience allows, without using up its
+   * retries; past the patience it fails, and that failure does not count for the throttle.
+   */
+  private async waitOut(handle: RunHandle, unavailable: DependencyUnavailable): Promise<void> {
+    const operation = handle.operation;
+    const since = operation.unavailableSince ? new Date(operation.unavailableSince) : new Date();
+    const waited = Date.now() - since.getTime();
+    const attempt = operation.unavailableAttempts + 1;
+    this.metrics.retries.inc({ code: unavailable.code });
+    if (waited >= this.options.dependencyPatienceMs) {
+      await this.finish(
+        handle,
+        'fail',
+        'DEPENDENCY_UNAVAILABLE',
+        `the ${unavailable.dependency} was unavailable for ${Math.round(waited / 1000)} s, longer than the patience of ${Math.round(this.options.dependencyPatienceMs / 1000)} s (EXECUTOR_DEPENDENCY_PATIENCE_MS): ${unavailable.message}; retry the operation once it is back`,
+        undefined,
+        { countForThrottle: false },
+      );
+      return;
+    }
+    const delay = Math.min(
+      backoffDelay(operation.unavailableAttempts, this.options.retryBaseMs, this.options.dependencyRetryMaxMs),
+      Math.max(0, this.options.dependencyPatienceMs - waited) + 10,
+    );
+    const at = new Date(Date.now() + delay);
+    const moved = await this.moveOwned(handle, 'retry', {
+      postpone_until: at,
+      next_attempt_at: at,
+      unavailable_since: since,
+      unavailable_attempts: attempt,
+      error_code: 'DEPENDENCY_UNAVAILABLE',
+      friendly_message: `waiting for the ${unavailable.dependency}: ${unavailable.message}`,
+      last_error: `${unavailable.code}: ${unavailable.message}`,
+    });
+    if (moved)
+      this.logger.warn(
+        {
+          operationId: operation.id,
+          dependency: unavailable.dependency,
+          code: unavailable.code,
+          attempt,
+          unavailableForMs: waited,
+          patienceMs: this.options.dependencyPatienceMs,
+          nextAttemptAt: at.toISOString(),
+        },
+        `${operation.name}: ${unavailable.message}; waiting it out (attempt ${attempt}, unavailable for ${Math.round(waited / 1000)} s of a patience of ${Math.round(this.options.dependencyPatienceMs / 1000)} s), next attempt ${describeNextAttempt(at)}`,
       );
   }
 
@@ -823,6 +957,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     code: string | null,
     message: string,
     last?: FinalSave,
+    options: { countForThrottle?: boolean } = {},
   ): Promise<void> {
     const operation = handle.operation;
     // A workflow that stopped itself as canceled ends Canceled; an operator's cancel took it through Canceling.
@@ -850,7 +985,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         { host: this.host },
       );
       if (!result.moved) return false;
-      if (operation.definitionId) await this.recordOutcome(manager, operation.definitionId, how === 'fail');
+      if (operation.definitionId && options.countForThrottle !== false)
+        await this.recordOutcome(manager, operation.definitionId, how === 'fail');
       return true;
     });
     if (!moved) {

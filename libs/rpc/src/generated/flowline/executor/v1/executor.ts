@@ -42,6 +42,16 @@ export interface AsyncOperation {
   executionTimeMs: number;
   sequence: string;
   rowVersion: number;
+  /** RFC 3339: when a retried or waiting-out run is tried again; empty when none is due */
+  nextAttemptAt: string;
+  /** the last failure a retry or a dependency wait answered ("CODE: message") */
+  lastError: string;
+  /** RFC 3339: since when a dependency has been unavailable to this run */
+  unavailableSince: string;
+  /** attempts made while a dependency was unavailable (not counted as retries) */
+  unavailableAttempts: number;
+  /** the parent that waits for this child */
+  parentOperationId: string;
 }
 
 export interface StepLogEntry {
@@ -102,6 +112,18 @@ export interface DeleteCompletedOperationsResponse {
   completedBefore: string;
 }
 
+export interface StartWorkflowRequest {
+  /** the definition's id or unique name */
+  definition: string;
+  /** the record's entity: must be the definition's primary entity */
+  entity: string;
+  recordId: string;
+  /** optional JSON object: the workflow's inputs */
+  inputsJson: string;
+  /** optional: a repeat with the same key returns the same operation */
+  idempotencyKey: string;
+}
+
 /**
  * Async operations (system jobs): what operators watch and steer. States and status reasons
  * carry the source platform's codes: state 0 Ready, 1 Suspended, 2 Locked, 3 Completed;
@@ -144,6 +166,15 @@ export interface AsyncOperationServiceClient {
     request: DeleteCompletedOperationsRequest,
     metadata?: Metadata,
   ): Observable<DeleteCompletedOperationsResponse>;
+
+  /**
+   * Starts a workflow marked availableOnDemand on one record, as the calling user (role user).
+   * Refused with FAILED_PRECONDITION for a definition not available on demand or of another
+   * entity, NOT_FOUND for an unknown definition or record, INVALID_ARGUMENT naming the field.
+   * A repeat with the same idempotency key (per user) returns the same operation.
+   */
+
+  startWorkflow(request: StartWorkflowRequest, metadata?: Metadata): Observable<AsyncOperation>;
 }
 
 /**
@@ -212,6 +243,18 @@ export interface AsyncOperationServiceController {
     | Promise<DeleteCompletedOperationsResponse>
     | Observable<DeleteCompletedOperationsResponse>
     | DeleteCompletedOperationsResponse;
+
+  /**
+   * Starts a workflow marked availableOnDemand on one record, as the calling user (role user).
+   * Refused with FAILED_PRECONDITION for a definition not available on demand or of another
+   * entity, NOT_FOUND for an unknown definition or record, INVALID_ARGUMENT naming the field.
+   * A repeat with the same idempotency key (per user) returns the same operation.
+   */
+
+  startWorkflow(
+    request: StartWorkflowRequest,
+    metadata?: Metadata,
+  ): Promise<AsyncOperation> | Observable<AsyncOperation> | AsyncOperation;
 }
 
 export function AsyncOperationServiceControllerMethods() {
@@ -225,6 +268,7 @@ export function AsyncOperationServiceControllerMethods() {
       "postponeOperation",
       "retryOperation",
       "deleteCompletedOperations",
+      "startWorkflow",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
