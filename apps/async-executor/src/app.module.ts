@@ -7,6 +7,7 @@ import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
+import { OnDemandModule } from './on-demand/on-demand.module';
 import { OperationsModule } from './operations/operations.module';
 import { WorkerModule } from './worker/worker.module';
 
@@ -45,6 +46,7 @@ export class AppModule {
           retentionDays: config.OPERATION_RETENTION_DAYS,
         }),
         DispatcherModule,
+        OnDemandModule,
         WorkerModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           concurrency: config.WORKER_CONCURRENCY,

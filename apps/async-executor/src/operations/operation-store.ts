@@ -22,6 +22,10 @@ export interface MoveOptions {
 export type MoveResult = { moved: true; from: OperationPosition; to: OperationPosition } | { moved: false; reason: 'lost' | 'missing' };
 
 export const READY_CHANNEL = 'flowline_executor_ready';
+/** The subscription entity of a parent waiting for a child operation (record_id: the child's id). */
+export const CHILD_SUBSCRIPTION = 'asyncoperation';
+const WAITING = { state: State.Suspended, status: Status.Waiting };
+const WOKEN = transition(WAITING, 'wake');
 
 @Injectable()
 export class OperationStore {
@@ -60,7 +64,26 @@ export class OperationStore {
     if (to.state === State.Completed || to.state === State.Ready) {
       await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = $1`, [id]);
     }
-    await this.events.recordMany(manager, [id], row.correlation_id);
+    // A child's end, however it came (its run, an operator's cancel, an expired lease), wakes the parent waiting for it.
+    const woken =
+      to.state === State.Completed
+        ? (
+            (await manager.query(
+              `WITH woken AS (
+               UPDATE "executor"."async_operation" o SET "state" = $3, "status" = $4, "postpone_until" = now(), "row_version" = o."row_version" + 1
+                WHERE o."state" = $5 AND o."status" = $6
+                  AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s WHERE s."entity" = $1 AND s."record_id" = $2)
+               RETURNING o."id")
+             SELECT "id" FROM woken`,
+              [CHILD_SUBSCRIPTION, id, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
+            )) as Array<{ id: string }>
+          ).map((parent) => parent.id)
+        : [];
+    if (woken.length > 0) {
+      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [woken]);
+      await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
+    }
+    await this.events.recordMany(manager, [id, ...woken], row.correlation_id);
     if (options.notify || to.state === State.Ready) await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
     return { moved: true, from, to };
   }

@@ -70,8 +70,8 @@ const MOVES: Array<{ from: OperationPosition[]; action: OperationAction; to: Ope
   { from: [IN_PROGRESS], action: 'suspend', to: SUSPENDED },
   { from: [SUSPENDED], action: 'wake', to: READY },
   {
-    // A run that reached its end as a pause or cancel arrived: it finished, and says so.
-    from: [IN_PROGRESS, { state: State.Locked, status: Status.Pausing }, { state: State.Locked, status: Status.Canceling }],
+    // Never from Canceling: an operator's cancel wins over a run that reached its end meanwhile.
+    from: [IN_PROGRESS, { state: State.Locked, status: Status.Pausing }],
     action: 'succeed',
     to: { state: State.Completed, status: Status.Succeeded },
   },

@@ -36,10 +36,10 @@ export class DefinitionVersions {
     return compiled;
   }
 
-  /** The active version of a definition named by unique name (children). */
-  async active(uniqueName: string): Promise<{ definitionId: string; version: number }> {
+  /** The active version of a definition named by unique name (children), or by id. */
+  async active(name: string, byId = false): Promise<{ definitionId: string; version: number }> {
     const found = await this.client!.client.getDefinitionVersion(
-      { ref: { id: '', uniqueName }, version: 0 },
+      { ref: byId ? { id: name, uniqueName: '' } : { id: '', uniqueName: name }, version: 0 },
       { metadata: { authorization: `Bearer ${this.token()}` } },
     );
     return { definitionId: found.definitionId, version: found.version };

@@ -82,6 +82,8 @@ describe('workers run workflows through the gateway', () => {
 
   it('wakes a wait on a related record when that record changes, reading it as it is now', async () => {
     const customer = String((await call('POST', '/api/v1/records/account', { name: 'Fabrikam' }))['id']);
+    // Inactive at first: a wait whose condition is already met when it begins does not wait.
+    await call('POST', '/api/v1/messages/SetState', { entity: 'account', id: customer, parameters: { state: 1, status: 2 } });
     const opportunity = String(
       (await call('POST', '/api/v1/records/opportunity', { name: 'Fabrikam deal', customerid: { entity: 'account', id: customer } }))['id'],
     );

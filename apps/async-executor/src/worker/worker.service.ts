@@ -34,7 +34,7 @@ import { advance, StepStatus, type Effect, type Input, type InstanceState, type 
 import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
-import { OperationStore, READY_CHANNEL, type ColumnValue } from '../operations/operation-store';
+import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL, type ColumnValue } from '../operations/operation-store';
 import { IllegalTransition, transition, type OperationAction } from '../operations/operation-transitions';
 import { runCustomActivity } from './custom-activities';
 import { DefinitionVersions } from './definition-versions';
@@ -72,6 +72,8 @@ export interface WorkerOptions {
 }
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
+/** The wait subscription of a parent on its child: the child's end wakes it (OperationStore.move). */
+export { CHILD_SUBSCRIPTION } from '../operations/operation-store';
 /** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
 const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
 const tracer = trace.getTracer('flowline.async-executor');
@@ -371,6 +373,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     let state = operation.instanceState as unknown as InstanceState | null;
     let stepStarted = new Date();
     let input: Input;
+    const ended = (state as (InstanceState & { finalEffect?: EndEffect }) | null)?.finalEffect;
+    if (state && ended && (state.status === 'completed' || state.status === 'failed' || state.status === 'canceled')) {
+      // Paused as it reached its end, now resumed: it ends as it had.
+      await this.end(handle, ended, { state, log: [], stepStarted, elapsedMs: 0 });
+      return;
+    }
+    if (!state && (await this.loopDetected(handle))) return;
     if (!state) {
       const event = operation.input as {
         postImage: Record<string, unknown> | null;
@@ -401,9 +410,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     } else {
       input = await this.wakeUpInput(operation, state);
     }
+    // Whether the run's copy of the records is as fresh as a wake-up's read (a wait then needs no re-read).
+    let fresh = input.type === 'wakeUp';
+    let carried: StepLogEntry[] = [];
     for (let guard = 0; guard < 10_000; guard++) {
       const result = advance(compiled, state ?? undefined, input);
       const effect = result.effects.at(-1);
+      // Entries of a wait that was evaluated again at once: its first "Waiting" gives way to how it went.
+      const log = [
+        ...carried.filter((entry) => !(entry.status === StepStatus.Waiting && result.log.some((later) => later.path === entry.path))),
+        ...result.log,
+      ];
+      carried = [];
       // The effect in flight is persisted with the state, so a run that dies here can perform it again;
       // a wait keeps what it watches, so a wake-up knows which related records to read.
       state = {
@@ -412,16 +430,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         ...(effect?.type === 'wait' ? { waitingOn: effect.subscriptions } : {}),
       } as InstanceState;
       if (effect?.type === 'complete' || effect?.type === 'fail') {
-        // A run that reached its end finishes even if a pause or cancel arrived at the same moment;
-        // its last state and step log are saved in the same transaction as the final move.
+        // The last state and step log are saved in the same transaction as the final move; an
+        // operator's cancel or pause that arrived meanwhile wins (see finish). The end is kept in
+        // the state, so a run paused at its end finishes as it ended when resumed.
         span.addEvent('step', { 'flowline.input': input.type, 'flowline.effect': effect.type, 'flowline.boundary': 'end' });
-        const last: FinalSave = { state, log: result.log, stepStarted, elapsedMs: Date.now() - started };
-        if (effect.type === 'fail') await this.finish(handle, 'fail', effect.code, effect.message, last);
-        else if (effect.outcome === 'canceled') await this.finish(handle, 'cancel', null, effect.message, last);
-        else await this.finish(handle, 'succeed', null, effect.message, last);
+        state = { ...state, finalEffect: effect } as InstanceState;
+        await this.end(handle, effect, { state, log, stepStarted, elapsedMs: Date.now() - started });
         return;
       }
-      const boundary = await this.persist(handle, state, result.log, stepStarted, Date.now() - started);
+      if (effect?.type === 'wait' && effect.subscriptions.length > 0 && !fresh) {
+        // A wait is evaluated when it begins against current data: the watched records (related
+        // ones the run has never seen, and the primary as it is now) are read and fed back at once;
+        // a condition already met does not wait for some later event.
+        carried = log;
+        fresh = true;
+        input = await this.wakeUpInput(operation, state);
+        continue;
+      }
+      const boundary = await this.persist(handle, state, log, stepStarted, Date.now() - started);
       span.addEvent('step', { 'flowline.input': input.type, 'flowline.effect': effect?.type ?? 'none', 'flowline.boundary': boundary });
       if (boundary === 'lost') {
         this.logger.warn({ operationId: operation.id }, 'another host holds this operation now: stopping without acting');
@@ -449,7 +475,42 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       const next = await this.stepSpan(effect, (current) => this.perform(handle, current));
       if (!next) return; // put back for a retry, or failed
       input = next;
+      fresh = false;
     }
+  }
+
+  /**
+   * Loop protection: a workflow that started more than LOOP_MAX_RUNS times on one record within
+   * LOOP_WINDOW_MS (this run included) is most likely triggering itself; the run is canceled with
+   * a message that says so, before any step (not counted as a failure of the definition).
+   */
+  private async loopDetected(handle: RunHandle): Promise<boolean> {
+    const operation = handle.operation;
+    if (!operation.definitionId) return false;
+    // Uses IDX_async_operation_regarding.
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS "runs" FROM "executor"."async_operation"
+        WHERE "primary_entity" = $1 AND "regarding_id" = $2 AND "definition_id" = $3 AND "sequence" <= $4
+          AND "created_on" > now() - ($5 || ' milliseconds')::interval`,
+      [operation.primaryEntity, operation.regardingId, operation.definitionId, operation.sequence, String(this.options.loopWindowMs)],
+    )) as Array<{ runs: number }>;
+    const runs = row?.runs ?? 0;
+    if (runs <= this.options.loopMaxRuns) return false;
+    const seconds = Math.round(this.options.loopWindowMs / 1000);
+    const message =
+      `infinite loop: workflow '${operation.name}' started ${runs} times on ${operation.primaryEntity} ${operation.regardingId} within ${seconds} s ` +
+      `(more than ${this.options.loopMaxRuns}, LOOP_MAX_RUNS / LOOP_WINDOW_MS), so this run was canceled. Its own steps most likely trigger it again: ` +
+      `leave the attributes it updates out of its trigger's attributes, or add a condition that stops it once its work is done`;
+    this.logger.warn({ operationId: operation.id, runs, windowMs: this.options.loopWindowMs }, message);
+    await this.finish(handle, 'cancel', 'LOOP_DETECTED', message, undefined, { countForThrottle: false });
+    return true;
+  }
+
+  /** The interpreter's end of a run: Completed as it says (unless an operator's cancel or pause came first). */
+  private async end(handle: RunHandle, effect: EndEffect, last: FinalSave): Promise<void> {
+    if (effect.type === 'fail') await this.finish(handle, 'fail', effect.code, effect.message, last);
+    else if (effect.outcome === 'canceled') await this.finish(handle, 'cancel', null, effect.message, last);
+    else await this.finish(handle, 'succeed', null, effect.message, last);
   }
 
   /**
@@ -687,6 +748,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (effect.type === 'startChild') {
       const child = await this.versions.active(effect.workflow);
       const childDefinition = await this.versions.get(child.definitionId, child.version);
+      const processKey = `${child.definitionId}:${effect.idempotencyKey}`;
+      const token = dependencyTokenOf(childDefinition, operation.primaryEntity, operation.regardingId);
       await this.dataSource.transaction(async (manager) => {
         const id = randomUUID();
         const inserted = await manager
@@ -697,7 +760,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             id,
             operationType: AsyncOperationType.Workflow,
             name: effect.workflow,
-            processKey: `${child.definitionId}:${effect.idempotencyKey}`,
+            processKey,
             definitionId: child.definitionId,
             definitionVersion: child.version,
             stepRegistrationId: null,
@@ -711,7 +774,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             owner: operation.owner,
             input: { ...(operation.input as object), inputs: effect.inputs },
             instanceState: null,
-            dependencyToken: dependencyTokenOf(childDefinition, operation.primaryEntity, operation.regardingId),
+            // A child its parent waits for runs on the parent's turn: behind the parent's own token it would never start.
+            dependencyToken: effect.wait && token === operation.dependencyToken ? null : token,
+            parentOperationId: effect.wait ? operation.id : null,
             postponeUntil: new Date(),
             traceContext: operation.traceContext,
           } as never)
@@ -721,8 +786,15 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         if ((inserted.raw as unknown[]).length > 0) await this.events.recordMany(manager, [id], operation.correlationId);
         await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
       });
-      timer({ outcome: 'ok' });
-      return { type: 'effectResult', effectId: effect.effectId, ok: true, output: {}, now: now() };
+      if (!effect.wait) {
+        timer({ outcome: 'ok' });
+        return { type: 'effectResult', effectId: effect.effectId, ok: true, output: {}, now: now() };
+      }
+      // Waiting for the child: its outcome if it has ended, otherwise the parent suspends (nothing
+      // in memory, the startChild still pending) until the child's end wakes it.
+      const result = await this.awaitChild(handle, effect, processKey);
+      timer({ outcome: result === undefined ? 'ok' : result.type === 'effectResult' && !result.ok ? 'permanent' : 'ok' });
+      return result;
     }
     if (effect.type === 'customActivity') {
       const outcome = await runCustomActivity({
@@ -747,6 +819,109 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     timer({ outcome: 'ok' });
     return undefined;
+  }
+
+  /**
+   * A parent waiting for its child: the child's outcome as the startChild's result when it has
+   * ended (succeeded: its outputs and variables; failed or canceled: the step fails), otherwise
+   * the parent is suspended with a subscription on the child. The child's row is locked first,
+   * as the child's own end does (OperationStore.move), so an end between the check and the
+   * suspension cannot be missed.
+   */
+  private async awaitChild(
+    handle: RunHandle,
+    effect: Extract<Effect, { type: 'startChild' }>,
+    processKey: string,
+  ): Promise<Input | undefined> {
+    const operation = handle.operation;
+    const now = new Date().toISOString();
+    type ChildRow = {
+      id: string;
+      state: State;
+      status: Status;
+      error_code: string | null;
+      friendly_message: string | null;
+      instance_state: InstanceState | null;
+    };
+    const decision = await this.dataSource.transaction(async (manager): Promise<{ child: ChildRow; suspended: boolean }> => {
+      const [child] = (await manager.query(
+        `SELECT "id", "state", "status", "error_code", "friendly_message", "instance_state" FROM "executor"."async_operation"
+          WHERE "event_id" = $1 AND "process_key" = $2 FOR SHARE`,
+        [operation.eventId, processKey],
+      )) as ChildRow[];
+      if (!child) throw new Error(`the child '${effect.workflow}' of step ${effect.stepId} was not found after it was started`);
+      if (child.state === State.Completed) return { child, suspended: false };
+      try {
+        const moved = await this.store.move(
+          manager,
+          operation.id,
+          'suspend',
+          { host: null, lease_expires_at: null, postpone_until: FAR_FUTURE },
+          { host: this.host },
+        );
+        if (!moved.moved) return { child, suspended: true };
+      } catch (error) {
+        if (!(error instanceof IllegalTransition)) throw error;
+        // An operator paused or canceled the parent meanwhile: the boundary after this step honours it.
+        const paused = error.current.status === Status.Pausing;
+        await this.store.move(
+          manager,
+          operation.id,
+          paused ? 'paused' : 'canceled',
+          paused
+            ? { host: null, lease_expires_at: null, postpone_until: FAR_FUTURE }
+            : {
+                host: null,
+                lease_expires_at: null,
+                completed_on: { sql: 'now()' },
+                error_code: 'CANCELED',
+                friendly_message: 'canceled by an operator',
+              },
+          { host: this.host },
+        );
+        if (paused) return { child, suspended: true };
+        return { child, suspended: true };
+      }
+      await manager.query(
+        `INSERT INTO "executor"."wait_subscription" ("operation_id", "entity", "record_id") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [operation.id, CHILD_SUBSCRIPTION, child.id],
+      );
+      return { child, suspended: true };
+    });
+    const { child, suspended } = decision;
+    if (suspended) {
+      this.logger.log(
+        { operationId: operation.id, childId: child.id },
+        `${operation.name} waits for its child ${effect.workflow} (${child.id})`,
+      );
+      return undefined;
+    }
+    if (child.status === Status.Succeeded) {
+      return {
+        type: 'effectResult',
+        effectId: effect.effectId,
+        ok: true,
+        output: {
+          operationId: child.id,
+          outcome: 'succeeded',
+          message: child.friendly_message ?? '',
+          outputs: (child.instance_state?.outputs ?? {}) as Json,
+          vars: (child.instance_state?.vars ?? {}) as Json,
+        },
+        now,
+      };
+    }
+    const canceled = child.status === Status.Canceled;
+    return {
+      type: 'effectResult',
+      effectId: effect.effectId,
+      ok: false,
+      error: {
+        code: canceled ? 'CHILD_CANCELED' : 'CHILD_FAILED',
+        message: `child workflow '${effect.workflow}' (operation ${child.id}) ${canceled ? 'was canceled' : 'failed'}${child.error_code ? ` (${child.error_code})` : ''}${child.friendly_message ? `: ${child.friendly_message}` : ''}`,
+      },
+      now,
+    };
   }
 
   /**
@@ -960,23 +1135,61 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     options: { countForThrottle?: boolean } = {},
   ): Promise<void> {
     const operation = handle.operation;
-    // A workflow that stopped itself as canceled ends Canceled; an operator's cancel took it through Canceling.
-    const action: OperationAction = how === 'cancel' ? 'canceled' : how;
     if (last && handle.lost) {
       this.logger.warn({ operationId: operation.id }, 'another host holds this operation now: stopping without acting');
       return;
     }
+    let outcome: 'succeeded' | 'failed' | 'canceled' | 'paused' = how === 'succeed' ? 'succeeded' : how === 'fail' ? 'failed' : 'canceled';
     const moved = await this.dataSource.transaction(async (manager) => {
-      if (last && (await this.saveState(manager, handle, last)) === undefined) return false;
-      if (how === 'cancel') {
-        try {
-          const cancel = await this.store.move(manager, operation.id, 'cancel', {}, { host: this.host });
-          if (!cancel.moved) return false;
-        } catch (error) {
-          // Already Canceling: an operator asked for the same.
-          if (!(error instanceof IllegalTransition)) throw error;
-        }
+      const status = last
+        ? await this.saveState(manager, handle, last)
+        : (
+            (await manager.query(`SELECT "status" FROM "executor"."async_operation" WHERE "id" = $1 AND "host" = $2`, [
+              operation.id,
+              this.host,
+            ])) as Array<{ status: Status }>
+          )[0]?.status;
+      if (status === undefined) return false;
+      // An operator's cancel or pause that the API accepted wins over the run's own end (which
+      // reached this boundary meanwhile): the cancel ends it Canceled; the pause parks the ended
+      // run, and resuming it finishes it as it ended.
+      if (status === Status.Canceling && how !== 'canceled') {
+        const result = await this.store.move(
+          manager,
+          operation.id,
+          'canceled',
+          {
+            error_code: 'CANCELED',
+            friendly_message: 'canceled by an operator',
+            completed_on: { sql: 'now()' },
+            host: null,
+            lease_expires_at: null,
+          },
+          { host: this.host },
+        );
+        if (!result.moved) return false;
+        outcome = 'canceled';
+        code = 'CANCELED';
+        message = `canceled by an operator (the run had reached its end${how === 'fail' ? ' failing' : ''} meanwhile)`;
+        return true;
       }
+      if (status === Status.Pausing && last) {
+        const result = await this.store.move(
+          manager,
+          operation.id,
+          'paused',
+          { postpone_until: FAR_FUTURE, host: null, lease_expires_at: null },
+          { host: this.host },
+        );
+        outcome = 'paused';
+        return result.moved;
+      }
+      if (how === 'cancel') {
+        // A workflow that stopped itself as canceled ends Canceled; an operator's cancel took it through Canceling.
+        const cancel = await this.store.move(manager, operation.id, 'cancel', {}, { host: this.host });
+        if (!cancel.moved) return false;
+      }
+      const action: OperationAction = how === 'cancel' ? 'canceled' : how;
       const result = await this.store.move(
         manager,
         operation.id,
@@ -993,7 +1206,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       this.logger.warn({ operationId: operation.id }, 'could not finish: another host holds it');
       return;
     }
-    const outcome = how === 'succeed' ? 'succeeded' : how === 'fail' ? 'failed' : 'canceled';
+    // (set inside the transaction's callback, which the compiler does not follow)
+    if ((outcome as string) === 'paused') {
+      this.logger.log(
+        { operationId: operation.id },
+        `${operation.name} reached its end as an operator paused it: paused, resuming finishes it`,
+      );
+      return;
+    }
     this.metrics.completions.inc({ outcome });
     this.logger.log(
       { operationId: operation.id, correlationId: operation.correlationId, outcome, code },
@@ -1032,6 +1252,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     );
   }
 }
+
+type EndEffect = Extract<Effect, { type: 'complete' | 'fail' }>;
 
 /** What a step boundary saves: the interpreter's state, its step log entries, and the run's time so far. */
 interface FinalSave {
