@@ -13,16 +13,18 @@ export interface Chain {
   gateway: RunningService;
   executor: RunningService;
   sql: Client;
-  /** Stops the gateway (its database stays), to play an outage. */
-  stopGateway(signal?: NodeJS.Signals): Promise<void>;
-  /** Starts the gateway again on the same ports and database after stopGateway. */
-  restartGateway(): Promise<void>;
+  /** Stops the gateway or the registry (its database stays), to play an outage. */
+  stopService(service: Restartable, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same ports and database after stopService. */
+  restartService(service: Restartable): Promise<void>;
   /** Another executor on the same database, topics and services (replicas, crash tests). */
   startExecutor(env?: Record<string, string>): Promise<RunningService>;
   /** Calls the gateway's REST API as the user alice. */
   call(method: string, url: string, body?: unknown): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
+
+export type Restartable = 'event-gateway' | 'process-registry';
 
 export interface DefinitionSource {
   source: string;
@@ -57,8 +59,6 @@ export async function startChain(
   }
   const gatewaySettings = { ...shared, REGISTRY_ADDRESS: registry.grpcAddress, ...serviceEnv('event-gateway') };
   const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', gatewaySettings);
-  // A gateway started again keeps the first one's ports and database; the first one's stop drops it.
-  let restarted: ServiceProcess | undefined;
   const executorSettings = {
     ...shared,
     REGISTRY_ADDRESS: registry.grpcAddress,
@@ -69,28 +69,36 @@ export async function startChain(
   const executor = await startServiceForTest('apps/async-executor/src/main.ts', executorSettings);
   const sql = new Client({ connectionString: executor.db.url });
   await sql.connect();
+  // A service started again keeps the first one's ports and database; the first one's stop drops it.
+  const restarted = new Map<Restartable, ServiceProcess>();
+  const first = { 'event-gateway': gateway, 'process-registry': registry } as const;
+  const settings = {
+    'event-gateway': gatewaySettings,
+    'process-registry': { ...shared, ...serviceEnv('process-registry') },
+  } as const;
   const chain: Chain = {
     registry,
     gateway,
     executor,
     sql,
-    async stopGateway(signal = 'SIGTERM') {
-      await (restarted ?? gateway.process).stop(signal);
+    async stopService(service, signal = 'SIGTERM') {
+      await (restarted.get(service) ?? first[service].process).stop(signal);
     },
-    async restartGateway() {
-      const [httpPort, grpcPort] = [new URL(gateway.httpUrl).port, gateway.grpcAddress.split(':').at(-1)!];
-      const again = spawnService('apps/event-gateway/src/main.ts', {
-        DATABASE_URL: gateway.db.url,
+    async restartService(service) {
+      const original = first[service];
+      const [httpPort, grpcPort] = [new URL(original.httpUrl).port, original.grpcAddress.split(':').at(-1)!];
+      const again = spawnService(`apps/${service}/src/main.ts`, {
+        DATABASE_URL: original.db.url,
         AUTH_JWT_SECRET: TEST_SECRET,
         KAFKA_BROKERS: testKafkaBrokers(),
         LOG_LEVEL: 'warn',
-        ...gatewaySettings,
+        ...settings[service],
         HTTP_PORT: httpPort,
         GRPC_PORT: grpcPort,
       });
-      restarted = again;
-      await again.waitForReady(gateway.httpUrl, 120_000).catch((error: unknown) => {
-        throw new Error(`${String(error)}\nthe gateway's last lines:\n${again.output.slice(-30).join('\n')}`);
+      restarted.set(service, again);
+      await again.waitForReady(original.httpUrl, 120_000).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${service}'s last lines:\n${again.output.slice(-30).join('\n')}`);
       });
     },
     startExecutor: (env = {}) => startServiceForTest('apps/async-executor/src/main.ts', { ...executorSettings, ...env }, executor.db),
@@ -105,7 +113,7 @@ export async function startChain(
     async stop() {
       await sql.end();
       await executor.stop();
-      await restarted?.stop();
+      for (const again of restarted.values()) await again.stop();
       await gateway.stop();
       await registry.stop();
     },

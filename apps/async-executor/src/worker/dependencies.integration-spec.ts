@@ -14,6 +14,40 @@ import { startChain, type Chain } from '../../test/chain';
  */
 const definitions = (url: string) => [
   `schemaVersion: 1
+name: Outage child
+uniqueName: outage-child
+category: workflow
+primaryEntity: lead
+availableAsChild: true
+steps:
+  - id: mark
+    type: updateRecord
+    set:
+      firstname: child ran
+`,
+  `schemaVersion: 1
+name: Registry outage
+uniqueName: registry-outage
+category: workflow
+primaryEntity: lead
+triggers:
+  - on: create
+steps:
+  - id: call
+    type: customActivity
+    handler: http
+    inputs:
+      url: '${url}/registry/{{record.subject}}'
+  - id: child
+    type: startChild
+    workflow: outage-child
+    wait: true
+  - id: mark
+    type: updateRecord
+    set:
+      companyname: after registry
+`,
+  `schemaVersion: 1
 name: Stale wake
 uniqueName: stale-wake
 category: workflow
@@ -53,7 +87,7 @@ steps:
 `,
 ];
 
-describe('an unavailable gateway is waited out, never skipped and never counted as a failure', () => {
+describe('an unavailable gateway or registry is waited out, never skipped and never counted as a failure', () => {
   const server = new ActivityServer();
   let chain: Chain;
 
@@ -93,7 +127,7 @@ describe('an unavailable gateway is waited out, never skipped and never counted 
     // Someone changes the record while the run waits: that change is committed and must survive.
     await chain.call('PATCH', `/api/v1/records/contact/${id}`, { description: 'ABC' });
 
-    await chain.stopGateway('SIGKILL');
+    await chain.stopService('event-gateway', 'SIGKILL');
     server.release('Outage');
 
     // Both runs meet the outage and wait it out for longer than the old retry window.
@@ -128,7 +162,7 @@ describe('an unavailable gateway is waited out, never skipped and never counted 
       /waiting it out \(attempt \d+, unavailable for \d+ s of a patience of \d+ s\), next attempt in/,
     );
 
-    await chain.restartGateway();
+    await chain.restartService('event-gateway');
     for (const name of ['stale-wake', 'held-steps']) {
       await waitFor(async () => (await operation(id, name))?.['status'] === Status.Succeeded, {
         timeoutMs: 90_000,
@@ -150,5 +184,32 @@ describe('an unavailable gateway is waited out, never skipped and never counted 
     // Unavailability is not a failure of the definitions: nothing is throttled.
     const throttled = await chain.sql.query(`SELECT * FROM "executor"."definition_throttle" WHERE consecutive_failures > 0`);
     expect(throttled.rows).toEqual([]);
+  }, 300_000);
+
+  it('waits out an unavailable registry (a child to look up) and goes on once it is back', async () => {
+    server.answer('Registry down', 'hold');
+    const id = String((await chain.call('POST', '/api/v1/records/lead', { subject: 'Registry down' }))['id']);
+    await waitFor(() => server.requestsFor('Registry down').length === 1, { timeoutMs: 30_000, what: 'the run to call out' });
+    await chain.stopService('process-registry', 'SIGKILL');
+    server.release('Registry down');
+    const waiting = await waitFor(
+      async () => {
+        const row = await operation(id, 'registry-outage');
+        return row && Number(row['unavailable_attempts']) >= 2 ? row : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the run to wait out the registry' },
+    );
+    expect(String(waiting['last_error'])).toMatch(/UNAVAILABLE|GRPC_14|ECONNREFUSED|No connection/i);
+    expect(String(waiting['friendly_message'])).toMatch(/waiting for the registry/);
+    expect(waiting['retry_count']).toBe(0);
+
+    await chain.restartService('process-registry');
+    await waitFor(async () => (await operation(id, 'registry-outage'))?.['status'] === Status.Succeeded, {
+      timeoutMs: 90_000,
+      what: 'the run to succeed after the registry came back',
+    });
+    expect((await operation(id, 'outage-child'))?.['status']).toBe(Status.Succeeded);
+    const lead = (await chain.call('GET', `/api/v1/records/lead/${id}`))['record'] as Record<string, unknown>;
+    expect(lead).toMatchObject({ firstname: 'child ran', companyname: 'after registry' });
   }, 300_000);
 });
