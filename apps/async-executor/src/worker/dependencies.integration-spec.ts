@@ -157,6 +157,10 @@ describe('an unavailable gateway or registry is waited out, never skipped and ne
       timeoutMs: 30_000,
       what: 'a next attempt to be shown',
     });
+    // ... and count it on /metrics.
+    const metrics = await (await fetch(`${chain.executor.httpUrl}/metrics`)).text();
+    const waits = /flowline_executor_dependency_waits_total\{[^}]*dependency="gateway"[^}]*\} (\d+)/.exec(metrics);
+    expect(Number(waits?.[1] ?? 0)).toBeGreaterThanOrEqual(2);
     // An operator can read what happens from the log.
     expect(chain.executor.process.output.join('\n')).toMatch(
       /waiting it out \(attempt \d+, unavailable for \d+ s of a patience of \d+ s\), next attempt in/,

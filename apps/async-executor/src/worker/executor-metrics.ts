@@ -17,6 +17,7 @@ export class ExecutorMetrics {
   readonly claims: Counter;
   readonly completions: Counter<'outcome'>;
   readonly retries: Counter<'code'>;
+  readonly dependencyWaits: Counter<'dependency'>;
   readonly steps: Histogram<'effect' | 'outcome'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry, @InjectDataSource() dataSource: DataSource) {
@@ -74,6 +75,12 @@ export class ExecutorMetrics {
       name: 'flowline_executor_retries_total',
       help: 'Transient failures put back for a retry, by error code',
       labelNames: ['code'],
+      registers: [registry],
+    });
+    this.dependencyWaits = new Counter({
+      name: 'flowline_executor_dependency_waits_total',
+      help: 'Runs put back because a dependency was unavailable (waited out, not counted as retries or failures), by dependency',
+      labelNames: ['dependency'],
       registers: [registry],
     });
     this.steps = new Histogram({

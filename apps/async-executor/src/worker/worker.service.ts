@@ -1085,7 +1085,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const since = operation.unavailableSince ? new Date(operation.unavailableSince) : new Date();
     const waited = Date.now() - since.getTime();
     const attempt = operation.unavailableAttempts + 1;
-    this.metrics.retries.inc({ code: unavailable.code });
+    this.metrics.dependencyWaits.inc({ dependency: unavailable.dependency });
     if (waited >= this.options.dependencyPatienceMs) {
       await this.finish(
         handle,
