@@ -1,5 +1,7 @@
 /** Workers that run async operations. */
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EFFECT_HANDLER_PROVIDERS, EffectHandlers } from './effects/effect-handlers';
+import { RecordReader } from './record-reader';
 import { WORKER_OPTIONS, WorkerService, type WorkerOptions } from './worker.service';
 
 @Module({})
@@ -7,7 +9,7 @@ export class WorkerModule {
   static forRoot(options: WorkerOptions): DynamicModule {
     return {
       module: WorkerModule,
-      providers: [{ provide: WORKER_OPTIONS, useValue: options }, WorkerService],
+      providers: [{ provide: WORKER_OPTIONS, useValue: options }, ...EFFECT_HANDLER_PROVIDERS, EffectHandlers, RecordReader, WorkerService],
       exports: [WorkerService],
     };
   }

@@ -1,10 +1,12 @@
 /**
  * Workers: claim Ready operations that are due in batches (FOR UPDATE SKIP LOCKED, a lease
  * with this host as owner, renewed while running), drive the process-runtime interpreter,
- * perform its effects (record messages through the gateway with depth + 1 and an idempotency
- * key per step, child workflows as new operations, custom activities, waits), and persist the
- * instance state and step log after every step. At every step boundary the run looks at what
- * operators asked (Pausing, Canceling) and whether the executor is shutting down.
+ * perform its acting effects through one handler per effect type (effects/: record messages
+ * through the gateway with depth + 1 and an idempotency key per step, child workflows, custom
+ * activities), suspend waits, and persist the instance state and step log after every step. At
+ * every step boundary the run looks at what operators asked (Pausing, Canceling, which win even
+ * over the run's own end) and whether the executor is shutting down. An unavailable dependency
+ * is waited out with back-off up to the patience, never counted as a failure.
  *
  * Claims skip operations whose definition is throttled after repeated failures, operations
  * behind an unfinished one with the same dependency token, and definitions already running
@@ -32,15 +34,15 @@ import { MetadataCache } from '@flowline/metadata-cache';
 import { callWebhook, StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
 import { advance, StepStatus, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
 import { AsyncOperationRow } from '../operations/async-operation.entity';
-import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
-import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL, type ColumnValue } from '../operations/operation-store';
+import { OperationStore, READY_CHANNEL, type ColumnValue } from '../operations/operation-store';
 import { IllegalTransition, transition, type OperationAction } from '../operations/operation-transitions';
-import { runCustomActivity } from './custom-activities';
 import { DefinitionVersions } from './definition-versions';
+import { DependencyUnavailable, describeNextAttempt, unavailabilityOf } from './dependency-failures';
+import { isActing, type EffectOutcome } from './effects/effect-handler';
+import { EffectHandlers } from './effects/effect-handlers';
 import { ExecutorMetrics } from './executor-metrics';
-import { DependencyUnavailable, describeNextAttempt, isUnavailableGrpcCode, unavailabilityOf } from './dependency-failures';
-import { GatewayClient } from './gateway-client';
+import { recordOf, RecordReader } from './record-reader';
 
 export { READY_CHANNEL } from '../operations/operation-store';
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
@@ -72,8 +74,6 @@ export interface WorkerOptions {
 }
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
-/** The wait subscription of a parent on its child: the child's end wakes it (OperationStore.move). */
-export { CHILD_SUBSCRIPTION } from '../operations/operation-store';
 /** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
 const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
 const tracer = trace.getTracer('flowline.async-executor');
@@ -108,7 +108,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
     private readonly versions: DefinitionVersions,
-    private readonly gateway: GatewayClient,
+    private readonly effects: EffectHandlers,
+    private readonly reader: RecordReader,
     private readonly events: OperationEvents,
     private readonly store: OperationStore,
     private readonly metrics: ExecutorMetrics,
@@ -353,10 +354,6 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private recordOf(operation: AsyncOperationRow, record: Record<string, unknown> | null): Record<string, Json> {
-    return { ...(record ?? {}), ref: { entity: operation.primaryEntity, id: operation.regardingId } } as Record<string, Json>;
-  }
-
   private async run(handle: RunHandle, span: Span): Promise<void> {
     const operation = handle.operation;
     if (operation.operationType === AsyncOperationType.SystemEvent && operation.stepRegistrationId) {
@@ -394,7 +391,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         now: new Date().toISOString(),
         depth: operation.depth,
         // A retried (or on-demand) run reads the record as it is now; the trigger's inputs stay the snapshot's.
-        record: this.recordOf(operation, event.rereadRecord ? await this.currentRecord(operation) : event.postImage),
+        record: recordOf(operation, event.rereadRecord ? await this.reader.current(operation) : event.postImage),
         pre: (event.preImage ?? null) as never,
         changed: event.changedAttributes,
         ...(event.inputs ? { inputs: event.inputs } : {}),
@@ -408,7 +405,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       if (!replay) return;
       input = replay;
     } else {
-      input = await this.wakeUpInput(operation, state);
+      input = await this.reader.wakeUp(operation, state);
     }
     // Whether the run's copy of the records is as fresh as a wake-up's read (a wait then needs no re-read).
     let fresh = input.type === 'wakeUp';
@@ -444,7 +441,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         // a condition already met does not wait for some later event.
         carried = log;
         fresh = true;
-        input = await this.wakeUpInput(operation, state);
+        input = await this.reader.wakeUp(operation, state);
         continue;
       }
       const boundary = await this.persist(handle, state, log, stepStarted, Date.now() - started);
@@ -624,304 +621,31 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     );
   }
 
-  /** The primary record as it is now (a retried run); the snapshot when the record is gone. */
-  private async currentRecord(operation: AsyncOperationRow): Promise<Record<string, unknown> | null> {
-    const found = await this.gateway.execute({
-      message: 'Retrieve',
-      entity: operation.primaryEntity,
-      recordId: operation.regardingId,
-      target: {},
-      parameters: {},
-      idempotencyKey: '',
-      depth: operation.depth,
-      correlationId: operation.correlationId,
-      initiatingUserId: operation.owner,
-    });
-    if (!found.ok && found.transient)
-      throw new DependencyUnavailable(
-        'gateway',
-        found.code,
-        `reading ${operation.primaryEntity} ${operation.regardingId}: ${found.message}`,
-      );
-    if (found.ok && found.record) return found.record;
-    return (operation.input as { postImage?: Record<string, unknown> | null }).postImage ?? null;
-  }
-
-  /** A woken run: the record as it is now, and the related records its wait watches. */
-  private async wakeUpInput(operation: AsyncOperationRow, state: InstanceState): Promise<Input> {
-    const retrieve = (entity: string, id: string) =>
-      this.gateway.execute({
-        message: 'Retrieve',
-        entity,
-        recordId: id,
-        target: {},
-        parameters: {},
-        idempotencyKey: '',
-        depth: operation.depth,
-        correlationId: operation.correlationId,
-        initiatingUserId: operation.owner,
-      });
-    // A read that fails because the gateway is unavailable puts the run back (never skipped: the
-    // run would go on with its old copy and later write stale values over a committed step).
-    const unavailable = (outcome: Awaited<ReturnType<typeof retrieve>>, what: string): void => {
-      if (!outcome.ok && outcome.transient)
-        throw new DependencyUnavailable('gateway', outcome.code, `reading ${what} on wake-up: ${outcome.message}`);
-    };
-    const current = await retrieve(operation.primaryEntity, operation.regardingId);
-    unavailable(current, `${operation.primaryEntity} ${operation.regardingId}`);
-    const related: Record<string, Record<string, Json>> = {};
-    // Related records the run has seen, and those its wait watches (other than its own record).
-    const keys = new Set(Object.keys(state.related ?? {}));
-    for (const watched of (state as InstanceState & { waitingOn?: Array<{ entity: string; recordId: string }> }).waitingOn ?? []) {
-      if (watched.entity !== operation.primaryEntity || watched.recordId !== operation.regardingId)
-        keys.add(`${watched.entity}:${watched.recordId}`);
-    }
-    for (const key of keys) {
-      const [entity, id] = key.split(':');
-      if (!entity || !id) continue;
-      const found = await retrieve(entity, id);
-      unavailable(found, `${entity} ${id}`);
-      if (found.ok && found.record) related[key] = { ...(found.record as Record<string, Json>), ref: { entity, id } };
-    }
-    return {
-      type: 'wakeUp',
-      now: new Date().toISOString(),
-      ...(current.ok && current.record ? { record: this.recordOf(operation, current.record) } : {}),
-      ...(Object.keys(related).length > 0 ? { related } : {}),
-    };
-  }
-
-  /** Performs one effect; returns the input that feeds its result back, or undefined when the run stops here. */
-  private async perform(handle: RunHandle, effect: Effect): Promise<Input | undefined> {
-    const operation = handle.operation;
-    const now = () => new Date().toISOString();
-    const timer = this.metrics.steps.startTimer({ effect: effect.type });
-    if (effect.type === 'executeMessage') {
-      const outcome = await this.gateway.execute({
-        message: effect.message,
-        entity: effect.entity,
-        ...(effect.recordId ? { recordId: effect.recordId } : {}),
-        target: effect.target,
-        ...(effect.operations && Object.keys(effect.operations).length > 0 ? { operations: effect.operations } : {}),
-        parameters: effect.parameters,
-        idempotencyKey: effect.idempotencyKey,
-        depth: operation.depth + 1,
-        correlationId: operation.correlationId,
-        initiatingUserId: operation.owner,
-      });
-      timer({ outcome: outcome.ok ? 'ok' : outcome.transient ? 'transient' : 'permanent' });
-      if (outcome.ok) {
-        return {
-          type: 'effectResult',
-          effectId: effect.effectId,
-          ok: true,
-          // The record as the gateway left it (relative updates applied inside its transaction), so that
-          // later steps read what this one wrote.
-          output: {
-            id: outcome.id,
-            ...(outcome.record
-              ? { record: { ...(outcome.record as Record<string, Json>), ref: { entity: effect.entity, id: outcome.id } } }
-              : {}),
-            ...(outcome.records ? { records: outcome.records as Json } : {}),
-          },
-          now: now(),
-        };
-      }
-      if (outcome.transient && isUnavailableGrpcCode(outcome.grpcCode))
-        throw new DependencyUnavailable(
-          'gateway',
-          outcome.code,
-          `${effect.message} ${effect.entity} (step ${effect.stepId}): ${outcome.message}`,
-        );
-      if (outcome.transient) {
-        await this.retry(handle, outcome.code, outcome.message);
-        return undefined;
-      }
-      return {
-        type: 'effectResult',
-        effectId: effect.effectId,
-        ok: false,
-        error: { code: outcome.code, message: outcome.message },
-        now: now(),
-      };
-    }
-    if (effect.type === 'startChild') {
-      const child = await this.versions.active(effect.workflow);
-      const childDefinition = await this.versions.get(child.definitionId, child.version);
-      const processKey = `${child.definitionId}:${effect.idempotencyKey}`;
-      const token = dependencyTokenOf(childDefinition, operation.primaryEntity, operation.regardingId);
-      await this.dataSource.transaction(async (manager) => {
-        const id = randomUUID();
-        const inserted = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(AsyncOperationRow)
-          .values({
-            id,
-            operationType: AsyncOperationType.Workflow,
-            name: effect.workflow,
-            processKey,
-            definitionId: child.definitionId,
-            definitionVersion: child.version,
-            stepRegistrationId: null,
-            state: State.Ready,
-            status: Status.WaitingForResources,
-            eventId: operation.eventId,
-            correlationId: operation.correlationId,
-            depth: operation.depth + 1,
-            primaryEntity: operation.primaryEntity,
-            regardingId: operation.regardingId,
-            owner: operation.owner,
-            input: { ...(operation.input as object), inputs: effect.inputs },
-            instanceState: null,
-            // A child its parent waits for runs on the parent's turn: behind the parent's own token it would never start.
-            dependencyToken: effect.wait && token === operation.dependencyToken ? null : token,
-            parentOperationId: effect.wait ? operation.id : null,
-            postponeUntil: new Date(),
-            traceContext: operation.traceContext,
-          } as never)
-          .orIgnore()
-          .returning(['id'])
-          .execute();
-        if ((inserted.raw as unknown[]).length > 0) await this.events.recordMany(manager, [id], operation.correlationId);
-        await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
-      });
-      if (!effect.wait) {
-        timer({ outcome: 'ok' });
-        return { type: 'effectResult', effectId: effect.effectId, ok: true, output: {}, now: now() };
-      }
-      // Waiting for the child: its outcome if it has ended, otherwise the parent suspends (nothing
-      // in memory, the startChild still pending) until the child's end wakes it.
-      const result = await this.awaitChild(handle, effect, processKey);
-      timer({ outcome: result === undefined ? 'ok' : result.type === 'effectResult' && !result.ok ? 'permanent' : 'ok' });
-      return result;
-    }
-    if (effect.type === 'customActivity') {
-      const outcome = await runCustomActivity({
-        handler: effect.handler,
-        inputs: effect.inputs,
-        idempotencyKey: effect.idempotencyKey,
-        correlationId: operation.correlationId,
-      });
-      timer({ outcome: outcome.ok ? 'ok' : outcome.transient ? 'transient' : 'permanent' });
-      if (outcome.ok) return { type: 'effectResult', effectId: effect.effectId, ok: true, output: outcome.output, now: now() };
-      if (outcome.transient) {
-        await this.retry(handle, outcome.code, outcome.message);
-        return undefined;
-      }
-      return {
-        type: 'effectResult',
-        effectId: effect.effectId,
-        ok: false,
-        error: { code: outcome.code, message: outcome.message },
-        now: now(),
-      };
-    }
-    timer({ outcome: 'ok' });
-    return undefined;
-  }
-
   /**
-   * A parent waiting for its child: the child's outcome as the startChild's result when it has
-   * ended (succeeded: its outputs and variables; failed or canceled: the step fails), otherwise
-   * the parent is suspended with a subscription on the child. The child's row is locked first,
-   * as the child's own end does (OperationStore.move), so an end between the check and the
-   * suspension cannot be missed.
+   * Performs one effect through its handler; returns the input that feeds its result back, or
+   * undefined when the run stops here (put back for a retry, or a parent suspended for its child).
    */
-  private async awaitChild(
-    handle: RunHandle,
-    effect: Extract<Effect, { type: 'startChild' }>,
-    processKey: string,
-  ): Promise<Input | undefined> {
-    const operation = handle.operation;
-    const now = new Date().toISOString();
-    type ChildRow = {
-      id: string;
-      state: State;
-      status: Status;
-      error_code: string | null;
-      friendly_message: string | null;
-      instance_state: InstanceState | null;
-    };
-    const decision = await this.dataSource.transaction(async (manager): Promise<{ child: ChildRow; suspended: boolean }> => {
-      const [child] = (await manager.query(
-        `SELECT "id", "state", "status", "error_code", "friendly_message", "instance_state" FROM "executor"."async_operation"
-          WHERE "event_id" = $1 AND "process_key" = $2 FOR SHARE`,
-        [operation.eventId, processKey],
-      )) as ChildRow[];
-      if (!child) throw new Error(`the child '${effect.workflow}' of step ${effect.stepId} was not found after it was started`);
-      if (child.state === State.Completed) return { child, suspended: false };
-      try {
-        const moved = await this.store.move(
-          manager,
-          operation.id,
-          'suspend',
-          { host: null, lease_expires_at: null, postpone_until: FAR_FUTURE },
-          { host: this.host },
-        );
-        if (!moved.moved) return { child, suspended: true };
-      } catch (error) {
-        if (!(error instanceof IllegalTransition)) throw error;
-        // An operator paused or canceled the parent meanwhile: the boundary after this step honours it.
-        const paused = error.current.status === Status.Pausing;
-        await this.store.move(
-          manager,
-          operation.id,
-          paused ? 'paused' : 'canceled',
-          paused
-            ? { host: null, lease_expires_at: null, postpone_until: FAR_FUTURE }
-            : {
-                host: null,
-                lease_expires_at: null,
-                completed_on: { sql: 'now()' },
-                error_code: 'CANCELED',
-                friendly_message: 'canceled by an operator',
-              },
-          { host: this.host },
-        );
-        if (paused) return { child, suspended: true };
-        return { child, suspended: true };
-      }
-      await manager.query(
-        `INSERT INTO "executor"."wait_subscription" ("operation_id", "entity", "record_id") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-        [operation.id, CHILD_SUBSCRIPTION, child.id],
-      );
-      return { child, suspended: true };
-    });
-    const { child, suspended } = decision;
-    if (suspended) {
-      this.logger.log(
-        { operationId: operation.id, childId: child.id },
-        `${operation.name} waits for its child ${effect.workflow} (${child.id})`,
-      );
+  private async perform(handle: RunHandle, effect: Effect): Promise<Input | undefined> {
+    if (!isActing(effect)) return undefined;
+    const timer = this.metrics.steps.startTimer({ effect: effect.type });
+    let outcome: EffectOutcome;
+    try {
+      outcome = await this.effects.perform(effect, { operation: handle.operation, host: this.host });
+    } catch (error) {
+      timer({ outcome: 'transient' });
+      throw error;
+    }
+    if (outcome.kind === 'retry') {
+      timer({ outcome: 'transient' });
+      await this.retry(handle, outcome.code, outcome.message);
       return undefined;
     }
-    if (child.status === Status.Succeeded) {
-      return {
-        type: 'effectResult',
-        effectId: effect.effectId,
-        ok: true,
-        output: {
-          operationId: child.id,
-          outcome: 'succeeded',
-          message: child.friendly_message ?? '',
-          outputs: (child.instance_state?.outputs ?? {}) as Json,
-          vars: (child.instance_state?.vars ?? {}) as Json,
-        },
-        now,
-      };
+    if (outcome.kind === 'stopped') {
+      timer({ outcome: 'ok' });
+      return undefined;
     }
-    const canceled = child.status === Status.Canceled;
-    return {
-      type: 'effectResult',
-      effectId: effect.effectId,
-      ok: false,
-      error: {
-        code: canceled ? 'CHILD_CANCELED' : 'CHILD_FAILED',
-        message: `child workflow '${effect.workflow}' (operation ${child.id}) ${canceled ? 'was canceled' : 'failed'}${child.error_code ? ` (${child.error_code})` : ''}${child.friendly_message ? `: ${child.friendly_message}` : ''}`,
-      },
-      now,
-    };
+    timer({ outcome: outcome.input.ok ? 'ok' : 'permanent' });
+    return outcome.input;
   }
 
   /**
