@@ -1,4 +1,5 @@
 import { AsyncOperationStatus as Status } from '@flowline/contracts';
+import { ExecutorProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
 import { testToken } from '@flowline/service-testing';
 import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { ActivityServer } from '../../test/activity-server';
@@ -157,6 +158,16 @@ describe('an unavailable gateway or registry is waited out, never skipped and ne
       timeoutMs: 30_000,
       what: 'a next attempt to be shown',
     });
+    // gRPC GetOperation shows the same.
+    const grpc = chain.executor.client<PromiseClient<ExecutorProto.AsyncOperationServiceClient>>(
+      ProtoFiles.executor,
+      'flowline.executor.v1.AsyncOperationService',
+      ['operator'],
+    );
+    const overGrpc = (await grpc.getOperation({ id: String(waiting[0]!['id']) })).operation!;
+    expect(overGrpc.lastError).toMatch(/gateway|UNAVAILABLE|UNREACHABLE/i);
+    expect(overGrpc.unavailableAttempts).toBeGreaterThanOrEqual(2);
+    expect(overGrpc.unavailableSince).not.toBe('');
     // ... and count it on /metrics.
     const metrics = await (await fetch(`${chain.executor.httpUrl}/metrics`)).text();
     const waits = /flowline_executor_dependency_waits_total\{[^}]*dependency="gateway"[^}]*\} (\d+)/.exec(metrics);
