@@ -163,7 +163,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
    * Waits for a wake-up (a NOTIFY, a run that ended, shutdown) or the poll interval. A wake-up
    * that comes while the loop is busy claiming is kept, so the next idle returns at once.
    */
-  private async idle(): Promise<void> {
+  private async idle(ms = this.options.pollMs): Promise<void> {
     if (this.wakePending) {
       this.wakePending = false;
       return;
@@ -174,7 +174,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         this.wakeIdle = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.options.pollMs);
+      const timer = setTimeout(done, ms);
       this.wakeIdle = done;
     });
   }
@@ -201,7 +201,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           { err: String(error), attempt: failures, delayMs: delay },
           `claiming failed (attempt ${failures}): ${String(error)}; next attempt ${describeNextAttempt(new Date(Date.now() + delay))}`,
         );
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        // Interrupted by shutdown (or new work), so a stop does not wait out the back-off.
+        await this.idle(delay);
         continue;
       }
       await this.idle();
