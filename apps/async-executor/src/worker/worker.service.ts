@@ -924,7 +924,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       );
       if (!result.moved) return false;
       if (operation.definitionId && options.countForThrottle !== false)
-        await this.recordOutcome(manager, operation.definitionId, how === 'fail');
+        await this.recordOutcome(manager, operation.definitionId, how === 'fail', operation.name);
       return true;
     });
     if (!moved) {
@@ -951,7 +951,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
    * operations wait for an interval that doubles with each further failure (up to the maximum).
    * One success clears it.
    */
-  private async recordOutcome(manager: EntityManager, definitionId: string, failed: boolean): Promise<void> {
+  private async recordOutcome(manager: EntityManager, definitionId: string, failed: boolean, name: string): Promise<void> {
     if (!failed) {
       await manager.query(`DELETE FROM "executor"."definition_throttle" WHERE "definition_id" = $1`, [definitionId]);
       return;
@@ -971,9 +971,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       `UPDATE "executor"."definition_throttle" SET "throttled_until" = now() + ($2 || ' milliseconds')::interval WHERE "definition_id" = $1`,
       [definitionId, String(hold)],
     );
+    const until = new Date(Date.now() + hold);
     this.logger.warn(
-      { definitionId, failures, holdMs: hold },
-      `definition failed ${failures} times in a row: its operations wait ${hold} ms`,
+      { definitionId, definition: name, failures, holdMs: hold, throttledUntil: until.toISOString() },
+      `workflow ${name} failed ${failures} times in a row (THROTTLE_AFTER_FAILURES ${after}): its new operations are held back, next one ${describeNextAttempt(until)}; one success clears it (unavailable dependencies never count)`,
     );
   }
 }
