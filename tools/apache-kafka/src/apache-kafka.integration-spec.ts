@@ -8,9 +8,37 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort, isPortTaken } from '@flowline/dev-infra';
-import { waitFor } from '@flowline/testing';
+import { createServer } from 'node:net';
 import { APACHE_KAFKA_VERSION, startApacheKafka } from './apache-kafka';
+
+// This tool sits below dev-infra and libs/testing (their global setup starts it), so the spec
+// has its own small port and wait helpers.
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function isPortTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
+
+async function waitFor(probe: () => Promise<boolean> | boolean, options: { timeoutMs: number; what: () => string }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 describe('Apache Kafka for tests', () => {
   let dataDir: string;
@@ -39,7 +67,7 @@ describe('Apache Kafka for tests', () => {
     expect(metadata.topics[0]!.partitions).toHaveLength(3);
     await admin.disconnect();
     await first.close();
-    await waitFor(async () => !(await isPortTaken(port)), { timeoutMs: 30_000, what: 'the broker to release its port' });
+    await waitFor(async () => !(await isPortTaken(port)), { timeoutMs: 30_000, what: () => 'the broker to release its port' });
 
     const second = await startApacheKafka({ port, controllerPort, dataDir });
     const again = kafka.admin();
@@ -65,7 +93,7 @@ describe('Apache Kafka for tests', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => output.includes('is ready on'), { timeoutMs: 120_000, what: `the ready line; output so far:\n${output}` });
+      await waitFor(() => output.includes('is ready on'), { timeoutMs: 120_000, what: () => `the ready line; output so far:\n${output}` });
       expect(output).toContain(`Apache Kafka ${APACHE_KAFKA_VERSION} is ready on 127.0.0.1:${port}`);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

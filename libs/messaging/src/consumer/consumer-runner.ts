@@ -51,6 +51,8 @@ export interface ConsumerRunnerOptions {
   retryBackoffMs?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** How long the group waits for every member to rejoin once a rebalance starts (kafkajs default 60 s). */
+  rebalanceTimeoutMs?: number;
   fromBeginning?: boolean;
   /**
    * false: start() returns once subscribed and the group join goes on in the background, so a
@@ -106,6 +108,7 @@ export class ConsumerRunner {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      ...(options.rebalanceTimeoutMs !== undefined ? { rebalanceTimeout: options.rebalanceTimeoutMs } : {}),
       allowAutoTopicCreation: false,
     });
     // kafkajs restarts a consumer after retriable errors only; after any other crash (for example
