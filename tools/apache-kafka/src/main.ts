@@ -2,14 +2,15 @@
  * `npm run kafka:apache -- --port 9092 --data DIR`: a real Apache Kafka broker (KRaft, one node
  * that is broker and controller) on its own, fetched from Maven Central on first use.
  * Flags: --port N, --controller-port N, --host H, --data DIR, --partitions N, --version 4.x.y,
- * --log-level error|warn|info|debug. Ctrl-C or SIGTERM stops it cleanly.
+ * --log-level error|warn|info|debug, --fetch-only (fetch the release into the cache and exit).
+ * Ctrl-C or SIGTERM stops it cleanly.
  */
-import { APACHE_KAFKA_VERSION, startApacheKafka, type ApacheKafkaOptions } from './apache-kafka';
+import { APACHE_KAFKA_VERSION, ensureApacheKafka, startApacheKafka, type ApacheKafkaOptions } from './apache-kafka';
 
-const USAGE = `usage: kafka:apache [--port 9092] [--controller-port PORT+1] [--host 127.0.0.1] [--data .data/apache-kafka] [--partitions 3] [--version ${APACHE_KAFKA_VERSION}] [--log-level warn]`;
+const USAGE = `usage: kafka:apache [--port 9092] [--controller-port PORT+1] [--host 127.0.0.1] [--data .data/apache-kafka] [--partitions 3] [--version ${APACHE_KAFKA_VERSION}] [--log-level warn] [--fetch-only]`;
 
-function parse(argv: string[]): ApacheKafkaOptions {
-  const options: ApacheKafkaOptions = { port: 9092, dataDir: '.data/apache-kafka', logLevel: 'warn' };
+function parse(argv: string[]): ApacheKafkaOptions & { fetchOnly?: boolean } {
+  const options: ApacheKafkaOptions & { fetchOnly?: boolean } = { port: 9092, dataDir: '.data/apache-kafka', logLevel: 'warn' };
   const value = (flag: string, index: number): string => {
     const next = argv[index + 1];
     if (next === undefined || next.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -47,6 +48,9 @@ function parse(argv: string[]): ApacheKafkaOptions {
         options.logLevel = level as ApacheKafkaOptions['logLevel'];
         break;
       }
+      case '--fetch-only':
+        options.fetchOnly = true;
+        break;
       case '--help':
         process.stdout.write(`${USAGE}\n`);
         process.exit(0);
@@ -59,12 +63,20 @@ function parse(argv: string[]): ApacheKafkaOptions {
 }
 
 async function main(): Promise<void> {
-  let options: ApacheKafkaOptions;
+  let options: ApacheKafkaOptions & { fetchOnly?: boolean };
   try {
     options = parse(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);
+  }
+  if (options.fetchOnly) {
+    const release = await ensureApacheKafka({
+      ...(options.version ? { version: options.version } : {}),
+      output: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`Apache Kafka ${release.version} is in ${release.libDir}\n`);
+    return;
   }
   process.stdout.write(`Starting Apache Kafka ${options.version ?? APACHE_KAFKA_VERSION} (KRaft) ...\n`);
   const broker = await startApacheKafka({ ...options, output: (line) => process.stdout.write(`${line}\n`) });
