@@ -1,6 +1,7 @@
 import { Kafka, KafkaJSNonRetriableError, logLevel, type EachMessagePayload } from 'kafkajs';
 import { Topics, type Envelope } from '@flowline/contracts';
-import { testKafkaBrokers, testPrefix, waitFor } from '@flowline/testing';
+import { spawn } from 'node:child_process';
+import { freePortForTests, REPO_ROOT, testKafkaBrokers, testPrefix, waitFor } from '@flowline/testing';
 import type { DeadLetterValue } from '../dead-letter/dead-letter';
 import { createEnvelope } from '../envelope/envelope-factory';
 import { createKafka, provisionTopics } from '../kafka/kafka-client';
@@ -245,5 +246,71 @@ describe('ConsumerRunner', () => {
     expect(handledBy.filter((h) => h.kind === 'slow').length).toBeGreaterThanOrEqual(1);
     await raw.disconnect();
     await first.stop();
+  });
+
+  it('reports a member that gets no fetch answers as stalled, and consumes again once the broker answers', async () => {
+    // A broker of its own, in another process, so it can be frozen (SIGSTOP) like a hung machine.
+    const port = await freePortForTests();
+    const broker = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/kafka-broker/src/main.ts', '--port', String(port), '--in-memory'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const errors: string[] = [];
+    const log = { ...quiet, error: (_fields: unknown, message: string) => void errors.push(message) };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        broker.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+        broker.once('exit', (code) => reject(new Error(`the broker exited with ${code}`)));
+      });
+      const own = createKafka({ brokers: [`127.0.0.1:${port}`], clientId: 'stall-test' });
+      const ownProducer = new EnvelopeProducer(own);
+      await ownProducer.connect();
+      const topic = 'stall.events';
+      const handled: string[] = [];
+      const runner = new ConsumerRunner({
+        kafka: own,
+        groupId: 'stall.group',
+        topics: [topic],
+        deadLetterTopic: 'stall.dead',
+        deadLetters: ownProducer,
+        log,
+        sessionTimeoutMs: 30_000,
+        heartbeatIntervalMs: 1000,
+        fetchPatienceMs: 3000,
+        healthCheckIntervalMs: 500,
+        handler: async (received: Envelope) => void handled.push((received.payload as { n: string }).n),
+      });
+      const raw = own.producer();
+      await raw.connect();
+      await raw.send({ topic, messages: [{ key: 'a', value: JSON.stringify(envelope({ n: 'before' })) }] });
+      await runner.start();
+      await waitFor(() => handled.includes('before'), { timeoutMs: 30_000, what: 'the first message' });
+      expect(runner.healthReport()).toMatchObject({ state: 'consuming', partitions: 3 });
+
+      broker.kill('SIGSTOP');
+      const stalled = await waitFor(() => (runner.healthReport().state === 'stalled' ? runner.healthReport() : undefined), {
+        timeoutMs: 30_000,
+        what: 'the member to be reported stalled',
+      });
+      expect(stalled.problem).toMatch(/^holds 3 partition\(s\) but completed no fetch for \d+ s$/);
+      expect(errors.some((line) => line.startsWith('consumer group stall.group stalled: this member holds 3 partition(s)'))).toBe(true);
+
+      broker.kill('SIGCONT');
+      await waitFor(
+        async () => {
+          if (handled.includes('after')) return true;
+          await raw.send({ topic, messages: [{ key: 'b', value: JSON.stringify(envelope({ n: 'after' })) }] }).catch(() => undefined);
+          return false;
+        },
+        { timeoutMs: 120_000, intervalMs: 2000, what: 'a message after the broker answers again' },
+      );
+      await waitFor(() => runner.healthReport().state === 'consuming', { timeoutMs: 60_000, what: 'the member to consume again' });
+      await raw.disconnect();
+      await runner.stop();
+      await ownProducer.disconnect();
+    } finally {
+      broker.kill('SIGCONT');
+      broker.kill('SIGKILL');
+    }
   });
 });
