@@ -116,6 +116,12 @@ describe('the launcher ends what it starts', () => {
     const recorded = readRunState(dataDir)!;
     const pids = [recorded.launcher.pid, ...recorded.processes.map((item) => item.pid)];
 
+    // A second start on the same data folder is refused while this one runs.
+    const again = launchWith(env);
+    expect(await again.exited).toBe(1);
+    expect(again.output()).toContain(`still runs from the data folder ${dataDir}: launcher (pid ${launch.child.pid}), postgresql (pid`);
+    expect(again.output()).toContain(`Stop it with 'npm run stop -- --data ${dataDir}'`);
+
     const first = await runNpmStop(['--data', dataDir]);
     expect(first.code).toBe(0);
     expect(first.output).toContain(`Asking the launcher (pid ${launch.child.pid}) to stop Flowline...`);
