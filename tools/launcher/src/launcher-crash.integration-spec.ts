@@ -39,6 +39,21 @@ describe('the launcher ends what it starts', () => {
     await rm(dataRoot, { recursive: true, force: true });
   });
 
+  it('SIGTERM while PostgreSQL is still starting lets it come up, stops it, and exits 143', async () => {
+    const launch = launchWith(env);
+    await waitFor(() => launch.output().includes('Starting embedded PostgreSQL'), { timeoutMs: 60_000, what: 'the PostgreSQL start' });
+    launch.child.kill('SIGTERM');
+    expect(await launch.exited).toBe(143);
+    const output = launch.output();
+    expect(output).toContain('SIGTERM received during start-up: stopping what was started...');
+    expect(output).toMatch(/Stopped (the Kafka development broker and )?PostgreSQL \(pid \d+\)\.\n/);
+    expect(output).toContain('Flowline did not start: interrupted by SIGTERM.');
+    expect(output).not.toMatch(/is listening on/);
+    const postgresPid = Number(/PostgreSQL \(pid (\d+)\)/.exec(output)![1]);
+    expect(isAlive(postgresPid)).toBe(false);
+    expect(await portsHeld(portsOf(env))).toEqual([]);
+  });
+
   it('Ctrl-C while it is still starting (services answer ready, no ready table yet) stops all it started, says so and exits non-zero', async () => {
     const launch = launchWith(env);
     // The moment of the report: a service answers ready while the launcher has not printed its table.
