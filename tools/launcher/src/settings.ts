@@ -43,7 +43,9 @@ export const USAGE = `Usage: npm start [-- --executors N] [--traces] [--help]
 
 Starts Flowline on this machine: an embedded PostgreSQL (unless DATABASE_URL is set), the
 Kafka-protocol development broker (unless KAFKA_BROKERS is set) and the four services, then
-prints where to reach them. Ctrl-C stops everything.
+prints where to reach them. Ctrl-C (or SIGTERM) stops everything it started, at any moment;
+what it started also ends when the launcher is killed. Every port is checked before anything
+starts. A Flowline left running from a data folder: npm run stop -- --data DIR.
 
 Options:
   --executors N            run N async-executor replicas (1 to ${MAX_EXECUTORS}, default 1); replica k listens
