@@ -20,6 +20,8 @@ import { Kafka, logLevel } from 'kafkajs';
 export const APACHE_KAFKA_VERSION = '4.4.0';
 
 const TOOL_DIR = path.resolve(__dirname, '..');
+// By path, not imported: dev-infra's Jest setup depends on this tool, not the other way round.
+const GUARD = path.resolve(TOOL_DIR, '../dev-infra/src/postgres-guard.js');
 const POM = path.join(TOOL_DIR, 'pom.xml');
 const LOG4J_CONFIG = path.join(TOOL_DIR, 'log4j2.properties');
 
@@ -46,13 +48,22 @@ export interface ApacheKafkaOptions {
   heapMb?: number;
   /** How long to wait for the broker to answer metadata requests (60 s by default). */
   readyTimeoutMs?: number;
+  /**
+   * Run the JVM under the guard process the launcher uses for PostgreSQL
+   * (tools/dev-infra/src/postgres-guard.js): the broker then stops even when this process is
+   * SIGKILLed, since the guard watches a pipe only this process holds.
+   */
+  stopWithParent?: boolean;
 }
 
 export interface RunningApacheKafka {
   /** host:port, as KAFKA_BROKERS takes it. */
   readonly brokers: string;
   readonly version: string;
+  /** The JVM's pid. */
   readonly pid: number;
+  /** The server.properties it runs with (in the data folder): it names this broker in `ps`. */
+  readonly configFile: string;
   /** Stops the broker (SIGTERM, a clean controlled shutdown; SIGKILL after 30 s). */
   close(): Promise<void>;
 }
@@ -244,24 +255,34 @@ export async function startApacheKafka(options: ApacheKafkaOptions): Promise<Run
   formatStorage(classPath, configFile, logDir);
 
   const heap = options.heapMb ?? 512;
-  const child: ChildProcess = spawn(
-    'java',
-    [
-      `-Xms${Math.min(256, heap)}m`,
-      `-Xmx${heap}m`,
-      '-XX:+UseG1GC',
-      '-XX:MaxGCPauseMillis=20',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
-      `-Dflowline.kafka.logLevel=${(options.logLevel ?? 'warn').toUpperCase()}`,
-      `-Dkafka.logs.dir=${dataDir}`,
-      '-cp',
-      classPath,
-      'kafka.Kafka',
-      configFile,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const javaArgs = [
+    `-Xms${Math.min(256, heap)}m`,
+    `-Xmx${heap}m`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+    `-Dflowline.kafka.logLevel=${(options.logLevel ?? 'warn').toUpperCase()}`,
+    `-Dkafka.logs.dir=${dataDir}`,
+    '-cp',
+    classPath,
+    'kafka.Kafka',
+    configFile,
+  ];
+  // With the guard, the guard's stdin is the pipe it watches and its first stdout line the JVM's pid.
+  const child: ChildProcess = options.stopWithParent
+    ? spawn(process.execPath, [GUARD, '-', '-', 'java', ...javaArgs], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn('java', javaArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const jvmPid = options.stopWithParent
+    ? new Promise<number>((resolve) => {
+        let text = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          const line = text.split('\n')[0];
+          if (text.includes('\n') && line) resolve(Number(line));
+        });
+      })
+    : Promise.resolve(child.pid ?? -1);
   let exit: string | undefined;
   const exitedPromise = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -272,25 +293,30 @@ export async function startApacheKafka(options: ApacheKafkaOptions): Promise<Run
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) output(line);
   };
-  child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
   // A test run or launcher that exits without closing the broker still takes it down.
-  const killOnExit = () => child.kill('SIGKILL');
+  // (Under the guard, this process's end closes the guard's pipe, and the guard stops the JVM.)
+  const killOnExit = () => {
+    if (!options.stopWithParent) child.kill('SIGKILL');
+  };
   process.once('exit', killOnExit);
 
   const brokers = `${host}:${port}`;
   try {
     await waitUntilReady(brokers, () => exit, options.readyTimeoutMs ?? 60_000);
   } catch (error) {
-    child.kill('SIGKILL');
+    // The guard passes SIGTERM on as a fast stop and kills the JVM itself if that is not enough.
+    child.kill(options.stopWithParent ? 'SIGTERM' : 'SIGKILL');
     process.removeListener('exit', killOnExit);
     throw error;
   }
   let closing: Promise<void> | undefined;
+  const pid = await Promise.race([jvmPid, new Promise<number>((resolve) => setTimeout(() => resolve(child.pid ?? -1), 5000))]);
   return {
     brokers,
     version,
-    pid: child.pid ?? -1,
+    pid,
+    configFile,
     close() {
       closing ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {

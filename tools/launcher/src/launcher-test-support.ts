@@ -7,7 +7,8 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ALL_SERVICES } from '@flowline/contracts';
-import { freePortForTests, REPO_ROOT, waitFor } from '@flowline/testing';
+import { freePortForTests, freePortSeriesForTests, REPO_ROOT, waitFor } from '@flowline/testing';
+import { REPLICA_PORT_STEP } from './settings';
 
 export interface Launch {
   child: ChildProcess;
@@ -60,10 +61,13 @@ export async function launcherEnvironment(): Promise<{ dataRoot: string; env: Re
     FLOWLINE_DATA_DIR: path.join(dataRoot, 'data'),
     FLOWLINE_PG_PORT: String(await freePortForTests()),
     FLOWLINE_KAFKA_PORT: String(await freePortForTests()),
+    FLOWLINE_KAFKA_CONTROLLER_PORT: String(await freePortForTests()),
   };
   for (const service of ALL_SERVICES) {
-    env[`${service.envPrefix}_HTTP_PORT`] = String(await freePortForTests());
-    env[`${service.envPrefix}_GRPC_PORT`] = String(await freePortForTests());
+    // Executor replicas listen 100 ports above the first: those ports are claimed too (three replicas).
+    const replicas = service.name === 'async-executor' ? 3 : 1;
+    env[`${service.envPrefix}_HTTP_PORT`] = String(await freePortSeriesForTests(replicas, REPLICA_PORT_STEP));
+    env[`${service.envPrefix}_GRPC_PORT`] = String(await freePortSeriesForTests(replicas, REPLICA_PORT_STEP));
   }
   return { dataRoot, env };
 }

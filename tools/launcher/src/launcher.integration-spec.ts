@@ -56,6 +56,13 @@ describe('npm start (the launcher)', () => {
   });
 
   it('a second start comes up on the same data, here with two executors and traces written to files', async () => {
+    // Its own data folder and ports, and its own first start: it relies on no other test.
+    const own = await launcherEnvironment();
+    const env = own.env;
+    const first = startLauncher(env);
+    await untilReady(first);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
     const launch = startLauncher(env, ['--executors', '2', '--traces']);
     try {
       await untilReady(launch);
@@ -85,6 +92,43 @@ describe('npm start (the launcher)', () => {
     } finally {
       launch.child.kill('SIGINT');
       expect(await launch.exited).toBe(0);
+      await rm(own.dataRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the whole system on a real Apache Kafka with --kafka apache, and Ctrl-C stops the broker too', async () => {
+    const own = await launcherEnvironment();
+    const launch = startLauncher(own.env, ['--kafka', 'apache']);
+    try {
+      await untilReady(launch);
+      const output = launch.output();
+      const kafkaPid = Number(output.match(/kafka\s+127\.0\.0\.1:\d+\s+Apache Kafka [\d.]+ \(KRaft\), data in \S+, pid (\d+)/)?.[1]);
+      expect(kafkaPid).toBeGreaterThan(0);
+      expect(isAlive(kafkaPid)).toBe(true);
+      // A record change reaches the executor through Apache Kafka: the onboarding example starts on it.
+      const token = output.match(/Admin token .*\n {2}(\S+)/)![1]!;
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const gateway = `http://127.0.0.1:${own.env['EVENT_GATEWAY_HTTP_PORT']}`;
+      const executor = `http://127.0.0.1:${own.env['ASYNC_EXECUTOR_HTTP_PORT']}`;
+      const created = (await (
+        await fetch(`${gateway}/api/v1/records/account`, { method: 'POST', headers, body: JSON.stringify({ name: 'On Apache Kafka' }) })
+      ).json()) as { id: string };
+      await waitFor(
+        async () => {
+          const listed = (await (await fetch(`${executor}/api/v1/operations?recordId=${created.id}`, { headers })).json()) as {
+            operations?: unknown[];
+          };
+          return (listed.operations?.length ?? 0) > 0;
+        },
+        { timeoutMs: 60_000, what: 'an operation for the new account' },
+      );
+      launch.child.kill('SIGINT');
+      expect(await launch.exited).toBe(0);
+      expect(launch.output()).toContain(`Apache Kafka (pid ${kafkaPid})`);
+      expect(isAlive(kafkaPid)).toBe(false);
+    } finally {
+      launch.child.kill('SIGKILL');
+      await rm(own.dataRoot, { recursive: true, force: true });
     }
   });
 

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { Roles, signToken } from '@flowline/auth';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
 import { startBroker, type RunningBroker } from '@flowline/kafka-broker';
+import { startApacheKafka, type RunningApacheKafka } from '@flowline/apache-kafka';
 import { loadExamples } from './examples';
 import { renderTable, type TableRow } from './output';
 import { clashingPorts, describeTakenPorts, findTakenPorts, neededPorts } from './port-check';
@@ -76,6 +77,7 @@ export class Flowline {
   private runState: RunStateWriter | undefined;
   private postgres: RunningPostgres | undefined;
   private broker: RunningBroker | undefined;
+  private apacheKafka: RunningApacheKafka | undefined;
   private supervisor: ServiceSupervisor | undefined;
   private stopping: Promise<number> | undefined;
   private finish: (code: number) => void = () => undefined;
@@ -215,7 +217,11 @@ export class Flowline {
       {
         component: 'kafka',
         where: brokers,
-        detail: this.broker ? `development broker, data in ${path.join(settings.dataDir, 'kafka')}` : 'external (KAFKA_BROKERS)',
+        detail: this.apacheKafka
+          ? `Apache Kafka ${this.apacheKafka.version} (KRaft), data in ${path.join(settings.dataDir, 'apache-kafka')}, pid ${this.apacheKafka.pid}`
+          : this.broker
+            ? `development broker, data in ${path.join(settings.dataDir, 'kafka')}`
+            : 'external (KAFKA_BROKERS)',
       },
       ...supervisor.services.map((service) => ({
         component: service.plan.label,
@@ -277,6 +283,21 @@ export class Flowline {
       io.write(`Using the Kafka at ${settings.kafkaBrokers} (KAFKA_BROKERS)\n`);
       return settings.kafkaBrokers;
     }
+    if (settings.kafkaKind === 'apache') {
+      const dataDir = path.join(settings.dataDir, 'apache-kafka');
+      io.write(`Starting Apache Kafka on port ${settings.kafkaPort}, controller on ${settings.kafkaControllerPort} (data in ${dataDir})\n`);
+      // Under a guard process: the JVM ends with the launcher even when the launcher is killed.
+      this.apacheKafka = await startApacheKafka({
+        port: settings.kafkaPort,
+        controllerPort: settings.kafkaControllerPort,
+        host: settings.host,
+        dataDir,
+        stopWithParent: true,
+        output: (line) => io.write(`[apache-kafka] ${line}\n`),
+      });
+      this.runState?.record({ name: 'Apache Kafka', kind: 'service', pid: this.apacheKafka.pid, marker: this.apacheKafka.configFile });
+      return this.apacheKafka.brokers;
+    }
     const dataDir = path.join(settings.dataDir, 'kafka');
     io.write(`Starting the Kafka development broker on port ${settings.kafkaPort} (data in ${dataDir})\n`);
     // In this process: it ends with the launcher whatever happens.
@@ -294,6 +315,10 @@ export class Flowline {
       if (this.broker) {
         await this.broker.close();
         stopped.push('the Kafka development broker');
+      }
+      if (this.apacheKafka) {
+        await this.apacheKafka.close();
+        stopped.push(`Apache Kafka (pid ${this.apacheKafka.pid})`);
       }
       if (this.postgres) {
         await this.postgres.stop();

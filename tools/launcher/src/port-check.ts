@@ -33,7 +33,15 @@ export function neededPorts(settings: LauncherSettings): NeededPort[] {
   if (!settings.databaseUrl) {
     ports.push({ port: settings.postgresPort, host: '127.0.0.1', what: 'the embedded PostgreSQL', setting: 'FLOWLINE_PG_PORT' });
   }
-  if (!settings.kafkaBrokers) {
+  if (!settings.kafkaBrokers && settings.kafkaKind === 'apache') {
+    ports.push({ port: settings.kafkaPort, host: settings.host, what: 'Apache Kafka', setting: 'FLOWLINE_KAFKA_PORT' });
+    ports.push({
+      port: settings.kafkaControllerPort,
+      host: settings.host,
+      what: "Apache Kafka's controller",
+      setting: 'FLOWLINE_KAFKA_CONTROLLER_PORT',
+    });
+  } else if (!settings.kafkaBrokers) {
     ports.push({ port: settings.kafkaPort, host: settings.host, what: 'the Kafka development broker', setting: 'FLOWLINE_KAFKA_PORT' });
   }
   const replicaIndex = new Map<string, number>();
