@@ -272,7 +272,7 @@ describe('advance: parallel waits (credit check)', () => {
       related: { 'account:acc-1': { statecode: 0 } },
     });
     expect(woken.effects).toMatchObject([
-      { type: 'executeMessage', stepId: 'note-review', target: { description: 'New. Credit approved after review.' } },
+      { type: 'executeMessage', stepId: 'note-customer-active', target: { description: 'New. Credit approved after review.' } },
     ]);
     expect(advance(compiled, woken.state, ok(woken.effects[0]!)).effects).toEqual([
       { type: 'complete', outcome: 'succeeded', message: '' },

@@ -93,6 +93,14 @@ class Run {
     return { entity: String(value.entity), id: String(value.id) };
   }
 
+  /** Whether a step acts on a related record whose lookup on the primary record is empty. */
+  private emptyLookup(step: Step): boolean {
+    const record = step['record'];
+    if (record === undefined || record === 'primary') return false;
+    const value = this.state.record[(record as { lookup: string }).lookup] as { id?: string } | null | undefined;
+    return !value?.id;
+  }
+
   private updateValues(step: Step, related: boolean): RecordImage {
     const values: RecordImage = {};
     for (const [name, raw] of Object.entries(step['set'] as Record<string, unknown>)) {
@@ -163,8 +171,10 @@ class Run {
   }
 
   /** Whether a wait is satisfied now; if not, what should wake it. */
-  private checkWait(step: Step, path: string): { satisfied: boolean; subscriptions: Subscription[]; timer?: string } {
+  private checkWait(step: Step, path: string, branch = false): { satisfied: boolean; subscriptions: Subscription[]; timer?: string } {
     if (step.type === 'waitCondition') {
+      // A branch of a parallelWait on an empty lookup waits for nothing: another branch decides.
+      if (branch && this.emptyLookup(step)) return { satisfied: false, subscriptions: [] };
       const ref = this.target(step);
       const primary = step['record'] === undefined || step['record'] === 'primary';
       // A related record is judged as the latest wake-up showed it; unseen, it has not satisfied anything yet.
@@ -299,7 +309,7 @@ class Run {
         const subscriptions: Subscription[] = [];
         const timers: string[] = [];
         for (const [index, branch] of branches.entries()) {
-          const wait = this.checkWait(branch.wait, `${path}.branches[${index}].wait`);
+          const wait = this.checkWait(branch.wait, `${path}.branches[${index}].wait`, true);
           if (wait.satisfied) {
             // The first satisfied branch wins; the others' waits are withdrawn with this run's next wait effect.
             this.state.frames.push({ list: `${path}.branches[${index}].steps`, index: 0 });
