@@ -21,6 +21,7 @@ import {
   type Json,
   type Limits,
   type RecordImage,
+  type RelativeOperation,
   type StepLogEntry,
   type Subscription,
 } from './types';
@@ -49,6 +50,10 @@ const refOf = (record: RecordImage): { entity: string; id: string } => {
   const ref = record['ref'] as { entity?: string; id?: string } | undefined;
   return { entity: String(ref?.entity ?? ''), id: String(ref?.id ?? '') };
 };
+
+/** Steps whose message acts on the record they name (the primary one unless they name a lookup). */
+const PRIMARY_MESSAGES = new Set(['updateRecord', 'assign', 'setState']);
+const isPrimary = (step: Step): boolean => step['record'] === undefined || step['record'] === 'primary';
 
 class Run {
   readonly effects: Effect[] = [];
@@ -101,42 +106,35 @@ class Run {
     return !value?.id;
   }
 
-  private updateValues(step: Step, related: boolean): RecordImage {
-    const values: RecordImage = {};
+  /**
+   * An updateRecord's values: set and clear are written as they are (the target); increment,
+   * decrement, multiply and append go to the gateway as operations with their value resolved, so
+   * it applies them to the record as it is inside its transaction, never to the run's copy.
+   */
+  private updateValues(step: Step): { target: RecordImage; operations: Record<string, RelativeOperation> } {
+    const target: RecordImage = {};
+    const operations: Record<string, RelativeOperation> = {};
     for (const [name, raw] of Object.entries(step['set'] as Record<string, unknown>)) {
       const operation =
         raw && typeof raw === 'object' && 'op' in raw ? (raw as { op: string; value?: unknown }) : { op: 'set', value: raw };
-      const value = resolveValue(operation.value, this.state, this.now);
-      const current = related ? undefined : this.state.record[name];
-      if (related && operation.op !== 'set' && operation.op !== 'clear') {
-        throw new RunError(
-          'STEP_FAILED',
-          `step '${step.id}': '${operation.op}' needs the current value of ${name}, which a related record does not give; use set`,
-        );
-      }
       switch (operation.op) {
         case 'set':
-          values[name] = value;
+          target[name] = resolveValue(operation.value, this.state, this.now);
           break;
         case 'clear':
-          values[name] = null;
+          target[name] = null;
           break;
         case 'append':
-          values[name] = `${current === null || current === undefined ? '' : String(current)}${value === null ? '' : String(value)}`;
-          break;
         case 'increment':
         case 'decrement':
-        case 'multiply': {
-          const base = typeof current === 'number' ? current : 0;
-          const by = typeof value === 'number' ? value : Number(value);
-          values[name] = operation.op === 'increment' ? base + by : operation.op === 'decrement' ? base - by : base * by;
+        case 'multiply':
+          operations[name] = { op: operation.op, value: resolveValue(operation.value, this.state, this.now) };
           break;
-        }
         default:
           throw new RunError('INVALID_INPUT', `step '${step.id}': unknown update operation '${operation.op}'`);
       }
     }
-    return values;
+    return { target, operations };
   }
 
   /** Effects that need a result are named by operation and step path: also their idempotency key. */
@@ -152,6 +150,7 @@ class Run {
     recordId: string | undefined,
     target: RecordImage,
     parameters: Record<string, Json> = {},
+    operations: Record<string, RelativeOperation> = {},
   ): 'paused' {
     const effectId = this.effectId(path);
     return this.pause(
@@ -164,6 +163,7 @@ class Run {
         entity,
         ...(recordId ? { recordId } : {}),
         target,
+        ...(Object.keys(operations).length > 0 ? { operations } : {}),
         parameters,
       },
       path,
@@ -211,15 +211,9 @@ class Run {
           resolveValue(step['set'], this.state, this.now) as RecordImage,
         );
       case 'updateRecord': {
-        const target = this.target(step);
-        return this.message(
-          step,
-          path,
-          'Update',
-          target.entity,
-          target.id,
-          this.updateValues(step, step['record'] !== undefined && step['record'] !== 'primary'),
-        );
+        const record = this.target(step);
+        const { target, operations } = this.updateValues(step);
+        return this.message(step, path, 'Update', record.entity, record.id, target, {}, operations);
       }
       case 'assign': {
         const target = this.target(step);
@@ -475,7 +469,14 @@ class Run {
       });
       return;
     }
-    this.state.outputs[step.id] = result.output ?? {};
+    const output = { ...(result.output ?? {}) };
+    const after = output['record'];
+    if (PRIMARY_MESSAGES.has(step.type) && isPrimary(step) && after && typeof after === 'object' && !Array.isArray(after)) {
+      // The record as the gateway left it: later steps read what this one wrote (relative updates included).
+      this.state.record = { ...after, ref: this.state.record['ref'] ?? null };
+      delete output['record'];
+    }
+    this.state.outputs[step.id] = output;
     if (step.type === 'queryData') this.state.vars[String(step['saveAs'])] = (result.output?.['records'] ?? []) as Json;
     this.log.push({ stepId: step.id, path: pending.stepPath, type: step.type, status: StepStatus.Succeeded });
     frame.index += 1;
