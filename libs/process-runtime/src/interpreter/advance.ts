@@ -21,8 +21,10 @@ import {
   type Json,
   type Limits,
   type RecordImage,
+  type OpenStep,
   type RelativeOperation,
   type StepLogEntry,
+  type StepStatusCode,
   type Subscription,
 } from './types';
 
@@ -55,9 +57,12 @@ const refOf = (record: RecordImage): { entity: string; id: string } => {
 const PRIMARY_MESSAGES = new Set(['updateRecord', 'assign', 'setState']);
 const isPrimary = (step: Step): boolean => step['record'] === undefined || step['record'] === 'primary';
 
+const FINAL: ReadonlySet<StepStatusCode> = new Set([StepStatus.Succeeded, StepStatus.Failed, StepStatus.Canceled]);
+
 class Run {
   readonly effects: Effect[] = [];
-  readonly log: StepLogEntry[] = [];
+  /** This advance's step log, by the step's start number: the latest status of each step wins. */
+  private readonly entries = new Map<number, StepLogEntry>();
 
   constructor(
     private readonly compiled: CompiledDefinition,
@@ -70,7 +75,54 @@ class Run {
     return this.compiled.definition as unknown as Record<string, unknown>;
   }
 
+  get log(): StepLogEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** A step starts at the current position, or goes on if it already started there (a wait re-evaluated, a page answered). */
+  begin(step: Step, path: string): OpenStep {
+    const current = this.state.current;
+    if (current && current.path === path) return current;
+    if (this.state.stepsExecuted >= this.limits.maxStepsPerRun) {
+      throw new RunError(
+        'MAX_STEPS_EXCEEDED',
+        `the run took more than ${this.limits.maxStepsPerRun} steps: raise the limit or split the workflow`,
+      );
+    }
+    this.state.stepsExecuted += 1;
+    const open: OpenStep = { seq: this.state.stepsExecuted, stepId: step.id, path, type: step.type, startedAt: this.now };
+    this.state.current = open;
+    return open;
+  }
+
+  /** Logs a step's status; a final one ends it. */
+  logStep(open: OpenStep, status: StepStatusCode, detail: { message?: string; error?: { code: string; message: string } } = {}): void {
+    const message = detail.message ?? detail.error?.message;
+    this.entries.set(open.seq, {
+      seq: open.seq,
+      stepId: open.stepId,
+      path: open.path,
+      type: open.type,
+      status,
+      startedAt: open.startedAt,
+      ...(FINAL.has(status) ? { endedAt: this.now } : {}),
+      ...(message ? { message } : {}),
+      ...(detail.error ? { error: detail.error } : {}),
+    });
+    if (FINAL.has(status) && this.state.current?.seq === open.seq) delete this.state.current;
+  }
+
+  /** The current step, if one started, with a final status. */
+  endCurrent(status: StepStatusCode, detail: { message?: string; error?: { code: string; message: string } } = {}): void {
+    if (this.state.current) this.logStep(this.state.current, status, detail);
+  }
+
   private end(effect: Extract<Effect, { type: 'complete' | 'fail' }>): 'ended' {
+    // Whatever is still open ends with the run: the current step, then its containers, innermost first.
+    const status = effect.type === 'fail' ? StepStatus.Failed : effect.outcome === 'canceled' ? StepStatus.Canceled : StepStatus.Succeeded;
+    const detail = effect.type === 'fail' ? { error: { code: effect.code, message: effect.message } } : {};
+    this.endCurrent(status, detail);
+    for (const frame of [...this.state.frames].reverse()) if (frame.owner) this.logStep(frame.owner, status, detail);
     this.effects.push(effect);
     this.state.status = effect.type === 'fail' ? 'failed' : effect.outcome === 'canceled' ? 'canceled' : 'completed';
     this.state.frames = [];
@@ -189,17 +241,21 @@ class Run {
     return { satisfied: Date.parse(this.now) >= Date.parse(deadline), subscriptions: [], timer: deadline };
   }
 
-  private step(step: Step, path: string): Outcome {
-    this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.InProgress });
+  /** A container step goes into one of its lists; it stays open until that list ends. */
+  private enter(open: OpenStep, list: string): 'entered' {
+    delete this.state.current;
+    this.state.frames.push({ list, index: 0, owner: open });
+    return 'entered';
+  }
+
+  private step(step: Step, path: string, open: OpenStep): Outcome {
     switch (step.type) {
       case 'stage':
-        this.state.frames.push({ list: `${path}.steps`, index: 0 });
-        return 'entered';
+        return this.enter(open, `${path}.steps`);
       case 'condition': {
         const branches = step['branches'] as Array<{ when: string }>;
         const chosen = branches.findIndex((branch) => evaluate(branch.when, this.state, this.now) === true);
-        this.state.frames.push({ list: chosen >= 0 ? `${path}.branches[${chosen}].steps` : `${path}.otherwise`, index: 0 });
-        return 'entered';
+        return this.enter(open, chosen >= 0 ? `${path}.branches[${chosen}].steps` : `${path}.otherwise`);
       }
       case 'createRecord':
         return this.message(
@@ -294,7 +350,7 @@ class Run {
           subscriptions: wait.subscriptions,
           ...(wait.timer ? { timer: wait.timer } : {}),
         });
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Waiting });
+        this.logStep(open, StepStatus.Waiting);
         this.state.status = 'waiting';
         return 'paused';
       }
@@ -306,15 +362,14 @@ class Run {
           const wait = this.checkWait(branch.wait, `${path}.branches[${index}].wait`, true);
           if (wait.satisfied) {
             // The first satisfied branch wins; the others' waits are withdrawn with this run's next wait effect.
-            this.state.frames.push({ list: `${path}.branches[${index}].steps`, index: 0 });
-            return 'entered';
+            return this.enter(open, `${path}.branches[${index}].steps`);
           }
           subscriptions.push(...wait.subscriptions);
           if (wait.timer) timers.push(wait.timer);
         }
         timers.sort();
         this.effects.push({ type: 'wait', stepId: step.id, subscriptions, ...(timers[0] ? { timer: timers[0] } : {}) });
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Waiting });
+        this.logStep(open, StepStatus.Waiting);
         this.state.status = 'waiting';
         return 'paused';
       }
@@ -348,7 +403,7 @@ class Run {
           prompts,
           canGoBack: this.state.history.length > 0,
         });
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Waiting });
+        this.logStep(open, StepStatus.Waiting);
         this.state.page = { stepId: step.id, path };
         this.state.status = 'waiting';
         return 'paused';
@@ -391,10 +446,12 @@ class Run {
       }
       case 'linkChildDialog':
         this.effects.push({ type: 'linkChildDialog', stepId: step.id, dialog: String(step['dialog']) });
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Succeeded });
+        this.logStep(open, StepStatus.Succeeded);
         return this.end({ type: 'complete', outcome: 'succeeded', message: `continues in dialog '${String(step['dialog'])}'` });
       case 'stop':
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Succeeded, message: String(step['message'] ?? '') });
+        this.logStep(open, step['outcome'] === 'canceled' ? StepStatus.Canceled : StepStatus.Succeeded, {
+          message: String(step['message'] ?? ''),
+        });
         return this.end({
           type: 'complete',
           outcome: step['outcome'] === 'canceled' ? 'canceled' : 'succeeded',
@@ -414,21 +471,16 @@ class Run {
         const list = listAt(this.root, frame.list);
         if (frame.index >= list.length) {
           this.state.frames.pop();
+          if (frame.owner) this.logStep(frame.owner, StepStatus.Succeeded);
           if (this.state.frames.length > 0) this.state.frames[this.state.frames.length - 1]!.index += 1;
           continue;
         }
-        if (this.state.stepsExecuted >= this.limits.maxStepsPerRun) {
-          throw new RunError(
-            'MAX_STEPS_EXCEEDED',
-            `the run took more than ${this.limits.maxStepsPerRun} steps: raise the limit or split the workflow`,
-          );
-        }
         const step = list[frame.index]!;
         const path = `${frame.list}[${frame.index}]`;
-        this.state.stepsExecuted += 1;
-        const outcome = this.step(step, path);
+        const open = this.begin(step, path);
+        const outcome = this.step(step, path, open);
         if (outcome === 'next') {
-          this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Succeeded });
+          this.logStep(open, StepStatus.Succeeded);
           frame.index += 1;
         }
         if (outcome === 'paused' || outcome === 'ended') return;
@@ -454,13 +506,11 @@ class Run {
     delete this.state.pending;
     const frame = this.state.frames[this.state.frames.length - 1]!;
     const step = listAt(this.root, frame.list)[frame.index]!;
+    // A state saved before steps were tracked as open: the step started when its effect was asked for.
+    this.state.current ??= { seq: this.state.stepsExecuted, stepId: step.id, path: pending.stepPath, type: step.type, startedAt: this.now };
     if (!result.ok) {
-      this.log.push({
-        stepId: step.id,
-        path: pending.stepPath,
-        type: step.type,
-        status: StepStatus.Failed,
-        message: result.error?.message ?? '',
+      this.endCurrent(StepStatus.Failed, {
+        error: { code: result.error?.code ?? 'ERROR', message: result.error?.message ?? 'no message' },
       });
       this.end({
         type: 'fail',
@@ -478,7 +528,7 @@ class Run {
     }
     this.state.outputs[step.id] = output;
     if (step.type === 'queryData') this.state.vars[String(step['saveAs'])] = (result.output?.['records'] ?? []) as Json;
-    this.log.push({ stepId: step.id, path: pending.stepPath, type: step.type, status: StepStatus.Succeeded });
+    this.endCurrent(StepStatus.Succeeded);
     frame.index += 1;
     if (this.state.pauseRequested) {
       delete this.state.pauseRequested;
@@ -570,7 +620,7 @@ export function advance(
       next.answers[page.stepId] = values;
       delete next.page;
       next.status = 'running';
-      run.log.push({ stepId: page.stepId, path: page.path, type: 'page', status: StepStatus.Succeeded });
+      run.endCurrent(StepStatus.Succeeded);
       frame.index += 1;
       run.go();
       break;
@@ -578,6 +628,7 @@ export function advance(
     case 'previousPage': {
       const earlier = next.history.pop();
       if (!earlier) return { state, effects: [], log: [], invalid: { page: 'this is the first page: there is no page before it' } };
+      run.endCurrent(StepStatus.Canceled, { message: 'went back to the page before' });
       next.frames = earlier.frames;
       next.vars = earlier.vars;
       delete next.page;
