@@ -8,9 +8,9 @@ import { compileDefinition } from '@flowline/process-model';
 import { advance } from './advance';
 import type { Advance, Effect, Input } from './types';
 
-const workflow = (steps: unknown[]) =>
+const workflow = (steps: unknown[], extra: Record<string, unknown> = {}) =>
   compileDefinition(
-    { schemaVersion: 1, name: 'T', uniqueName: 'test', category: 'workflow', primaryEntity: 'account', steps },
+    { schemaVersion: 1, name: 'T', uniqueName: 'test', category: 'workflow', primaryEntity: 'account', steps, ...extra },
     DEFAULT_ENTITIES,
   );
 const now = '2026-11-25T10:00:00.000Z';
@@ -111,5 +111,34 @@ describe('relative updates', () => {
     const third = advance(steps, second.state, answer(second.effects[0], { id: 't1', record: { subject: 'T', statecode: 0 } }));
     expect(third.effects).toMatchObject([{ stepId: 'after', target: { subject: '1 Contoso' } }]);
     expect(third.state.outputs['task']).toEqual({ id: 't1', record: { subject: 'T', statecode: 0 } });
+  });
+});
+
+describe('what a resumed run reads', () => {
+  it('reads the record as a wake-up brings it, and the trigger inputs (pre, changed, inputs) from the snapshot', () => {
+    const compiled = workflow(
+      [
+        { id: 'later', type: 'waitTimeout', duration: 'PT1H' },
+        {
+          id: 'report',
+          type: 'createRecord',
+          entity: 'task',
+          set: { subject: '{{pre.name}} -> {{record.name}} ({{changed[0]}})', description: '=string(inputs.n)' },
+        },
+      ],
+      { inputs: [{ name: 'n', type: 'number' }] },
+    );
+    const waiting = advance(compiled, undefined, {
+      ...(start({ ref, name: 'Contoso' }) as Extract<Input, { type: 'start' }>),
+      pre: { name: 'Old' },
+      changed: ['name'],
+      inputs: { n: 7 },
+    });
+    const woken = advance(compiled, waiting.state, {
+      type: 'wakeUp',
+      now: '2026-11-25T11:00:00.000Z',
+      record: { ref, name: 'Fixed' } as never,
+    });
+    expect(woken.effects).toMatchObject([{ stepId: 'report', target: { subject: 'Old -> Fixed (name)', description: '7' } }]);
   });
 });

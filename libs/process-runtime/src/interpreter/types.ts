@@ -10,7 +10,11 @@ export interface StartInput {
   operationId: string;
   now: string;
   depth: number;
-  /** The primary record as the triggering event left it (with `ref`: {entity, id}). */
+  /**
+   * The primary record (with `ref`: {entity, id}): as the triggering event left it, or, when a
+   * failed run is retried from the start, as it is now. `pre`, `changed` and `inputs` always come
+   * from the operation's snapshot.
+   */
   record: RecordImage;
   pre?: RecordImage | null;
   changed?: string[];
