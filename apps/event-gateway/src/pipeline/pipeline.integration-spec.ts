@@ -320,6 +320,74 @@ describe('the event pipeline (Execute)', () => {
     expect((await harness.call('GET', `/api/v1/records/incident/${id}`)).status).toBe(404);
   });
 
+  it('filters on a lookup by plain id or by reference, and refuses a malformed one naming the field', async () => {
+    const contoso = String((await harness.call('POST', '/api/v1/records/account', { name: 'Lookup Contoso' })).body['id']);
+    const fabrikam = String((await harness.call('POST', '/api/v1/records/account', { name: 'Lookup Fabrikam' })).body['id']);
+    const call = await harness.call('POST', '/api/v1/records/task', {
+      subject: 'Lookup call',
+      regardingobjectid: { entity: 'account', id: contoso },
+    });
+    const visit = await harness.call('POST', '/api/v1/records/task', {
+      subject: 'Lookup visit',
+      regardingobjectid: { entity: 'account', id: fabrikam },
+    });
+    const subjects = (body: Record<string, unknown>) => (body['records'] as Array<{ subject: string }>).map((task) => task.subject).sort();
+
+    const byId = await harness.call('GET', `/api/v1/records/task?regardingobjectid=${contoso}`);
+    expect(byId.status).toBe(200);
+    expect(subjects(byId.body)).toEqual(['Lookup call']);
+    const byReference = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: { conditions: [{ attribute: 'regardingobjectid', operator: 'eq', value: { entity: 'account', id: contoso } }] },
+    });
+    expect(subjects(byReference.body)).toEqual(['Lookup call']);
+    const either = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: {
+        conditions: [{ attribute: 'regardingobjectid', operator: 'in', value: [contoso, { entity: 'account', id: fabrikam }] }],
+      },
+    });
+    expect(subjects(either.body)).toEqual(['Lookup call', 'Lookup visit']);
+    const notContoso = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: {
+        conditions: [
+          { attribute: 'regardingobjectid', operator: 'ne', value: contoso },
+          { attribute: 'subject', operator: 'like', value: 'Lookup%' },
+        ],
+      },
+    });
+    expect(subjects(notContoso.body)).toEqual(['Lookup visit']);
+    const own = await harness.call('GET', `/api/v1/records/task?activityid=${String(visit.body['id'])}&ownerid=alice`);
+    expect(subjects(own.body)).toEqual(['Lookup visit']);
+    expect(call.status).toBe(201);
+
+    const malformed = await harness.call('GET', '/api/v1/records/task?regardingobjectid=contoso');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({
+      error: {
+        code: 'QUERY_INVALID',
+        violations: [
+          {
+            field: 'parameters.conditions[0].value',
+            code: 'REFERENCE',
+            description: expect.stringContaining('expected a record id (a UUID) or a reference such as {"entity": "account", "id": "..."}'),
+          },
+        ],
+      },
+    });
+    const wrongEntity = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: { conditions: [{ attribute: 'regardingobjectid', operator: 'gt', value: contoso }] },
+    });
+    expect(wrongEntity.body).toMatchObject({ error: { violations: [{ field: 'parameters.conditions[0].operator', code: 'OPERATOR' }] } });
+    const otherEntity = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: { conditions: [{ attribute: 'regardingobjectid', operator: 'eq', value: { entity: 'systemuser', id: contoso } }] },
+    });
+    expect(otherEntity.body).toMatchObject({ error: { violations: [{ field: 'parameters.conditions[0].value', code: 'LOOKUP_TARGET' }] } });
+  });
+
   it('executes over gRPC with the same pipeline, and refuses calls without a token', async () => {
     const execute = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
       ProtoFiles.gateway,

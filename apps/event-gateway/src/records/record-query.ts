@@ -3,7 +3,7 @@
  * parameterised SQL over the JSONB attributes. Attribute names are checked against the
  * metadata before they reach the SQL, values are always bound parameters.
  */
-import type { EntityMetadata } from '@flowline/contracts';
+import type { AttributeMetadata, EntityMetadata } from '@flowline/contracts';
 import { invalidArgument, type FieldViolation } from '@flowline/rpc';
 
 export type ConditionOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'like' | 'null' | 'notnull' | 'in';
@@ -33,6 +33,83 @@ export interface BuiltQuery {
   limit: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REFERENCE_OPERATORS: ConditionOperator[] = ['eq', 'ne', 'in', 'null', 'notnull'];
+
+/** Lookups, the owner and the record's own id: compared by record id, given plain or as a reference. */
+function isReference(entity: EntityMetadata, attribute: AttributeMetadata): boolean {
+  return attribute.type === 'lookup' || attribute.type === 'owner' || attribute.logicalName === entity.primaryIdAttribute;
+}
+
+type Condition = NonNullable<QueryParameters['conditions']>[number];
+
+/**
+ * A condition on a reference attribute. A lookup is stored as `{"entity", "id"}`: a plain id
+ * matches a reference to that record of any of the lookup's entities, a reference matches
+ * exactly. A value that is neither is refused, never compared into an empty result.
+ */
+function referenceClause(
+  entity: EntityMetadata,
+  attribute: AttributeMetadata,
+  condition: Condition,
+  field: string,
+  bind: (value: unknown) => string,
+  violations: FieldViolation[],
+): string | undefined {
+  const name = attribute.logicalName;
+  const isOwner = attribute.type === 'owner';
+  const isOwnId = name === entity.primaryIdAttribute;
+  if (!REFERENCE_OPERATORS.includes(condition.operator)) {
+    violations.push({
+      field: `${field}.operator`,
+      description: `'${name}' holds a record reference: use ${REFERENCE_OPERATORS.join(', ')}, not ${condition.operator}`,
+      code: 'OPERATOR',
+    });
+    return undefined;
+  }
+  if (condition.operator === 'null' || condition.operator === 'notnull') {
+    const negate = condition.operator === 'notnull' ? 'NOT ' : '';
+    if (isOwnId) return condition.operator === 'null' ? 'false' : 'true';
+    if (isOwner) return `r."owner_id" IS ${negate}NULL`;
+    return `${negate}(r."attributes"->${bind(name)} IS NULL OR r."attributes"->${bind(name)} = 'null'::jsonb)`;
+  }
+  const targets = isOwnId ? [entity.logicalName] : (attribute.targets ?? []);
+  const expected = `expected a record id${isOwner ? '' : ' (a UUID)'} or a reference such as {"entity": "${targets[0] ?? 'account'}", "id": "..."}`;
+  const values = condition.operator === 'in' ? condition.value : [condition.value];
+  if (!Array.isArray(values)) {
+    violations.push({ field: `${field}.value`, description: 'expected a list of values for in', code: 'VALUE' });
+    return undefined;
+  }
+  const matches: string[] = [];
+  for (const [position, value] of values.entries()) {
+    const at = condition.operator === 'in' ? `${field}.value[${position}]` : `${field}.value`;
+    const reference = typeof value === 'string' ? { id: value } : (value as { entity?: unknown; id?: unknown } | null);
+    const id = reference && typeof reference === 'object' ? reference.id : undefined;
+    const target = reference && typeof reference === 'object' ? reference.entity : undefined;
+    if (typeof id !== 'string' || (!isOwner && !UUID.test(id)) || id === '') {
+      violations.push({ field: at, description: `${expected}, got ${JSON.stringify(value ?? null)}`, code: 'REFERENCE' });
+      continue;
+    }
+    if (target !== undefined && (typeof target !== 'string' || !targets.includes(target))) {
+      violations.push({
+        field: at,
+        description: `'${name}' may point to ${targets.join(' or ')}, not ${JSON.stringify(target)}`,
+        code: 'LOOKUP_TARGET',
+      });
+      continue;
+    }
+    if (isOwnId) matches.push(`r."id" = ${bind(id)}::uuid`);
+    else if (isOwner)
+      matches.push(target === undefined ? `split_part(r."owner_id", ':', 2) = ${bind(id)}` : `r."owner_id" = ${bind(`${target}:${id}`)}`);
+    // Uses IDX_record_attributes (GIN jsonb_path_ops): containment of the id alone matches a reference of any entity.
+    else
+      matches.push(`r."attributes" @> ${bind(JSON.stringify({ [name]: target === undefined ? { id } : { entity: target, id } }))}::jsonb`);
+  }
+  if (matches.length === 0) return condition.operator === 'in' && values.length === 0 ? 'false' : undefined;
+  const any = matches.length === 1 ? matches[0]! : `(${matches.join(' OR ')})`;
+  return condition.operator === 'ne' ? (isOwnId ? `NOT ${any}` : `NOT COALESCE(${any}, false)`) : any;
+}
+
 export function buildRecordQuery(entity: EntityMetadata, parameters: QueryParameters): BuiltQuery {
   const violations: FieldViolation[] = [];
   const known = new Set([...entity.attributes.map((a) => a.logicalName), ...Object.keys(COLUMN_ATTRIBUTES)]);
@@ -59,6 +136,12 @@ export function buildRecordQuery(entity: EntityMetadata, parameters: QueryParame
         description: `expected one of ${OPERATORS.join(', ')}, got '${String(condition.operator)}'`,
         code: 'OPERATOR',
       });
+    const metadata = entity.attributes.find((attribute) => attribute.logicalName === condition.attribute);
+    if (metadata && isReference(entity, metadata)) {
+      const clause = referenceClause(entity, metadata, condition, field, bind, violations);
+      if (clause) clauses.push(clause);
+      return undefined;
+    }
     const column = COLUMN_ATTRIBUTES[condition.attribute];
     switch (condition.operator) {
       case 'eq':
