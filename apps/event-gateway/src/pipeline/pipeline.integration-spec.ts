@@ -258,12 +258,20 @@ describe('the event pipeline (Execute)', () => {
     expect(all.body['records']).toHaveLength(1);
   });
 
-  it('refuses an operation beyond the depth limit as a loop', async () => {
-    const refused = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Deep' }, { 'x-flowline-depth': '9' });
+  it('aborts an operation whose chain reaches depth 8 within the hour as a loop', async () => {
+    const headers = { 'x-correlation-id': 'deep-chain' };
+    const seven = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Deep' }, { ...headers, 'x-flowline-depth': '7' });
+    expect(seven.status).toBe(201);
+    const refused = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Deeper' }, { ...headers, 'x-flowline-depth': '8' });
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({
-      error: { code: 'LOOP_DETECTED', message: expect.stringContaining('arrived at depth 9, beyond the limit of 8') },
+      error: {
+        code: 'LOOP_DETECTED',
+        message:
+          'Create of contact reached depth 8 within 60 minute(s) of correlation deep-chain (the limit is 8): plug-ins or workflows are triggering each other in a loop, so it was aborted',
+      },
     });
+    expect((await harness.call('GET', '/api/v1/records/contact?lastname=Deeper')).body['records']).toEqual([]);
   });
 
   it('assigns, sets state, retrieves, queries and deletes', async () => {

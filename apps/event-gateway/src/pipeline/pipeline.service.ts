@@ -18,12 +18,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Histogram, type Registry } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
-import { LoopProtection, PipelineStage, SdkMessage, type EntityMetadata } from '@flowline/contracts';
+import { PipelineStage, SdkMessage, type EntityMetadata } from '@flowline/contracts';
 import { MetadataCache, type Resolution } from '@flowline/metadata-cache';
 import { FlowlineError, invalidArgument, notFound } from '@flowline/rpc';
 import { METRICS_REGISTRY } from '@flowline/service-kit';
 import { StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
 import { IdempotencyStore, isKeyRace } from '../idempotency/idempotency.store';
+import { LoopGuard } from '../loop-protection/loop-guard';
 import { RecordRow } from '../records/record.entity';
 import { recordView, selectColumns } from '../records/record-view';
 import { isWriteMessage, MAIN_OPERATIONS } from './main-operations';
@@ -62,6 +63,7 @@ export class PipelineService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metadata: MetadataCache,
+    private readonly loops: LoopGuard,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.idempotency = new IdempotencyStore(dataSource);
@@ -84,13 +86,14 @@ export class PipelineService {
   }
 
   async execute(input: ExecuteInput): Promise<ExecuteResult> {
-    this.checkDepth(input);
     const entity = await this.entityOf(input.entity);
+    // Reads trigger nothing, so they cannot loop: no depth check.
     if (input.message === SdkMessage.Retrieve) return retrieve(this.dataSource.manager, entity, input);
     if (input.message === SdkMessage.RetrieveMultiple) return retrieveMultiple(this.dataSource.manager, entity, input);
 
     const answered = await this.idempotency.answerFor(input);
     if (answered) return answered;
+    await this.loops.enter({ ...input, depth: Math.max(1, input.depth) });
     const operation = this.prepare(entity, input);
     try {
       // Stage 10 runs before any lock is taken: it sees no images.
@@ -114,17 +117,6 @@ export class PipelineService {
       Code.StepRefused,
       `step '${error.stepName}' refused ${operation.input.message} of ${operation.entity.logicalName}: ${error.message}`,
     );
-  }
-
-  private checkDepth(input: ExecuteInput): void {
-    const depth = Math.max(1, input.depth);
-    if (depth > LoopProtection.maxDepth) {
-      throw new FlowlineError(
-        'RESOURCE_EXHAUSTED',
-        Code.LoopDetected,
-        `${input.message} of ${input.entity} arrived at depth ${depth}, beyond the limit of ${LoopProtection.maxDepth}: plug-ins or workflows are triggering each other in a loop`,
-      );
-    }
   }
 
   private async entityOf(name: string): Promise<EntityMetadata> {
