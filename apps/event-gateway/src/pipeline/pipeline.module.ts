@@ -9,6 +9,8 @@ import { MetadataHttpController } from '../api/metadata.http.controller';
 import { RecordsHttpController } from '../api/records.http.controller';
 import { DomainEventsConsumer } from '../domain-events/domain-events.consumer';
 import { LoopGuard, type LoopProtectionOptions } from '../loop-protection/loop-guard';
+import { RealTimeRunner } from '../real-time/real-time-runner';
+import { RealTimeWorkflows } from '../real-time/real-time-workflows';
 import { PipelineService } from './pipeline.service';
 
 export interface PipelineOptions {
@@ -27,6 +29,8 @@ export class PipelineModule {
           inject: [getDataSourceToken(), METRICS_REGISTRY],
           useFactory: (dataSource: DataSource, metrics: Registry) => new LoopGuard(dataSource, options.loopProtection, metrics),
         },
+        RealTimeWorkflows,
+        RealTimeRunner,
         PipelineService,
         DomainEventsConsumer,
       ],

@@ -4,14 +4,16 @@
  *   stage 10 (PreValidation) synchronous steps, outside the transaction
  *   BEGIN
  *     lock the record; check the expected version; apply relative operations to what it holds
- *     stage 20 (PreOperation) synchronous steps: may change the target
+ *     stage 20 (PreOperation) synchronous steps and real-time workflows, in rank order: may change the target
  *     stage 30 (MainOperation): validate the target against the metadata and write (main-operations/)
- *     stage 40 (PostOperation) synchronous steps
+ *     stage 40 (PostOperation) synchronous steps and real-time workflows, in rank order
  *     the pipeline event into the outbox (pipeline-event.ts); the idempotency answer
  *   COMMIT
  *
  * Any step that refuses rolls everything back and the caller gets its message. A repeated
- * call with the same idempotency key gets the first answer and writes nothing.
+ * call with the same idempotency key gets the first answer and writes nothing. Record steps of
+ * real-time workflows come back in through `executeWithin`: the same stages, in the same
+ * transaction, one level deeper.
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -19,38 +21,45 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Histogram, type Registry } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PipelineStage, SdkMessage, type EntityMetadata } from '@flowline/contracts';
-import { MetadataCache, type Resolution } from '@flowline/metadata-cache';
-import { FlowlineError, invalidArgument, notFound } from '@flowline/rpc';
+import { MetadataCache } from '@flowline/metadata-cache';
+import { FlowlineError, notFound } from '@flowline/rpc';
 import { METRICS_REGISTRY } from '@flowline/service-kit';
-import { StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
+import { StepRefusal } from '@flowline/plugin-steps';
 import { IdempotencyStore, isKeyRace } from '../idempotency/idempotency.store';
-import { LoopGuard } from '../loop-protection/loop-guard';
+import { LoopGuard, type DepthWindow } from '../loop-protection/loop-guard';
+import type { RealTimeRun } from '../real-time/real-time-run';
+import { RealTimeRunner } from '../real-time/real-time-runner';
+import { RealTimeWorkflows, type RealTimeStage, type RealTimeWorkflow } from '../real-time/real-time-workflows';
 import { RecordRow } from '../records/record.entity';
-import { recordView, selectColumns } from '../records/record-view';
+import { changedAttributes, recordView, selectColumns, type RecordView } from '../records/record-view';
 import { isWriteMessage, MAIN_OPERATIONS } from './main-operations';
 import { buildPipelineEvent, writePipelineEvent } from './pipeline-event';
 import { PipelineErrorCode as Code } from './pipeline.errors';
 import type { ExecuteInput, ExecuteResult } from './pipeline.types';
 import { retrieve, retrieveMultiple } from './read-messages';
-import { applyOperations, checkOperations, type CheckedOperations } from './relative-operations';
+import { applyOperations, checkOperations } from './relative-operations';
 import { runStage } from './step-runner';
+import { lockRecord, prepareOperation, type Operation } from './operation';
+import { inRankOrder } from './synchronous-stage';
 
 export type { ExecuteInput, ExecuteResult } from './pipeline.types';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 type StageName = 'prevalidation' | 'preoperation' | 'mainoperation' | 'postoperation';
 
-/** One write, checked and resolved, on its way through the stages. */
-interface Operation {
-  input: ExecuteInput;
-  entity: EntityMetadata;
-  recordId: string;
-  custom: boolean;
-  operations: CheckedOperations;
-  resolution: Resolution;
-  context: ExecutionContext;
+/** What a stage sees of the record. */
+interface StageImages {
+  pre: RecordView | null;
+  post: RecordView | null;
+  /** The record as it will be (stages 10 and 20) or is (40). */
+  recordAfter: () => Record<string, unknown>;
 }
+
+const STAGE_INDEX = { [PipelineStage.PreValidation]: 0, [PipelineStage.PreOperation]: 1, [PipelineStage.PostOperation]: 2 } as const;
+const STAGE_NAMES = {
+  [PipelineStage.PreValidation]: 'prevalidation',
+  [PipelineStage.PreOperation]: 'preoperation',
+  [PipelineStage.PostOperation]: 'postoperation',
+} as const;
 
 @Injectable()
 export class PipelineService {
@@ -64,6 +73,8 @@ export class PipelineService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metadata: MetadataCache,
     private readonly loops: LoopGuard,
+    private readonly realTime: RealTimeWorkflows,
+    private readonly realTimeRunner: RealTimeRunner,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.idempotency = new IdempotencyStore(dataSource);
@@ -93,8 +104,8 @@ export class PipelineService {
 
     const answered = await this.idempotency.answerFor(input);
     if (answered) return answered;
-    await this.loops.enter({ ...input, depth: Math.max(1, input.depth) });
-    const operation = this.prepare(entity, input);
+    const window = await this.loops.enter({ ...input, depth: Math.max(1, input.depth) });
+    const operation = prepareOperation(this.metadata, entity, input, window);
     try {
       // Stage 10 runs before any lock is taken: it sees no images.
       await this.preValidation(operation);
@@ -107,6 +118,25 @@ export class PipelineService {
       if (error instanceof StepRefusal) throw this.refusal(error, operation);
       // Two calls with one idempotency key raced: the loser answers with the winner's result.
       if (input.idempotencyKey && isKeyRace(error)) return (await this.idempotency.answerFor(input))!;
+      throw error;
+    }
+  }
+
+  /**
+   * A record step of a real-time workflow: the same pipeline inside the operation's transaction
+   * (it sees what the operation wrote so far, and rolls back with it), in the same loop window.
+   */
+  async executeWithin(manager: EntityManager, input: ExecuteInput, window: DepthWindow): Promise<ExecuteResult> {
+    this.loops.check(input, window);
+    const entity = await this.entityOf(input.entity);
+    if (input.message === SdkMessage.Retrieve) return retrieve(manager, entity, input);
+    if (input.message === SdkMessage.RetrieveMultiple) return retrieveMultiple(manager, entity, input);
+    const operation = prepareOperation(this.metadata, entity, input, window);
+    try {
+      await this.preValidation(operation);
+      return await this.inTransaction(manager, operation);
+    } catch (error) {
+      if (error instanceof StepRefusal) throw this.refusal(error, operation);
       throw error;
     }
   }
@@ -131,42 +161,6 @@ export class PipelineService {
     return entity;
   }
 
-  /** Everything that can be checked before the transaction: the message, the id, the operations; the steps it triggers. */
-  private prepare(entity: EntityMetadata, input: ExecuteInput): Operation {
-    const operations = checkOperations(entity, input.message, input.target, input.operations);
-    const resolution = this.metadata.resolve(input.message, entity.logicalName, [...Object.keys(input.target), ...Object.keys(operations)]);
-    const custom = !isWriteMessage(input.message);
-    if (custom && resolution.synchronous.every((stage) => stage.steps.length === 0) && resolution.asynchronous.length === 0) {
-      throw notFound(
-        Code.UnknownMessage,
-        `no message '${input.message}' for ${entity.logicalName}: register a step for it in the registry`,
-      );
-    }
-    const recordId = input.id || (input.message === SdkMessage.Create ? randomUUID() : '');
-    if (!UUID.test(recordId) && !(custom && recordId === '')) {
-      throw invalidArgument(Code.InvalidParameters, `the record id must be a UUID, got '${recordId}'`, [
-        { field: 'id', description: 'expected a UUID' },
-      ]);
-    }
-    const context: ExecutionContext = {
-      messageName: input.message,
-      primaryEntityName: entity.logicalName,
-      primaryEntityId: recordId,
-      stage: PipelineStage.PreValidation,
-      mode: 0,
-      depth: Math.max(1, input.depth),
-      correlationId: input.correlationId,
-      initiatingUserId: input.initiatingUserId,
-      inputParameters: { ...input.parameters, Target: { ...input.target } },
-      outputParameters: {},
-      sharedVariables: {},
-      preEntityImages: {},
-      postEntityImages: {},
-      operationCreatedOn: new Date().toISOString(),
-    };
-    return { input, entity, recordId, custom, operations, resolution, context };
-  }
-
   private async preValidation(operation: Operation): Promise<void> {
     const { context } = operation;
     await this.timed('prevalidation', () =>
@@ -179,31 +173,65 @@ export class PipelineService {
     );
   }
 
-  /** The record locked for this transaction, checked for existence and the expected version. */
-  private async lockRecord(manager: EntityManager, operation: Operation): Promise<RecordRow | null> {
-    const { entity, input, recordId, custom } = operation;
-    const existing = recordId
-      ? await manager
-          .getRepository(RecordRow)
-          .findOne({ where: { entity: entity.logicalName, id: recordId }, lock: { mode: 'pessimistic_write' } })
-      : null;
-    const creating = input.message === SdkMessage.Create;
-    if (creating && existing)
-      throw new FlowlineError('ALREADY_EXISTS', Code.RecordExists, `${entity.logicalName} ${recordId} already exists: use Update`);
-    if (!creating && !custom && !existing) throw notFound(Code.RecordNotFound, `no ${entity.logicalName} with id ${recordId}`);
-    if (existing && input.expectedVersion && existing.version !== input.expectedVersion) {
-      throw new FlowlineError(
-        'ABORTED',
-        Code.VersionConflict,
-        `${entity.logicalName} ${recordId} is at version ${existing.version}, not ${input.expectedVersion}: read it again and reapply your change`,
-      );
-    }
-    return existing;
+  /** Stage 20 or 40: the stage's plug-in steps and real-time workflows, in rank order. */
+  private async synchronousStage(
+    manager: EntityManager,
+    operation: Operation,
+    stage: RealTimeStage,
+    images: StageImages,
+  ): Promise<{ actedOnRecords: boolean }> {
+    const { context, resolution, input } = operation;
+    const workflows = this.realTime.forStage(resolution.workflows, input.message, Object.keys(context.inputParameters.Target ?? {}), stage);
+    let actedOnRecords = false;
+    await this.timed(STAGE_NAMES[stage], async () => {
+      for (const item of inRankOrder(resolution.synchronous[STAGE_INDEX[stage]]!.steps, workflows)) {
+        if ('step' in item) {
+          await runStage([item.step], { context, recordAfter: images.recordAfter, preImage: images.pre, postImage: images.post });
+        } else if ((await this.runRealTime(manager, operation, stage, images, item.workflow)).actedOnRecords) {
+          actedOnRecords = true;
+        }
+      }
+    });
+    return { actedOnRecords };
+  }
+
+  private async runRealTime(
+    manager: EntityManager,
+    operation: Operation,
+    stage: RealTimeStage,
+    images: StageImages,
+    workflow: RealTimeWorkflow,
+  ): Promise<{ actedOnRecords: boolean }> {
+    const { context, entity, input } = operation;
+    // At PreOperation the workflow sees the record as it will be; at PostOperation as it is (its pre-image after a Delete).
+    const run: RealTimeRun = {
+      stage,
+      message: input.message,
+      entity: entity.logicalName,
+      recordId: operation.recordId,
+      record: stage === PipelineStage.PreOperation ? images.recordAfter() : (images.post ?? images.pre ?? {}),
+      pre: images.pre,
+      changed:
+        stage === PipelineStage.PreOperation
+          ? Object.keys(context.inputParameters.Target ?? {})
+          : changedAttributes(images.pre, images.post),
+      depth: context.depth,
+      correlationId: input.correlationId,
+      initiatingUserId: input.initiatingUserId,
+      changeTarget: (target, operations) => {
+        const checked = checkOperations(entity, SdkMessage.Update, target, operations);
+        const applied = Object.keys(checked).length > 0 ? applyOperations(entity, images.recordAfter(), checked) : {};
+        context.inputParameters.Target = { ...context.inputParameters.Target, ...target, ...applied };
+        return images.recordAfter();
+      },
+      execute: (nested) => this.executeWithin(manager, nested, operation.window),
+    };
+    return this.realTimeRunner.run(workflow, run);
   }
 
   private async inTransaction(manager: EntityManager, operation: Operation): Promise<ExecuteResult> {
     const { entity, input, context, resolution, recordId } = operation;
-    const existing = await this.lockRecord(manager, operation);
+    const existing = await lockRecord(manager, operation);
     if (existing && Object.keys(operation.operations).length > 0) {
       // Under the row lock: what the record holds now, whatever the caller read before.
       context.inputParameters.Target = {
@@ -214,9 +242,7 @@ export class PipelineService {
     const pre = existing ? recordView(entity, existing) : null;
     const afterOf = () => ({ ...(pre ?? {}), ...(context.inputParameters.Target ?? {}) });
 
-    await this.timed('preoperation', () =>
-      runStage(resolution.synchronous[1]!.steps, { context, recordAfter: afterOf, preImage: pre, postImage: null }),
-    );
+    await this.synchronousStage(manager, operation, PipelineStage.PreOperation, { pre, post: null, recordAfter: afterOf });
 
     const target = context.inputParameters.Target ?? {};
     const now = new Date();
@@ -237,9 +263,11 @@ export class PipelineService {
     );
     const post = row ? recordView(entity, row) : null;
 
-    await this.timed('postoperation', () =>
-      runStage(resolution.synchronous[2]!.steps, { context, recordAfter: () => post ?? {}, preImage: pre, postImage: post }),
-    );
+    const postOperation = await this.synchronousStage(manager, operation, PipelineStage.PostOperation, {
+      pre,
+      post,
+      recordAfter: () => post ?? {},
+    });
 
     const event = buildPipelineEvent({
       eventId: randomUUID(),
@@ -264,10 +292,16 @@ export class PipelineService {
       { message: input.message, entity: entity.logicalName, recordId, eventId: event.eventId, correlationId: input.correlationId },
       'executed',
     );
+    // A PostOperation real-time workflow may have changed the record again: answer it as it is now.
+    const answered =
+      postOperation.actedOnRecords && row
+        ? await manager.getRepository(RecordRow).findOneBy({ entity: entity.logicalName, id: recordId })
+        : row;
+    const final = answered ? recordView(entity, answered) : null;
     return {
       id: recordId,
-      version: row?.version ?? 0,
-      ...(post ? { record: selectColumns(entity, post, input.columns) } : {}),
+      version: answered?.version ?? 0,
+      ...(final ? { record: selectColumns(entity, final, input.columns) } : {}),
       output: context.outputParameters,
       eventId: event.eventId,
       replayed: false,
