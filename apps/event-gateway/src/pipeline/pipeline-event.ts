@@ -62,21 +62,41 @@ export function buildPipelineEvent(outcome: OperationOutcome): PipelineEvent {
   };
 }
 
-export async function writePipelineEvent(manager: EntityManager, event: PipelineEvent): Promise<void> {
-  await writeToOutbox(manager, [
-    {
-      topic: Topics.pipelineEvents,
-      key: recordKey(event.entity, event.recordId || 'none'),
-      envelope: createEnvelope({
-        id: event.eventId,
-        type: PIPELINE_EVENT_TYPE,
-        schemaVersion: PIPELINE_EVENT_SCHEMA_VERSION,
-        source: SERVICE.name,
-        correlationId: event.correlationId,
-        depth: event.depth,
-        payload: event,
-        occurredAt: new Date(event.occurredAt),
-      }),
-    },
-  ]);
+/**
+ * The pipeline events of one transaction, in the order their main operations ran: an operation
+ * takes its place when its stage 30 is done and fills it after stage 40, so an operation a
+ * real-time workflow performs at PostOperation follows the one that triggered it, and one it
+ * performs at PreOperation comes before. All are written to the outbox at the end, in that order.
+ */
+export class TransactionEvents {
+  private readonly slots: Array<PipelineEvent | undefined> = [];
+
+  reserve(): number {
+    return this.slots.push(undefined) - 1;
+  }
+
+  fill(slot: number, event: PipelineEvent): void {
+    this.slots[slot] = event;
+  }
+
+  async write(manager: EntityManager): Promise<void> {
+    const events = this.slots.filter((event): event is PipelineEvent => event !== undefined);
+    await writeToOutbox(
+      manager,
+      events.map((event) => ({
+        topic: Topics.pipelineEvents,
+        key: recordKey(event.entity, event.recordId || 'none'),
+        envelope: createEnvelope({
+          id: event.eventId,
+          type: PIPELINE_EVENT_TYPE,
+          schemaVersion: PIPELINE_EVENT_SCHEMA_VERSION,
+          source: SERVICE.name,
+          correlationId: event.correlationId,
+          depth: event.depth,
+          payload: event,
+          occurredAt: new Date(event.occurredAt),
+        }),
+      })),
+    );
+  }
 }

@@ -33,7 +33,7 @@ import { RealTimeWorkflows, type RealTimeStage, type RealTimeWorkflow } from '..
 import { RecordRow } from '../records/record.entity';
 import { changedAttributes, recordView, selectColumns, type RecordView } from '../records/record-view';
 import { isWriteMessage, MAIN_OPERATIONS } from './main-operations';
-import { buildPipelineEvent, writePipelineEvent } from './pipeline-event';
+import { buildPipelineEvent, TransactionEvents } from './pipeline-event';
 import { PipelineErrorCode as Code } from './pipeline.errors';
 import type { ExecuteInput, ExecuteResult } from './pipeline.types';
 import { retrieve, retrieveMultiple } from './read-messages';
@@ -110,7 +110,9 @@ export class PipelineService {
       // Stage 10 runs before any lock is taken: it sees no images.
       await this.preValidation(operation);
       return await this.dataSource.transaction(async (manager) => {
-        const result = await this.inTransaction(manager, operation);
+        const events = new TransactionEvents();
+        const result = await this.inTransaction(manager, operation, events);
+        await events.write(manager);
         await this.idempotency.save(manager, input, result);
         return result;
       });
@@ -126,7 +128,7 @@ export class PipelineService {
    * A record step of a real-time workflow: the same pipeline inside the operation's transaction
    * (it sees what the operation wrote so far, and rolls back with it), in the same loop window.
    */
-  async executeWithin(manager: EntityManager, input: ExecuteInput, window: DepthWindow): Promise<ExecuteResult> {
+  async executeWithin(manager: EntityManager, events: TransactionEvents, input: ExecuteInput, window: DepthWindow): Promise<ExecuteResult> {
     this.loops.check(input, window);
     const entity = await this.entityOf(input.entity);
     if (input.message === SdkMessage.Retrieve) return retrieve(manager, entity, input);
@@ -134,7 +136,7 @@ export class PipelineService {
     const operation = prepareOperation(this.metadata, entity, input, window);
     try {
       await this.preValidation(operation);
-      return await this.inTransaction(manager, operation);
+      return await this.inTransaction(manager, operation, events);
     } catch (error) {
       if (error instanceof StepRefusal) throw this.refusal(error, operation);
       throw error;
@@ -176,6 +178,7 @@ export class PipelineService {
   /** Stage 20 or 40: the stage's plug-in steps and real-time workflows, in rank order. */
   private async synchronousStage(
     manager: EntityManager,
+    events: TransactionEvents,
     operation: Operation,
     stage: RealTimeStage,
     images: StageImages,
@@ -187,7 +190,7 @@ export class PipelineService {
       for (const item of inRankOrder(resolution.synchronous[STAGE_INDEX[stage]]!.steps, workflows)) {
         if ('step' in item) {
           await runStage([item.step], { context, recordAfter: images.recordAfter, preImage: images.pre, postImage: images.post });
-        } else if ((await this.runRealTime(manager, operation, stage, images, item.workflow)).actedOnRecords) {
+        } else if ((await this.runRealTime(manager, events, operation, stage, images, item.workflow)).actedOnRecords) {
           actedOnRecords = true;
         }
       }
@@ -197,6 +200,7 @@ export class PipelineService {
 
   private async runRealTime(
     manager: EntityManager,
+    events: TransactionEvents,
     operation: Operation,
     stage: RealTimeStage,
     images: StageImages,
@@ -224,12 +228,12 @@ export class PipelineService {
         context.inputParameters.Target = { ...context.inputParameters.Target, ...target, ...applied };
         return images.recordAfter();
       },
-      execute: (nested) => this.executeWithin(manager, nested, operation.window),
+      execute: (nested) => this.executeWithin(manager, events, nested, operation.window),
     };
     return this.realTimeRunner.run(workflow, run);
   }
 
-  private async inTransaction(manager: EntityManager, operation: Operation): Promise<ExecuteResult> {
+  private async inTransaction(manager: EntityManager, operation: Operation, events: TransactionEvents): Promise<ExecuteResult> {
     const { entity, input, context, resolution, recordId } = operation;
     const existing = await lockRecord(manager, operation);
     if (existing && Object.keys(operation.operations).length > 0) {
@@ -242,7 +246,7 @@ export class PipelineService {
     const pre = existing ? recordView(entity, existing) : null;
     const afterOf = () => ({ ...(pre ?? {}), ...(context.inputParameters.Target ?? {}) });
 
-    await this.synchronousStage(manager, operation, PipelineStage.PreOperation, { pre, post: null, recordAfter: afterOf });
+    await this.synchronousStage(manager, events, operation, PipelineStage.PreOperation, { pre, post: null, recordAfter: afterOf });
 
     const target = context.inputParameters.Target ?? {};
     const now = new Date();
@@ -262,8 +266,9 @@ export class PipelineService {
           Promise.resolve(existing),
     );
     const post = row ? recordView(entity, row) : null;
+    const slot = events.reserve();
 
-    const postOperation = await this.synchronousStage(manager, operation, PipelineStage.PostOperation, {
+    const postOperation = await this.synchronousStage(manager, events, operation, PipelineStage.PostOperation, {
       pre,
       post,
       recordAfter: () => post ?? {},
@@ -287,7 +292,7 @@ export class PipelineService {
       outputParameters: context.outputParameters,
       asynchronousSteps: resolution.asynchronous,
     });
-    await writePipelineEvent(manager, event);
+    events.fill(slot, event);
     this.logger.debug(
       { message: input.message, entity: entity.logicalName, recordId, eventId: event.eventId, correlationId: input.correlationId },
       'executed',
