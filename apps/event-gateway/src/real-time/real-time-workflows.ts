@@ -3,7 +3,7 @@
  * They reach the gateway in its metadata cache: the registry's snapshot carries every active
  * definition version with its compiled form, and `flowline.registry-changes.v1` refreshes it
  * on activation and deactivation. A trigger runs its workflow at PostOperation (40) unless it
- * says `stage: preOperation` (20).
+ * says `stage: preOperation` (20); within the stage it runs at rank 1, in activation order.
  */
 import { Injectable } from '@nestjs/common';
 import { PipelineStage, ProcessMode } from '@flowline/contracts';
@@ -17,7 +17,7 @@ export interface RealTimeWorkflow {
   uniqueName: string;
   version: number;
   compiled: CompiledDefinition;
-  /** Real-time workflows run among the stage's plug-in steps at this rank (after steps of the same rank). */
+  /** Where it runs among the stage's plug-in steps: after those of the same rank. */
   rank: number;
 }
 
@@ -34,8 +34,10 @@ interface AuthoredTrigger {
   on?: string;
   attributes?: string[];
   stage?: unknown;
-  rank?: unknown;
 }
+
+/** The language gives real-time workflows no rank of their own: they run at rank 1. */
+const REAL_TIME_RANK = 1;
 
 export function triggerStage(trigger: AuthoredTrigger): RealTimeStage {
   return trigger.stage === 'preOperation' || trigger.stage === PipelineStage.PreOperation
@@ -72,7 +74,7 @@ export class RealTimeWorkflows {
         uniqueName: workflow.uniqueName,
         version: workflow.version,
         compiled,
-        rank: typeof atStage.rank === 'number' ? atStage.rank : 1,
+        rank: REAL_TIME_RANK,
       });
     }
     return found;
