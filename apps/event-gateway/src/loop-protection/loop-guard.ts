@@ -6,6 +6,7 @@
  * LOOP_DETECTED. The window begins with the chain's first deeper call and starts over, at the
  * depth reached, once it has passed: depth counts only within one window.
  */
+import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Counter, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -25,6 +26,12 @@ export interface DepthWindow {
 }
 
 const PURGE_EVERY_MS = 10 * 60 * 1000;
+/** Correlation ids come from callers and other services: a long one is kept by its hash, to stay indexable. */
+const MAX_KEY_LENGTH = 200;
+
+function windowKey(correlationId: string): string {
+  return correlationId.length <= MAX_KEY_LENGTH ? correlationId : `sha256:${createHash('sha256').update(correlationId).digest('hex')}`;
+}
 
 export class LoopGuard {
   private readonly logger = new Logger('LoopProtection');
@@ -83,7 +90,7 @@ export class LoopGuard {
          "window_started_at" = CASE WHEN w."window_started_at" < now() - ($2 || ' milliseconds')::interval THEN now() ELSE w."window_started_at" END,
          "last_seen_at" = now()
        RETURNING "base_depth"`,
-      [correlationId, String(this.options.windowMs), depth],
+      [windowKey(correlationId), String(this.options.windowMs), depth],
     )) as Array<{ base_depth: number }>;
     return { baseDepth: rows[0]?.base_depth ?? 0 };
   }
