@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { GatewayProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
+import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startGateway, type GatewayHarness } from '../../test/gateway-harness';
 
 const { ImageType } = RegistryProto;
@@ -61,7 +62,7 @@ describe('the event pipeline (Execute)', () => {
     await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
     hookUrl = `http://127.0.0.1:${(hooks.address() as { port: number }).port}`;
     harness = await startGateway();
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await harness.stop();
     hooks.closeAllConnections();

@@ -12,11 +12,12 @@ import { deadLetterMessage } from '../dead-letter/dead-letter';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
 import { extractTraceContext } from '../tracing/trace-headers';
 import type { KafkaLog } from '../kafka/kafka-client';
+import { ConsumerHealth, type ConsumerHealthReport } from './consumer-health';
 
 const tracer = trace.getTracer('flowline.messaging');
 
-/** Consumer groups running in this process and their topics, for the consumer-lag metric. */
-export const runningConsumerGroups = new Map<string, string[]>();
+/** The consumers running in this process, for the consumer metrics and readiness. */
+export const runningConsumers = new Set<ConsumerRunner>();
 
 export interface MessageContext {
   topic: string;
@@ -51,6 +52,8 @@ export interface ConsumerRunnerOptions {
   retryBackoffMs?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** How long the group waits for every member to rejoin once a rebalance starts (kafkajs default 60 s). */
+  rebalanceTimeoutMs?: number;
   fromBeginning?: boolean;
   /**
    * false: start() returns once subscribed and the group join goes on in the background, so a
@@ -62,6 +65,15 @@ export interface ConsumerRunnerOptions {
   partitionsConsumedConcurrently?: number;
   /** How long stop() waits to leave the group (default 5 s). */
   stopTimeoutMs?: number;
+  /**
+   * A member holding partitions that completes no fetch for this long (outside a handler) has
+   * stalled: readiness fails and the consumer is started again. Default 60 s.
+   */
+  fetchPatienceMs?: number;
+  /** A member still joining its group after this long has stalled likewise. Default 90 s, or 1.5 × the rebalance timeout. */
+  joinPatienceMs?: number;
+  /** How often the member is checked against its patience (default 5 s). */
+  healthCheckIntervalMs?: number;
 }
 
 function headersOf(message: KafkaMessage): Record<string, string> {
@@ -100,12 +112,20 @@ export class ConsumerRunner {
   private running = false;
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private restartingAfterStall = false;
+  private readonly health: ConsumerHealth;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
+    this.health = new ConsumerHealth({
+      fetchPatienceMs: options.fetchPatienceMs ?? 60_000,
+      joinPatienceMs: options.joinPatienceMs ?? Math.max(90_000, 1.5 * (options.rebalanceTimeoutMs ?? 60_000)),
+    });
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      ...(options.rebalanceTimeoutMs !== undefined ? { rebalanceTimeout: options.rebalanceTimeoutMs } : {}),
       allowAutoTopicCreation: false,
     });
     // kafkajs restarts a consumer after retriable errors only; after any other crash (for example
@@ -119,6 +139,72 @@ export class ConsumerRunner {
       );
       if (!restart && this.running && !this.stopping) this.scheduleRestart();
     });
+    const { GROUP_JOIN, REBALANCING, FETCH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (event) => {
+      this.health.joined(event.payload.memberAssignment);
+      const partitions = Object.values(event.payload.memberAssignment).reduce((sum, list) => sum + list.length, 0);
+      this.options.log.info(
+        { groupId: this.options.groupId, memberId: event.payload.memberId, assignment: event.payload.memberAssignment },
+        `joined consumer group ${this.options.groupId} holding ${partitions} partition(s)`,
+      );
+    });
+    this.consumer.on(REBALANCING, () => this.health.joining());
+    this.consumer.on(FETCH, () => this.health.fetched());
+  }
+
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  get topics(): string[] {
+    return [...this.options.topics];
+  }
+
+  /** What this member holds and whether it is consuming (see ConsumerHealth). */
+  healthReport(): ConsumerHealthReport {
+    return this.health.report();
+  }
+
+  /** Every few seconds: a member that stalled is reported and started again. */
+  private checkHealth(): void {
+    if (!this.running || this.stopping || this.restartingAfterStall) return;
+    const problem = this.health.check();
+    if (!problem) return;
+    this.options.log.error(
+      { groupId: this.options.groupId, problem },
+      `consumer group ${this.options.groupId} stalled: this member ${problem}; starting it again from the committed offsets`,
+    );
+    this.restartingAfterStall = true;
+    this.health.restarts += 1;
+    void (async () => {
+      try {
+        await this.disconnectWithin(this.options.stopTimeoutMs ?? 5000);
+        if (!this.running || this.stopping) return;
+        this.health.joining();
+        await this.consumer.connect();
+        await this.run();
+        this.options.log.warn({ groupId: this.options.groupId }, 'consumer started again after a stall');
+      } catch (error) {
+        this.options.log.error(
+          { groupId: this.options.groupId, reason: String(error) },
+          `consumer could not start again after a stall: ${String(error)}`,
+        );
+        if (this.running && !this.stopping) this.scheduleRestart();
+      } finally {
+        this.restartingAfterStall = false;
+      }
+    })();
+  }
+
+  /** Leaves the group, giving up after `ms` (a rebalance held up by a dead member can block it). */
+  private async disconnectWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      this.consumer.disconnect().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms))),
+    ]);
+    clearTimeout(timer);
+    return gaveUp;
   }
 
   /** Times the consumer was started again after a crash its client did not recover from. */
@@ -153,7 +239,10 @@ export class ConsumerRunner {
     await this.consumer.connect();
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
-    runningConsumerGroups.set(this.options.groupId, [...this.options.topics]);
+    runningConsumers.add(this);
+    this.health.joining();
+    this.healthTimer = setInterval(() => this.checkHealth(), this.options.healthCheckIntervalMs ?? 5000);
+    this.healthTimer.unref();
     const running = this.run();
     if (this.options.awaitJoin ?? true) {
       await running;
@@ -170,7 +259,12 @@ export class ConsumerRunner {
       // Messages of one partition stay in order; partitions may be handled side by side.
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        await this.process(topic, partition, message, heartbeat);
+        this.health.handlerStarted();
+        try {
+          await this.process(topic, partition, message, heartbeat);
+        } finally {
+          this.health.handlerEnded();
+        }
         // Committed only now: the handler's work is durable (or the message is in the dead letters).
         try {
           await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
@@ -273,15 +367,12 @@ export class ConsumerRunner {
     this.stopping = true;
     this.running = false;
     clearTimeout(this.restartTimer);
-    runningConsumerGroups.delete(this.options.groupId);
+    clearInterval(this.healthTimer);
+    runningConsumers.delete(this);
+    this.health.stopped();
     // Leaving may wait on a rebalance held up by a dead member; the offsets of finished messages
     // are committed already, so a stop that takes too long gives up rather than outlast the grace.
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      this.consumer.disconnect().then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.stopTimeoutMs ?? 5000))),
-    ]);
-    clearTimeout(timer);
+    const gaveUp = await this.disconnectWithin(this.options.stopTimeoutMs ?? 5000);
     if (gaveUp) this.options.log.warn({ groupId: this.options.groupId }, 'left the consumer group without waiting for it to settle');
   }
 }
