@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { ProtoFiles, RegistryProto, createGrpcClient, type PromiseClient } from '@flowline/rpc';
+import { ProtoFiles, RegistryProto, createGrpcClient } from '@flowline/rpc';
 import { testToken } from '../running-service';
 import { ChaosRig, type KafkaKind, type RigService } from './chaos-rig';
 
@@ -101,7 +101,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const report: ChaosReport = { records: options.records, faults: [], crashes: {}, drainMs: 0, problems: [] };
   try {
-    const definitions = createGrpcClient<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
+    const definitions = createGrpcClient<RegistryProto.ProcessDefinitionServiceClient>(
       ProtoFiles.registry,
       'flowline.registry.v1.ProcessDefinitionService',
       { address: rig.registry.grpcAddress, token: testToken(['author']) },
