@@ -51,13 +51,13 @@ function context(stage: RealTimeRun['stage'], executed: ExecuteInput[], targets:
 }
 
 describe('a real-time workflow run', () => {
-  it('at PreOperation turns an update of its own record into a target change, and runs other record steps one level deeper', async () => {
+  it('at PreOperation turns an update of its own record into a target change that later steps read, and runs other record steps one level deeper', async () => {
     const executed: ExecuteInput[] = [];
     const targets: Array<Record<string, unknown>> = [];
     const outcome = await runRealTimeWorkflow(
       workflow([
         { id: 'mark', type: 'updateRecord', set: { description: 'seen {{record.name}}' } },
-        { id: 'task', type: 'createRecord', entity: 'task', set: { subject: 'Call {{record.name}}' } },
+        { id: 'task', type: 'createRecord', entity: 'task', set: { subject: 'Call {{record.description}}' } },
       ]),
       context(PipelineStage.PreOperation, executed, targets),
     );
@@ -66,7 +66,7 @@ describe('a real-time workflow run', () => {
       expect.objectContaining({
         message: 'Create',
         entity: 'task',
-        target: { subject: 'Call Contoso' },
+        target: { subject: 'Call seen Contoso' },
         depth: 4,
         correlationId: 'c1',
       }),
