@@ -101,7 +101,7 @@ export class RecordsHttpController {
     );
   }
 
-  /** Query: `?name=Contoso` equality filters, `orderBy=creditlimit desc`, `pageSize`, `pageToken`, `columns`. */
+  /** Query: `?name=Contoso` equality filters (values read as each attribute's type), `orderBy=creditlimit desc`, `pageSize`, `pageToken`, `columns`. */
   @Get('records/:entity')
   async list(
     @Param('entity') entity: string,
@@ -115,7 +115,8 @@ export class RecordsHttpController {
       conditions: Object.entries(filters).map(([attribute, value]) => ({
         attribute,
         operator: 'eq',
-        value: /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value,
+        // Text as given: the query reads it as the attribute's type (`?accountnumber=007` stays text).
+        value,
       })),
       orderBy: orderBy
         ? orderBy.split(',').map((item) => ({ attribute: item.trim().split(/\s+/)[0]!, descending: /\sdesc$/i.test(item.trim()) }))

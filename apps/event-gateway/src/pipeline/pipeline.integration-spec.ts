@@ -397,6 +397,37 @@ describe('the event pipeline (Execute)', () => {
     expect(otherEntity.body).toMatchObject({ error: { violations: [{ field: 'parameters.conditions[0].value', code: 'LOOKUP_TARGET' }] } });
   });
 
+  it("reads query-string filters as each attribute's type, and refuses a value that can never match", async () => {
+    await harness.call('POST', '/api/v1/records/account', {
+      name: 'Typed filters',
+      accountnumber: '007',
+      creditlimit: 250,
+      creditonhold: true,
+    });
+    const byText = await harness.call('GET', '/api/v1/records/account?accountnumber=007');
+    expect(byText.body['records']).toEqual([expect.objectContaining({ name: 'Typed filters' })]);
+    const byNumberAndFlag = await harness.call(
+      'GET',
+      '/api/v1/records/account?name=Typed%20filters&creditlimit=250&creditonhold=true&statecode=0',
+    );
+    expect(byNumberAndFlag.body['records']).toHaveLength(1);
+    const refused = await harness.call('GET', '/api/v1/records/account?creditlimit=lots');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      error: {
+        code: 'QUERY_INVALID',
+        violations: [
+          { field: 'parameters.conditions[0].value', code: 'VALUE', description: `'creditlimit' holds numbers: "lots" can never match` },
+        ],
+      },
+    });
+    const listed = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'account',
+      parameters: { conditions: [{ attribute: 'creditonhold', operator: 'in', value: [true, 'maybe'] }] },
+    });
+    expect(listed.body).toMatchObject({ error: { violations: [{ field: 'parameters.conditions[0].value[1]', code: 'VALUE' }] } });
+  });
+
   it('executes over gRPC with the same pipeline, and refuses calls without a token', async () => {
     const execute = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
       ProtoFiles.gateway,

@@ -36,6 +36,57 @@ export interface BuiltQuery {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REFERENCE_OPERATORS: ConditionOperator[] = ['eq', 'ne', 'in', 'null', 'notnull'];
 
+const COMPARING = new Set<ConditionOperator>(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'in']);
+const KIND_NAMES: Record<string, string> = {
+  string: 'text',
+  memo: 'text',
+  integer: 'numbers',
+  decimal: 'numbers',
+  money: 'numbers',
+  optionset: 'option values (numbers)',
+  state: 'state values (numbers)',
+  status: 'status values (numbers)',
+  boolean: 'true or false',
+  datetime: 'dates (ISO 8601 text)',
+};
+
+/** The kinds of the attributes kept in columns, for entities whose metadata does not list them. */
+const COLUMN_KINDS: Record<string, string> = { statecode: 'state', statuscode: 'status', createdon: 'datetime', modifiedon: 'datetime' };
+
+const NUMBER_TEXT = /^-?\d+(\.\d+)?$/;
+const NUMERIC_KINDS = new Set(['integer', 'decimal', 'money', 'optionset', 'state', 'status']);
+
+/** A value given as text (a query string) read as the attribute's type: `5000` for money, `true` for a boolean. */
+function coerced(kind: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (NUMERIC_KINDS.has(kind) && NUMBER_TEXT.test(value)) return Number(value);
+  if (kind === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
+
+/** Whether a value of this type can equal or order against an attribute of this kind (a mismatch would match nothing). */
+function comparable(kind: string, value: unknown): boolean {
+  if (value === null) return true;
+  switch (kind) {
+    case 'string':
+    case 'memo':
+      return typeof value === 'string';
+    case 'integer':
+    case 'decimal':
+    case 'money':
+    case 'optionset':
+    case 'state':
+    case 'status':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'datetime':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+    default:
+      return true;
+  }
+}
+
 /** Lookups, the owner and the record's own id: compared by record id, given plain or as a reference. */
 function isReference(entity: EntityMetadata, attribute: AttributeMetadata): boolean {
   return attribute.type === 'lookup' || attribute.type === 'owner' || attribute.logicalName === entity.primaryIdAttribute;
@@ -122,7 +173,9 @@ export function buildRecordQuery(entity: EntityMetadata, parameters: QueryParame
   const expression = (attribute: string, asText: boolean) =>
     COLUMN_ATTRIBUTES[attribute] ?? (asText ? `(r."attributes"->>${bind(attribute)})` : `(r."attributes"->${bind(attribute)})`);
 
-  (parameters.conditions ?? []).forEach((condition, index) => {
+  (parameters.conditions ?? []).forEach((given, index) => {
+    // A copy: the caller's parameters stay as they were given.
+    const condition = { ...given };
     const field = `parameters.conditions[${index}]`;
     if (!known.has(condition.attribute))
       return violations.push({
@@ -141,6 +194,26 @@ export function buildRecordQuery(entity: EntityMetadata, parameters: QueryParame
       const clause = referenceClause(entity, metadata, condition, field, bind, violations);
       if (clause) clauses.push(clause);
       return undefined;
+    }
+    const kind = metadata?.type ?? COLUMN_KINDS[condition.attribute];
+    if (kind && COMPARING.has(condition.operator)) {
+      condition.value = Array.isArray(condition.value)
+        ? condition.value.map((value) => coerced(kind, value))
+        : coerced(kind, condition.value);
+    }
+    const compared = COMPARING.has(condition.operator)
+      ? condition.operator === 'in' && Array.isArray(condition.value)
+        ? condition.value
+        : [condition.value]
+      : [];
+    const wrong = kind ? compared.findIndex((value) => !comparable(kind, value)) : -1;
+    if (wrong >= 0) {
+      const at = condition.operator === 'in' ? `${field}.value[${wrong}]` : `${field}.value`;
+      return violations.push({
+        field: at,
+        description: `'${condition.attribute}' holds ${KIND_NAMES[kind!] ?? kind}: ${JSON.stringify(compared[wrong] ?? null)} can never match`,
+        code: 'VALUE',
+      });
     }
     const column = COLUMN_ATTRIBUTES[condition.attribute];
     switch (condition.operator) {
