@@ -1,10 +1,13 @@
 /** Runs real-time workflows for the pipeline, with their metric and log lines. */
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
 import { FlowlineError } from '@flowline/rpc';
 import { METRICS_REGISTRY } from '@flowline/service-kit';
 import { REAL_TIME_REFUSED, runRealTimeWorkflow, type RealTimeOutcome, type RealTimeRun } from './real-time-run';
 import type { RealTimeWorkflow } from './real-time-workflows';
+
+const tracer = trace.getTracer('flowline.event-gateway');
 
 @Injectable()
 export class RealTimeRunner {
@@ -22,7 +25,32 @@ export class RealTimeRunner {
     });
   }
 
-  async run(workflow: RealTimeWorkflow, context: RealTimeRun): Promise<RealTimeOutcome> {
+  /** One span per run: the record steps it performs through the pipeline are inside it. */
+  run(workflow: RealTimeWorkflow, context: RealTimeRun): Promise<RealTimeOutcome> {
+    return tracer.startActiveSpan(
+      `real-time ${workflow.uniqueName}`,
+      {
+        attributes: {
+          'flowline.definition.id': workflow.definitionId,
+          'flowline.definition.version': workflow.version,
+          'flowline.stage': context.stage,
+          'flowline.correlation_id': context.correlationId,
+        },
+      },
+      async (span) => {
+        try {
+          return await this.runMeasured(workflow, context);
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async runMeasured(workflow: RealTimeWorkflow, context: RealTimeRun): Promise<RealTimeOutcome> {
     const labels = { stage: String(context.stage) };
     const fields = {
       workflow: workflow.uniqueName,
