@@ -313,4 +313,66 @@ describe('ConsumerRunner', () => {
       broker.kill('SIGKILL');
     }
   });
+
+  it('hands a partition\'s batch to a batch handler in one call, and isolates a bad message of a failing batch', async () => {
+    const { topic, deadLetterTopic } = await topicsFor('batch');
+    const raw = kafka.producer();
+    await raw.connect();
+    const kinds = Array.from({ length: 20 }, (_, n) => (n === 7 ? 'poison' : `ok-${n}`));
+    await raw.send({ topic, messages: kinds.map((kind) => ({ key: 'same', value: JSON.stringify(envelope({ kind })) })) });
+    await raw.disconnect();
+    const batchSizes: number[] = [];
+    const handled: string[] = [];
+    const runner = new ConsumerRunner({
+      kafka,
+      groupId: names.group('batch'),
+      topics: [topic],
+      deadLetterTopic,
+      deadLetters: producer,
+      log: quiet,
+      retryBackoffMs: 20,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      // Like a transaction: the whole batch is applied, or nothing of it.
+      batchHandler: async (items) => {
+        batchSizes.push(items.length);
+        const kindsOf = items.map((item) => (item.envelope.payload as { kind: string }).kind);
+        if (kindsOf.includes('poison')) {
+          if (items.length === 1) throw new PermanentMessageError('poison cannot be applied');
+          throw new Error('one message of the batch cannot be applied');
+        }
+        handled.push(...kindsOf);
+      },
+    });
+    await runner.start();
+    await waitFor(() => handled.length === 19, { timeoutMs: 30_000, what: 'the 19 good messages' });
+    await runner.stop();
+    // Every good message applied once, in order; the first batch held several messages.
+    expect(handled).toEqual(kinds.filter((kind) => kind !== 'poison'));
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    const dead = await deadLetters(deadLetterTopic, 1);
+    expect(dead).toEqual([expect.objectContaining({ reason: 'poison cannot be applied', originalTopic: topic })]);
+
+    // The batch's offsets were committed: a runner of the same group starts after them.
+    const again: string[] = [];
+    const restarted = new ConsumerRunner({
+      kafka,
+      groupId: names.group('batch'),
+      topics: [topic],
+      deadLetterTopic,
+      deadLetters: producer,
+      log: quiet,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      batchHandler: async (items) => void again.push(...items.map((item) => (item.envelope.payload as { kind: string }).kind)),
+    });
+    const more = kafka.producer();
+    await more.connect();
+    await more.send({ topic, messages: [{ key: 'same', value: JSON.stringify(envelope({ kind: 'later' })) }] });
+    await more.disconnect();
+    await restarted.start();
+    await waitFor(() => again.length >= 1, { timeoutMs: 30_000, what: 'the later message' });
+    expect(again).toEqual(['later']);
+    await restarted.stop();
+  });
 });

@@ -1,42 +1,21 @@
 /**
- * Runs a consumer group over enveloped messages: each message is validated at the edge,
- * handled, and its offset committed only after the handler's work is durable. A handler
- * failure is retried a bounded number of times with backoff; a message that still fails, or
- * fails validation, goes to the dead-letter topic with its reason and is never dropped.
- * Stopping finishes the message in flight, commits, and leaves the group.
+ * Runs a consumer group over enveloped messages (one at a time, or a partition's batch at once):
+ * the message processor validates, handles, retries and dead-letters them; the offset is
+ * committed only after the handler's work is durable. This class owns the membership: starting
+ * again after a crash or a stall the client does not recover from, the health readiness reads,
+ * and stopping, which finishes the message in flight, commits, and leaves the group.
  */
-import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { parseEnvelope, Topics, type Envelope } from '@flowline/contracts';
-import { deadLetterMessage } from '../dead-letter/dead-letter';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
-import { extractTraceContext } from '../tracing/trace-headers';
 import type { KafkaLog } from '../kafka/kafka-client';
 import { ConsumerHealth, type ConsumerHealthReport } from './consumer-health';
+import type { EnvelopeBatchHandler, EnvelopeHandler } from './handlers';
+import { MessageProcessor } from './message-processor';
 
-const tracer = trace.getTracer('flowline.messaging');
+export * from './handlers';
 
 /** The consumers running in this process, for the consumer metrics and readiness. */
 export const runningConsumers = new Set<ConsumerRunner>();
-
-export interface MessageContext {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  headers: Record<string, string>;
-  attempt: number;
-}
-
-export type EnvelopeHandler = (envelope: Envelope, context: MessageContext) => Promise<void>;
-
-/** Thrown by a handler when retrying cannot help (bad payload): the message goes straight to the dead letters. */
-export class PermanentMessageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentMessageError';
-  }
-}
 
 export interface ConsumerRunnerOptions {
   kafka: Kafka;
@@ -45,7 +24,14 @@ export interface ConsumerRunnerOptions {
   topics: string[];
   /** Where dead letters go (physical name). */
   deadLetterTopic?: string;
-  handler: EnvelopeHandler;
+  /** Handles one message at a time. Give this or batchHandler. */
+  handler?: EnvelopeHandler;
+  /**
+   * Handles each fetched batch of a partition in one call, committing its offsets once after it.
+   * A batch that still fails after its retries is handled again one message at a time (each as
+   * a batch of one), so one bad message goes to the dead letters alone and holds nothing back.
+   */
+  batchHandler?: EnvelopeBatchHandler;
   deadLetters: EnvelopeProducer;
   log: KafkaLog;
   maxAttempts?: number;
@@ -76,16 +62,7 @@ export interface ConsumerRunnerOptions {
   healthCheckIntervalMs?: number;
 }
 
-function headersOf(message: KafkaMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(message.headers ?? {})) {
-    if (value === undefined) continue;
-    headers[key] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
-  }
-  return headers;
-}
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Coordinator answers that mean "this member's generation is over", not "the commit failed". */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
@@ -116,7 +93,13 @@ export class ConsumerRunner {
   private restartingAfterStall = false;
   private readonly health: ConsumerHealth;
 
+  private readonly processor: MessageProcessor;
+
   constructor(private readonly options: ConsumerRunnerOptions) {
+    const { handler, batchHandler } = options;
+    if (!handler && !batchHandler) throw new Error('ConsumerRunner needs a handler or a batchHandler');
+    const single: EnvelopeHandler = handler ?? ((envelope, context) => batchHandler!([{ envelope, context }]));
+    this.processor = new MessageProcessor(options, single, () => this.stopping);
     this.health = new ConsumerHealth({
       fetchPatienceMs: options.fetchPatienceMs ?? 60_000,
       joinPatienceMs: options.joinPatienceMs ?? Math.max(90_000, 1.5 * (options.rebalanceTimeoutMs ?? 60_000)),
@@ -254,111 +237,58 @@ export class ConsumerRunner {
   }
 
   private run(): Promise<void> {
+    const batchHandler = this.options.batchHandler;
     return this.consumer.run({
       autoCommit: false,
       // Messages of one partition stay in order; partitions may be handled side by side.
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        this.health.handlerStarted();
-        try {
-          await this.process(topic, partition, message, heartbeat);
-        } finally {
-          this.health.handlerEnded();
-        }
-        // Committed only now: the handler's work is durable (or the message is in the dead letters).
-        try {
-          await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-        } catch (error) {
-          // The group is rebalancing (a member joined or left): the coordinator refuses commits of
-          // the old generation. Not a failure of this message: whoever owns the partition next
-          // gets it again (handlers are idempotent) and this consumer rejoins at its next heartbeat.
-          // Letting the error through would crash the consumer for good (kafkajs does not restart
-          // on non-retriable errors).
-          if (!isRebalanceError(error)) throw error;
-          this.options.log.warn(
-            { topic, partition, offset: message.offset, reason: rebalanceReason(error) },
-            'offset not committed: the group is rebalancing; the next owner of the partition reprocesses it',
-          );
-        }
-      },
+      ...(batchHandler
+        ? {
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+              if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+              this.health.handlerStarted();
+              try {
+                await this.processor.processBatch(batch.topic, batch.partition, batch.messages, heartbeat, batchHandler);
+              } finally {
+                this.health.handlerEnded();
+              }
+              const last = batch.messages[batch.messages.length - 1]!;
+              // The next fetch of this partition starts after the batch, and the group's offset too.
+              resolveOffset(last.offset);
+              await this.commit(batch.topic, batch.partition, last.offset);
+            },
+          }
+        : {
+            eachMessage: async ({ topic, partition, message, heartbeat }) => {
+              this.health.handlerStarted();
+              try {
+                await this.processor.process(topic, partition, message, heartbeat);
+              } finally {
+                this.health.handlerEnded();
+              }
+              await this.commit(topic, partition, message.offset);
+            },
+          }),
     });
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
-    const headers = headersOf(message);
-    const key = message.key?.toString() ?? null;
-    const parsed = parseEnvelope(message.value);
-    if (!parsed.ok) {
-      await this.deadLetter(topic, partition, message, parsed.reason, 0);
-      return;
-    }
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      // A consumer span per attempt, child of the producer's span carried in the headers
-      // (OpenTelemetry messaging conventions), so the trace continues across Kafka.
-      const parent = extractTraceContext(message.headers as Record<string, Buffer | string | undefined>);
-      const span = tracer.startSpan(
-        `process ${topic}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'kafka',
-            'messaging.operation.type': 'process',
-            'messaging.destination.name': topic,
-            'messaging.destination.partition.id': String(partition),
-            'messaging.kafka.offset': Number(message.offset),
-            'messaging.consumer.group.name': this.options.groupId,
-            'messaging.message.id': parsed.envelope.id,
-            ...(key ? { 'messaging.kafka.message.key': key } : {}),
-            'flowline.attempt': attempt,
-            'flowline.correlation_id': parsed.envelope.correlationId,
-          },
-        },
-        parent,
+  /** Commits past `offset`: only now is the handler's work durable (or the message in the dead letters). */
+  private async commit(topic: string, partition: number, offset: string): Promise<void> {
+    try {
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+    } catch (error) {
+      // The group is rebalancing (a member joined or left): the coordinator refuses commits of
+      // the old generation. Not a failure of this message: whoever owns the partition next
+      // gets it again (handlers are idempotent) and this consumer rejoins at its next heartbeat.
+      // Letting the error through would crash the consumer for good (kafkajs does not restart
+      // on non-retriable errors).
+      if (!isRebalanceError(error)) throw error;
+      this.options.log.warn(
+        { topic, partition, offset, reason: rebalanceReason(error) },
+        'offset not committed: the group is rebalancing; the next owner of the partition reprocesses it',
       );
-      try {
-        await otelContext.with(trace.setSpan(parent, span), () =>
-          this.options.handler(parsed.envelope, { topic, partition, offset: message.offset, key, headers, attempt }),
-        );
-        span.end();
-        return;
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-        span.end();
-        const reason = error instanceof Error ? error.message : String(error);
-        const permanent = error instanceof PermanentMessageError;
-        if (permanent || attempt >= maxAttempts) {
-          this.options.log.error(
-            { topic, partition, offset: message.offset, attempt, reason },
-            `message sent to the dead letters: ${reason}`,
-          );
-          await this.deadLetter(topic, partition, message, permanent ? reason : `gave up after ${attempt} attempts: ${reason}`, attempt);
-          return;
-        }
-        this.options.log.warn({ topic, partition, offset: message.offset, attempt, reason }, `handler failed, retrying: ${reason}`);
-        if (this.stopping) throw error; // leave it uncommitted: the next owner of the partition retries it
-        await sleep((this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1));
-        await heartbeat();
-      }
     }
-  }
-
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number): Promise<void> {
-    const dead = deadLetterMessage(
-      {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        headers: message.headers as Record<string, Buffer | string | undefined>,
-      },
-      { reason, consumerGroup: this.options.groupId, attempts, failedAt: new Date() },
-    );
-    await this.options.deadLetters.sendRaw(this.options.deadLetterTopic ?? Topics.deadLetter, [
-      { key: dead.key?.toString() ?? '', value: dead.value, headers: dead.headers },
-    ]);
   }
 
   /** Finishes the message in flight, commits it, and leaves the group. */

@@ -6,7 +6,7 @@
  * and counted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -228,6 +228,8 @@ export class ChaosRig {
 
   static async start(options: ChaosRigOptions): Promise<ChaosRig> {
     const root = await mkdtemp(path.join(tmpdir(), 'flowline-chaos-'));
+    // PostgreSQL may run as the postgres user (when the tests run as root): it must enter the folder.
+    await chmod(root, 0o755);
     const rig = new ChaosRig(options, root, {
       postgres: await freePortForTests(),
       kafka: await freePortForTests(),

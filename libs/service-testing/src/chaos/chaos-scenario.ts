@@ -129,9 +129,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     })();
     let lastRestart = Date.now();
     const victims = options.victims ?? ['executor', 'gateway', 'registry', 'kafka', 'postgres'];
+    // Rounds in which every kind of victim is hit once, in a random order.
+    const round: Victim[] = [];
     while (Date.now() - started < options.durationMs) {
       await sleep(between(options.faultEveryMs ?? [2000, 5000]));
-      const victim = victims[Math.floor(next() * victims.length)]!;
+      if (round.length === 0) round.push(...[...victims].sort(() => next() - 0.5));
+      const victim = round.shift()!;
       const downMs = between(options.downMs ?? [500, 4000]);
       const atMs = Date.now() - started;
       const target = victim === 'executor' ? rig.executors[Math.floor(next() * rig.executors.length)]! : undefined;
