@@ -1,6 +1,7 @@
 /**
  * Execute: one message through the event pipeline.
  *
+ *   loop protection (loop-protection/): the chain's depth within its window
  *   stage 10 (PreValidation) synchronous steps, outside the transaction
  *   BEGIN
  *     lock the record; check the expected version; apply relative operations to what it holds
