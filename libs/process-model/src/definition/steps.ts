@@ -178,6 +178,11 @@ export const TriggerSchema = z.object({
     error: 'expected create, update, delete, assign or statusChange',
   }),
   attributes: z.array(z.string()).default([]),
+  /**
+   * Real-time workflows: the pipeline stage they run at, before the operation (preOperation, 20:
+   * an update of the primary record changes the operation's target) or after it (postOperation, 40).
+   */
+  stage: z.enum(['preOperation', 'postOperation'], { error: 'expected preOperation or postOperation' }).optional(),
 });
 
 export type AuthoredStep = z.infer<typeof StepSchema>;
