@@ -270,12 +270,47 @@ const CASES: Case[] = [
   },
 ];
 
+/** Real-time: runs inside the gateway's pipeline, before the create commits, on the same guard. */
+const REAL_TIME = `schemaVersion: 1
+name: Conformance real-time
+uniqueName: conformance-real-time
+category: workflow
+primaryEntity: account
+mode: realTime
+triggers:
+  - on: create
+    stage: preOperation
+steps:
+  - id: guard
+    type: condition
+    branches:
+      - when: 'record.name == "real-time"'
+        steps:
+          - { id: in-pipeline, type: updateRecord, set: { description: set before the create } }
+      - when: 'record.name == "real-time-refused"'
+        steps:
+          - { id: refuse, type: stop, outcome: canceled, message: accounts of this name are refused }
+`;
+
+/** On demand: no trigger, started by a call on a record as the caller. */
+const ON_DEMAND = `schemaVersion: 1
+name: Conformance on demand
+uniqueName: conformance-on-demand
+category: workflow
+primaryEntity: account
+availableOnDemand: true
+inputs:
+  - { name: note, type: string }
+steps:
+  - { id: note, type: updateRecord, set: { description: 'started on demand: {{inputs.note}}' } }
+`;
+
 describe('the process language, conformance through registry, gateway and executor', () => {
   let chain: Chain;
   const operator = { authorization: `Bearer ${testToken(['operator'])}` };
 
   beforeAll(async () => {
-    const sources = [...new Set(CASES.flatMap((test) => [...(test.extra ?? []), definition(test)]))];
+    const sources = [...new Set([...CASES.flatMap((test) => [...(test.extra ?? []), definition(test)]), REAL_TIME, ON_DEMAND])];
     chain = await startChain(
       'conformance',
       sources.map((source) => ({ source, format: 'yaml' as const })),
@@ -304,7 +339,7 @@ describe('the process language, conformance through registry, gateway and execut
     // The case's own operation (other definitions run too, and stop at their guard).
     const view = await waitFor(
       async () => {
-        const mine = (await operationsOf(id)).find((operation) => operation.name === `Conformance ${test.name}`);
+        const mine = (await operationsOf(id)).find((operation) => operation.name === test.name);
         if (!mine || mine.state !== State.Completed) return undefined;
         return (await (await fetch(`${chain.executor.httpUrl}/api/v1/operations/${mine.id}`, { headers: operator })).json()) as OperationView;
       },
@@ -324,5 +359,52 @@ describe('the process language, conformance through registry, gateway and execut
       const record = (await chain.call('GET', `/api/v1/records/account/${id}`))['record'] as Record<string, unknown>;
       expect(record).toMatchObject(test.expect.record);
     }
-  });
+  }, 90_000);
+
+  const gateway = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${chain.gateway.httpUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${testToken(['user'], 'alice')}`, 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('realTime: runs inside the create before it commits, and a canceled stop refuses the create with its message', async () => {
+    const created = await gateway('POST', '/api/v1/records/account', { name: 'real-time' });
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { record: Record<string, unknown> }).record).toMatchObject({ description: 'set before the create' });
+    const refused = await gateway('POST', '/api/v1/records/account', { name: 'real-time-refused' });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'REALTIME_WORKFLOW_REFUSED', message: expect.stringContaining('accounts of this name are refused') },
+    });
+    const found = (await (await gateway('GET', '/api/v1/records/account?name=real-time-refused')).json()) as { records: unknown[] };
+    expect(found.records).toEqual([]);
+  }, 90_000);
+
+  it('availableOnDemand: a call starts it on a record as the caller, once per idempotency key; others are refused', async () => {
+    const id = String((await chain.call('POST', '/api/v1/records/account', { name: 'on-demand' }))['id']);
+    const start = (definition: string, key: string) =>
+      fetch(`${chain.executor.httpUrl}/api/v1/workflows/${definition}/start`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${testToken(['user'], 'alice')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ entity: 'account', recordId: id, inputs: { note: 'by alice' }, idempotencyKey: key }),
+      });
+    const first = await start('conformance-on-demand', 'k1');
+    expect(first.status).toBeLessThan(300);
+    // The answer is the operation (Ready), bare or under `operation`.
+    const idOf = (body: { id?: string; operation?: { id: string } }) => body.operation?.id ?? body.id;
+    const operationId = idOf((await first.json()) as { id?: string; operation?: { id: string } });
+    expect(operationId).toBeTruthy();
+    expect(idOf((await (await start('conformance-on-demand', 'k1')).json()) as { id?: string })).toBe(operationId);
+    await waitFor(
+      async () => {
+        const record = (await chain.call('GET', `/api/v1/records/account/${id}`))['record'] as Record<string, unknown>;
+        return record['description'] === 'started on demand: by alice';
+      },
+      { timeoutMs: 60_000, what: 'the on-demand run to write its note' },
+    );
+    const notOnDemand = await start('null-semantics', 'k2');
+    expect(notOnDemand.status).toBe(409);
+    expect(await notOnDemand.json()).toMatchObject({ error: { code: 'NOT_AVAILABLE_ON_DEMAND' } });
+  }, 90_000);
 });
