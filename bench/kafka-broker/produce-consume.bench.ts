@@ -1,6 +1,7 @@
 /**
- * Throughput and latency of the Kafka development broker with kafkajs, in memory and durable.
- *   node -r @swc-node/register bench/kafka-broker/produce-consume.bench.ts [messages]
+ * Throughput and latency with kafkajs of the Kafka development broker (in memory and durable) and
+ * of Apache Kafka (tools/apache-kafka, the pinned 4.x release, KRaft, one node), in one run.
+ *   npm run bench:broker -- [messages]
  * Prints one table: produce and consume messages/s and MB/s (1 KiB messages sent in batches of
  * 500 with acks=all), and the latency of single-message sends with acks=all (p50, p99).
  */
@@ -8,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, type BrokerOptions } from '../../tools/kafka-broker/src';
+import { startApacheKafka } from '../../tools/apache-kafka/src';
+import { freePort } from '../../tools/dev-infra/src';
+import { startBroker } from '../../tools/kafka-broker/src';
 import { percentile } from '../support';
 
 const MESSAGES = Number(process.argv[2] ?? 50_000);
@@ -26,8 +29,13 @@ interface Row {
   p99: number;
 }
 
-async function run(mode: string, options: BrokerOptions): Promise<Row> {
-  const broker = await startBroker({ ...options, logLevel: 'silent' });
+interface Started {
+  brokers: string;
+  close(): Promise<void>;
+}
+
+async function run(mode: string, start: () => Promise<Started>): Promise<Row> {
+  const broker = await start();
   const kafka = new Kafka({ clientId: 'bench', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -95,7 +103,16 @@ async function run(mode: string, options: BrokerOptions): Promise<Row> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'flowline-bench-broker-'));
   try {
-    const rows = [await run('in-memory', {}), await run('durable', { dataDir: dir })];
+    let apacheVersion = '';
+    const rows = [
+      await run('dev broker, in memory', () => startBroker({ logLevel: 'silent' })),
+      await run('dev broker, durable', () => startBroker({ logLevel: 'silent', dataDir: path.join(dir, 'dev') })),
+      await run('Apache Kafka', async () => {
+        const kafka = await startApacheKafka({ port: await freePort(), controllerPort: await freePort(), dataDir: path.join(dir, 'apache') });
+        apacheVersion = kafka.version;
+        return kafka;
+      }),
+    ];
     const header = ['mode', 'produce msg/s', 'produce MB/s', 'consume msg/s', 'consume MB/s', 'send p50 ms', 'send p99 ms'];
     const lines = rows.map((r) => [
       r.mode,
@@ -109,15 +126,16 @@ async function main(): Promise<void> {
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
     console.log(
-      `\nKafka development broker, kafkajs, ${MESSAGES} messages of ${SIZE} bytes, batches of ${BATCH}, acks=all; latency over ${LATENCY_SAMPLES} single sends\n`,
+      `\nKafka development broker and Apache Kafka ${apacheVersion} (KRaft, one node, 512 MiB heap), kafkajs, ${MESSAGES} messages of ${SIZE} bytes, batches of ${BATCH}, acks=all; latency over ${LATENCY_SAMPLES} single sends\n`,
     );
     console.log(format(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const line of lines) console.log(format(line));
-    const [memory, durable] = rows as [Row, Row];
-    console.log(
-      `\ndurable / in-memory: produce ${(durable.produceRate / memory.produceRate).toFixed(2)}x, consume ${(durable.consumeRate / memory.consumeRate).toFixed(2)}x, send p50 ${(durable.p50 / memory.p50).toFixed(2)}x`,
-    );
+    const [memory, durable, apache] = rows as [Row, Row, Row];
+    const ratio = (a: Row, b: Row) =>
+      `produce ${(a.produceRate / b.produceRate).toFixed(2)}x, consume ${(a.consumeRate / b.consumeRate).toFixed(2)}x, send p50 ${(a.p50 / b.p50).toFixed(2)}x`;
+    console.log(`\ndev durable / dev in-memory: ${ratio(durable, memory)}`);
+    console.log(`dev durable / Apache Kafka: ${ratio(durable, apache)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

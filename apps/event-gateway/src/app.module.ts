@@ -37,7 +37,9 @@ export class AppModule {
           authSecret: config.AUTH_JWT_SECRET,
           refreshIntervalMs: config.METADATA_REFRESH_INTERVAL_MS,
         }),
-        PipelineModule,
+        PipelineModule.forRoot({
+          loopProtection: { maxDepth: config.LOOP_MAX_DEPTH, windowMs: config.LOOP_DEPTH_WINDOW_MS },
+        }),
       ],
     };
   }

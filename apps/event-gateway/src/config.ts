@@ -1,6 +1,6 @@
 /** Configuration of the event-gateway service, validated at start-up. */
 import { z } from 'zod';
-import { Services } from '@flowline/contracts';
+import { LoopProtection, Services } from '@flowline/contracts';
 import { baseServiceSettings, grpcAddressSetting } from '@flowline/service-kit';
 
 export const SERVICE = Services.eventGateway;
@@ -9,6 +9,9 @@ export const GatewayConfigShape = {
   ...baseServiceSettings({ http: SERVICE.httpPort, grpc: SERVICE.grpcPort }),
   REGISTRY_ADDRESS: grpcAddressSetting('the registry', Services.processRegistry.grpcPort),
   METADATA_REFRESH_INTERVAL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(50).default(30_000),
+  /** Loop protection: a chain of operations reaching this depth within the window is aborted. */
+  LOOP_MAX_DEPTH: z.coerce.number({ error: 'expected a depth of 2 or more' }).int().min(2).default(LoopProtection.maxDepth),
+  LOOP_DEPTH_WINDOW_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1_000).default(LoopProtection.depthWindowMs),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof GatewayConfigShape>>;

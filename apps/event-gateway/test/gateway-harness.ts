@@ -11,6 +11,9 @@ export interface GatewayHarness {
   /** The topic prefix both services use. */
   prefix: string;
   steps: PromiseClient<RegistryProto.StepRegistrationServiceClient>;
+  /** Saves a process definition (JSON) in the registry, activates it and waits until the gateway has it. */
+  activate(definition: Record<string, unknown>): Promise<RegistryProto.DefinitionVersion>;
+  deactivate(uniqueName: string): Promise<void>;
   /** Waits until the gateway's metadata cache holds everything the registry has now. */
   metadataCaughtUp(): Promise<void>;
   call(
@@ -44,11 +47,31 @@ export async function startGateway(extraEnv: Record<string, string> = {}): Promi
     'flowline.registry.v1.SubscriptionService',
     ['admin'],
   );
+  const definitions = registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
+    ProtoFiles.registry,
+    'flowline.registry.v1.ProcessDefinitionService',
+    ['author'],
+  );
   const harness: GatewayHarness = {
     registry,
     gateway,
     prefix: shared.KAFKA_TOPIC_PREFIX,
     steps,
+    async activate(definition) {
+      const saved = await definitions.saveDefinition({
+        source: JSON.stringify(definition),
+        format: RegistryProto.DefinitionFormat.DEFINITION_FORMAT_JSON,
+        id: '',
+        expectedRowVersion: 0,
+      });
+      const version = await definitions.activateDefinition({ ref: { id: saved.id, uniqueName: '' } });
+      await harness.metadataCaughtUp();
+      return version;
+    },
+    async deactivate(uniqueName) {
+      await definitions.deactivateDefinition({ ref: { id: '', uniqueName } });
+      await harness.metadataCaughtUp();
+    },
     async metadataCaughtUp() {
       const { metadataVersion } = await subscriptions.resolveSubscriptions({ message: 'Create', entity: 'account', changedAttributes: [] });
       await waitFor(

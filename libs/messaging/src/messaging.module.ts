@@ -20,7 +20,7 @@ import type { DataSource } from 'typeorm';
 import { METRICS_REGISTRY, ReadinessRegistry } from '@flowline/service-kit';
 import { createKafka, parseBrokers, pingKafka, provisionTopics, type Kafka, type KafkaLog } from './kafka/kafka-client';
 import { TopicNames } from './kafka/topic-names';
-import { runningConsumerGroups } from './consumer/consumer-runner';
+import { runningConsumers } from './consumer/consumer-runner';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { EnvelopeProducer } from './producer/envelope-producer';
 import { TopicSpecs } from '@flowline/contracts';
@@ -86,7 +86,8 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
       async collect() {
         this.reset();
         const read = async () => {
-          for (const [groupId, topics] of runningConsumerGroups) {
+          for (const consumer of runningConsumers) {
+            const { groupId, topics } = consumer;
             const committed = await admin.fetchOffsets({ groupId, topics });
             for (const topic of topics) {
               const ends = await admin.fetchTopicOffsets(topic);
@@ -104,6 +105,38 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
         await Promise.race([read().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       },
     });
+    // What this replica's own members hold and whether they consume (read with sum / max across replicas).
+    new Gauge({
+      name: 'flowline_consumer_assigned_partitions',
+      help: 'Partitions this replica holds in a consumer group, per group (0 while joining or stalled)',
+      labelNames: ['group'],
+      registers: [this.metrics],
+      collect() {
+        this.reset();
+        for (const consumer of runningConsumers) this.set({ group: names.logical(consumer.groupId) }, consumer.healthReport().partitions);
+      },
+    });
+    new Gauge({
+      name: 'flowline_consumer_stalled',
+      help: 'Whether this replica\'s member of a consumer group has stalled (1) or consumes (0): see /health/ready for why',
+      labelNames: ['group'],
+      registers: [this.metrics],
+      collect() {
+        this.reset();
+        for (const consumer of runningConsumers)
+          this.set({ group: names.logical(consumer.groupId) }, consumer.healthReport().state === 'stalled' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'flowline_consumer_stall_restarts',
+      help: 'Times this replica started a stalled consumer again, per group, since it started',
+      labelNames: ['group'],
+      registers: [this.metrics],
+      collect() {
+        this.reset();
+        for (const consumer of runningConsumers) this.set({ group: names.logical(consumer.groupId) }, consumer.healthReport().restarts);
+      },
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -117,6 +150,15 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
     await this.producer.connect();
     const admin = this.admin;
     this.readiness.register('kafka', () => pingKafka(admin));
+    // Connected is not consuming: a member that stalled (no fetch while holding partitions, or
+    // stuck joining) makes the service unready until it consumes again.
+    this.readiness.register('kafka-consumers', async () => {
+      const stalled = [...runningConsumers]
+        .map((consumer) => ({ group: this.names.logical(consumer.groupId), report: consumer.healthReport() }))
+        .filter(({ report }) => report.state === 'stalled');
+      if (stalled.length > 0)
+        throw new Error(stalled.map(({ group, report }) => `consumer group ${group}: this member ${report.problem}; it is being started again`).join('; '));
+    });
     this.registerMetrics(admin);
     if (this.options.outbox) {
       this.relay = new OutboxRelay({

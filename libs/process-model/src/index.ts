@@ -4,5 +4,7 @@ export * from './definition/header';
 export * from './definition/steps';
 export * from './definition/definition';
 export * from './definition/validate';
+export * from './definition/children';
 export * from './definition/compile';
 export * from './expressions/expression';
+export * from './expressions/references';

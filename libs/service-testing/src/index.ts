@@ -2,3 +2,5 @@
 export * from './service-foundation.suite';
 export * from './running-service';
 export * from './service-config.suite';
+export * from './chaos/chaos-rig';
+export * from './chaos/chaos-scenario';

@@ -5,3 +5,4 @@ export * from './ports';
 export * from './service-process';
 export * from './compose';
 export * from './timeouts';
+export * from './infrastructure';

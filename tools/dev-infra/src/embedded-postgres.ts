@@ -10,6 +10,10 @@
  *
  * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user
  * (created if missing) and the data directory is handed to that user.
+ *
+ * With `stopWithParent` the server runs under a small guard process (postgres-guard.js) that
+ * holds a pipe from this process and stops the server when the pipe closes: the server then
+ * ends with its starter even when the starter is SIGKILLed (see docs/adr/0005).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, rmSync, statSync } from 'node:fs';
@@ -26,12 +30,17 @@ export interface EmbeddedPostgresOptions {
   password?: string;
   /** Delete the data directory on stop (tests). */
   ephemeral?: boolean;
+  /** Run the server under a guard that stops it when this process ends, however it ends (the launcher). */
+  stopWithParent?: boolean;
   onLog?: (line: string) => void;
 }
 
 export interface RunningPostgres {
   readonly port: number;
+  /** The postmaster's pid. */
   readonly pid: number;
+  /** The guard's pid, with `stopWithParent`. */
+  readonly guardPid?: number;
   /** URL of the maintenance database `postgres`, for creating databases. */
   readonly adminUrl: string;
   urlFor(database: string): string;
@@ -170,33 +179,68 @@ async function clearStalePid(dataDir: string): Promise<void> {
   await rm(pidFile, { force: true });
 }
 
+const GUARD_SCRIPT = path.join(__dirname, 'postgres-guard.js');
+
+interface StartedServer {
+  /** The process we hold: the server itself, or its guard. */
+  child: ChildProcess;
+  serverPid: number;
+}
+
 function startServer(
   binaries: Binaries,
   dataDir: string,
   port: number,
   runAs: RunAs,
   onLog: (line: string) => void,
-): Promise<ChildProcess> {
+  guarded: boolean,
+): Promise<StartedServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      binaries.postgres,
-      [
-        '-D',
-        dataDir,
-        '-p',
-        String(port),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-        '-c',
-        'max_connections=300',
-      ],
-      // Own process group: a terminal's Ctrl-C must not stop the database before the services.
-      { ...runAs, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
-    );
+    const serverArgs = [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+    ];
+    const env = { ...process.env, LC_ALL: 'C' };
+    // Own process group: a terminal's Ctrl-C must not stop the database before the services.
+    const child = guarded
+      ? spawn(
+          process.execPath,
+          [
+            GUARD_SCRIPT,
+            runAs.uid === undefined ? '-' : String(runAs.uid),
+            runAs.gid === undefined ? '-' : String(runAs.gid),
+            binaries.postgres,
+            ...serverArgs,
+          ],
+          // stdin: the pipe the guard watches; only this process holds its other end.
+          { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env },
+        )
+      : spawn(binaries.postgres, serverArgs, { ...runAs, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env });
+    let serverPid = guarded ? 0 : (child.pid ?? 0);
     let log = '';
     let ready = false;
+    const settle = () => {
+      if (ready && serverPid > 0) resolve({ child, serverPid });
+    };
+    if (guarded) {
+      let pidText = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (serverPid > 0) return;
+        pidText += chunk.toString('utf8');
+        if (pidText.includes('\n')) {
+          serverPid = Number(pidText.split('\n')[0]);
+          settle();
+        }
+      });
+    }
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       onLog(text);
@@ -205,13 +249,13 @@ function startServer(
         if (log.includes('database system is ready to accept connections')) {
           ready = true;
           log = '';
-          resolve(child);
+          settle();
         }
       }
     });
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (!ready)
+      if (!ready || serverPid === 0)
         reject(new Error(`PostgreSQL exited (code ${code}) before accepting connections on port ${port}: ${log.trim().slice(-600)}`));
     });
   });
@@ -245,7 +289,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (existsSync(path.join(dataDir, 'PG_VERSION'))) await clearStalePid(dataDir);
   else await initialise(binaries, dataDir, user, password, runAs, onLog);
 
-  const child = await startServer(binaries, dataDir, options.port, runAs, onLog);
+  const { child, serverPid } = await startServer(binaries, dataDir, options.port, runAs, onLog, options.stopWithParent === true);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // If our process dies without stopping it, do not leave the server behind.
   const killOnExit = () => child.kill('SIGINT');
@@ -255,7 +299,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   let stopping: Promise<void> | undefined;
   return {
     port: options.port,
-    pid: child.pid ?? 0,
+    pid: serverPid,
+    ...(options.stopWithParent ? { guardPid: child.pid ?? 0 } : {}),
     adminUrl: `${base}/postgres`,
     urlFor: (database: string) => `${base}/${database}`,
     stop: () => {

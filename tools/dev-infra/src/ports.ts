@@ -56,6 +56,24 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port found between ${LOW} and ${HIGH} after 100 tries`);
 }
 
+/**
+ * A base port with `count` ports `step` apart (base, base + step, ...) all free and claimed: for
+ * replicas that the launcher places a fixed step above the first one's ports.
+ */
+export async function freePortSeries(count: number, step: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = LOW + Math.floor(Math.random() * (HIGH - LOW - count * step));
+    const series = Array.from({ length: count }, (_, k) => base + k * step);
+    const claimed: number[] = [];
+    for (const port of series) {
+      if (!claim(port) || !(await tryListen(port))) break;
+      claimed.push(port);
+    }
+    if (claimed.length === count) return base;
+  }
+  throw new Error(`no free series of ${count} ports ${step} apart found after 100 tries`);
+}
+
 /** True when something already listens on host:port. */
 export function isPortTaken(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {

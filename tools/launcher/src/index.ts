@@ -2,3 +2,5 @@
 export * from './launcher';
 export * from './settings';
 export * from './output';
+export * from './port-check';
+export * from './run-state';

@@ -1,40 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { verifyToken } from '@flowline/auth';
 import { ALL_SERVICES } from '@flowline/contracts';
-import { freePortForTests, REPO_ROOT, waitFor } from '@flowline/testing';
-
-interface Launch {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startLauncher(env: Record<string, string>, args: string[] = []): Launch {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, 'tools/launcher/src/main.ts'), ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
-
-/** Waits for the ready table; on time-out the error carries the launcher's last lines, to see which service did not come up. */
-async function untilReady(launch: Launch): Promise<void> {
-  await waitFor(() => launch.output().includes('Flowline is ready.'), { timeoutMs: 120_000, what: 'the ready table' }).catch(
-    (error: unknown) => {
-      throw new Error(`${String(error)}\nlauncher output (last 40 lines):\n${launch.output().split('\n').slice(-40).join('\n')}`);
-    },
-  );
-}
+import { freePortForTests, waitFor } from '@flowline/testing';
+import { launcherEnvironment, pidsIn, startLauncher, untilReady } from './launcher-test-support';
 
 function isAlive(pid: number): boolean {
   try {
@@ -50,23 +21,11 @@ describe('npm start (the launcher)', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    dataRoot = await mkdtemp(path.join(tmpdir(), 'flowline-launcher-'));
-    await chmod(dataRoot, 0o755);
-    env = {
-      FLOWLINE_DATA_DIR: path.join(dataRoot, 'data'),
-      FLOWLINE_PG_PORT: String(await freePortForTests()),
-      FLOWLINE_KAFKA_PORT: String(await freePortForTests()),
-    };
-    for (const service of ALL_SERVICES) {
-      env[`${service.envPrefix}_HTTP_PORT`] = String(await freePortForTests());
-      env[`${service.envPrefix}_GRPC_PORT`] = String(await freePortForTests());
-    }
+    ({ dataRoot, env } = await launcherEnvironment());
   });
   afterAll(async () => {
     await rm(dataRoot, { recursive: true, force: true });
   });
-
-  const pidsIn = (output: string): number[] => [...output.matchAll(/pid (\d+)/g)].map((match) => Number(match[1]));
 
   it('brings every service to ready, prints where, and Ctrl-C leaves no process behind', async () => {
     const launch = startLauncher(env);
@@ -85,10 +44,10 @@ describe('npm start (the launcher)', () => {
     expect((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'admin-token'), 'utf8')).trim()).toBe(token);
     const secret = (await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'auth-secret'), 'utf8')).trim();
     expect(verifyToken(secret, token!)).toMatchObject({ subject: 'admin', roles: ['admin'] });
-    const servicePids = pidsIn(output);
-    expect(servicePids).toHaveLength(ALL_SERVICES.length);
     const postgresPid = Number((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
     expect(isAlive(postgresPid)).toBe(true);
+    const servicePids = pidsIn(output).filter((pid) => pid !== postgresPid);
+    expect(servicePids).toHaveLength(ALL_SERVICES.length);
 
     launch.child.kill('SIGINT');
     expect(await launch.exited).toBe(0);
@@ -97,6 +56,13 @@ describe('npm start (the launcher)', () => {
   });
 
   it('a second start comes up on the same data, here with two executors and traces written to files', async () => {
+    // Its own data folder and ports, and its own first start: it relies on no other test.
+    const own = await launcherEnvironment();
+    const env = own.env;
+    const first = startLauncher(env);
+    await untilReady(first);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
     const launch = startLauncher(env, ['--executors', '2', '--traces']);
     try {
       await untilReady(launch);
@@ -126,6 +92,43 @@ describe('npm start (the launcher)', () => {
     } finally {
       launch.child.kill('SIGINT');
       expect(await launch.exited).toBe(0);
+      await rm(own.dataRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the whole system on a real Apache Kafka with --kafka apache, and Ctrl-C stops the broker too', async () => {
+    const own = await launcherEnvironment();
+    const launch = startLauncher(own.env, ['--kafka', 'apache']);
+    try {
+      await untilReady(launch);
+      const output = launch.output();
+      const kafkaPid = Number(output.match(/kafka\s+127\.0\.0\.1:\d+\s+Apache Kafka [\d.]+ \(KRaft\), data in \S+, pid (\d+)/)?.[1]);
+      expect(kafkaPid).toBeGreaterThan(0);
+      expect(isAlive(kafkaPid)).toBe(true);
+      // A record change reaches the executor through Apache Kafka: the onboarding example starts on it.
+      const token = output.match(/Admin token .*\n {2}(\S+)/)![1]!;
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const gateway = `http://127.0.0.1:${own.env['EVENT_GATEWAY_HTTP_PORT']}`;
+      const executor = `http://127.0.0.1:${own.env['ASYNC_EXECUTOR_HTTP_PORT']}`;
+      const created = (await (
+        await fetch(`${gateway}/api/v1/records/account`, { method: 'POST', headers, body: JSON.stringify({ name: 'On Apache Kafka' }) })
+      ).json()) as { id: string };
+      await waitFor(
+        async () => {
+          const listed = (await (await fetch(`${executor}/api/v1/operations?recordId=${created.id}`, { headers })).json()) as {
+            operations?: unknown[];
+          };
+          return (listed.operations?.length ?? 0) > 0;
+        },
+        { timeoutMs: 60_000, what: 'an operation for the new account' },
+      );
+      launch.child.kill('SIGINT');
+      expect(await launch.exited).toBe(0);
+      expect(launch.output()).toContain(`Apache Kafka (pid ${kafkaPid})`);
+      expect(isAlive(kafkaPid)).toBe(false);
+    } finally {
+      launch.child.kill('SIGKILL');
+      await rm(own.dataRoot, { recursive: true, force: true });
     }
   });
 
@@ -154,7 +157,8 @@ describe('npm start (the launcher)', () => {
     try {
       const launch = startLauncher({ ...env, FLOWLINE_PG_PORT: String(port) });
       expect(await launch.exited).toBe(1);
-      expect(launch.output()).toContain(`port ${port} for the embedded PostgreSQL is in use: stop what uses it, or set FLOWLINE_PG_PORT`);
+      expect(launch.output()).toContain(`port ${port} for the embedded PostgreSQL (FLOWLINE_PG_PORT) is held by pid ${process.pid} (`);
+      expect(launch.output()).toContain(`stop it ('kill ${process.pid}') or set FLOWLINE_PG_PORT to a free port`);
     } finally {
       blocker.close();
     }

@@ -1,52 +1,56 @@
 /**
  * The development launcher behind `npm start`: embedded PostgreSQL unless DATABASE_URL is
- * set, the four services as child processes, a table of what runs where once all are ready,
- * and a clean stop of everything on Ctrl-C (or SIGTERM).
+ * set, the Kafka development broker unless KAFKA_BROKERS is set, the four services as child
+ * processes, and a table of what runs where once all are ready.
+ *
+ * What it starts ends with it: Ctrl-C or SIGTERM at any moment, during start-up too, stops
+ * everything started so far and says what it stopped; when the launcher itself is killed, each
+ * service (through its tether) and the PostgreSQL server (through its guard) notice that the
+ * launcher is gone and stop (docs/adr/0005). Before starting anything it checks that every
+ * port it needs is free and that no Flowline still runs from its data folder, whose
+ * flowline-run.json records what it started for `npm run stop`.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { Roles, signToken } from '@flowline/auth';
 import * as path from 'node:path';
-import { ensureDatabase, isPortTaken, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
+import { Roles, signToken } from '@flowline/auth';
+import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
 import { startBroker, type RunningBroker } from '@flowline/kafka-broker';
+import { startApacheKafka, type RunningApacheKafka } from '@flowline/apache-kafka';
 import { loadExamples } from './examples';
 import { renderTable, type TableRow } from './output';
+import { clashingPorts, describeTakenPorts, findTakenPorts, neededPorts } from './port-check';
+import { readRunState, RunStateWriter, stillRunning } from './run-state';
 import { describeExit, ServiceSupervisor, waitUntilReady, type SupervisedService } from './service-supervisor';
 import type { LauncherSettings } from './settings';
 
 export const FLOWLINE_DATABASE = 'flowline';
+/** Marks the launcher's command line in the run state (the entry point's path). */
+export const LAUNCHER_MARKER = path.join('tools', 'launcher', 'src', 'main');
 
 export interface LauncherIo {
   write(text: string): void;
   useColour: boolean;
 }
 
-export interface RunningFlowline {
-  readonly stopped: Promise<number>;
-  stop(): Promise<number>;
+/** A refusal before anything was started: the message says why and what to do. */
+export class StartRefused extends Error {}
+
+class Interrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
 }
+
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
-async function startPostgres(settings: LauncherSettings, io: LauncherIo): Promise<{ url: string; postgres?: RunningPostgres }> {
-  if (settings.databaseUrl) {
-    io.write(`Using the PostgreSQL at ${redactUrl(settings.databaseUrl)} (DATABASE_URL)\n`);
-    return { url: settings.databaseUrl };
-  }
-  if (await isPortTaken(settings.postgresPort)) {
-    throw new Error(
-      `port ${settings.postgresPort} for the embedded PostgreSQL is in use: stop what uses it, or set FLOWLINE_PG_PORT to a free port, or set DATABASE_URL to use an existing server`,
-    );
-  }
-  const dataDir = path.join(settings.dataDir, 'postgres');
-  await mkdir(settings.dataDir, { recursive: true });
-  io.write(`Starting embedded PostgreSQL on port ${settings.postgresPort} (data in ${dataDir})\n`);
-  const postgres = await startEmbeddedPostgres({ dataDir, port: settings.postgresPort });
-  await ensureDatabase(postgres.adminUrl, FLOWLINE_DATABASE);
-  return { url: postgres.urlFor(FLOWLINE_DATABASE), postgres };
+function listOf(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 /**
@@ -63,132 +67,267 @@ async function authSecret(settings: LauncherSettings): Promise<string> {
   return secret;
 }
 
-async function startKafka(settings: LauncherSettings, io: LauncherIo): Promise<{ brokers: string; broker?: RunningBroker }> {
-  if (settings.kafkaBrokers) {
-    io.write(`Using the Kafka at ${settings.kafkaBrokers} (KAFKA_BROKERS)\n`);
-    return { brokers: settings.kafkaBrokers };
+type Phase = 'starting' | 'ready' | 'stopping';
+
+/** One run of Flowline on this machine: start, run until a signal, stop what it started. */
+export class Flowline {
+  private phase: Phase = 'starting';
+  private interruptedBy: NodeJS.Signals | undefined;
+  private readonly abort = new AbortController();
+  private runState: RunStateWriter | undefined;
+  private postgres: RunningPostgres | undefined;
+  private broker: RunningBroker | undefined;
+  private apacheKafka: RunningApacheKafka | undefined;
+  private supervisor: ServiceSupervisor | undefined;
+  private stopping: Promise<number> | undefined;
+  private finish: (code: number) => void = () => undefined;
+  /** Resolves with the exit code once a running Flowline was stopped. */
+  private readonly finished = new Promise<number>((resolve) => {
+    this.finish = resolve;
+  });
+
+  constructor(
+    private readonly settings: LauncherSettings,
+    private readonly repoRoot: string,
+    private readonly io: LauncherIo,
+  ) {}
+
+  /** Starts Flowline and resolves with the process's exit code once it has stopped again. */
+  async run(): Promise<number> {
+    try {
+      await this.start();
+    } catch (error) {
+      if (error instanceof StartRefused) {
+        this.io.write(error.message.endsWith('\n') ? error.message : `${error.message}\n`);
+        return 1;
+      }
+      if (this.interruptedBy) {
+        const signal = this.interruptedBy;
+        await this.stop(SIGNAL_EXIT_CODES[signal] ?? 1);
+        this.io.write(`Flowline did not start: interrupted by ${signal}.\n`);
+        return SIGNAL_EXIT_CODES[signal] ?? 1;
+      }
+      this.io.write(`\nFlowline could not start: ${(error as Error).message}\n`);
+      return this.stop(1);
+    }
+    this.phase = 'ready';
+    return this.finished;
   }
-  if (await isPortTaken(settings.kafkaPort)) {
-    throw new Error(
-      `port ${settings.kafkaPort} for the Kafka development broker is in use: stop what uses it, or set FLOWLINE_KAFKA_PORT to a free port, or set KAFKA_BROKERS to use an existing Kafka`,
+
+  /**
+   * SIGINT, SIGTERM or SIGHUP. During start-up it interrupts the start (what runs is stopped);
+   * once ready it stops Flowline; while stopping, a second one kills the services at once.
+   */
+  onSignal(signal: NodeJS.Signals): void {
+    if (this.phase === 'starting' && !this.interruptedBy) {
+      this.interruptedBy = signal;
+      this.io.write(`\n${signal} received during start-up: stopping what was started...\n`);
+      this.abort.abort(new Interrupted(signal));
+      return;
+    }
+    if (this.phase === 'ready') {
+      this.io.write(`\n${signal} received: stopping Flowline...\n`);
+      void this.stop(0).then((code) => {
+        this.io.write('Flowline stopped.\n');
+        this.finish(code);
+      });
+      return;
+    }
+    this.supervisor?.killNow('is still stopping after a second signal');
+  }
+
+  /** Throws when a signal interrupted the start-up; called between the steps that cannot be cut short. */
+  private checkpoint(): void {
+    if (this.interruptedBy) throw new Interrupted(this.interruptedBy);
+  }
+
+  private async start(): Promise<void> {
+    const { settings, io } = this;
+    await this.refuseIfCannotStart();
+    this.checkpoint();
+    this.runState = new RunStateWriter(settings.dataDir, this.repoRoot, LAUNCHER_MARKER);
+    this.runState.save();
+
+    const databaseUrl = await this.startPostgres();
+    this.checkpoint();
+    const brokers = await this.startKafka();
+    this.checkpoint();
+    const secret = await authSecret(settings);
+    const adminToken = signToken(secret, {
+      subject: 'admin',
+      name: 'Flowline administrator',
+      roles: [Roles.admin],
+      expiresInSeconds: 30 * 24 * 3600,
+    });
+    const adminTokenFile = path.join(settings.dataDir, 'admin-token');
+    await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
+    this.checkpoint();
+
+    const grpcOf = (name: string, fallback: number) =>
+      `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === name)?.grpcPort ?? fallback}`;
+    const supervisor = new ServiceSupervisor({
+      repoRoot: this.repoRoot,
+      host: settings.host,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        DATABASE_URL: databaseUrl,
+        AUTH_JWT_SECRET: secret,
+        KAFKA_BROKERS: brokers,
+        REGISTRY_ADDRESS: grpcOf('process-registry', 50051),
+        GATEWAY_ADDRESS: grpcOf('event-gateway', 50052),
+        LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+        SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
+      },
+      logFormat: settings.logFormat,
+      write: io.write,
+      useColour: io.useColour,
+      onUnexpectedExit: (service: SupervisedService) => {
+        io.write(
+          `\n${service.plan.label} stopped unexpectedly (${describeExit(service)}). Its last log lines:\n${service.tail
+            .map((line) => `  ${line}`)
+            .join('\n')}\n` + (this.phase === 'ready' ? 'The other services keep running; Ctrl-C stops them.\n\n' : '\n'),
+        );
+      },
+    });
+    this.supervisor = supervisor;
+    settings.services.forEach((plan, index) => {
+      const service = supervisor.start(plan, index);
+      this.runState?.record({ name: plan.label, kind: 'service', pid: service.child.pid ?? 0, marker: service.mainPath });
+    });
+    await Promise.all(supervisor.services.map((service) => waitUntilReady(service, settings.readyTimeoutMs, this.abort.signal)));
+    this.checkpoint();
+
+    const registryPlan = settings.services.find((plan) => plan.descriptor.name === 'process-registry');
+    const examples = registryPlan
+      ? await loadExamples(`${settings.host}:${registryPlan.grpcPort}`, adminToken, path.join(this.repoRoot, 'examples')).catch(
+          (error: unknown) => ({ loaded: [], existing: [], failed: [{ file: 'examples/', reason: String(error) }] }),
+        )
+      : { loaded: [], existing: [], failed: [] };
+    this.checkpoint();
+    for (const failure of examples.failed) io.write(`Could not load example ${failure.file}: ${failure.reason}\n`);
+
+    const rows: TableRow[] = [
+      {
+        component: 'postgresql',
+        where: redactUrl(databaseUrl),
+        detail: this.postgres
+          ? `embedded, data in ${path.join(settings.dataDir, 'postgres')}, pid ${this.postgres.pid}`
+          : 'external (DATABASE_URL)',
+      },
+      {
+        component: 'kafka',
+        where: brokers,
+        detail: this.apacheKafka
+          ? `Apache Kafka ${this.apacheKafka.version} (KRaft), data in ${path.join(settings.dataDir, 'apache-kafka')}, pid ${this.apacheKafka.pid}`
+          : this.broker
+            ? `development broker, data in ${path.join(settings.dataDir, 'kafka')}`
+            : 'external (KAFKA_BROKERS)',
+      },
+      ...supervisor.services.map((service) => ({
+        component: service.plan.label,
+        where: service.httpUrl,
+        detail: `gRPC ${settings.host}:${service.plan.grpcPort}, schema ${service.plan.descriptor.schema}, pid ${service.child.pid ?? '?'}`,
+      })),
+    ];
+    io.write(
+      `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
+        `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
+        `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C, or npm run stop -- --data ${settings.dataDir}\n` +
+        (settings.traces ? `  Traces: OTLP JSON in ${path.join(settings.dataDir, 'traces')}; show them with: npm run trace\n` : '') +
+        `  Admin token (30 days, also in ${adminTokenFile}): send it as 'authorization: Bearer <token>'\n  ${adminToken}\n\n`,
     );
   }
-  const dataDir = path.join(settings.dataDir, 'kafka');
-  io.write(`Starting the Kafka development broker on port ${settings.kafkaPort} (data in ${dataDir})\n`);
-  const broker = await startBroker({ port: settings.kafkaPort, host: settings.host, dataDir, logLevel: 'warn' });
-  return { brokers: broker.brokers, broker };
-}
 
-export async function launch(settings: LauncherSettings, repoRoot: string, io: LauncherIo): Promise<RunningFlowline> {
-  const { url: databaseUrl, postgres } = await startPostgres(settings, io);
-  let kafka: { brokers: string; broker?: RunningBroker };
-  try {
-    kafka = await startKafka(settings, io);
-  } catch (error) {
-    if (postgres) await postgres.stop();
-    throw error;
-  }
-  const secret = await authSecret(settings);
-  const adminToken = signToken(secret, {
-    subject: 'admin',
-    name: 'Flowline administrator',
-    roles: [Roles.admin],
-    expiresInSeconds: 30 * 24 * 3600,
-  });
-  const adminTokenFile = path.join(settings.dataDir, 'admin-token');
-  await mkdir(settings.dataDir, { recursive: true });
-  await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
-  let resolveStopped: (code: number) => void = () => undefined;
-  const stopped = new Promise<number>((resolve) => {
-    resolveStopped = resolve;
-  });
-  let stopping: Promise<number> | undefined;
-  let startupComplete = false;
-
-  const supervisor = new ServiceSupervisor({
-    repoRoot,
-    host: settings.host,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      DATABASE_URL: databaseUrl,
-      AUTH_JWT_SECRET: secret,
-      KAFKA_BROKERS: kafka.brokers,
-      REGISTRY_ADDRESS: `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === 'process-registry')?.grpcPort ?? 50051}`,
-      GATEWAY_ADDRESS: `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === 'event-gateway')?.grpcPort ?? 50052}`,
-      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
-      SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
-    },
-    logFormat: settings.logFormat,
-    write: io.write,
-    useColour: io.useColour,
-    onUnexpectedExit: (service: SupervisedService) => {
-      io.write(
-        `\n${service.plan.label} stopped unexpectedly (${describeExit(service)}). Its last log lines:\n${service.tail
-          .map((line) => `  ${line}`)
-          .join('\n')}\n` + (startupComplete ? 'The other services keep running; Ctrl-C stops them.\n\n' : '\n'),
+  /** Everything that would make the start fail half-way and can be known before starting anything. */
+  private async refuseIfCannotStart(): Promise<void> {
+    const { settings } = this;
+    const needed = neededPorts(settings);
+    const clashes = clashingPorts(needed);
+    if (clashes.length > 0) {
+      throw new StartRefused(`Flowline cannot start: ${clashes.join('; ')}. Give each its own port. Nothing was started.`);
+    }
+    const previous = readRunState(settings.dataDir);
+    const running = previous ? await stillRunning(previous) : [];
+    if (previous && running.length > 0) {
+      throw new StartRefused(
+        `Flowline cannot start: a Flowline started at ${previous.startedAt} from ${previous.checkout} still runs from the data folder ${settings.dataDir}: ` +
+          `${listOf(running.map((recorded) => `${recorded.name} (pid ${recorded.pid})`))}.\n` +
+          `Stop it with 'npm run stop -- --data ${settings.dataDir}' (or Ctrl-C where it runs), or set FLOWLINE_DATA_DIR to another folder. Nothing was started.`,
       );
-    },
-  });
+    }
+    const taken = await findTakenPorts(needed);
+    if (taken.length > 0) throw new StartRefused(describeTakenPorts(taken));
+  }
 
-  const stop = (exitCode = 0): Promise<number> => {
-    if (stopping) return stopping;
-    stopping = (async () => {
-      io.write('\nStopping Flowline...\n');
-      await supervisor.stopAll(settings.shutdownGraceMs);
-      if (kafka.broker) await kafka.broker.close();
-      if (postgres) await postgres.stop();
-      io.write('Flowline stopped.\n');
-      resolveStopped(exitCode);
+  private async startPostgres(): Promise<string> {
+    const { settings, io } = this;
+    if (settings.databaseUrl) {
+      io.write(`Using the PostgreSQL at ${redactUrl(settings.databaseUrl)} (DATABASE_URL)\n`);
+      return settings.databaseUrl;
+    }
+    const dataDir = path.join(settings.dataDir, 'postgres');
+    io.write(`Starting embedded PostgreSQL on port ${settings.postgresPort} (data in ${dataDir})\n`);
+    // Not cut short by a signal: it is stopped as soon as it has started (an interrupted initdb cleans up itself).
+    const postgres = await startEmbeddedPostgres({ dataDir, port: settings.postgresPort, stopWithParent: true });
+    this.postgres = postgres;
+    this.runState?.record({ name: 'postgresql', kind: 'postgres', pid: postgres.pid, marker: dataDir });
+    if (postgres.guardPid)
+      this.runState?.record({ name: 'postgresql guard', kind: 'postgres-guard', pid: postgres.guardPid, marker: 'postgres-guard' });
+    await ensureDatabase(postgres.adminUrl, FLOWLINE_DATABASE);
+    return postgres.urlFor(FLOWLINE_DATABASE);
+  }
+
+  private async startKafka(): Promise<string> {
+    const { settings, io } = this;
+    if (settings.kafkaBrokers) {
+      io.write(`Using the Kafka at ${settings.kafkaBrokers} (KAFKA_BROKERS)\n`);
+      return settings.kafkaBrokers;
+    }
+    if (settings.kafkaKind === 'apache') {
+      const dataDir = path.join(settings.dataDir, 'apache-kafka');
+      io.write(`Starting Apache Kafka on port ${settings.kafkaPort}, controller on ${settings.kafkaControllerPort} (data in ${dataDir})\n`);
+      // Under a guard process: the JVM ends with the launcher even when the launcher is killed.
+      this.apacheKafka = await startApacheKafka({
+        port: settings.kafkaPort,
+        controllerPort: settings.kafkaControllerPort,
+        host: settings.host,
+        dataDir,
+        stopWithParent: true,
+        output: (line) => io.write(`[apache-kafka] ${line}\n`),
+      });
+      this.runState?.record({ name: 'Apache Kafka', kind: 'service', pid: this.apacheKafka.pid, marker: this.apacheKafka.configFile });
+      return this.apacheKafka.brokers;
+    }
+    const dataDir = path.join(settings.dataDir, 'kafka');
+    io.write(`Starting the Kafka development broker on port ${settings.kafkaPort} (data in ${dataDir})\n`);
+    // In this process: it ends with the launcher whatever happens.
+    this.broker = await startBroker({ port: settings.kafkaPort, host: settings.host, dataDir, logLevel: 'warn' });
+    return this.broker.brokers;
+  }
+
+  /** Stops what was started, services first, then the broker, then PostgreSQL, and says what it stopped. */
+  stop(exitCode: number): Promise<number> {
+    this.stopping ??= (async () => {
+      this.phase = 'stopping';
+      this.abort.abort(new Interrupted(this.interruptedBy ?? 'SIGTERM'));
+      const stopped: string[] = [];
+      if (this.supervisor) stopped.push(...(await this.supervisor.stopAll(this.settings.shutdownGraceMs)));
+      if (this.broker) {
+        await this.broker.close();
+        stopped.push('the Kafka development broker');
+      }
+      if (this.apacheKafka) {
+        await this.apacheKafka.close();
+        stopped.push(`Apache Kafka (pid ${this.apacheKafka.pid})`);
+      }
+      if (this.postgres) {
+        await this.postgres.stop();
+        stopped.push(`PostgreSQL (pid ${this.postgres.pid})`);
+      }
+      this.runState?.remove();
+      this.io.write(stopped.length > 0 ? `Stopped ${listOf(stopped)}.\n` : 'Nothing was running yet.\n');
       return exitCode;
     })();
-    return stopping;
-  };
-
-  try {
-    settings.services.forEach((plan, index) => supervisor.start(plan, index));
-    await Promise.all(supervisor.services.map((service) => waitUntilReady(service, settings.readyTimeoutMs)));
-  } catch (error) {
-    io.write(`\nFlowline could not start: ${(error as Error).message}\n`);
-    await stop(1);
-    return { stopped, stop: () => stopped };
+    return this.stopping;
   }
-  startupComplete = true;
-
-  const registryPlan = settings.services.find((plan) => plan.descriptor.name === 'process-registry');
-  const examples = registryPlan
-    ? await loadExamples(`${settings.host}:${registryPlan.grpcPort}`, adminToken, path.join(repoRoot, 'examples')).catch(
-        (error: unknown) => ({
-          loaded: [],
-          existing: [],
-          failed: [{ file: 'examples/', reason: String(error) }],
-        }),
-      )
-    : { loaded: [], existing: [], failed: [] };
-  for (const failure of examples.failed) io.write(`Could not load example ${failure.file}: ${failure.reason}\n`);
-
-  const rows: TableRow[] = [
-    {
-      component: 'postgresql',
-      where: redactUrl(databaseUrl),
-      detail: postgres ? `embedded, data in ${path.join(settings.dataDir, 'postgres')}` : 'external (DATABASE_URL)',
-    },
-    {
-      component: 'kafka',
-      where: kafka.brokers,
-      detail: kafka.broker ? `development broker, data in ${path.join(settings.dataDir, 'kafka')}` : 'external (KAFKA_BROKERS)',
-    },
-    ...supervisor.services.map((service) => ({
-      component: service.plan.label,
-      where: service.httpUrl,
-      detail: `gRPC ${settings.host}:${service.plan.grpcPort}, schema ${service.plan.descriptor.schema}, pid ${service.child.pid ?? '?'}`,
-    })),
-  ];
-  io.write(
-    `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
-      `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
-      `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C\n` +
-      (settings.traces ? `  Traces: OTLP JSON in ${path.join(settings.dataDir, 'traces')}; show them with: npm run trace\n` : '') +
-      `  Admin token (30 days, also in ${adminTokenFile}): send it as 'authorization: Bearer <token>'\n  ${adminToken}\n\n`,
-  );
-  return { stopped, stop: () => stop(0) };
 }

@@ -1,6 +1,6 @@
 /** `npm start`: runs Flowline on this machine with embedded defaults. */
 import * as path from 'node:path';
-import { launch } from './launcher';
+import { Flowline } from './launcher';
 import { readSettings, UsageError } from './settings';
 
 async function main(): Promise<number> {
@@ -16,11 +16,10 @@ async function main(): Promise<number> {
     throw error;
   }
   const io = { write: (text: string) => process.stdout.write(text), useColour: process.stdout.isTTY === true && !process.env['NO_COLOR'] };
-  const running = await launch(settings, repoRoot, io);
-  const onSignal = () => void running.stop();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return running.stopped;
+  const flowline = new Flowline(settings, repoRoot, io);
+  // Before anything starts: a signal at any moment stops what was started so far.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => flowline.onSignal(signal));
+  return flowline.run();
 }
 
 main().then(

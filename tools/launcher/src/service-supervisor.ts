@@ -1,19 +1,27 @@
 /**
  * Runs each service as a child process: prefixes and colours its output, keeps its last log
- * lines, waits for its readiness endpoint, reports it when it dies, and stops it with SIGTERM
- * (then SIGKILL after the grace period).
+ * lines, waits for its readiness endpoint (answered by this very child, not by another process
+ * on the port), reports it when it dies, and stops it with SIGTERM (then SIGKILL after the
+ * grace period). Each child holds a pipe from the launcher (launcher-tether.ts) and shuts down
+ * when it closes, so it ends with the launcher however the launcher ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import * as path from 'node:path';
 import { colourFor, renderLogLine } from './output';
 import type { ServicePlan } from './settings';
 
 const TAIL_LINES = 20;
+/** The child's file descriptor of the pipe it watches (stdio index 3). */
+const TETHER_FD = 3;
+const TETHER_MODULE = path.join(__dirname, 'launcher-tether.ts');
 
 export interface SupervisedService {
   readonly plan: ServicePlan;
   readonly child: ChildProcess;
   readonly httpUrl: string;
+  /** The entry point it runs, also the marker of its command line. */
+  readonly mainPath: string;
   readonly tail: string[];
   exitCode: number | null | undefined;
   exitSignal: NodeJS.Signals | null | undefined;
@@ -41,7 +49,7 @@ export class ServiceSupervisor {
     const { repoRoot, host, env, write } = this.options;
     const name = plan.label;
     const mainPath = path.join(repoRoot, 'apps', plan.descriptor.name, 'src', 'main.ts');
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', mainPath], {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', TETHER_MODULE, mainPath], {
       cwd: repoRoot,
       env: {
         ...env,
@@ -49,11 +57,14 @@ export class ServiceSupervisor {
         HTTP_PORT: String(plan.httpPort),
         GRPC_PORT: String(plan.grpcPort),
         ...plan.env,
+        FLOWLINE_LAUNCHER_FD: String(TETHER_FD),
       },
       // Own process group: a terminal's Ctrl-C reaches the launcher, which stops services in order.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // fd 3: the tether. The launcher never writes to it; its closing tells the child the launcher is gone.
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
+    (child.stdio[TETHER_FD] as Socket | null)?.unref();
     const prefix = colourFor(index, this.options.useColour)(`${name.padEnd(18)}|`);
     const tail: string[] = [];
     const onData = (chunk: Buffer) => {
@@ -75,6 +86,7 @@ export class ServiceSupervisor {
       plan,
       child,
       httpUrl: `http://${host}:${plan.httpPort}`,
+      mainPath,
       tail,
       exitCode: undefined,
       exitSignal: undefined,
@@ -94,43 +106,61 @@ export class ServiceSupervisor {
     return service.exitCode === undefined;
   }
 
-  /** Stops every service, newest first, SIGKILL after the grace period. */
-  async stopAll(graceMs: number): Promise<void> {
+  /**
+   * Stops every running service, newest first, SIGKILL after the grace period (or at once after
+   * killNow()). Returns the services it stopped, as `name (pid N)`.
+   */
+  async stopAll(graceMs: number): Promise<string[]> {
     this.stopping = true;
-    for (const service of [...this.services].reverse()) {
-      if (!this.isRunning(service)) continue;
-      service.child.kill('SIGTERM');
-    }
-    const deadline = setTimeout(() => {
-      for (const service of this.services) {
-        if (!this.isRunning(service)) continue;
-        this.options.write(`${service.plan.label} did not stop within ${graceMs} ms, killing it\n`);
-        try {
-          // The whole group: anything the service spawned goes too.
-          process.kill(-(service.child.pid ?? 0), 'SIGKILL');
-        } catch {
-          service.child.kill('SIGKILL');
-        }
-      }
-    }, graceMs);
+    const running = [...this.services].reverse().filter((service) => this.isRunning(service));
+    for (const service of running) service.child.kill('SIGTERM');
+    const deadline = setTimeout(() => this.killNow(`did not stop within ${graceMs} ms`), graceMs);
     await Promise.all(this.services.map((service) => service.exited));
     clearTimeout(deadline);
+    return running.map((service) => `${service.plan.label} (pid ${service.child.pid ?? '?'})`);
+  }
+
+  /** SIGKILL to every service still running, and to anything it spawned (its process group). */
+  killNow(reason: string): void {
+    this.stopping = true;
+    for (const service of this.services) {
+      if (!this.isRunning(service)) continue;
+      this.options.write(`${service.plan.label} ${reason}, killing it\n`);
+      try {
+        process.kill(-(service.child.pid ?? 0), 'SIGKILL');
+      } catch {
+        service.child.kill('SIGKILL');
+      }
+    }
   }
 }
 
-/** Polls `/health/ready` until it answers 200, the process exits, or the deadline passes. */
-export async function waitUntilReady(service: SupervisedService, timeoutMs: number): Promise<void> {
+/**
+ * Polls `/health/ready` until this service's own process answers 200, the process exits, the
+ * deadline passes or `signal` aborts. An answer from another pid means another process holds
+ * the port (our child cannot bind it): that is an error, never "ready".
+ */
+export async function waitUntilReady(service: SupervisedService, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     if (service.exitCode !== undefined) {
       throw new Error(`${service.plan.label} exited (${describeExit(service)}) before it was ready`);
     }
+    let answer: { status: number; pid: unknown } | undefined;
     try {
       const response = await fetch(`${service.httpUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
-      if (response.status === 200) return;
+      const body = (await response.json().catch(() => ({}))) as { pid?: unknown };
+      answer = { status: response.status, pid: body.pid };
     } catch {
       // Not listening yet.
     }
+    if (answer && service.exitCode === undefined && answer.pid !== service.child.pid) {
+      throw new Error(
+        `${service.httpUrl}/health/ready is answered by ${typeof answer.pid === 'number' ? `pid ${answer.pid}` : 'another program'}, not by the ${service.plan.label} this launcher started (pid ${service.child.pid ?? '?'}): another process holds the port`,
+      );
+    }
+    if (answer?.status === 200) return;
     if (Date.now() > deadline) {
       throw new Error(`${service.plan.label} was not ready at ${service.httpUrl}/health/ready within ${timeoutMs / 1000} s`);
     }

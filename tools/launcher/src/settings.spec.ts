@@ -48,4 +48,15 @@ describe('readSettings', () => {
       "FLOWLINE_LOG_FORMAT must be 'pretty' or 'json', got 'xml'",
     );
   });
+
+  it('starts the development broker by default and Apache Kafka with --kafka apache, its controller on the next port', () => {
+    expect(readSettings([], {}, '/repo')).toMatchObject({ kafkaKind: 'dev', kafkaPort: 9092 });
+    expect(readSettings(['--kafka', 'apache'], { FLOWLINE_KAFKA_PORT: '19092' }, '/repo')).toMatchObject({
+      kafkaKind: 'apache',
+      kafkaPort: 19092,
+      kafkaControllerPort: 19093,
+    });
+    expect(readSettings(['--kafka=apache'], { FLOWLINE_KAFKA_CONTROLLER_PORT: '7777' }, '/repo')).toMatchObject({ kafkaControllerPort: 7777 });
+    expect(() => readSettings(['--kafka', 'confluent'], {}, '/repo')).toThrow("--kafka is 'dev' (the development broker) or 'apache', got 'confluent'");
+  });
 });

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { ALL_SERVICES, DEV_INFRA_PORTS, type ServiceDescriptor } from '@flowline/contracts';
+import { APACHE_KAFKA_VERSION } from '@flowline/apache-kafka';
 
 export interface ServicePlan {
   descriptor: ServiceDescriptor;
@@ -26,7 +27,11 @@ export interface LauncherSettings {
   databaseUrl: string | undefined;
   authSecret: string | undefined;
   kafkaBrokers: string | undefined;
+  /** Which Kafka to start when KAFKA_BROKERS is not set: the development broker or Apache Kafka. */
+  kafkaKind: 'dev' | 'apache';
   kafkaPort: number;
+  /** Apache Kafka's KRaft controller port. */
+  kafkaControllerPort: number;
   postgresPort: number;
   logFormat: 'pretty' | 'json';
   readyTimeoutMs: number;
@@ -39,15 +44,20 @@ export interface LauncherSettings {
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: npm start [-- --executors N] [--traces] [--help]
+export const USAGE = `Usage: npm start [-- --executors N] [--kafka dev|apache] [--traces] [--help]
 
 Starts Flowline on this machine: an embedded PostgreSQL (unless DATABASE_URL is set), the
 Kafka-protocol development broker (unless KAFKA_BROKERS is set) and the four services, then
-prints where to reach them. Ctrl-C stops everything.
+prints where to reach them. Ctrl-C (or SIGTERM) stops everything it started, at any moment;
+what it started also ends when the launcher is killed. Every port is checked before anything
+starts. A Flowline left running from a data folder: npm run stop -- --data DIR.
 
 Options:
   --executors N            run N async-executor replicas (1 to ${MAX_EXECUTORS}, default 1); replica k listens
                            ${REPLICA_PORT_STEP} × (k - 1) ports above the executor's own
+  --kafka dev|apache       the Kafka to start when KAFKA_BROKERS is not set: the development broker
+                           (default) or a real Apache Kafka ${APACHE_KAFKA_VERSION} (KRaft; needs Java 17 and Maven,
+                           fetched from Maven Central once; data in <data dir>/apache-kafka)
   --traces                 each service writes its traces (OTLP JSON) to <data dir>/traces/<service>.jsonl;
                            show them with: npm run trace
 
@@ -56,7 +66,8 @@ Environment:
   FLOWLINE_PG_PORT         embedded PostgreSQL port (default ${DEV_INFRA_PORTS.postgres})
   DATABASE_URL             use this PostgreSQL instead of the embedded one
   KAFKA_BROKERS            use this Kafka instead of the development broker
-  FLOWLINE_KAFKA_PORT      development broker port (default ${DEV_INFRA_PORTS.kafka})
+  FLOWLINE_KAFKA_PORT      Kafka port, either kind (default ${DEV_INFRA_PORTS.kafka})
+  FLOWLINE_KAFKA_CONTROLLER_PORT   Apache Kafka's controller port (default the Kafka port + 1)
   AUTH_JWT_SECRET          secret that signs bearer tokens (default: generated once, kept in the data directory)
   FLOWLINE_HOST            interface the services listen on (default 127.0.0.1)
   FLOWLINE_LOG_FORMAT      pretty (default) or json
@@ -75,11 +86,18 @@ function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string): LauncherSettings {
   let executors = 1;
   let traces = false;
+  let kafkaKind: 'dev' | 'apache' = 'dev';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
     if (arg === '--traces') {
       traces = true;
+      continue;
+    }
+    if (arg === '--kafka' || arg.startsWith('--kafka=')) {
+      const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (raw !== 'dev' && raw !== 'apache') throw new UsageError(`--kafka is 'dev' (the development broker) or 'apache', got '${raw ?? ''}'`);
+      kafkaKind = raw;
       continue;
     }
     if (arg === '--executors' || arg.startsWith('--executors=')) {
@@ -96,6 +114,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string
   const dataDir = path.resolve(cwd, env['FLOWLINE_DATA_DIR'] || '.data');
   const traceEnv = (label: string): Record<string, string> =>
     traces ? { FLOWLINE_TRACE_FILE: path.join(dataDir, 'traces', `${label}.jsonl`) } : {};
+  const kafkaPort = portFrom(env, 'FLOWLINE_KAFKA_PORT', DEV_INFRA_PORTS.kafka);
   const logFormat = env['FLOWLINE_LOG_FORMAT'] ?? 'pretty';
   if (logFormat !== 'pretty' && logFormat !== 'json') {
     throw new UsageError(`FLOWLINE_LOG_FORMAT must be 'pretty' or 'json', got '${logFormat}'`);
@@ -106,7 +125,9 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string
     databaseUrl: env['DATABASE_URL'] || undefined,
     authSecret: env['AUTH_JWT_SECRET'] || undefined,
     kafkaBrokers: env['KAFKA_BROKERS'] || undefined,
-    kafkaPort: portFrom(env, 'FLOWLINE_KAFKA_PORT', DEV_INFRA_PORTS.kafka),
+    kafkaKind,
+    kafkaPort,
+    kafkaControllerPort: portFrom(env, 'FLOWLINE_KAFKA_CONTROLLER_PORT', kafkaPort + 1),
     postgresPort: portFrom(env, 'FLOWLINE_PG_PORT', DEV_INFRA_PORTS.postgres),
     logFormat,
     readyTimeoutMs: 60_000,

@@ -94,14 +94,17 @@ describe('executors crash and shut down without losing or repeating work', () =>
     ).rows as Array<{ state: number; dependency_token: string }>;
     expect(queued.map((q) => q.state)).toEqual([State.Locked, State.Ready, State.Ready]);
     expect(queued[0]!.dependency_token).toBe(`contact:${x}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(server.requestsFor('x2')).toHaveLength(0);
 
+    // x2 may start only once x1 has finished: its call comes after x1 is released, never before.
+    const releasedAt = Date.now();
     server.release('x1');
     server.release('y1');
     await waitFor(() => server.requestsFor('x3').length === 1, { timeoutMs: 20_000, what: 'x3 to run' });
     const order = server.requests.filter((r) => /^x\d$/.test(r.key)).map((r) => r.key);
     expect(order).toEqual(['x1', 'x2', 'x3']);
+    expect(server.requestsFor('x2')[0]!.at).toBeGreaterThanOrEqual(releasedAt);
+    expect(server.requestsFor('x3')[0]!.at).toBeGreaterThanOrEqual(server.requestsFor('x2')[0]!.at);
   });
 
   it('completes every operation exactly once after SIGKILL of one executor and SIGTERM of another', async () => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Roles, type Principal } from '@flowline/auth';
 import { invalidArgument } from '@flowline/rpc';
-import type { ExecuteInput } from '../pipeline/pipeline.service';
+import type { ExecuteInput } from '../pipeline/pipeline.types';
 
 export const INITIATING_USER_HEADER = 'x-flowline-initiating-user';
 export const DEPTH_HEADER = 'x-flowline-depth';
@@ -37,6 +37,8 @@ export interface RawExecute {
   entity: string;
   id?: string;
   target?: Record<string, unknown>;
+  /** Update: relative changes, `{"attr": {"op": "increment", "value": 1}}`. */
+  operations?: Record<string, unknown>;
   parameters?: Record<string, unknown>;
   expectedVersion?: number;
   idempotencyKey?: string;
@@ -57,11 +59,16 @@ export function toExecuteInput(raw: RawExecute, principal: Principal, claimedUse
     throw invalidArgument('INVALID_REQUEST', 'name the entity', [
       { field: 'entity', description: 'expected an entity logical name such as account' },
     ]);
+  if (raw.operations !== undefined && (typeof raw.operations !== 'object' || raw.operations === null || Array.isArray(raw.operations)))
+    throw invalidArgument('INVALID_REQUEST', 'operations must be an object of attribute: {op, value}', [
+      { field: 'operations', description: 'expected {"attr": {"op": "increment"|"decrement"|"multiply"|"append", "value": ...}}' },
+    ]);
   return {
     message: raw.message,
     entity: raw.entity,
     ...(raw.id ? { id: raw.id } : {}),
     target: raw.target ?? {},
+    ...(raw.operations && Object.keys(raw.operations).length > 0 ? { operations: raw.operations } : {}),
     parameters: raw.parameters ?? {},
     expectedVersion: raw.expectedVersion ?? 0,
     ...(raw.idempotencyKey ? { idempotencyKey: raw.idempotencyKey } : {}),

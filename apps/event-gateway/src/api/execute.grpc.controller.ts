@@ -27,6 +27,7 @@ export class ExecuteGrpcController {
         entity: request.entity,
         id: request.id,
         target: parseJsonObject(request.targetJson, 'targetJson'),
+        operations: parseJsonObject(request.operationsJson, 'operationsJson'),
         parameters: parseJsonObject(request.parametersJson, 'parametersJson'),
         expectedVersion: request.expectedVersion,
         idempotencyKey: request.idempotencyKey,

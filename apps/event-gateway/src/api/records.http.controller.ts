@@ -9,10 +9,14 @@ import type { Principal } from '@flowline/auth';
 import { SdkMessage } from '@flowline/contracts';
 import { CORRELATION_ID_HEADER, invalidArgument } from '@flowline/rpc';
 import { CurrentPrincipal } from '@flowline/service-kit';
-import { PipelineService, type ExecuteResult } from '../pipeline/pipeline.service';
+import { PipelineService } from '../pipeline/pipeline.service';
+import type { ExecuteResult } from '../pipeline/pipeline.types';
 import { DEPTH_HEADER, INITIATING_USER_HEADER, toExecuteInput, type RawExecute } from './execute-input';
 
 type HeaderMap = Record<string, string | undefined>;
+
+/** The key of a PATCH body that holds relative operations (attribute names never start with `$`). */
+const OPERATIONS_KEY = '$operations';
 
 function versionFrom(ifMatch: string | undefined): number {
   if (!ifMatch) return 0;
@@ -97,7 +101,7 @@ export class RecordsHttpController {
     );
   }
 
-  /** Query: `?name=Contoso` equality filters, `orderBy=creditlimit desc`, `pageSize`, `pageToken`, `columns`. */
+  /** Query: `?name=Contoso` equality filters (values read as each attribute's type), `orderBy=creditlimit desc`, `pageSize`, `pageToken`, `columns`. */
   @Get('records/:entity')
   async list(
     @Param('entity') entity: string,
@@ -111,7 +115,8 @@ export class RecordsHttpController {
       conditions: Object.entries(filters).map(([attribute, value]) => ({
         attribute,
         operator: 'eq',
-        value: /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value,
+        // Text as given: the query reads it as the attribute's type (`?accountnumber=007` stays text).
+        value,
       })),
       orderBy: orderBy
         ? orderBy.split(',').map((item) => ({ attribute: item.trim().split(/\s+/)[0]!, descending: /\sdesc$/i.test(item.trim()) }))
@@ -130,20 +135,32 @@ export class RecordsHttpController {
     );
   }
 
+  /**
+   * The body holds the attributes to set; relative changes go under `$operations`:
+   * `{"name": "Contoso", "$operations": {"numberofemployees": {"op": "increment", "value": 5}}}`.
+   */
   @Patch('records/:entity/:id')
   async update(
     @Param('entity') entity: string,
     @Param('id') id: string,
-    @Body() target: Record<string, unknown>,
+    @Body() body: Record<string, unknown>,
     @Headers() headers: HeaderMap,
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
+    const { [OPERATIONS_KEY]: operations, ...target } = body;
     send(
       response,
       200,
       await this.run(
-        { message: SdkMessage.Update, entity, id, target, expectedVersion: versionFrom(headers['if-match']) },
+        {
+          message: SdkMessage.Update,
+          entity,
+          id,
+          target,
+          ...(operations === undefined ? {} : { operations: operations as Record<string, unknown> }),
+          expectedVersion: versionFrom(headers['if-match']),
+        },
         headers,
         principal,
       ),

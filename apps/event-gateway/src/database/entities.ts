@@ -1,6 +1,7 @@
 /** Every TypeORM entity of the gateway schema; the migrations must create exactly these. */
 import { OutboxMessageRow } from '@flowline/messaging';
+import { CorrelationWindowRow } from '../loop-protection/correlation-window.entity';
 import { IdempotencyKeyRow } from '../idempotency/idempotency-key.entity';
 import { RecordRow } from '../records/record.entity';
 
-export const GatewayEntities: Array<new () => unknown> = [RecordRow, IdempotencyKeyRow, OutboxMessageRow];
+export const GatewayEntities: Array<new () => unknown> = [RecordRow, IdempotencyKeyRow, CorrelationWindowRow, OutboxMessageRow];

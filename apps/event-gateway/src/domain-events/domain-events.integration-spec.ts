@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
 import { DOMAIN_EVENT_TYPE, Topics, type PipelineEvent } from '@flowline/contracts';
 import { createEnvelope, type DeadLetterValue } from '@flowline/messaging';
-import { testKafkaBrokers, waitFor } from '@flowline/testing';
+import { testKafkaBrokers, waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startGateway, type GatewayHarness } from '../../test/gateway-harness';
 
 describe('domain events from other services', () => {
@@ -11,7 +11,7 @@ describe('domain events from other services', () => {
   beforeAll(async () => {
     harness = await startGateway();
     kafka = new Kafka({ clientId: 'domain-test', brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING });
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await harness.stop();
   });

@@ -7,6 +7,7 @@ export enum PipelineErrorCode {
   VersionConflict = 'VERSION_CONFLICT',
   InvalidTarget = 'INVALID_TARGET',
   InvalidParameters = 'INVALID_PARAMETERS',
+  InvalidOperations = 'INVALID_OPERATIONS',
   LookupNotFound = 'LOOKUP_NOT_FOUND',
   StepRefused = 'STEP_REFUSED',
   LoopDetected = 'LOOP_DETECTED',

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { GatewayProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
+import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startGateway, type GatewayHarness } from '../../test/gateway-harness';
 
 const { ImageType } = RegistryProto;
@@ -61,7 +62,7 @@ describe('the event pipeline (Execute)', () => {
     await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
     hookUrl = `http://127.0.0.1:${(hooks.address() as { port: number }).port}`;
     harness = await startGateway();
-  });
+  }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await harness.stop();
     hooks.closeAllConnections();
@@ -258,12 +259,20 @@ describe('the event pipeline (Execute)', () => {
     expect(all.body['records']).toHaveLength(1);
   });
 
-  it('refuses an operation beyond the depth limit as a loop', async () => {
-    const refused = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Deep' }, { 'x-flowline-depth': '9' });
+  it('aborts an operation whose chain reaches depth 8 within the hour as a loop', async () => {
+    const headers = { 'x-correlation-id': 'deep-chain' };
+    const seven = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Deep' }, { ...headers, 'x-flowline-depth': '7' });
+    expect(seven.status).toBe(201);
+    const refused = await harness.call('POST', '/api/v1/records/contact', { lastname: 'Deeper' }, { ...headers, 'x-flowline-depth': '8' });
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({
-      error: { code: 'LOOP_DETECTED', message: expect.stringContaining('arrived at depth 9, beyond the limit of 8') },
+      error: {
+        code: 'LOOP_DETECTED',
+        message:
+          'Create of contact reached depth 8 within 60 minute(s) of correlation deep-chain (the limit is 8): plug-ins or workflows are triggering each other in a loop, so it was aborted',
+      },
     });
+    expect((await harness.call('GET', '/api/v1/records/contact?lastname=Deeper')).body['records']).toEqual([]);
   });
 
   it('assigns, sets state, retrieves, queries and deletes', async () => {
@@ -318,6 +327,105 @@ describe('the event pipeline (Execute)', () => {
     const deleteEvent = (await harness.outbox()).find((row) => row.envelope.id === deleted.body['eventId'])!;
     expect(deleteEvent.envelope.payload).toMatchObject({ message: 'Delete', postImage: null, preImage: { title: 'Printer on fire' } });
     expect((await harness.call('GET', `/api/v1/records/incident/${id}`)).status).toBe(404);
+  });
+
+  it('filters on a lookup by plain id or by reference, and refuses a malformed one naming the field', async () => {
+    const contoso = String((await harness.call('POST', '/api/v1/records/account', { name: 'Lookup Contoso' })).body['id']);
+    const fabrikam = String((await harness.call('POST', '/api/v1/records/account', { name: 'Lookup Fabrikam' })).body['id']);
+    const call = await harness.call('POST', '/api/v1/records/task', {
+      subject: 'Lookup call',
+      regardingobjectid: { entity: 'account', id: contoso },
+    });
+    const visit = await harness.call('POST', '/api/v1/records/task', {
+      subject: 'Lookup visit',
+      regardingobjectid: { entity: 'account', id: fabrikam },
+    });
+    const subjects = (body: Record<string, unknown>) => (body['records'] as Array<{ subject: string }>).map((task) => task.subject).sort();
+
+    const byId = await harness.call('GET', `/api/v1/records/task?regardingobjectid=${contoso}`);
+    expect(byId.status).toBe(200);
+    expect(subjects(byId.body)).toEqual(['Lookup call']);
+    const byReference = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: { conditions: [{ attribute: 'regardingobjectid', operator: 'eq', value: { entity: 'account', id: contoso } }] },
+    });
+    expect(subjects(byReference.body)).toEqual(['Lookup call']);
+    const either = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: {
+        conditions: [{ attribute: 'regardingobjectid', operator: 'in', value: [contoso, { entity: 'account', id: fabrikam }] }],
+      },
+    });
+    expect(subjects(either.body)).toEqual(['Lookup call', 'Lookup visit']);
+    const notContoso = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: {
+        conditions: [
+          { attribute: 'regardingobjectid', operator: 'ne', value: contoso },
+          { attribute: 'subject', operator: 'like', value: 'Lookup%' },
+        ],
+      },
+    });
+    expect(subjects(notContoso.body)).toEqual(['Lookup visit']);
+    const own = await harness.call('GET', `/api/v1/records/task?activityid=${String(visit.body['id'])}&ownerid=alice`);
+    expect(subjects(own.body)).toEqual(['Lookup visit']);
+    expect(call.status).toBe(201);
+
+    const malformed = await harness.call('GET', '/api/v1/records/task?regardingobjectid=contoso');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({
+      error: {
+        code: 'QUERY_INVALID',
+        violations: [
+          {
+            field: 'parameters.conditions[0].value',
+            code: 'REFERENCE',
+            description: expect.stringContaining('expected a record id (a UUID) or a reference such as {"entity": "account", "id": "..."}'),
+          },
+        ],
+      },
+    });
+    const wrongEntity = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: { conditions: [{ attribute: 'regardingobjectid', operator: 'gt', value: contoso }] },
+    });
+    expect(wrongEntity.body).toMatchObject({ error: { violations: [{ field: 'parameters.conditions[0].operator', code: 'OPERATOR' }] } });
+    const otherEntity = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'task',
+      parameters: { conditions: [{ attribute: 'regardingobjectid', operator: 'eq', value: { entity: 'systemuser', id: contoso } }] },
+    });
+    expect(otherEntity.body).toMatchObject({ error: { violations: [{ field: 'parameters.conditions[0].value', code: 'LOOKUP_TARGET' }] } });
+  });
+
+  it("reads query-string filters as each attribute's type, and refuses a value that can never match", async () => {
+    await harness.call('POST', '/api/v1/records/account', {
+      name: 'Typed filters',
+      accountnumber: '007',
+      creditlimit: 250,
+      creditonhold: true,
+    });
+    const byText = await harness.call('GET', '/api/v1/records/account?accountnumber=007');
+    expect(byText.body['records']).toEqual([expect.objectContaining({ name: 'Typed filters' })]);
+    const byNumberAndFlag = await harness.call(
+      'GET',
+      '/api/v1/records/account?name=Typed%20filters&creditlimit=250&creditonhold=true&statecode=0',
+    );
+    expect(byNumberAndFlag.body['records']).toHaveLength(1);
+    const refused = await harness.call('GET', '/api/v1/records/account?creditlimit=lots');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      error: {
+        code: 'QUERY_INVALID',
+        violations: [
+          { field: 'parameters.conditions[0].value', code: 'VALUE', description: `'creditlimit' holds numbers: "lots" can never match` },
+        ],
+      },
+    });
+    const listed = await harness.call('POST', '/api/v1/messages/RetrieveMultiple', {
+      entity: 'account',
+      parameters: { conditions: [{ attribute: 'creditonhold', operator: 'in', value: [true, 'maybe'] }] },
+    });
+    expect(listed.body).toMatchObject({ error: { violations: [{ field: 'parameters.conditions[0].value[1]', code: 'VALUE' }] } });
   });
 
   it('executes over gRPC with the same pipeline, and refuses calls without a token', async () => {

@@ -1,86 +1,71 @@
 /**
  * Execute: one message through the event pipeline.
  *
+ *   loop protection (loop-protection/): the chain's depth within its window
  *   stage 10 (PreValidation) synchronous steps, outside the transaction
  *   BEGIN
- *     lock the record; check the expected version
- *     stage 20 (PreOperation) synchronous steps: may change the target
- *     validate the target against the metadata; the main operation
- *     stage 40 (PostOperation) synchronous steps
- *     the pipeline event into the outbox; the idempotency answer
+ *     lock the record; check the expected version; apply relative operations to what it holds
+ *     stage 20 (PreOperation) synchronous steps and real-time workflows, in rank order: may change the target
+ *     stage 30 (MainOperation): validate the target against the metadata and write (main-operations/)
+ *     stage 40 (PostOperation) synchronous steps and real-time workflows, in rank order
+ *     the pipeline event into the outbox (pipeline-event.ts); the idempotency answer
  *   COMMIT
  *
  * Any step that refuses rolls everything back and the caller gets its message. A repeated
- * call with the same idempotency key gets the first answer and writes nothing.
+ * call with the same idempotency key gets the first answer and writes nothing. Record steps of
+ * real-time workflows come back in through `executeWithin`: the same stages, in the same
+ * transaction, one level deeper.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Histogram, type Registry } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  LoopProtection,
-  PIPELINE_EVENT_SCHEMA_VERSION,
-  PIPELINE_EVENT_TYPE,
-  PipelineStage,
-  SdkMessage,
-  Topics,
-  type EntityMetadata,
-  type PipelineEvent,
-} from '@flowline/contracts';
+import { PipelineStage, SdkMessage, type EntityMetadata } from '@flowline/contracts';
 import { MetadataCache } from '@flowline/metadata-cache';
-import { createEnvelope, recordKey, writeToOutbox } from '@flowline/messaging';
-import { FlowlineError, invalidArgument, notFound } from '@flowline/rpc';
+import { FlowlineError, notFound } from '@flowline/rpc';
 import { METRICS_REGISTRY } from '@flowline/service-kit';
-import { validateStateChange, validateTarget } from '../records/attribute-validation';
+import { StepRefusal } from '@flowline/plugin-steps';
+import { IdempotencyStore, isKeyRace } from '../idempotency/idempotency.store';
+import { LoopGuard, type DepthWindow } from '../loop-protection/loop-guard';
+import type { RealTimeRun } from '../real-time/real-time-run';
+import { RealTimeRunner } from '../real-time/real-time-runner';
+import { RealTimeWorkflows, type RealTimeStage, type RealTimeWorkflow } from '../real-time/real-time-workflows';
 import { RecordRow } from '../records/record.entity';
-import { buildRecordQuery, nextPageToken, type QueryParameters } from '../records/record-query';
 import { changedAttributes, recordView, selectColumns, type RecordView } from '../records/record-view';
-import { IdempotencyKeyRow } from '../idempotency/idempotency-key.entity';
-import { SERVICE } from '../config';
-import { StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
+import { isWriteMessage, MAIN_OPERATIONS } from './main-operations';
+import { buildPipelineEvent, TransactionEvents } from './pipeline-event';
 import { PipelineErrorCode as Code } from './pipeline.errors';
-import { imagesFor, runStage } from './step-runner';
+import type { ExecuteInput, ExecuteResult } from './pipeline.types';
+import { retrieve, retrieveMultiple } from './read-messages';
+import { applyOperations, checkOperations } from './relative-operations';
+import { runStage } from './step-runner';
+import { lockRecord, prepareOperation, type Operation } from './operation';
+import { inRankOrder } from './synchronous-stage';
 
-export interface ExecuteInput {
-  message: string;
-  entity: string;
-  id?: string;
-  target: Record<string, unknown>;
-  parameters: Record<string, unknown>;
-  expectedVersion: number;
-  idempotencyKey?: string;
-  depth: number;
-  correlationId: string;
-  columns: string[];
-  initiatingUserId: string;
-  /** api, domain-event, or the calling service. */
-  origin: string;
+export type { ExecuteInput, ExecuteResult } from './pipeline.types';
+
+type StageName = 'prevalidation' | 'preoperation' | 'mainoperation' | 'postoperation';
+
+/** What a stage sees of the record. */
+interface StageImages {
+  pre: RecordView | null;
+  post: RecordView | null;
+  /** The record as it will be (stages 10 and 20) or is (40). */
+  recordAfter: () => Record<string, unknown>;
 }
 
-export interface ExecuteResult {
-  id: string;
-  version: number;
-  record?: RecordView;
-  records?: RecordView[];
-  totalCount?: number;
-  nextPageToken?: string;
-  output: Record<string, unknown>;
-  eventId?: string;
-  replayed: boolean;
-}
-
-const WRITE_MESSAGES = new Set<string>([SdkMessage.Create, SdkMessage.Update, SdkMessage.Delete, SdkMessage.Assign, SdkMessage.SetState]);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function requestHash(input: ExecuteInput): string {
-  const { idempotencyKey: _key, correlationId: _correlation, ...rest } = input;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
+const STAGE_INDEX = { [PipelineStage.PreValidation]: 0, [PipelineStage.PreOperation]: 1, [PipelineStage.PostOperation]: 2 } as const;
+const STAGE_NAMES = {
+  [PipelineStage.PreValidation]: 'prevalidation',
+  [PipelineStage.PreOperation]: 'preoperation',
+  [PipelineStage.PostOperation]: 'postoperation',
+} as const;
 
 @Injectable()
 export class PipelineService {
   private readonly logger = new Logger('Pipeline');
+  private readonly idempotency: IdempotencyStore;
 
   /** Time spent in each stage of the pipeline (stage 30, the main operation, includes its validation and write). */
   private readonly stageDuration: Histogram<'stage'>;
@@ -88,8 +73,12 @@ export class PipelineService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metadata: MetadataCache,
+    private readonly loops: LoopGuard,
+    private readonly realTime: RealTimeWorkflows,
+    private readonly realTimeRunner: RealTimeRunner,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
+    this.idempotency = new IdempotencyStore(dataSource);
     this.stageDuration = new Histogram({
       name: 'flowline_gateway_pipeline_stage_duration_seconds',
       help: 'Time spent in each pipeline stage of Execute: prevalidation (10), preoperation (20), mainoperation (30: validation and the write), postoperation (40, synchronous steps)',
@@ -99,13 +88,68 @@ export class PipelineService {
     });
   }
 
-  private async timed<T>(stage: 'prevalidation' | 'preoperation' | 'mainoperation' | 'postoperation', work: () => Promise<T>): Promise<T> {
+  private async timed<T>(stage: StageName, work: () => Promise<T>): Promise<T> {
     const end = this.stageDuration.startTimer({ stage });
     try {
       return await work();
     } finally {
       end();
     }
+  }
+
+  async execute(input: ExecuteInput): Promise<ExecuteResult> {
+    const entity = await this.entityOf(input.entity);
+    // Reads trigger nothing, so they cannot loop: no depth check.
+    if (input.message === SdkMessage.Retrieve) return retrieve(this.dataSource.manager, entity, input);
+    if (input.message === SdkMessage.RetrieveMultiple) return retrieveMultiple(this.dataSource.manager, entity, input);
+
+    const answered = await this.idempotency.answerFor(input);
+    if (answered) return answered;
+    const window = await this.loops.enter({ ...input, depth: Math.max(1, input.depth) });
+    const operation = prepareOperation(this.metadata, entity, input, window);
+    try {
+      // Stage 10 runs before any lock is taken: it sees no images.
+      await this.preValidation(operation);
+      return await this.dataSource.transaction(async (manager) => {
+        const events = new TransactionEvents();
+        const result = await this.inTransaction(manager, operation, events);
+        await events.write(manager);
+        await this.idempotency.save(manager, input, result);
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof StepRefusal) throw this.refusal(error, operation);
+      // Two calls with one idempotency key raced: the loser answers with the winner's result.
+      if (input.idempotencyKey && isKeyRace(error)) return (await this.idempotency.answerFor(input))!;
+      throw error;
+    }
+  }
+
+  /**
+   * A record step of a real-time workflow: the same pipeline inside the operation's transaction
+   * (it sees what the operation wrote so far, and rolls back with it), in the same loop window.
+   */
+  async executeWithin(manager: EntityManager, events: TransactionEvents, input: ExecuteInput, window: DepthWindow): Promise<ExecuteResult> {
+    this.loops.check(input, window);
+    const entity = await this.entityOf(input.entity);
+    if (input.message === SdkMessage.Retrieve) return retrieve(manager, entity, input);
+    if (input.message === SdkMessage.RetrieveMultiple) return retrieveMultiple(manager, entity, input);
+    const operation = prepareOperation(this.metadata, entity, input, window);
+    try {
+      await this.preValidation(operation);
+      return await this.inTransaction(manager, operation, events);
+    } catch (error) {
+      if (error instanceof StepRefusal) throw this.refusal(error, operation);
+      throw error;
+    }
+  }
+
+  private refusal(error: StepRefusal, operation: Operation): FlowlineError {
+    return new FlowlineError(
+      'FAILED_PRECONDITION',
+      Code.StepRefused,
+      `step '${error.stepName}' refused ${operation.input.message} of ${operation.entity.logicalName}: ${error.message}`,
+    );
   }
 
   private async entityOf(name: string): Promise<EntityMetadata> {
@@ -120,357 +164,152 @@ export class PipelineService {
     return entity;
   }
 
-  async execute(input: ExecuteInput): Promise<ExecuteResult> {
-    const depth = Math.max(1, input.depth);
-    if (depth > LoopProtection.maxDepth) {
-      throw new FlowlineError(
-        'RESOURCE_EXHAUSTED',
-        Code.LoopDetected,
-        `${input.message} of ${input.entity} arrived at depth ${depth}, beyond the limit of ${LoopProtection.maxDepth}: plug-ins or workflows are triggering each other in a loop`,
-      );
-    }
-    const entity = await this.entityOf(input.entity);
-    if (input.message === SdkMessage.Retrieve) return this.retrieve(entity, input);
-    if (input.message === SdkMessage.RetrieveMultiple) return this.retrieveMultiple(entity, input);
+  private async preValidation(operation: Operation): Promise<void> {
+    const { context } = operation;
+    await this.timed('prevalidation', () =>
+      runStage(operation.resolution.synchronous[0]!.steps, {
+        context,
+        recordAfter: () => ({ ...context.inputParameters.Target }),
+        preImage: null,
+        postImage: null,
+      }),
+    );
+  }
 
-    if (input.idempotencyKey) {
-      const stored = await this.dataSource.getRepository(IdempotencyKeyRow).findOneBy({ key: input.idempotencyKey });
-      if (stored) return this.replay(stored, input);
-    }
-    const resolution = this.metadata.resolve(input.message, entity.logicalName, Object.keys(input.target));
-    const isCustom = !WRITE_MESSAGES.has(input.message);
-    if (isCustom && resolution.synchronous.every((stage) => stage.steps.length === 0) && resolution.asynchronous.length === 0) {
-      throw notFound(
-        Code.UnknownMessage,
-        `no message '${input.message}' for ${entity.logicalName}: register a step for it in the registry`,
-      );
-    }
-    const recordId = input.id || (input.message === SdkMessage.Create ? randomUUID() : '');
-    if (!UUID.test(recordId) && !(isCustom && recordId === '')) {
-      throw invalidArgument(Code.InvalidParameters, `the record id must be a UUID, got '${recordId}'`, [
-        { field: 'id', description: 'expected a UUID' },
-      ]);
-    }
-    const context: ExecutionContext = {
-      messageName: input.message,
-      primaryEntityName: entity.logicalName,
-      primaryEntityId: recordId,
-      stage: PipelineStage.PreValidation,
-      mode: 0,
-      depth,
+  /** Stage 20 or 40: the stage's plug-in steps and real-time workflows, in rank order. */
+  private async synchronousStage(
+    manager: EntityManager,
+    events: TransactionEvents,
+    operation: Operation,
+    stage: RealTimeStage,
+    images: StageImages,
+  ): Promise<{ actedOnRecords: boolean }> {
+    const { context, resolution, input } = operation;
+    const workflows = this.realTime.forStage(resolution.workflows, input.message, Object.keys(context.inputParameters.Target ?? {}), stage);
+    let actedOnRecords = false;
+    await this.timed(STAGE_NAMES[stage], async () => {
+      for (const item of inRankOrder(resolution.synchronous[STAGE_INDEX[stage]]!.steps, workflows)) {
+        if ('step' in item) {
+          await runStage([item.step], { context, recordAfter: images.recordAfter, preImage: images.pre, postImage: images.post });
+        } else if ((await this.runRealTime(manager, events, operation, stage, images, item.workflow)).actedOnRecords) {
+          actedOnRecords = true;
+        }
+      }
+    });
+    return { actedOnRecords };
+  }
+
+  private async runRealTime(
+    manager: EntityManager,
+    events: TransactionEvents,
+    operation: Operation,
+    stage: RealTimeStage,
+    images: StageImages,
+    workflow: RealTimeWorkflow,
+  ): Promise<{ actedOnRecords: boolean }> {
+    const { context, entity, input } = operation;
+    // At PreOperation the workflow sees the record as it will be; at PostOperation as it is (its pre-image after a Delete).
+    const run: RealTimeRun = {
+      stage,
+      message: input.message,
+      entity: entity.logicalName,
+      recordId: operation.recordId,
+      record: stage === PipelineStage.PreOperation ? images.recordAfter() : (images.post ?? images.pre ?? {}),
+      pre: images.pre,
+      changed:
+        stage === PipelineStage.PreOperation
+          ? Object.keys(context.inputParameters.Target ?? {})
+          : changedAttributes(images.pre, images.post),
+      depth: context.depth,
       correlationId: input.correlationId,
       initiatingUserId: input.initiatingUserId,
-      inputParameters: { ...input.parameters, Target: { ...input.target } },
-      outputParameters: {},
-      sharedVariables: {},
-      preEntityImages: {},
-      postEntityImages: {},
-      operationCreatedOn: new Date().toISOString(),
+      changeTarget: (target, operations) => {
+        const checked = checkOperations(entity, SdkMessage.Update, target, operations);
+        const applied = Object.keys(checked).length > 0 ? applyOperations(entity, images.recordAfter(), checked) : {};
+        context.inputParameters.Target = { ...context.inputParameters.Target, ...target, ...applied };
+        return images.recordAfter();
+      },
+      execute: (nested) => this.executeWithin(manager, events, nested, operation.window),
     };
-
-    try {
-      // Stage 10 runs before any lock is taken: it sees no images.
-      await this.timed('prevalidation', () =>
-        runStage(resolution.synchronous[0]!.steps, {
-          context,
-          recordAfter: () => ({ ...context.inputParameters.Target }),
-          preImage: null,
-          postImage: null,
-        }),
-      );
-      return await this.dataSource.transaction(async (manager) => {
-        const result = await this.inTransaction(manager, entity, input, context, recordId, resolution);
-        if (input.idempotencyKey) {
-          await manager.query(`INSERT INTO "gateway"."idempotency_key" ("key", "request_hash", "response") VALUES ($1, $2, $3)`, [
-            input.idempotencyKey,
-            requestHash(input),
-            JSON.stringify(result),
-          ]);
-        }
-        return result;
-      });
-    } catch (error) {
-      if (error instanceof StepRefusal) {
-        throw new FlowlineError(
-          'FAILED_PRECONDITION',
-          Code.StepRefused,
-          `step '${error.stepName}' refused ${input.message} of ${entity.logicalName}: ${error.message}`,
-        );
-      }
-      // Two calls with one idempotency key raced: the loser answers with the winner's result.
-      if (
-        input.idempotencyKey &&
-        (error as { code?: string }).code === '23505' &&
-        String((error as Error).message).includes('PK_idempotency_key')
-      ) {
-        const stored = await this.dataSource.getRepository(IdempotencyKeyRow).findOneByOrFail({ key: input.idempotencyKey });
-        return this.replay(stored, input);
-      }
-      throw error;
-    }
+    return this.realTimeRunner.run(workflow, run);
   }
 
-  private replay(stored: IdempotencyKeyRow, input: ExecuteInput): ExecuteResult {
-    if (stored.requestHash !== requestHash(input)) {
-      throw invalidArgument(
-        Code.IdempotencyKeyReused,
-        `idempotency key '${input.idempotencyKey}' was used for a different request: use a new key for a new request`,
-        [{ field: 'idempotencyKey', description: 'already used for another request' }],
-      );
-    }
-    return { ...(stored.response as unknown as ExecuteResult), replayed: true };
-  }
-
-  private async inTransaction(
-    manager: EntityManager,
-    entity: EntityMetadata,
-    input: ExecuteInput,
-    context: ExecutionContext,
-    recordId: string,
-    resolution: ReturnType<MetadataCache['resolve']>,
-  ): Promise<ExecuteResult> {
-    const records = manager.getRepository(RecordRow);
-    const existing = recordId
-      ? await records.findOne({ where: { entity: entity.logicalName, id: recordId }, lock: { mode: 'pessimistic_write' } })
-      : null;
-    const isCreate = input.message === SdkMessage.Create;
-    const isCustom = !WRITE_MESSAGES.has(input.message);
-    if (isCreate && existing)
-      throw new FlowlineError('ALREADY_EXISTS', Code.RecordExists, `${entity.logicalName} ${recordId} already exists: use Update`);
-    if (!isCreate && !isCustom && !existing) throw notFound(Code.RecordNotFound, `no ${entity.logicalName} with id ${recordId}`);
-    if (existing && input.expectedVersion && existing.version !== input.expectedVersion) {
-      throw new FlowlineError(
-        'ABORTED',
-        Code.VersionConflict,
-        `${entity.logicalName} ${recordId} is at version ${existing.version}, not ${input.expectedVersion}: read it again and reapply your change`,
-      );
+  private async inTransaction(manager: EntityManager, operation: Operation, events: TransactionEvents): Promise<ExecuteResult> {
+    const { entity, input, context, resolution, recordId } = operation;
+    const existing = await lockRecord(manager, operation);
+    if (existing && Object.keys(operation.operations).length > 0) {
+      // Under the row lock: what the record holds now, whatever the caller read before.
+      context.inputParameters.Target = {
+        ...context.inputParameters.Target,
+        ...applyOperations(entity, existing.attributes, operation.operations),
+      };
     }
     const pre = existing ? recordView(entity, existing) : null;
     const afterOf = () => ({ ...(pre ?? {}), ...(context.inputParameters.Target ?? {}) });
 
-    await this.timed('preoperation', () =>
-      runStage(resolution.synchronous[1]!.steps, { context, recordAfter: afterOf, preImage: pre, postImage: null }),
-    );
-    const mainOperation = this.stageDuration.startTimer({ stage: 'mainoperation' });
+    await this.synchronousStage(manager, events, operation, PipelineStage.PreOperation, { pre, post: null, recordAfter: afterOf });
 
     const target = context.inputParameters.Target ?? {};
     const now = new Date();
-    let row: RecordRow | null = existing;
-    switch (input.message) {
-      case SdkMessage.Create:
-      case SdkMessage.Update: {
-        const checked = validateTarget(entity, target, { creating: isCreate });
-        for (const lookup of checked.lookups) {
-          const found = await manager.getRepository(RecordRow).existsBy({
-            entity: lookup.value.entity,
-            id: UUID.test(lookup.value.id) ? lookup.value.id : '00000000-0000-0000-0000-000000000000',
-          });
-          if (!found)
-            checked.violations.push({
-              field: lookup.field,
-              description: `no ${lookup.value.entity} with id ${lookup.value.id}`,
-              code: 'LOOKUP_NOT_FOUND',
-            });
-        }
-        if (checked.violations.length > 0) {
-          throw invalidArgument(
-            Code.InvalidTarget,
-            `${input.message} of ${entity.logicalName} has ${checked.violations.length} invalid field(s)`,
-            checked.violations,
-          );
-        }
-        if (isCreate) {
-          const state = entity.attributes.find((attribute) => attribute.type === 'state');
-          const status = entity.attributes.find((attribute) => attribute.type === 'status');
-          const owned = entity.attributes.some((attribute) => attribute.type === 'owner');
-          row = records.create({
-            entity: entity.logicalName,
-            id: recordId,
-            attributes: Object.fromEntries(Object.entries(target).filter(([, value]) => value !== null)),
-            ownerId: owned ? `systemuser:${input.initiatingUserId}` : null,
-            stateCode: state ? (state.options?.[0]?.value ?? 0) : null,
-            statusCode: status
-              ? (status.options?.find((option) => option.state === (state?.options?.[0]?.value ?? 0))?.value ?? null)
-              : null,
-            createdBy: input.initiatingUserId,
-            createdOn: now,
-            modifiedBy: input.initiatingUserId,
-            modifiedOn: now,
-            version: 1,
-          });
-          await records.save(row);
-        } else {
-          const attributes = { ...existing!.attributes, ...target };
-          for (const [name, value] of Object.entries(target)) if (value === null) delete attributes[name];
-          row = await records.save({
-            ...existing!,
-            attributes,
-            modifiedBy: input.initiatingUserId,
-            modifiedOn: now,
-            version: existing!.version + 1,
-          });
-        }
-        break;
-      }
-      case SdkMessage.Delete:
-        await records.delete({ entity: entity.logicalName, id: recordId });
-        row = null;
-        break;
-      case SdkMessage.Assign: {
-        const assignee = input.parameters['assignee'] as { entity?: string; id?: string } | undefined;
-        if (!assignee || !['systemuser', 'team'].includes(assignee.entity ?? '') || typeof assignee.id !== 'string' || !assignee.id) {
-          throw invalidArgument(Code.InvalidParameters, 'Assign needs the new owner', [
-            { field: 'parameters.assignee', description: 'expected {"entity": "systemuser" or "team", "id": "..."}' },
-          ]);
-        }
-        row = await records.save({
-          ...existing!,
-          ownerId: `${assignee.entity}:${assignee.id}`,
-          modifiedBy: input.initiatingUserId,
-          modifiedOn: now,
-          version: existing!.version + 1,
-        });
-        break;
-      }
-      case SdkMessage.SetState: {
-        const violations = validateStateChange(entity, input.parameters['state'], input.parameters['status']);
-        if (violations.length > 0)
-          throw invalidArgument(Code.InvalidParameters, `SetState of ${entity.logicalName} is invalid`, violations);
-        const state = input.parameters['state'] as number;
-        const statusOption = entity.attributes.find((a) => a.type === 'status')?.options?.find((o) => o.state === state);
-        const status =
-          typeof input.parameters['status'] === 'number' && input.parameters['status'] !== -1
-            ? (input.parameters['status'] as number)
-            : (statusOption?.value ?? null);
-        row = await records.save({
-          ...existing!,
-          stateCode: state,
-          statusCode: status,
-          modifiedBy: input.initiatingUserId,
-          modifiedOn: now,
-          version: existing!.version + 1,
-        });
-        break;
-      }
-      default:
-        // A custom message: no main operation of its own; its steps do the work.
-        break;
-    }
-
-    const post = row && input.message !== SdkMessage.Delete ? recordView(entity, row) : null;
-    mainOperation();
-    await this.timed('postoperation', () =>
-      runStage(resolution.synchronous[2]!.steps, { context, recordAfter: () => post ?? {}, preImage: pre, postImage: post }),
+    const row = await this.timed('mainoperation', () =>
+      isWriteMessage(input.message)
+        ? MAIN_OPERATIONS[input.message]({
+            manager,
+            entity,
+            input,
+            recordId,
+            existing,
+            target,
+            fromOperations: new Set(Object.keys(operation.operations)),
+            now,
+          })
+        : // A custom message: no main operation of its own; its steps do the work.
+          Promise.resolve(existing),
     );
+    const post = row ? recordView(entity, row) : null;
+    const slot = events.reserve();
 
-    const eventId = randomUUID();
-    const preImages: Record<string, Record<string, unknown>> = {};
-    const postImages: Record<string, Record<string, unknown>> = {};
-    for (const step of resolution.asynchronous) {
-      const images = imagesFor(step, pre, post);
-      Object.assign(preImages, images.pre);
-      Object.assign(postImages, images.post);
-    }
-    const event: PipelineEvent = {
-      eventId,
+    const postOperation = await this.synchronousStage(manager, events, operation, PipelineStage.PostOperation, {
+      pre,
+      post,
+      recordAfter: () => post ?? {},
+    });
+
+    const event = buildPipelineEvent({
+      eventId: randomUUID(),
       message: input.message,
       entity: entity.logicalName,
       recordId,
       recordVersion: row?.version ?? 0,
       target,
-      preImage: pre,
-      postImage: post,
-      preImages,
-      postImages,
-      changedAttributes: isCustom ? [] : changedAttributes(pre, post),
+      pre,
+      post,
+      custom: operation.custom,
       depth: context.depth,
       correlationId: input.correlationId,
       initiatingUserId: input.initiatingUserId,
       origin: input.origin,
-      occurredAt: now.toISOString(),
-      ...(Object.keys(context.outputParameters).length > 0 ? { parameters: context.outputParameters } : {}),
-    };
-    await writeToOutbox(manager, [
-      {
-        topic: Topics.pipelineEvents,
-        key: recordKey(entity.logicalName, recordId || 'none'),
-        envelope: createEnvelope({
-          id: eventId,
-          type: PIPELINE_EVENT_TYPE,
-          schemaVersion: PIPELINE_EVENT_SCHEMA_VERSION,
-          source: SERVICE.name,
-          correlationId: input.correlationId,
-          depth: context.depth,
-          payload: event,
-          occurredAt: now,
-        }),
-      },
-    ]);
+      occurredAt: now,
+      outputParameters: context.outputParameters,
+      asynchronousSteps: resolution.asynchronous,
+    });
+    events.fill(slot, event);
     this.logger.debug(
-      { message: input.message, entity: entity.logicalName, recordId, eventId, correlationId: input.correlationId },
+      { message: input.message, entity: entity.logicalName, recordId, eventId: event.eventId, correlationId: input.correlationId },
       'executed',
     );
+    // A PostOperation real-time workflow may have changed the record again: answer it as it is now.
+    const answered =
+      postOperation.actedOnRecords && row
+        ? await manager.getRepository(RecordRow).findOneBy({ entity: entity.logicalName, id: recordId })
+        : row;
+    const final = answered ? recordView(entity, answered) : null;
     return {
       id: recordId,
-      version: row?.version ?? 0,
-      ...(post ? { record: selectColumns(entity, post, input.columns) } : {}),
+      version: answered?.version ?? 0,
+      ...(final ? { record: selectColumns(entity, final, input.columns) } : {}),
       output: context.outputParameters,
-      eventId,
-      replayed: false,
-    };
-  }
-
-  private fromRaw(raw: Record<string, unknown>): RecordRow {
-    return {
-      entity: raw['entity'] as string,
-      id: raw['id'] as string,
-      attributes: raw['attributes'] as Record<string, unknown>,
-      ownerId: raw['owner_id'] as string | null,
-      stateCode: raw['state_code'] as number | null,
-      statusCode: raw['status_code'] as number | null,
-      createdBy: raw['created_by'] as string,
-      createdOn: raw['created_on'] as Date,
-      modifiedBy: raw['modified_by'] as string,
-      modifiedOn: raw['modified_on'] as Date,
-      version: raw['version'] as number,
-    };
-  }
-
-  private async retrieve(entity: EntityMetadata, input: ExecuteInput): Promise<ExecuteResult> {
-    const row = UUID.test(input.id ?? '')
-      ? await this.dataSource.getRepository(RecordRow).findOneBy({ entity: entity.logicalName, id: input.id })
-      : null;
-    if (!row) throw notFound(Code.RecordNotFound, `no ${entity.logicalName} with id ${input.id ?? ''}`);
-    return {
-      id: row.id,
-      version: row.version,
-      record: selectColumns(entity, recordView(entity, row), input.columns),
-      output: {},
-      replayed: false,
-    };
-  }
-
-  private async retrieveMultiple(entity: EntityMetadata, input: ExecuteInput): Promise<ExecuteResult> {
-    const query = buildRecordQuery(entity, input.parameters as QueryParameters);
-    const [countRows, found] = await Promise.all([
-      this.dataSource.query(
-        `SELECT count(*)::int AS total FROM "gateway"."record" r WHERE ${query.where}`,
-        query.params.slice(0, query.whereParamCount),
-      ) as Promise<Array<{ total: number }>>,
-      this.dataSource.query(
-        `SELECT r.* FROM "gateway"."record" r WHERE ${query.where} ORDER BY ${query.orderBy} OFFSET ${query.offset} LIMIT ${query.limit}`,
-        query.params,
-      ) as Promise<Array<Record<string, unknown>>>,
-    ]);
-    const rows = found.map((raw) => this.dataSource.getRepository(RecordRow).create(this.fromRaw(raw)));
-    const total = countRows[0]?.total ?? 0;
-    return {
-      id: '',
-      version: 0,
-      records: rows.map((row) => selectColumns(entity, recordView(entity, row), input.columns)),
-      totalCount: total,
-      nextPageToken: nextPageToken(query.offset, rows.length, total),
-      output: {},
+      eventId: event.eventId,
       replayed: false,
     };
   }

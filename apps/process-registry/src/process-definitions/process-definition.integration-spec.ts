@@ -177,6 +177,54 @@ describe('process definitions over gRPC', () => {
     }
   });
 
+  it('checks the children a parent starts on save, refusing each wrong one with INVALID_ARGUMENT at the path of its step', async () => {
+    const { definitions } = registryClients(registry, ['author']);
+    const save = (definition: Record<string, unknown>) =>
+      definitions.saveDefinition({ source: JSON.stringify(definition), format: JSON_FORMAT, id: '', expectedRowVersion: 0 });
+    const workflow = (uniqueName: string, extra: Record<string, unknown> = {}) => ({
+      schemaVersion: 1,
+      name: uniqueName,
+      uniqueName,
+      category: 'workflow',
+      primaryEntity: 'account',
+      steps: [{ id: 'done', type: 'stop' }],
+      ...extra,
+    });
+    await save(workflow('child-ok', { availableAsChild: true, inputs: [{ name: 'reason', type: 'string', required: true }] }));
+    await save(workflow('child-private'));
+    await save(workflow('child-contact', { primaryEntity: 'contact', availableAsChild: true }));
+    const parent = workflow('parent-of-many', {
+      steps: [
+        { id: 'unknown', type: 'startChild', workflow: 'child-nowhere' },
+        {
+          id: 'inner',
+          type: 'condition',
+          branches: [{ when: 'true', steps: [{ id: 'private', type: 'startChild', workflow: 'child-private' }] }],
+        },
+        { id: 'other-entity', type: 'startChild', workflow: 'child-contact' },
+        { id: 'no-reason', type: 'startChild', workflow: 'child-ok', inputs: { why: 'x' } },
+      ],
+    });
+    const failure = await save(parent).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ grpcCode: status.INVALID_ARGUMENT, code: 'DEFINITION_INVALID' });
+    expect((failure as { violations: Array<{ field: string; code: string }> }).violations.map((v) => [v.field, v.code])).toEqual([
+      ['$.steps[0].workflow', 'UNKNOWN_CHILD'],
+      ['$.steps[1].branches[0].steps[0].workflow', 'NOT_AVAILABLE_AS_CHILD'],
+      ['$.steps[2].workflow', 'CHILD_ENTITY_MISMATCH'],
+      ['$.steps[3].inputs.why', 'UNKNOWN_CHILD_INPUT'],
+      ['$.steps[3].inputs', 'CHILD_INPUT_REQUIRED'],
+    ]);
+    const validated = await definitions.validateDefinition({ source: JSON.stringify(parent), format: JSON_FORMAT });
+    expect(validated.violations.map((v) => v.field)).toContain('$.steps[0].workflow');
+    // A parent whose children are right saves.
+    const good = await save(
+      workflow('parent-of-one', {
+        steps: [{ id: 'child', type: 'startChild', workflow: 'child-ok', inputs: { reason: 'x' }, wait: true }],
+      }),
+    );
+    expect(good.uniqueName).toBe('parent-of-one');
+  });
+
   it('exports by unique name and imports into another environment, activating what was imported', async () => {
     const { definitions } = registryClients(registry, ['author']);
     await definitions.saveDefinition({ source: example('case-escalation.workflow.yaml'), format: YAML, id: '', expectedRowVersion: 0 });

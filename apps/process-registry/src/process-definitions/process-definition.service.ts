@@ -62,7 +62,31 @@ export class ProcessDefinitionService {
   async check(text: string, format: 'json' | 'yaml'): Promise<FieldViolation[]> {
     const parsed = this.language.parse(text, format);
     if (!parsed.ok) return parsed.violations;
-    return this.language.validate(parsed.definition, await this.metadata(this.dataSource.manager));
+    const manager = this.dataSource.manager;
+    return [
+      ...this.language.validate(parsed.definition, await this.metadata(manager)),
+      ...(await this.childViolations(manager, parsed.definition)),
+    ];
+  }
+
+  /**
+   * The definition's children checked against the definitions they name, as stored (Draft or
+   * Activated), or as given alongside it (the other definitions of an import document).
+   */
+  private async childViolations(
+    manager: EntityManager,
+    definition: Record<string, unknown>,
+    alongside: ReadonlyArray<Record<string, unknown>> = [],
+  ): Promise<FieldViolation[]> {
+    const names = this.language.childNames(definition);
+    if (names.length === 0) return [];
+    const rows = await manager.getRepository(ProcessDefinitionRow).find({ where: names.map((uniqueName) => ({ uniqueName })) });
+    const children = new Map(rows.map((row) => [row.uniqueName, row.source]));
+    for (const other of alongside) {
+      const name = this.language.header(other).uniqueName;
+      if (names.includes(name)) children.set(name, other);
+    }
+    return this.language.checkChildren(definition, children);
   }
 
   private async find(manager: EntityManager, ref: DefinitionRef, lock = false): Promise<ProcessDefinitionRow> {
@@ -86,11 +110,15 @@ export class ProcessDefinitionService {
     id: string | undefined,
     expectedRowVersion: number,
     principal: Principal,
+    alongside: ReadonlyArray<Record<string, unknown>> = [],
   ): Promise<ProcessDefinitionRow> {
     const parsed = this.language.parse(text, format);
     if (!parsed.ok) this.refuse(parsed.violations, 'the definition');
     return this.dataSource.transaction(async (manager) => {
-      const violations = this.language.validate(parsed.definition, await this.metadata(manager));
+      const violations = [
+        ...this.language.validate(parsed.definition, await this.metadata(manager)),
+        ...(await this.childViolations(manager, parsed.definition, alongside)),
+      ];
       const header = this.language.header(parsed.definition);
       if (violations.length > 0) this.refuse(violations, `definition '${header.uniqueName || '(no unique name)'}'`);
       const repository = manager.getRepository(ProcessDefinitionRow);
@@ -151,7 +179,10 @@ export class ProcessDefinitionService {
         );
       }
       const metadata = await this.metadata(manager);
-      const violations = this.language.validate(definition.source, metadata);
+      const violations = [
+        ...this.language.validate(definition.source, metadata),
+        ...(await this.childViolations(manager, definition.source)),
+      ];
       if (violations.length > 0)
         this.refuse(violations, `definition '${definition.uniqueName}' no longer validates against the current metadata and`);
       const compiled = this.language.compile(definition.source, metadata);
@@ -299,7 +330,10 @@ export class ProcessDefinitionService {
       const header = this.language.header(definition);
       const existing = await this.dataSource.getRepository(ProcessDefinitionRow).findOneBy({ uniqueName: header.uniqueName });
       if (existing?.state === ProcessDefinitionState.Activated) await this.deactivate({ id: existing.id }, principal, correlationId);
-      saved.push(await this.save(JSON.stringify(definition), 'json', existing?.id, 0, principal));
+      // The document's other definitions count as known children: a parent may come before its child.
+      saved.push(
+        await this.save(JSON.stringify(definition), 'json', existing?.id, 0, principal, definitions as Array<Record<string, unknown>>),
+      );
     }
     if (activate) {
       const pending = [...saved];

@@ -34,6 +34,10 @@ export interface ProcessLanguage {
   /** Header fields of a definition that parsed (may be partial when it is invalid). */
   header(definition: Record<string, unknown>): DefinitionHeader;
   validate(definition: Record<string, unknown>, metadata: readonly EntityMetadata[]): FieldViolation[];
+  /** The unique names of the workflows and dialogs a definition starts or links to. */
+  childNames(definition: Record<string, unknown>): string[];
+  /** Its startChild and linkChildDialog steps checked against the definitions they name (as stored, by unique name). */
+  checkChildren(definition: Record<string, unknown>, children: ReadonlyMap<string, Record<string, unknown>>): FieldViolation[];
   compile(definition: Record<string, unknown>, metadata: readonly EntityMetadata[]): CompiledDefinitionForRegistry;
   /** Serialises a definition for export. */
   serialize(definition: Record<string, unknown>, format: 'json' | 'yaml'): string;

@@ -2,7 +2,15 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'yaml';
 import type { EntityMetadata } from '@flowline/contracts';
-import { compileDefinition, parseSource, validateDefinition, type DefinitionError } from '@flowline/process-model';
+import {
+  checkChildren,
+  childNames,
+  childSummary,
+  compileDefinition,
+  parseSource,
+  validateDefinition,
+  type DefinitionError,
+} from '@flowline/process-model';
 import type { FieldViolation } from '@flowline/rpc';
 import type { CompiledDefinitionForRegistry, DefinitionHeader, ParseResult, ProcessLanguage } from './process-language';
 
@@ -32,6 +40,17 @@ export class ProcessModelLanguage implements ProcessLanguage {
 
   validate(definition: Record<string, unknown>, metadata: readonly EntityMetadata[]): FieldViolation[] {
     return validateDefinition(definition, metadata).map(violation);
+  }
+
+  childNames(definition: Record<string, unknown>): string[] {
+    return childNames(definition);
+  }
+
+  checkChildren(definition: Record<string, unknown>, children: ReadonlyMap<string, Record<string, unknown>>): FieldViolation[] {
+    return checkChildren(definition, (name) => {
+      const source = children.get(name);
+      return source ? childSummary(source) : undefined;
+    }).map(violation);
   }
 
   compile(definition: Record<string, unknown>, metadata: readonly EntityMetadata[]): CompiledDefinitionForRegistry {

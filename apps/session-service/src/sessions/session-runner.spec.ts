@@ -177,4 +177,59 @@ describe('SessionRunner', () => {
     expect(fine.ok && fine.result.page?.prompts[0]?.text).toBe('You have 3 open case(s) with us. Would you like a call back?');
     expect(fine.ok && fine.result.actions[0]).toMatchObject({ kind: 'recordsQueried', entity: 'incident', detail: { count: 3 } });
   });
+
+  it('sends relative updates as operations and shows the record the gateway answered with on the next page', async () => {
+    const counter = compileDefinition(
+      {
+        schemaVersion: 1,
+        name: 'Counter',
+        uniqueName: 'counter',
+        category: 'dialog',
+        primaryEntity: 'contact',
+        steps: [
+          { id: 'ask', type: 'page', prompts: [{ id: 'go', text: 'Go?' }] },
+          { id: 'note', type: 'updateRecord', set: { description: { op: 'append', value: ' Called.' }, jobtitle: 'Buyer' } },
+          { id: 'after', type: 'page', prompts: [{ id: 'seen', text: 'Now: {{record.description}} ({{record.jobtitle}})' }] },
+        ],
+      },
+      DEFAULT_ENTITIES,
+    );
+    const gateway = new FakeGateway(() => ({
+      ok: true,
+      id: 'c1',
+      record: { firstname: 'Ada', description: 'Earlier. Called.', jobtitle: 'Buyer' },
+      records: null,
+      replayed: false,
+    }));
+    const runner = new SessionRunner(gateway);
+    const dialog = (pageToken: number): RunContext => ({ ...context(pageToken), compiled: counter });
+    const started = await runner.run(dialog(0), undefined, {
+      type: 'start',
+      operationId: 's-1',
+      now: '2026-11-25T10:00:00Z',
+      depth: 1,
+      record,
+    });
+    const answered = await runner.run(dialog(1), (started as { result: RunResult }).result.state, {
+      type: 'pageAnswers',
+      pageId: 'ask',
+      answers: {},
+      now: '2026-11-25T10:00:00Z',
+    });
+    expect(gateway.calls).toMatchObject([
+      {
+        message: 'Update',
+        recordId: 'c1',
+        target: { jobtitle: 'Buyer' },
+        operations: { description: { op: 'append', value: ' Called.' } },
+      },
+    ]);
+    expect(answered.ok && answered.result.page?.prompts[0]?.text).toBe('Now: Earlier. Called. (Buyer)');
+    expect(answered.ok && answered.result.state.record).toEqual({
+      ref: record.ref,
+      firstname: 'Ada',
+      description: 'Earlier. Called.',
+      jobtitle: 'Buyer',
+    });
+  });
 });

@@ -169,6 +169,7 @@ export class SessionRunner {
       entity: effect.entity,
       ...(effect.recordId ? { recordId: effect.recordId } : {}),
       target: effect.target,
+      ...(effect.operations ? { operations: effect.operations } : {}),
       parameters: effect.parameters,
       idempotencyKey: read ? '' : `${effect.idempotencyKey}@${context.pageToken}`,
       depth: DIALOG_DEPTH,
@@ -208,7 +209,15 @@ export class SessionRunner {
         result.actions.push(action('recordCreated', effect.stepId, { values: effect.target, replayed }, effect.entity, outcome.id));
         break;
       case 'Update':
-        result.actions.push(action('recordUpdated', effect.stepId, { values: effect.target, replayed }, effect.entity, outcome.id));
+        result.actions.push(
+          action(
+            'recordUpdated',
+            effect.stepId,
+            { values: effect.target, ...(effect.operations ? { operations: effect.operations as unknown as Json } : {}), replayed },
+            effect.entity,
+            outcome.id,
+          ),
+        );
         break;
       default:
         result.actions.push(
@@ -225,7 +234,12 @@ export class SessionRunner {
       type: 'effectResult',
       effectId: effect.effectId,
       ok: true,
-      output: { id: outcome.id, ...(outcome.records ? { records: outcome.records as Json } : {}) },
+      // The record after the message (the interpreter reads it from here on: relative updates applied by the gateway).
+      output: {
+        id: outcome.id,
+        ...(outcome.records ? { records: outcome.records as Json } : {}),
+        ...(outcome.record && !read ? { record: outcome.record as Json } : {}),
+      },
       now: now(),
     };
   }

@@ -1,41 +1,21 @@
 /**
- * Runs a consumer group over enveloped messages: each message is validated at the edge,
- * handled, and its offset committed only after the handler's work is durable. A handler
- * failure is retried a bounded number of times with backoff; a message that still fails, or
- * fails validation, goes to the dead-letter topic with its reason and is never dropped.
- * Stopping finishes the message in flight, commits, and leaves the group.
+ * Runs a consumer group over enveloped messages (one at a time, or a partition's batch at once):
+ * the message processor validates, handles, retries and dead-letters them; the offset is
+ * committed only after the handler's work is durable. This class owns the membership: starting
+ * again after a crash or a stall the client does not recover from, the health readiness reads,
+ * and stopping, which finishes the message in flight, commits, and leaves the group.
  */
-import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { parseEnvelope, Topics, type Envelope } from '@flowline/contracts';
-import { deadLetterMessage } from '../dead-letter/dead-letter';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
-import { extractTraceContext } from '../tracing/trace-headers';
 import type { KafkaLog } from '../kafka/kafka-client';
+import { ConsumerHealth, type ConsumerHealthReport } from './consumer-health';
+import type { EnvelopeBatchHandler, EnvelopeHandler } from './handlers';
+import { MessageProcessor } from './message-processor';
 
-const tracer = trace.getTracer('flowline.messaging');
+export * from './handlers';
 
-/** Consumer groups running in this process and their topics, for the consumer-lag metric. */
-export const runningConsumerGroups = new Map<string, string[]>();
-
-export interface MessageContext {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  headers: Record<string, string>;
-  attempt: number;
-}
-
-export type EnvelopeHandler = (envelope: Envelope, context: MessageContext) => Promise<void>;
-
-/** Thrown by a handler when retrying cannot help (bad payload): the message goes straight to the dead letters. */
-export class PermanentMessageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentMessageError';
-  }
-}
+/** The consumers running in this process, for the consumer metrics and readiness. */
+export const runningConsumers = new Set<ConsumerRunner>();
 
 export interface ConsumerRunnerOptions {
   kafka: Kafka;
@@ -44,13 +24,22 @@ export interface ConsumerRunnerOptions {
   topics: string[];
   /** Where dead letters go (physical name). */
   deadLetterTopic?: string;
-  handler: EnvelopeHandler;
+  /** Handles one message at a time. Give this or batchHandler. */
+  handler?: EnvelopeHandler;
+  /**
+   * Handles each fetched batch of a partition in one call, committing its offsets once after it.
+   * A batch that still fails after its retries is handled again one message at a time (each as
+   * a batch of one), so one bad message goes to the dead letters alone and holds nothing back.
+   */
+  batchHandler?: EnvelopeBatchHandler;
   deadLetters: EnvelopeProducer;
   log: KafkaLog;
   maxAttempts?: number;
   retryBackoffMs?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** How long the group waits for every member to rejoin once a rebalance starts (kafkajs default 60 s). */
+  rebalanceTimeoutMs?: number;
   fromBeginning?: boolean;
   /**
    * false: start() returns once subscribed and the group join goes on in the background, so a
@@ -62,18 +51,18 @@ export interface ConsumerRunnerOptions {
   partitionsConsumedConcurrently?: number;
   /** How long stop() waits to leave the group (default 5 s). */
   stopTimeoutMs?: number;
+  /**
+   * A member holding partitions that completes no fetch for this long (outside a handler) has
+   * stalled: readiness fails and the consumer is started again. Default 60 s.
+   */
+  fetchPatienceMs?: number;
+  /** A member still joining its group after this long has stalled likewise. Default 90 s, or 1.5 × the rebalance timeout. */
+  joinPatienceMs?: number;
+  /** How often the member is checked against its patience (default 5 s). */
+  healthCheckIntervalMs?: number;
 }
 
-function headersOf(message: KafkaMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(message.headers ?? {})) {
-    if (value === undefined) continue;
-    headers[key] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
-  }
-  return headers;
-}
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Coordinator answers that mean "this member's generation is over", not "the commit failed". */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
@@ -100,12 +89,26 @@ export class ConsumerRunner {
   private running = false;
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private restartingAfterStall = false;
+  private readonly health: ConsumerHealth;
+
+  private readonly processor: MessageProcessor;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
+    const { handler, batchHandler } = options;
+    if (!handler && !batchHandler) throw new Error('ConsumerRunner needs a handler or a batchHandler');
+    const single: EnvelopeHandler = handler ?? ((envelope, context) => batchHandler!([{ envelope, context }]));
+    this.processor = new MessageProcessor(options, single, () => this.stopping);
+    this.health = new ConsumerHealth({
+      fetchPatienceMs: options.fetchPatienceMs ?? 60_000,
+      joinPatienceMs: options.joinPatienceMs ?? Math.max(90_000, 1.5 * (options.rebalanceTimeoutMs ?? 60_000)),
+    });
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      ...(options.rebalanceTimeoutMs !== undefined ? { rebalanceTimeout: options.rebalanceTimeoutMs } : {}),
       allowAutoTopicCreation: false,
     });
     // kafkajs restarts a consumer after retriable errors only; after any other crash (for example
@@ -119,6 +122,72 @@ export class ConsumerRunner {
       );
       if (!restart && this.running && !this.stopping) this.scheduleRestart();
     });
+    const { GROUP_JOIN, REBALANCING, FETCH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (event) => {
+      this.health.joined(event.payload.memberAssignment);
+      const partitions = Object.values(event.payload.memberAssignment).reduce((sum, list) => sum + list.length, 0);
+      this.options.log.info(
+        { groupId: this.options.groupId, memberId: event.payload.memberId, assignment: event.payload.memberAssignment },
+        `joined consumer group ${this.options.groupId} holding ${partitions} partition(s)`,
+      );
+    });
+    this.consumer.on(REBALANCING, () => this.health.joining());
+    this.consumer.on(FETCH, () => this.health.fetched());
+  }
+
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  get topics(): string[] {
+    return [...this.options.topics];
+  }
+
+  /** What this member holds and whether it is consuming (see ConsumerHealth). */
+  healthReport(): ConsumerHealthReport {
+    return this.health.report();
+  }
+
+  /** Every few seconds: a member that stalled is reported and started again. */
+  private checkHealth(): void {
+    if (!this.running || this.stopping || this.restartingAfterStall) return;
+    const problem = this.health.check();
+    if (!problem) return;
+    this.options.log.error(
+      { groupId: this.options.groupId, problem },
+      `consumer group ${this.options.groupId} stalled: this member ${problem}; starting it again from the committed offsets`,
+    );
+    this.restartingAfterStall = true;
+    this.health.restarts += 1;
+    void (async () => {
+      try {
+        await this.disconnectWithin(this.options.stopTimeoutMs ?? 5000);
+        if (!this.running || this.stopping) return;
+        this.health.joining();
+        await this.consumer.connect();
+        await this.run();
+        this.options.log.warn({ groupId: this.options.groupId }, 'consumer started again after a stall');
+      } catch (error) {
+        this.options.log.error(
+          { groupId: this.options.groupId, reason: String(error) },
+          `consumer could not start again after a stall: ${String(error)}`,
+        );
+        if (this.running && !this.stopping) this.scheduleRestart();
+      } finally {
+        this.restartingAfterStall = false;
+      }
+    })();
+  }
+
+  /** Leaves the group, giving up after `ms` (a rebalance held up by a dead member can block it). */
+  private async disconnectWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      this.consumer.disconnect().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms))),
+    ]);
+    clearTimeout(timer);
+    return gaveUp;
   }
 
   /** Times the consumer was started again after a crash its client did not recover from. */
@@ -153,7 +222,10 @@ export class ConsumerRunner {
     await this.consumer.connect();
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
-    runningConsumerGroups.set(this.options.groupId, [...this.options.topics]);
+    runningConsumers.add(this);
+    this.health.joining();
+    this.healthTimer = setInterval(() => this.checkHealth(), this.options.healthCheckIntervalMs ?? 5000);
+    this.healthTimer.unref();
     const running = this.run();
     if (this.options.awaitJoin ?? true) {
       await running;
@@ -165,106 +237,58 @@ export class ConsumerRunner {
   }
 
   private run(): Promise<void> {
+    const batchHandler = this.options.batchHandler;
     return this.consumer.run({
       autoCommit: false,
       // Messages of one partition stay in order; partitions may be handled side by side.
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        await this.process(topic, partition, message, heartbeat);
-        // Committed only now: the handler's work is durable (or the message is in the dead letters).
-        try {
-          await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-        } catch (error) {
-          // The group is rebalancing (a member joined or left): the coordinator refuses commits of
-          // the old generation. Not a failure of this message: whoever owns the partition next
-          // gets it again (handlers are idempotent) and this consumer rejoins at its next heartbeat.
-          // Letting the error through would crash the consumer for good (kafkajs does not restart
-          // on non-retriable errors).
-          if (!isRebalanceError(error)) throw error;
-          this.options.log.warn(
-            { topic, partition, offset: message.offset, reason: rebalanceReason(error) },
-            'offset not committed: the group is rebalancing; the next owner of the partition reprocesses it',
-          );
-        }
-      },
+      ...(batchHandler
+        ? {
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+              if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+              this.health.handlerStarted();
+              try {
+                await this.processor.processBatch(batch.topic, batch.partition, batch.messages, heartbeat, batchHandler);
+              } finally {
+                this.health.handlerEnded();
+              }
+              const last = batch.messages[batch.messages.length - 1]!;
+              // The next fetch of this partition starts after the batch, and the group's offset too.
+              resolveOffset(last.offset);
+              await this.commit(batch.topic, batch.partition, last.offset);
+            },
+          }
+        : {
+            eachMessage: async ({ topic, partition, message, heartbeat }) => {
+              this.health.handlerStarted();
+              try {
+                await this.processor.process(topic, partition, message, heartbeat);
+              } finally {
+                this.health.handlerEnded();
+              }
+              await this.commit(topic, partition, message.offset);
+            },
+          }),
     });
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
-    const headers = headersOf(message);
-    const key = message.key?.toString() ?? null;
-    const parsed = parseEnvelope(message.value);
-    if (!parsed.ok) {
-      await this.deadLetter(topic, partition, message, parsed.reason, 0);
-      return;
-    }
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      // A consumer span per attempt, child of the producer's span carried in the headers
-      // (OpenTelemetry messaging conventions), so the trace continues across Kafka.
-      const parent = extractTraceContext(message.headers as Record<string, Buffer | string | undefined>);
-      const span = tracer.startSpan(
-        `process ${topic}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'kafka',
-            'messaging.operation.type': 'process',
-            'messaging.destination.name': topic,
-            'messaging.destination.partition.id': String(partition),
-            'messaging.kafka.offset': Number(message.offset),
-            'messaging.consumer.group.name': this.options.groupId,
-            'messaging.message.id': parsed.envelope.id,
-            ...(key ? { 'messaging.kafka.message.key': key } : {}),
-            'flowline.attempt': attempt,
-            'flowline.correlation_id': parsed.envelope.correlationId,
-          },
-        },
-        parent,
+  /** Commits past `offset`: only now is the handler's work durable (or the message in the dead letters). */
+  private async commit(topic: string, partition: number, offset: string): Promise<void> {
+    try {
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+    } catch (error) {
+      // The group is rebalancing (a member joined or left): the coordinator refuses commits of
+      // the old generation. Not a failure of this message: whoever owns the partition next
+      // gets it again (handlers are idempotent) and this consumer rejoins at its next heartbeat.
+      // Letting the error through would crash the consumer for good (kafkajs does not restart
+      // on non-retriable errors).
+      if (!isRebalanceError(error)) throw error;
+      this.options.log.warn(
+        { topic, partition, offset, reason: rebalanceReason(error) },
+        'offset not committed: the group is rebalancing; the next owner of the partition reprocesses it',
       );
-      try {
-        await otelContext.with(trace.setSpan(parent, span), () =>
-          this.options.handler(parsed.envelope, { topic, partition, offset: message.offset, key, headers, attempt }),
-        );
-        span.end();
-        return;
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-        span.end();
-        const reason = error instanceof Error ? error.message : String(error);
-        const permanent = error instanceof PermanentMessageError;
-        if (permanent || attempt >= maxAttempts) {
-          this.options.log.error(
-            { topic, partition, offset: message.offset, attempt, reason },
-            `message sent to the dead letters: ${reason}`,
-          );
-          await this.deadLetter(topic, partition, message, permanent ? reason : `gave up after ${attempt} attempts: ${reason}`, attempt);
-          return;
-        }
-        this.options.log.warn({ topic, partition, offset: message.offset, attempt, reason }, `handler failed, retrying: ${reason}`);
-        if (this.stopping) throw error; // leave it uncommitted: the next owner of the partition retries it
-        await sleep((this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1));
-        await heartbeat();
-      }
     }
-  }
-
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number): Promise<void> {
-    const dead = deadLetterMessage(
-      {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        headers: message.headers as Record<string, Buffer | string | undefined>,
-      },
-      { reason, consumerGroup: this.options.groupId, attempts, failedAt: new Date() },
-    );
-    await this.options.deadLetters.sendRaw(this.options.deadLetterTopic ?? Topics.deadLetter, [
-      { key: dead.key?.toString() ?? '', value: dead.value, headers: dead.headers },
-    ]);
   }
 
   /** Finishes the message in flight, commits it, and leaves the group. */
@@ -273,15 +297,12 @@ export class ConsumerRunner {
     this.stopping = true;
     this.running = false;
     clearTimeout(this.restartTimer);
-    runningConsumerGroups.delete(this.options.groupId);
+    clearInterval(this.healthTimer);
+    runningConsumers.delete(this);
+    this.health.stopped();
     // Leaving may wait on a rebalance held up by a dead member; the offsets of finished messages
     // are committed already, so a stop that takes too long gives up rather than outlast the grace.
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      this.consumer.disconnect().then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.stopTimeoutMs ?? 5000))),
-    ]);
-    clearTimeout(timer);
+    const gaveUp = await this.disconnectWithin(this.options.stopTimeoutMs ?? 5000);
     if (gaveUp) this.options.log.warn({ groupId: this.options.groupId }, 'left the consumer group without waiting for it to settle');
   }
 }

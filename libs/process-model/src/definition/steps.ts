@@ -62,106 +62,127 @@ export const WaitSchema = z.union([
   ),
 ]);
 
+/** The schema of each step type (nested steps are checked by StepSchema). */
+function stepSchemas() {
+  return [
+    BaseStep.extend({ type: z.literal('stage'), name: z.string(), steps: z.array(StepSchema) }),
+    BaseStep.extend({
+      type: z.literal('condition'),
+      branches: z
+        .array(z.object({ when: expression, steps: z.array(StepSchema) }))
+        .min(1, { error: 'a condition needs at least one branch' }),
+      otherwise: z.array(StepSchema).default([]),
+    }),
+    BaseStep.extend({ type: z.literal('createRecord'), entity: z.string(), set: attributeValues, saveAs: z.string().optional() }),
+    BaseStep.extend({
+      type: z.literal('updateRecord'),
+      record: recordRef.default('primary'),
+      set: z.record(z.string(), z.union([updateOperation, z.unknown()])),
+    }),
+    BaseStep.extend({ type: z.literal('assign'), record: recordRef.default('primary'), owner: z.unknown() }),
+    BaseStep.extend({
+      type: z.literal('setState'),
+      record: recordRef.default('primary'),
+      state: z.number().int(),
+      status: z.number().int().optional(),
+    }),
+    BaseStep.extend({ type: z.literal('sendEmail'), to: z.string(), subject: z.string(), body: z.string() }),
+    BaseStep.extend({
+      type: z.literal('startChild'),
+      workflow: z.string(),
+      wait: z.boolean().default(false),
+      inputs: attributeValues.default({}),
+    }),
+    BaseStep.extend({ type: z.literal('waitCondition'), record: recordRef.default('primary'), until: expression }),
+    BaseStep.extend({ type: z.literal('waitTimeout'), duration: duration.optional(), until: expression.optional() }),
+    BaseStep.extend({
+      type: z.literal('parallelWait'),
+      branches: z
+        .array(z.object({ id, wait: WaitSchema, steps: z.array(StepSchema).default([]) }))
+        .min(2, { error: 'a parallelWait needs at least two branches' }),
+    }),
+    BaseStep.extend({
+      type: z.literal('stop'),
+      outcome: z.enum(['succeeded', 'canceled']).default('succeeded'),
+      message: z.string().default(''),
+    }),
+    BaseStep.extend({
+      type: z.literal('customActivity'),
+      handler: z.string(),
+      inputs: attributeValues.default({}),
+      outputs: z.record(z.string(), z.enum(['string', 'number', 'boolean', 'object'])).default({}),
+    }),
+    // Dialog steps
+    BaseStep.extend({
+      type: z.literal('page'),
+      title: z.string().optional(),
+      prompts: z
+        .array(
+          z.object({
+            id,
+            text: z.string(),
+            response: z
+              .object({
+                type: z.enum(['none', 'text', 'multilineText', 'optionSet', 'integer', 'decimal', 'date', 'dateTime', 'lookup']),
+                required: z.boolean().default(false),
+                default: z.unknown().optional(),
+                display: z.enum(['list', 'radio']).optional(),
+                options: z.array(z.object({ value: z.union([z.string(), z.number()]), label: z.string() })).optional(),
+                optionsFrom: optionsFrom.optional(),
+                /** lookup the person searches: the entity of its records, and the attribute shown (its primary name by default). */
+                entity: z.string().optional(),
+                label: z.string().optional(),
+              })
+              .default({ type: 'none', required: false }),
+          }),
+        )
+        .min(1, { error: 'a page needs at least one prompt' }),
+    }),
+    BaseStep.extend({
+      type: z.literal('queryData'),
+      entity: z.string(),
+      conditions: z.array(z.unknown()).default([]),
+      saveAs: z.string(),
+    }),
+    BaseStep.extend({
+      type: z.literal('assignValue'),
+      variable: z.string(),
+      op: z.enum(['set', 'increment', 'decrement', 'multiply', 'append', 'clear']).default('set'),
+      value: z.unknown().optional(),
+    }),
+    BaseStep.extend({ type: z.literal('linkChildDialog'), dialog: z.string() }),
+  ] as const;
+}
+
 export const StepSchema: z.ZodType<Step> = z.lazy(() =>
-  z.discriminatedUnion(
-    'type',
-    [
-      BaseStep.extend({ type: z.literal('stage'), name: z.string(), steps: z.array(StepSchema) }),
-      BaseStep.extend({
-        type: z.literal('condition'),
-        branches: z
-          .array(z.object({ when: expression, steps: z.array(StepSchema) }))
-          .min(1, { error: 'a condition needs at least one branch' }),
-        otherwise: z.array(StepSchema).default([]),
-      }),
-      BaseStep.extend({ type: z.literal('createRecord'), entity: z.string(), set: attributeValues, saveAs: z.string().optional() }),
-      BaseStep.extend({
-        type: z.literal('updateRecord'),
-        record: recordRef.default('primary'),
-        set: z.record(z.string(), z.union([updateOperation, z.unknown()])),
-      }),
-      BaseStep.extend({ type: z.literal('assign'), record: recordRef.default('primary'), owner: z.unknown() }),
-      BaseStep.extend({
-        type: z.literal('setState'),
-        record: recordRef.default('primary'),
-        state: z.number().int(),
-        status: z.number().int().optional(),
-      }),
-      BaseStep.extend({ type: z.literal('sendEmail'), to: z.string(), subject: z.string(), body: z.string() }),
-      BaseStep.extend({
-        type: z.literal('startChild'),
-        workflow: z.string(),
-        wait: z.boolean().default(false),
-        inputs: attributeValues.default({}),
-      }),
-      BaseStep.extend({ type: z.literal('waitCondition'), record: recordRef.default('primary'), until: expression }),
-      BaseStep.extend({ type: z.literal('waitTimeout'), duration: duration.optional(), until: expression.optional() }),
-      BaseStep.extend({
-        type: z.literal('parallelWait'),
-        branches: z
-          .array(z.object({ id, wait: WaitSchema, steps: z.array(StepSchema).default([]) }))
-          .min(2, { error: 'a parallelWait needs at least two branches' }),
-      }),
-      BaseStep.extend({
-        type: z.literal('stop'),
-        outcome: z.enum(['succeeded', 'canceled']).default('succeeded'),
-        message: z.string().default(''),
-      }),
-      BaseStep.extend({
-        type: z.literal('customActivity'),
-        handler: z.string(),
-        inputs: attributeValues.default({}),
-        outputs: z.record(z.string(), z.enum(['string', 'number', 'boolean', 'object'])).default({}),
-      }),
-      // Dialog steps
-      BaseStep.extend({
-        type: z.literal('page'),
-        title: z.string().optional(),
-        prompts: z
-          .array(
-            z.object({
-              id,
-              text: z.string(),
-              response: z
-                .object({
-                  type: z.enum(['none', 'text', 'multilineText', 'optionSet', 'integer', 'decimal', 'date', 'dateTime', 'lookup']),
-                  required: z.boolean().default(false),
-                  default: z.unknown().optional(),
-                  display: z.enum(['list', 'radio']).optional(),
-                  options: z.array(z.object({ value: z.union([z.string(), z.number()]), label: z.string() })).optional(),
-                  optionsFrom: optionsFrom.optional(),
-                  /** lookup the person searches: the entity of its records, and the attribute shown (its primary name by default). */
-                  entity: z.string().optional(),
-                  label: z.string().optional(),
-                })
-                .default({ type: 'none', required: false }),
-            }),
-          )
-          .min(1, { error: 'a page needs at least one prompt' }),
-      }),
-      BaseStep.extend({
-        type: z.literal('queryData'),
-        entity: z.string(),
-        conditions: z.array(z.unknown()).default([]),
-        saveAs: z.string(),
-      }),
-      BaseStep.extend({
-        type: z.literal('assignValue'),
-        variable: z.string(),
-        op: z.enum(['set', 'increment', 'decrement', 'multiply', 'append', 'clear']).default('set'),
-        value: z.unknown().optional(),
-      }),
-      BaseStep.extend({ type: z.literal('linkChildDialog'), dialog: z.string() }),
-    ],
-    { error: 'expected a step type such as condition, createRecord, updateRecord, waitCondition, stop, page' },
-  ),
+  z.discriminatedUnion('type', stepSchemas(), {
+    error: 'expected a step type such as condition, createRecord, updateRecord, waitCondition, stop, page',
+  }),
 ) as z.ZodType<Step>;
+
+/**
+ * A step as compiled (parsed, defaults filled in), typed by its `type`: what the interpreter's
+ * step handlers take. Nested steps are AuthoredSteps; the interpreter reaches them by path.
+ */
+export type CompiledStep = z.output<ReturnType<typeof stepSchemas>[number]>;
+export type StepType = CompiledStep['type'];
+export type StepOfType<T extends StepType> = Extract<CompiledStep, { type: T }>;
+
+/** Every step type of the language, in the schema's order. */
+export function stepTypes(): StepType[] {
+  return stepSchemas().map((schema) => schema.shape.type.value);
+}
 
 export const TriggerSchema = z.object({
   on: z.enum(['create', 'update', 'delete', 'assign', 'statusChange'], {
     error: 'expected create, update, delete, assign or statusChange',
   }),
   attributes: z.array(z.string()).default([]),
+  /**
+   * Real-time workflows: the pipeline stage they run at, before the operation (preOperation, 20:
+   * an update of the primary record changes the operation's target) or after it (postOperation, 40).
+   */
+  stage: z.enum(['preOperation', 'postOperation'], { error: 'expected preOperation or postOperation' }).optional(),
 });
 
 export type AuthoredStep = z.infer<typeof StepSchema>;

@@ -280,6 +280,158 @@ describe('validateDefinition', () => {
   });
 });
 
+describe('validateDefinition reports every error at once', () => {
+  it('reports all seven mistakes of a definition, each at its path, shape errors and the others alike', () => {
+    const errors = validateDefinition(
+      {
+        ...base,
+        steps: [
+          { id: 'a', type: 'createRecord', entity: 'task' },
+          { id: 'b', type: 'setState', state: 'closed' },
+          { id: 'c', type: 'createRecord', entity: 'tsk', set: {} },
+          { id: 'd', type: 'updateRecord', set: { creditlimt: 1 } },
+          {
+            id: 'e',
+            type: 'condition',
+            branches: [
+              {
+                when: 'record.name ==',
+                steps: [{ id: 'f', type: 'createRecord', entity: 'task', set: { subject: 'Hi {{recrd.name}}' } }],
+              },
+            ],
+          },
+          { id: 'g', type: 'sendEmail', to: 'x', subject: 'Hello {{record.name', body: '' },
+        ],
+      },
+      DEFAULT_ENTITIES,
+    );
+    expect(errors.map((error) => [error.path, error.code])).toEqual([
+      ['$.steps[0].set', 'REQUIRED'],
+      ['$.steps[1].state', 'REQUIRED'],
+      ['$.steps[2].entity', 'UNKNOWN_ENTITY'],
+      ['$.steps[3].set.creditlimt', 'UNKNOWN_ATTRIBUTE'],
+      ['$.steps[4].branches[0].when', 'EXPRESSION_ERROR'],
+      ['$.steps[4].branches[0].steps[0].set.subject', 'UNKNOWN_VARIABLE'],
+      ['$.steps[5].subject', 'TEMPLATE_UNCLOSED'],
+    ]);
+  });
+
+  it('still checks the steps inside a container whose own shape is wrong', () => {
+    const errors = validateDefinition(
+      { ...base, steps: [{ id: 's', type: 'stage', steps: [{ id: 'x', type: 'createRecord', entity: 'tsk', set: {} }] }] },
+      DEFAULT_ENTITIES,
+    );
+    expect(errors.map((error) => [error.path, error.code])).toEqual([
+      ['$.steps[0].name', 'REQUIRED'],
+      ['$.steps[0].steps[0].entity', 'UNKNOWN_ENTITY'],
+    ]);
+  });
+
+  it('checks the header and the steps together', () => {
+    const errors = validateDefinition(
+      { ...base, scope: 'galaxy', steps: [{ id: 'x', type: 'createRecord', entity: 'tsk', set: {} }] },
+      DEFAULT_ENTITIES,
+    );
+    expect(errors.map((error) => [error.path, error.code])).toEqual([
+      ['$.scope', 'INVALID'],
+      ['$.steps[0].entity', 'UNKNOWN_ENTITY'],
+    ]);
+  });
+});
+
+describe('validateDefinition checks what expressions and templates read', () => {
+  const check = (steps: unknown[], extra: Record<string, unknown> = {}) =>
+    validateDefinition({ ...base, ...extra, steps }, DEFAULT_ENTITIES);
+  const task = (subject: string) => ({ id: 't', type: 'createRecord', entity: 'task', set: { subject } });
+
+  it('refuses an unknown variable in a template, with the nearest name', () => {
+    expect(check([task('Hi {{recrd.name}}')])).toEqual([
+      {
+        path: '$.steps[0].set.subject',
+        message:
+          "'recrd.name' reads 'recrd', which is not a variable here; did you mean 'record'? (a workflow reads record, pre, changed, steps, inputs, now)",
+        code: 'UNKNOWN_VARIABLE',
+      },
+    ]);
+  });
+
+  it('refuses an unclosed {{ on save', () => {
+    expect(check([task('Hi {{record.name')])).toEqual([
+      {
+        path: '$.steps[0].set.subject',
+        message: "'Hi {{record.name' has a '{{' without its '}}': write {{expression}}, e.g. {{record.name}}",
+        code: 'TEMPLATE_UNCLOSED',
+      },
+    ]);
+  });
+
+  it('refuses an attribute the record does not have, in expressions and conditions', () => {
+    expect(
+      check([task('=record.emailadress1'), { id: 'c', type: 'condition', branches: [{ when: 'has(record.creditlimt)', steps: [] }] }]),
+    ).toEqual([
+      {
+        path: '$.steps[0].set.subject',
+        message:
+          "'record.emailadress1' reads record.emailadress1, but entity 'account' has no attribute 'emailadress1'; did you mean 'emailaddress1'?",
+        code: 'UNKNOWN_ATTRIBUTE',
+      },
+      {
+        path: '$.steps[1].branches[0].when',
+        message:
+          "'has(record.creditlimt)' reads record.creditlimt, but entity 'account' has no attribute 'creditlimt'; did you mean 'creditlimit'?",
+        code: 'UNKNOWN_ATTRIBUTE',
+      },
+    ]);
+  });
+
+  it('reads a wait on a related record against that record’s entity', () => {
+    expect(
+      check([
+        {
+          id: 'w',
+          type: 'waitCondition',
+          record: { lookup: 'primarycontactid' },
+          until: 'record.lastname == "x" && record.creditlimit > 1',
+        },
+      ]),
+    ).toEqual([
+      {
+        path: '$.steps[0].until',
+        message: expect.stringContaining("entity 'contact' has no attribute 'creditlimit'"),
+        code: 'UNKNOWN_ATTRIBUTE',
+      },
+    ]);
+  });
+
+  it('refuses steps, inputs, variables and answers that do not exist, and accepts those that do', () => {
+    expect(check([task('{{steps.nope.id}} {{inputs.reason}} {{vars.n}}')]).map((error) => error.code)).toEqual([
+      'UNKNOWN_STEP',
+      'UNKNOWN_INPUT',
+      'UNKNOWN_VARIABLE',
+    ]);
+    expect(
+      check([task('{{steps.t.id}} {{inputs.reason}} {{record.ref.id}} {{now}} {{size(changed)}}')], {
+        inputs: [{ name: 'reason', type: 'string' }],
+      }),
+    ).toEqual([]);
+    const dialog = { category: 'dialog', uniqueName: 'reads-dialog', primaryEntity: 'contact' };
+    expect(
+      check(
+        [
+          { id: 'p', type: 'page', prompts: [{ id: 'q', text: 'Why, {{record.firstname}}?', response: { type: 'text' } }] },
+          { id: 'v', type: 'assignValue', variable: 'n', value: '=answers.q' },
+          { id: 'r', type: 'page', title: '{{vars.n}} {{answers.z}}', prompts: [{ id: 'z', text: '{{vars.m}}' }] },
+        ],
+        dialog,
+      ).map((error) => [error.path, error.code]),
+    ).toEqual([['$.steps[2].prompts[0].text', 'UNKNOWN_VARIABLE']]);
+  });
+
+  it('leaves the variables a list macro binds alone', () => {
+    expect(check([task('=changed.filter(name, name.startsWith("credit")).map(x, x + "!").join(",")')])).toEqual([]);
+  });
+});
+
 describe('compileDefinition', () => {
   it('gives an immutable form with triggers, referenced entities and a stable content hash', () => {
     const compiled = compileDefinition(example('account-onboarding.workflow.yaml'), DEFAULT_ENTITIES);

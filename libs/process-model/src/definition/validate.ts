@@ -1,15 +1,20 @@
 /**
- * validate(definition, metadata): every problem of a definition, each with the JSON path of
- * the authored structure and a plain message. Checks the shape, then what only the metadata
- * can tell (entities and attributes, with the nearest names), the kinds of steps each
- * category and mode allows, duplicate ids, unreachable steps, self-starting children, and that
- * every expression compiles within its cost bounds.
+ * validate(definition, metadata): every problem of a definition at once, each with the JSON
+ * path of the authored structure and a plain message. Checks the shape, and, over every part
+ * whose shape is right (a step with a shape error is skipped, its nested steps still checked),
+ * what only the metadata can tell (entities and attributes, with the nearest names), the kinds
+ * of steps each category and mode allows, duplicate ids, unreachable steps, self-starting
+ * children, that every expression compiles within its cost bounds, and that expressions and
+ * `{{...}}` templates read only variables that exist (`record` and its attributes, `steps` and
+ * their ids, `inputs` declared, `vars` assigned, `answers` to prompts) with no `{{` unclosed.
  */
 import type { AttributeMetadata, EntityMetadata } from '@flowline/contracts';
 import { compileExpression, ExpressionError } from '../expressions/expression';
-import { DefinitionSchema, type Definition } from './definition';
+import { expressionReferences, templateParts } from '../expressions/references';
+import { DefinitionSchema } from './definition';
+import { DefinitionHeaderSchema } from './header';
 import type { DefinitionError } from './parse-source';
-import { optionsFromQuery, type AuthoredOptionsFrom, type AuthoredStep } from './steps';
+import { optionsFromQuery, StepSchema, TriggerSchema, type AuthoredOptionsFrom, type AuthoredStep, type Trigger } from './steps';
 
 const jsonPath = (path: ReadonlyArray<PropertyKey>) =>
   `$${path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('')}`;
@@ -90,8 +95,10 @@ function fits(attribute: AttributeMetadata, value: unknown): boolean {
 
 interface AuthoredPrompt {
   id: string;
+  text: string;
   response: {
     type: string;
+    default?: unknown;
     options?: Array<{ value: string | number; label: string }>;
     optionsFrom?: AuthoredOptionsFrom;
     entity?: string;
@@ -99,18 +106,60 @@ interface AuthoredPrompt {
   };
 }
 
+/** A step whose own shape is wrong: skipped by the checks, its nested steps still checked. */
+const MISSHAPEN = '(misshapen)';
+
+/**
+ * The parts of a definition whose shape is right: the header fields that parse (undefined for
+ * the others), the triggers that parse, and every step (a misshapen one as a placeholder that
+ * keeps its place, so paths stay those of the authored document).
+ */
+interface Checked {
+  uniqueName?: string;
+  category?: 'workflow' | 'dialog';
+  primaryEntity?: string;
+  mode?: 'background' | 'realTime';
+  triggers: Array<Trigger | undefined>;
+  inputs: string[];
+  steps: AuthoredStep[];
+}
+
+/** The variables expressions may read, by category; CEL's own type names may appear as identifiers too. */
+const VARIABLES = {
+  workflow: ['record', 'pre', 'changed', 'steps', 'inputs', 'now'],
+  dialog: ['record', 'steps', 'inputs', 'vars', 'answers', 'now'],
+} as const;
+const CEL_IDENTIFIERS = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
+
 class Checker {
   readonly errors: DefinitionError[] = [];
   private readonly ids = new Map<string, string>();
   /** The lists of records queryData steps saved so far, in document order: saveAs → entity. */
   private readonly queries = new Map<string, string>();
   private readonly entities: Map<string, EntityMetadata>;
+  /** Names expressions may select: every step id, variable (assignValue, queryData) and prompt id of the definition. */
+  private readonly names = { steps: new Set<string>(), vars: new Set<string>(), answers: new Set<string>() };
 
   constructor(
-    private readonly definition: Definition,
+    private readonly definition: Checked,
     metadata: readonly EntityMetadata[],
   ) {
     this.entities = new Map(metadata.map((entity) => [entity.logicalName, entity]));
+    walkSteps(definition.steps, (step) => {
+      if (step.type === MISSHAPEN) return;
+      this.names.steps.add(step.id);
+      if (step['type'] === 'assignValue') this.names.vars.add(String(step['variable']));
+      if (step['type'] === 'queryData') this.names.vars.add(String(step['saveAs']));
+      if (step['type'] === 'page') for (const prompt of step['prompts'] as Array<{ id: string }>) this.names.answers.add(prompt.id);
+    });
+  }
+
+  get definitionSteps(): readonly AuthoredStep[] {
+    return this.definition.steps;
+  }
+
+  private get primary(): EntityMetadata | undefined {
+    return this.definition.primaryEntity === undefined ? undefined : this.entities.get(this.definition.primaryEntity);
   }
 
   private add(path: string, message: string, code: string): void {
@@ -138,22 +187,98 @@ class Checker {
     return found;
   }
 
-  private expression(source: string, path: string): void {
+  /**
+   * An expression: it compiles within its bounds and reads only what exists. `record` is the
+   * record the step reads (the primary one, or the related record a wait watches).
+   */
+  private expression(source: string, path: string, record: EntityMetadata | undefined = this.primary): void {
     try {
       compileExpression(source);
     } catch (error) {
       if (error instanceof ExpressionError) this.add(path, error.message, error.code);
       else throw error;
+      return;
+    }
+    const variables: readonly string[] = this.definition.category ? VARIABLES[this.definition.category] : [];
+    const reported = new Set<string>();
+    const once = (key: string, message: string, code: string) => {
+      if (reported.has(key)) return;
+      reported.add(key);
+      this.add(path, message, code);
+    };
+    for (const { variable, field } of expressionReferences(source)) {
+      if (CEL_IDENTIFIERS.has(variable) || !this.definition.category) continue;
+      if (!variables.includes(variable)) {
+        once(
+          variable,
+          `'${source}' reads '${variable}', which is not a variable here${nearest(variable, variables)} (a ${this.definition.category} reads ${variables.join(', ')})`,
+          'UNKNOWN_VARIABLE',
+        );
+        continue;
+      }
+      if (field === undefined) continue;
+      const unknown = (what: string, names: Iterable<string>, code: string) =>
+        once(`${variable}.${field}`, `'${source}' reads ${variable}.${field}, but ${what}${nearest(field, [...names])}`, code);
+      switch (variable) {
+        case 'record':
+        case 'pre': {
+          const entity = variable === 'record' ? record : this.primary;
+          if (entity && field !== 'ref' && !entity.attributes.some((attribute) => attribute.logicalName === field))
+            unknown(
+              `entity '${entity.logicalName}' has no attribute '${field}'`,
+              entity.attributes.map((a) => a.logicalName),
+              'UNKNOWN_ATTRIBUTE',
+            );
+          break;
+        }
+        case 'steps':
+          if (!this.names.steps.has(field)) unknown(`there is no step '${field}'`, this.names.steps, 'UNKNOWN_STEP');
+          break;
+        case 'inputs':
+          if (!this.definition.inputs.includes(field))
+            unknown(`the ${this.definition.category} declares no input '${field}' (see inputs)`, this.definition.inputs, 'UNKNOWN_INPUT');
+          break;
+        case 'vars':
+          if (!this.names.vars.has(field))
+            unknown(`no assignValue or queryData step sets a variable '${field}'`, this.names.vars, 'UNKNOWN_VARIABLE');
+          break;
+        case 'answers':
+          if (!this.names.answers.has(field)) unknown(`no page has a prompt '${field}'`, this.names.answers, 'UNKNOWN_PROMPT');
+          break;
+        default:
+          break;
+      }
     }
   }
 
-  private values(entity: EntityMetadata, values: Record<string, unknown>, path: string): void {
+  /**
+   * A value the runtime resolves: a string starting with `=` is an expression, one with `{{...}}`
+   * a template whose parts are expressions; objects and lists are checked item by item.
+   */
+  private value(value: unknown, path: string, record?: EntityMetadata): void {
+    if (typeof value === 'string') {
+      if (value.startsWith('=')) {
+        this.expression(value.slice(1), path, record);
+        return;
+      }
+      const { expressions, unclosed } = templateParts(value);
+      if (unclosed)
+        this.add(path, `'${value}' has a '{{' without its '}}': write {{expression}}, e.g. {{record.name}}`, 'TEMPLATE_UNCLOSED');
+      for (const expression of expressions) this.expression(expression, path, record);
+      return;
+    }
+    if (Array.isArray(value)) value.forEach((item, index) => this.value(item, `${path}[${index}]`, record));
+    else if (value && typeof value === 'object')
+      for (const [key, item] of Object.entries(value)) this.value(item, `${path}.${key}`, record);
+  }
+
+  private values(entity: EntityMetadata | undefined, values: Record<string, unknown>, path: string): void {
     for (const [name, raw] of Object.entries(values)) {
-      const attribute = this.attribute(entity, name, `${path}.${name}`);
+      const attribute = entity ? this.attribute(entity, name, `${path}.${name}`) : undefined;
       const operation = typeof raw === 'object' && raw !== null && 'op' in raw ? (raw as { op: string; value?: unknown }) : undefined;
       const value = operation ? operation.value : raw;
-      if (typeof value === 'string' && value.startsWith('=')) this.expression(value.slice(1), `${path}.${name}`);
-      if (attribute && value !== undefined && !fits(attribute, value)) {
+      this.value(value, `${path}.${name}`);
+      if (entity && attribute && value !== undefined && !fits(attribute, value)) {
         this.add(
           `${path}.${name}`,
           `attribute '${name}' of ${entity.logicalName} is ${attribute.type}; got a ${literalType(value)}`,
@@ -165,7 +290,7 @@ class Checker {
 
   /** The entity a step acts on: the primary one, or the target of a lookup of it. */
   private recordEntity(record: unknown, path: string): EntityMetadata | undefined {
-    const primary = this.entities.get(this.definition.primaryEntity);
+    const primary = this.primary;
     if (!primary || record === 'primary' || record === undefined) return primary;
     const lookupName = (record as { lookup: string }).lookup;
     const lookup = this.attribute(primary, lookupName, `${path}.record.lookup`);
@@ -194,6 +319,14 @@ class Checker {
 
   private step(step: AuthoredStep, at: string): void {
     const type = String(step['type']);
+    if (type === MISSHAPEN) {
+      // Its shape errors are reported already; what it holds is still checked.
+      for (const key of ['steps', 'otherwise']) if (Array.isArray(step[key])) this.steps(step[key] as AuthoredStep[], `${at}.${key}`);
+      (step['branches'] as Array<{ steps?: AuthoredStep[] }> | undefined)?.forEach((branch, index) => {
+        if (Array.isArray(branch.steps)) this.steps(branch.steps, `${at}.branches[${index}].steps`);
+      });
+      return;
+    }
     const earlier = this.ids.get(step.id);
     if (earlier) this.add(`${at}.id`, `the step id '${step.id}' is already used at ${earlier}`, 'DUPLICATE_ID');
     else this.ids.set(step.id, at);
@@ -222,14 +355,27 @@ class Checker {
         break;
       case 'createRecord': {
         const entity = this.entity(String(step['entity']), `${at}.entity`);
-        if (entity) this.values(entity, step['set'] as Record<string, unknown>, `${at}.set`);
+        this.values(entity, step['set'] as Record<string, unknown>, `${at}.set`);
         break;
       }
       case 'updateRecord': {
         const entity = this.recordEntity(step['record'], at);
-        if (entity) this.values(entity, step['set'] as Record<string, unknown>, `${at}.set`);
+        this.values(entity, step['set'] as Record<string, unknown>, `${at}.set`);
         break;
       }
+      case 'assign':
+        this.recordEntity(step['record'], at);
+        this.value(step['owner'], `${at}.owner`);
+        break;
+      case 'sendEmail':
+        for (const key of ['to', 'subject', 'body']) this.value(step[key], `${at}.${key}`);
+        break;
+      case 'customActivity':
+        this.value(step['inputs'], `${at}.inputs`);
+        break;
+      case 'assignValue':
+        this.value(step['value'], `${at}.value`);
+        break;
       case 'setState': {
         const entity = this.recordEntity(step['record'], at);
         const state = entity?.attributes.find((attribute) => attribute.type === 'state');
@@ -243,10 +389,12 @@ class Checker {
         }
         break;
       }
-      case 'waitCondition':
-        this.recordEntity(step['record'], at);
-        this.expression(String(step['until']), `${at}.until`);
+      case 'waitCondition': {
+        // `record` in the condition is the record waited on: the primary one, or the related one.
+        const entity = this.recordEntity(step['record'], at);
+        this.expression(String(step['until']), `${at}.until`, entity);
         break;
+      }
       case 'waitTimeout':
         if (Boolean(step['duration']) === Boolean(step['until']))
           this.add(at, 'a waitTimeout takes either duration (e.g. P3D) or until (an expression giving a date)', 'WAIT_TIMEOUT');
@@ -261,6 +409,7 @@ class Checker {
       case 'startChild':
         if (step['workflow'] === this.definition.uniqueName)
           this.add(`${at}.workflow`, `'${this.definition.uniqueName}' starts itself: a child-workflow cycle`, 'CHILD_CYCLE');
+        this.value(step['inputs'], `${at}.inputs`);
         break;
       case 'linkChildDialog':
         if (step['dialog'] === this.definition.uniqueName)
@@ -268,9 +417,11 @@ class Checker {
         break;
       case 'queryData':
         this.entity(String(step['entity']), `${at}.entity`);
+        this.value(step['conditions'], `${at}.conditions`);
         this.queries.set(String(step['saveAs']), String(step['entity']));
         break;
       case 'page':
+        if (step['title'] !== undefined) this.value(step['title'], `${at}.title`);
         this.prompts(step['prompts'] as AuthoredPrompt[], at);
         break;
       default:
@@ -289,6 +440,8 @@ class Checker {
       else seen.set(prompt.id, index);
       const { type, options, optionsFrom, entity, label } = prompt.response;
       const response = `${path}.response`;
+      this.value(prompt.text, `${path}.text`);
+      if (prompt.response.default !== undefined) this.value(prompt.response.default, `${response}.default`);
       if (type === 'lookup' && optionsFrom === undefined) {
         // A lookup the person searches: the entity is needed, the label must be one of its attributes.
         if (entity === undefined)
@@ -357,11 +510,12 @@ class Checker {
   }
 
   header(): void {
-    const primary = this.entity(this.definition.primaryEntity, '$.primaryEntity');
+    const primary = this.definition.primaryEntity === undefined ? undefined : this.entity(this.definition.primaryEntity, '$.primaryEntity');
     if (this.definition.category === 'dialog' && this.definition.triggers.length > 0) {
       this.add('$.triggers', 'dialogs are started by people, not by events: remove the triggers', 'DIALOG_TRIGGERS');
     }
     this.definition.triggers.forEach((trigger, index) => {
+      if (!trigger) return;
       if (trigger.attributes.length > 0 && trigger.on !== 'update')
         this.add(`$.triggers[${index}].attributes`, `only update triggers have attributes, not ${trigger.on}`, 'TRIGGER_ATTRIBUTES');
       if (primary) trigger.attributes.forEach((name, i) => this.attribute(primary, name, `$.triggers[${index}].attributes[${i}]`));
@@ -369,23 +523,95 @@ class Checker {
   }
 }
 
+/** Calls visit for every step of a tree (nested lists, branches and their waits). */
+function walkSteps(steps: readonly AuthoredStep[], visit: (step: AuthoredStep) => void): void {
+  for (const step of steps) {
+    visit(step);
+    for (const key of ['steps', 'otherwise']) if (Array.isArray(step[key])) walkSteps(step[key] as AuthoredStep[], visit);
+    for (const branch of (step['branches'] as Array<{ wait?: AuthoredStep; steps?: AuthoredStep[] }> | undefined) ?? []) {
+      if (branch.wait) visit(branch.wait);
+      if (Array.isArray(branch.steps)) walkSteps(branch.steps, visit);
+    }
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A step whose own fields are right, with its nested steps salvaged one by one; a step whose
+ * own fields are wrong becomes a placeholder holding its salvaged nested steps.
+ */
+function salvageStep(raw: unknown): AuthoredStep {
+  if (!isObject(raw)) return { id: '', type: MISSHAPEN } as AuthoredStep;
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(salvageStep) : undefined);
+  const branches = Array.isArray(raw['branches']) ? (raw['branches'] as unknown[]) : undefined;
+  // The step's own fields, with its nested lists emptied: their steps are salvaged apart.
+  const shell: Record<string, unknown> = { ...raw };
+  if (Array.isArray(raw['steps'])) shell['steps'] = [];
+  if (Array.isArray(raw['otherwise'])) shell['otherwise'] = [];
+  if (branches)
+    shell['branches'] = branches.map((branch) => (isObject(branch) && Array.isArray(branch['steps']) ? { ...branch, steps: [] } : branch));
+  const parsed = StepSchema.safeParse(shell);
+  const step = (parsed.success ? parsed.data : { id: typeof raw['id'] === 'string' ? raw['id'] : '', type: MISSHAPEN }) as AuthoredStep;
+  if (Array.isArray(raw['steps'])) step['steps'] = list(raw['steps']);
+  if (Array.isArray(raw['otherwise'])) step['otherwise'] = list(raw['otherwise']);
+  if (branches) {
+    const parsedBranches = parsed.success ? (step['branches'] as Array<Record<string, unknown>>) : undefined;
+    step['branches'] = branches.map((branch, index) => ({
+      ...(parsedBranches?.[index] ?? {}),
+      steps: isObject(branch) ? (list(branch['steps']) ?? []) : [],
+    }));
+  }
+  return step;
+}
+
+function salvage(value: Record<string, unknown>): Checked {
+  const field = <T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false } }, input: unknown) => {
+    const result = schema.safeParse(input);
+    return result.success ? result.data : undefined;
+  };
+  const shape = DefinitionHeaderSchema.shape;
+  const inputs = Array.isArray(value['inputs']) ? (value['inputs'] as unknown[]) : [];
+  return {
+    uniqueName: field(shape.uniqueName, value['uniqueName']),
+    category: field(shape.category, value['category']),
+    primaryEntity: field(shape.primaryEntity, value['primaryEntity']),
+    mode: field(shape.mode, value['mode']),
+    triggers: Array.isArray(value['triggers']) ? (value['triggers'] as unknown[]).map((trigger) => field(TriggerSchema, trigger)) : [],
+    inputs: inputs.flatMap((input) => (isObject(input) && typeof input['name'] === 'string' ? [input['name']] : [])),
+    steps: Array.isArray(value['steps']) ? (value['steps'] as unknown[]).map(salvageStep) : [],
+  };
+}
+
 export function validateDefinition(value: unknown, metadata: readonly EntityMetadata[]): DefinitionError[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [{ path: '$', message: 'a definition is an object (a mapping in YAML)', code: 'TYPE' }];
   }
+  const errors: DefinitionError[] = [];
   const parsed = DefinitionSchema.safeParse(value);
   if (!parsed.success) {
-    return parsed.error.issues.map((issue) => ({
-      path: jsonPath(issue.path),
-      message:
-        issue.code === 'invalid_type' && issue.path.length === 1 && (value as Record<string, unknown>)[String(issue.path[0])] === undefined
-          ? `is required: ${issue.message}`
-          : issue.message,
-      code: issue.code === 'invalid_type' ? 'REQUIRED' : 'INVALID',
-    }));
+    errors.push(
+      ...parsed.error.issues.map((issue) => ({
+        path: jsonPath(issue.path),
+        message:
+          issue.code === 'invalid_type' &&
+          issue.path.length === 1 &&
+          (value as Record<string, unknown>)[String(issue.path[0])] === undefined
+            ? `is required: ${issue.message}`
+            : issue.message,
+        code: issue.code === 'invalid_type' ? 'REQUIRED' : 'INVALID',
+      })),
+    );
   }
-  const checker = new Checker(parsed.data, metadata);
+  // Every part whose shape is right is checked too, so one save reports every mistake.
+  const checker = new Checker(salvage(value as Record<string, unknown>), metadata);
   checker.header();
-  checker.steps(parsed.data.steps, '$.steps');
-  return checker.errors;
+  checker.steps(checker.definitionSteps, '$.steps');
+  const seen = new Set<string>();
+  return [...errors, ...checker.errors].filter((error) => {
+    const key = `${error.path}\u0000${error.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -33,6 +33,22 @@ describe('expressions (CEL)', () => {
     );
   });
 
+  it('reads an attribute a record lacks as null, and has() is false for it, in bindings named as records', () => {
+    const contact = { lastname: 'Adams', jobtitle: null, parentcustomerid: { entity: 'account', id: 'a1' } };
+    const records = { records: ['record'] };
+    const read = (source: string) => compileExpression(source).evaluate({ record: contact }, records);
+    expect(read('record.firstname')).toBeNull();
+    expect(read('record.firstname == null')).toBe(true);
+    expect(read('has(record.firstname)')).toBe(false);
+    expect(read('has(record.jobtitle)')).toBe(false);
+    expect(read('has(record.lastname)')).toBe(true);
+    expect(read('has(record.firstname) ? record.firstname : record.lastname')).toBe('Adams');
+    expect(read('record.parentcustomerid.id')).toBe('a1');
+    expect(read('size(record)')).toBe(3);
+    // Other bindings keep CEL's strict reads.
+    expect(() => compileExpression('vars.nope').evaluate({ vars: {} }, records)).toThrow('field not found: nope');
+  });
+
   it('bounds the cost before evaluating: source length, list macros, list and string sizes', () => {
     expect(() => compileExpression('x'.repeat(2001))).toThrow('the expression is 2001 characters long; at most 2000 are allowed');
     expect(() => compileExpression('a.map(x, x).map(x, x).filter(x, true).exists(x, true)')).toThrow(

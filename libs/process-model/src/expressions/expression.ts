@@ -7,8 +7,13 @@
  * when they fit). Cost is bounded before evaluation: the source length, the number of
  * comprehension macros (map, filter, exists, all, exists_one) and the size of every list and
  * string handed in.
+ *
+ * Records read with null semantics: bindings named in `records` (the record, its pre-image,
+ * a child's inputs, a dialog's answers) are maps in which a missing attribute reads as null
+ * and `has()` is false for it (and for one that is null), so `record.firstname` on a contact
+ * without a first name gives null, never "no such key".
  */
-import { isCelError, isCelList, isCelMap, parse, plan, celEnv } from '@bufbuild/cel';
+import { isCelError, isCelList, isCelMap, parse, plan, celEnv, celMap, type CelMap } from '@bufbuild/cel';
 
 export interface ExpressionLimits {
   maxSourceLength: number;
@@ -37,9 +42,27 @@ export class ExpressionError extends Error {
   }
 }
 
+export interface EvaluateOptions {
+  /** Top-level bindings that are records: a missing attribute reads as null, `has()` is false for it. */
+  records?: readonly string[];
+}
+
 export interface CompiledExpression {
   readonly source: string;
-  evaluate(bindings: Record<string, unknown>): unknown;
+  evaluate(bindings: Record<string, unknown>, options?: EvaluateOptions): unknown;
+}
+
+/**
+ * A CEL map in which an absent key reads as null and `has()` is false for absent and null
+ * entries: the null semantics of record attributes. It derives from a plain CEL map (which
+ * keeps iteration, size and the library's own map marker) and changes only the two reads.
+ */
+function recordMap(entries: Map<string, unknown>): CelMap {
+  const inner = celMap(entries as never);
+  const map = Object.create(inner) as CelMap & { get: CelMap['get']; has: CelMap['has'] };
+  map.get = (key) => (typeof key === 'string' ? (inner.get(key) ?? null) : inner.get(key));
+  map.has = (key) => inner.has(key) && inner.get(key) !== null;
+  return map;
 }
 
 const COMPREHENSION = /\.\s*(map|filter|exists_one|exists|all)\s*\(/g;
@@ -117,8 +140,14 @@ export function compileExpression(source: string, limits: ExpressionLimits = DEF
   }
   return {
     source,
-    evaluate(bindings) {
-      const cel = Object.fromEntries(Object.entries(bindings).map(([name, value]) => [name, toCel(value, limits, name)]));
+    evaluate(bindings, options) {
+      const records = new Set(options?.records ?? []);
+      const cel = Object.fromEntries(
+        Object.entries(bindings).map(([name, value]) => {
+          const converted = toCel(value, limits, name);
+          return [name, records.has(name) && converted instanceof Map ? recordMap(converted as Map<string, unknown>) : converted];
+        }),
+      );
       const result = program(cel);
       if (isCelError(result)) throw new ExpressionError('EXPRESSION_ERROR', `'${source}' failed: ${(result as Error).message}`, source);
       return fromCel(result);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { DEFAULT_ENTITIES } from '@flowline/contracts';
 import { compileDefinition, parseSource, type CompiledDefinition } from '@flowline/process-model';
 import { advance } from './advance';
-import type { Effect, Input, InstanceState } from './types';
+import type { Effect, Input, InstanceState, RelativeOperation } from './types';
 
 const example = (file: string): CompiledDefinition => {
   const parsed = parseSource(readFileSync(path.resolve(__dirname, '../../../../examples', file), 'utf8'), 'yaml');
@@ -155,6 +155,19 @@ describe('advance: workflows', () => {
   });
 });
 
+function applyOperations<T extends Record<string, unknown>>(record: T, operations: Record<string, RelativeOperation>): T {
+  const next: Record<string, unknown> = { ...record };
+  for (const [name, { op, value }] of Object.entries(operations)) {
+    const current = next[name];
+    if (op === 'append') next[name] = `${current == null ? '' : String(current)}${value == null ? '' : String(value)}`;
+    else {
+      const base = typeof current === 'number' ? current : 0;
+      next[name] = op === 'increment' ? base + Number(value) : op === 'decrement' ? base - Number(value) : base * Number(value);
+    }
+  }
+  return next as T;
+}
+
 describe('resume anywhere', () => {
   // Generated workflows of conditions, updates, creates and waits over a numeric attribute.
   type Gen = Record<string, unknown>;
@@ -197,12 +210,13 @@ describe('resume anywhere', () => {
       if (!last || last.type === 'complete' || last.type === 'fail') break;
       clock += 60 * 60 * 1000;
       if (last.type === 'executeMessage') {
-        if (last.message === 'Update') record = { ...record, ...(last.target as object) };
+        // The gateway applies the operations to the stored record and answers with the record after.
+        if (last.message === 'Update') record = applyOperations({ ...record, ...(last.target as object) }, last.operations ?? {});
         result = advance(compiled, reload(result.state), {
           type: 'effectResult',
           effectId: last.effectId,
           ok: true,
-          output: { id: 'x' },
+          output: (last.message === 'Update' ? { id: 'x', record } : { id: 'x' }) as never,
           now: new Date(clock).toISOString(),
         });
       } else if (last.type === 'wait') {
@@ -272,7 +286,12 @@ describe('advance: parallel waits (credit check)', () => {
       related: { 'account:acc-1': { statecode: 0 } },
     });
     expect(woken.effects).toMatchObject([
-      { type: 'executeMessage', stepId: 'note-review', target: { description: 'New. Credit approved after review.' } },
+      {
+        type: 'executeMessage',
+        stepId: 'note-customer-active',
+        target: {},
+        operations: { description: { op: 'append', value: ' Credit approved after review.' } },
+      },
     ]);
     expect(advance(compiled, woken.state, ok(woken.effects[0]!)).effects).toEqual([
       { type: 'complete', outcome: 'succeeded', message: '' },

@@ -1,491 +1,19 @@
 /**
  * advance(compiled, state, input) -> { state, effects, log }: the deterministic interpreter of
- * workflows. Given the same compiled definition, persisted state and input it always gives the
- * same answer; it does no I/O (the executor performs the effects and feeds back their results).
+ * workflows and dialogs. Given the same compiled definition, persisted state and input it always
+ * gives the same answer; it does no I/O (the executor and the session service perform the
+ * effects and feed back their results).
  *
- * The state is a stack of positions in the step tree. Steps that act on the world emit one
- * effect and pause until its result arrives; waits emit the subscriptions and timer that should
- * wake the run and leave it waiting; everything else runs straight on.
+ * This file takes the input (start, an effect's result, a wake-up, a page's answers, going
+ * back, pause, cancel) and hands the walk to the run (./run.ts), which hands each step to the
+ * handler of its type (./steps). Steps that act on the world emit one effect and pause until
+ * its result arrives; waits emit the subscriptions and timer that should wake the run and leave
+ * it waiting; everything else runs straight on.
  */
 import type { CompiledDefinition } from '@flowline/process-model';
-import { ExpressionError } from '@flowline/process-model';
 import { checkAnswers, withChoices, type PromptSpec } from './answers';
-import { addDuration, evaluate, resolveValue } from './values';
-import {
-  DEFAULT_LIMITS,
-  StepStatus,
-  type Advance,
-  type Effect,
-  type Input,
-  type InstanceState,
-  type Json,
-  type Limits,
-  type RecordImage,
-  type StepLogEntry,
-  type Subscription,
-} from './types';
-
-type Step = Record<string, unknown> & { id: string; type: string };
-type Outcome = 'next' | 'entered' | 'paused' | 'ended';
-
-class RunError extends Error {
-  constructor(
-    readonly code: Extract<Effect, { type: 'fail' }>['code'],
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function listAt(root: Record<string, unknown>, path: string): Step[] {
-  let node: unknown = root;
-  for (const match of path.slice(1).matchAll(/\.([A-Za-z]+)|\[(\d+)\]/g)) {
-    node = match[1] !== undefined ? (node as Record<string, unknown>)[match[1]] : (node as unknown[])[Number(match[2])];
-  }
-  return (node as Step[] | undefined) ?? [];
-}
-
-const refOf = (record: RecordImage): { entity: string; id: string } => {
-  const ref = record['ref'] as { entity?: string; id?: string } | undefined;
-  return { entity: String(ref?.entity ?? ''), id: String(ref?.id ?? '') };
-};
-
-class Run {
-  readonly effects: Effect[] = [];
-  readonly log: StepLogEntry[] = [];
-
-  constructor(
-    private readonly compiled: CompiledDefinition,
-    readonly state: InstanceState,
-    private readonly limits: Limits,
-    private readonly now: string,
-  ) {}
-
-  private get root(): Record<string, unknown> {
-    return this.compiled.definition as unknown as Record<string, unknown>;
-  }
-
-  private end(effect: Extract<Effect, { type: 'complete' | 'fail' }>): 'ended' {
-    this.effects.push(effect);
-    this.state.status = effect.type === 'fail' ? 'failed' : effect.outcome === 'canceled' ? 'canceled' : 'completed';
-    this.state.frames = [];
-    delete this.state.pending;
-    return 'ended';
-  }
-
-  private pause(effect: Extract<Effect, { effectId: string }>, path: string): 'paused' {
-    this.effects.push(effect);
-    this.state.pending = { effectId: effect.effectId, stepPath: path };
-    return 'paused';
-  }
-
-  /** The record a step acts on: the primary record, or the one a lookup of it points to. */
-  private target(step: Step): { entity: string; id: string } {
-    const record = step['record'];
-    if (record === undefined || record === 'primary') return refOf(this.state.record);
-    const lookup = (record as { lookup: string }).lookup;
-    const value = this.state.record[lookup] as { entity?: string; id?: string } | null | undefined;
-    if (!value?.id)
-      throw new RunError(
-        'STEP_FAILED',
-        `step '${step.id}': the lookup '${lookup}' of the record is empty, so there is no related record to act on`,
-      );
-    return { entity: String(value.entity), id: String(value.id) };
-  }
-
-  private updateValues(step: Step, related: boolean): RecordImage {
-    const values: RecordImage = {};
-    for (const [name, raw] of Object.entries(step['set'] as Record<string, unknown>)) {
-      const operation =
-        raw && typeof raw === 'object' && 'op' in raw ? (raw as { op: string; value?: unknown }) : { op: 'set', value: raw };
-      const value = resolveValue(operation.value, this.state, this.now);
-      const current = related ? undefined : this.state.record[name];
-      if (related && operation.op !== 'set' && operation.op !== 'clear') {
-        throw new RunError(
-          'STEP_FAILED',
-          `step '${step.id}': '${operation.op}' needs the current value of ${name}, which a related record does not give; use set`,
-        );
-      }
-      switch (operation.op) {
-        case 'set':
-          values[name] = value;
-          break;
-        case 'clear':
-          values[name] = null;
-          break;
-        case 'append':
-          values[name] = `${current === null || current === undefined ? '' : String(current)}${value === null ? '' : String(value)}`;
-          break;
-        case 'increment':
-        case 'decrement':
-        case 'multiply': {
-          const base = typeof current === 'number' ? current : 0;
-          const by = typeof value === 'number' ? value : Number(value);
-          values[name] = operation.op === 'increment' ? base + by : operation.op === 'decrement' ? base - by : base * by;
-          break;
-        }
-        default:
-          throw new RunError('INVALID_INPUT', `step '${step.id}': unknown update operation '${operation.op}'`);
-      }
-    }
-    return values;
-  }
-
-  /** Effects that need a result are named by operation and step path: also their idempotency key. */
-  private effectId(path: string): string {
-    return `${this.state.operationId}:${path}`;
-  }
-
-  private message(
-    step: Step,
-    path: string,
-    message: string,
-    entity: string,
-    recordId: string | undefined,
-    target: RecordImage,
-    parameters: Record<string, Json> = {},
-  ): 'paused' {
-    const effectId = this.effectId(path);
-    return this.pause(
-      {
-        type: 'executeMessage',
-        effectId,
-        idempotencyKey: effectId,
-        stepId: step.id,
-        message,
-        entity,
-        ...(recordId ? { recordId } : {}),
-        target,
-        parameters,
-      },
-      path,
-    );
-  }
-
-  /** Whether a wait is satisfied now; if not, what should wake it. */
-  private checkWait(step: Step, path: string): { satisfied: boolean; subscriptions: Subscription[]; timer?: string } {
-    if (step.type === 'waitCondition') {
-      const ref = this.target(step);
-      const primary = step['record'] === undefined || step['record'] === 'primary';
-      // A related record is judged as the latest wake-up showed it; unseen, it has not satisfied anything yet.
-      const related = primary ? undefined : this.state.related[`${ref.entity}:${ref.id}`];
-      const satisfied = primary || related ? evaluate(String(step['until']), this.state, this.now, related) === true : false;
-      return { satisfied, subscriptions: [{ entity: ref.entity, recordId: ref.id }] };
-    }
-    const deadline = (this.state.deadlines[path] ??=
-      typeof step['duration'] === 'string'
-        ? addDuration(this.now, step['duration'])
-        : String(evaluate(String(step['until']), this.state, this.now)));
-    return { satisfied: Date.parse(this.now) >= Date.parse(deadline), subscriptions: [], timer: deadline };
-  }
-
-  private step(step: Step, path: string): Outcome {
-    this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.InProgress });
-    switch (step.type) {
-      case 'stage':
-        this.state.frames.push({ list: `${path}.steps`, index: 0 });
-        return 'entered';
-      case 'condition': {
-        const branches = step['branches'] as Array<{ when: string }>;
-        const chosen = branches.findIndex((branch) => evaluate(branch.when, this.state, this.now) === true);
-        this.state.frames.push({ list: chosen >= 0 ? `${path}.branches[${chosen}].steps` : `${path}.otherwise`, index: 0 });
-        return 'entered';
-      }
-      case 'createRecord':
-        return this.message(
-          step,
-          path,
-          'Create',
-          String(step['entity']),
-          undefined,
-          resolveValue(step['set'], this.state, this.now) as RecordImage,
-        );
-      case 'updateRecord': {
-        const target = this.target(step);
-        return this.message(
-          step,
-          path,
-          'Update',
-          target.entity,
-          target.id,
-          this.updateValues(step, step['record'] !== undefined && step['record'] !== 'primary'),
-        );
-      }
-      case 'assign': {
-        const target = this.target(step);
-        return this.message(
-          step,
-          path,
-          'Assign',
-          target.entity,
-          target.id,
-          {},
-          { assignee: resolveValue(step['owner'], this.state, this.now) },
-        );
-      }
-      case 'setState': {
-        const target = this.target(step);
-        return this.message(
-          step,
-          path,
-          'SetState',
-          target.entity,
-          target.id,
-          {},
-          { state: step['state'] as number, ...(step['status'] !== undefined ? { status: step['status'] as number } : {}) },
-        );
-      }
-      case 'sendEmail': {
-        const ref = refOf(this.state.record);
-        return this.message(step, path, 'Create', 'email', undefined, {
-          subject: resolveValue(step['subject'], this.state, this.now),
-          description: resolveValue(step['body'], this.state, this.now),
-          to: resolveValue(step['to'], this.state, this.now),
-          directioncode: true,
-          ...(ref.id ? { regardingobjectid: ref } : {}),
-        });
-      }
-      case 'startChild': {
-        if (this.state.depth + 1 > this.limits.maxChildDepth) {
-          throw new RunError(
-            'MAX_DEPTH_EXCEEDED',
-            `step '${step.id}' would start '${String(step['workflow'])}' at depth ${this.state.depth + 1}, beyond the limit of ${this.limits.maxChildDepth}: workflows are starting each other in a loop`,
-          );
-        }
-        const effectId = this.effectId(path);
-        return this.pause(
-          {
-            type: 'startChild',
-            effectId,
-            idempotencyKey: effectId,
-            stepId: step.id,
-            workflow: String(step['workflow']),
-            inputs: resolveValue(step['inputs'], this.state, this.now) as Record<string, Json>,
-            wait: step['wait'] === true,
-          },
-          path,
-        );
-      }
-      case 'customActivity': {
-        const effectId = this.effectId(path);
-        return this.pause(
-          {
-            type: 'customActivity',
-            effectId,
-            idempotencyKey: effectId,
-            stepId: step.id,
-            handler: String(step['handler']),
-            inputs: resolveValue(step['inputs'], this.state, this.now) as Record<string, Json>,
-          },
-          path,
-        );
-      }
-      case 'waitCondition':
-      case 'waitTimeout': {
-        const wait = this.checkWait(step, path);
-        if (wait.satisfied) return 'next';
-        this.effects.push({
-          type: 'wait',
-          stepId: step.id,
-          subscriptions: wait.subscriptions,
-          ...(wait.timer ? { timer: wait.timer } : {}),
-        });
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Waiting });
-        this.state.status = 'waiting';
-        return 'paused';
-      }
-      case 'parallelWait': {
-        const branches = step['branches'] as Array<{ wait: Step }>;
-        const subscriptions: Subscription[] = [];
-        const timers: string[] = [];
-        for (const [index, branch] of branches.entries()) {
-          const wait = this.checkWait(branch.wait, `${path}.branches[${index}].wait`);
-          if (wait.satisfied) {
-            // The first satisfied branch wins; the others' waits are withdrawn with this run's next wait effect.
-            this.state.frames.push({ list: `${path}.branches[${index}].steps`, index: 0 });
-            return 'entered';
-          }
-          subscriptions.push(...wait.subscriptions);
-          if (wait.timer) timers.push(wait.timer);
-        }
-        timers.sort();
-        this.effects.push({ type: 'wait', stepId: step.id, subscriptions, ...(timers[0] ? { timer: timers[0] } : {}) });
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Waiting });
-        this.state.status = 'waiting';
-        return 'paused';
-      }
-      case 'page': {
-        const prompts = (
-          step['prompts'] as Array<{ id: string; text: string; response: PromptSpec['response'] & { display?: string; default?: unknown } }>
-        ).map((authored) => {
-          const prompt = withChoices(authored, this.state.vars);
-          const earlier = this.state.answers[step.id]?.[prompt.id];
-          return {
-            id: prompt.id,
-            text: String(resolveValue(prompt.text, this.state, this.now)),
-            response: {
-              type: prompt.response.type,
-              required: prompt.response.required ?? false,
-              ...(prompt.response.display ? { display: prompt.response.display } : {}),
-              ...(prompt.response.options ? { options: prompt.response.options } : {}),
-              ...(prompt.response.entity ? { entity: prompt.response.entity } : {}),
-              ...(prompt.response.idAttribute && prompt.response.label
-                ? { idAttribute: prompt.response.idAttribute, labelAttribute: prompt.response.label }
-                : {}),
-              ...(prompt.response.default !== undefined ? { default: resolveValue(prompt.response.default, this.state, this.now) } : {}),
-            },
-            ...(earlier !== undefined ? { answer: earlier } : {}),
-          };
-        });
-        this.effects.push({
-          type: 'showPage',
-          stepId: step.id,
-          title: String(resolveValue(step['title'] ?? '', this.state, this.now)),
-          prompts,
-          canGoBack: this.state.history.length > 0,
-        });
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Waiting });
-        this.state.page = { stepId: step.id, path };
-        this.state.status = 'waiting';
-        return 'paused';
-      }
-      case 'queryData': {
-        const effectId = this.effectId(path);
-        return this.pause(
-          {
-            type: 'executeMessage',
-            effectId,
-            idempotencyKey: effectId,
-            stepId: step.id,
-            message: 'RetrieveMultiple',
-            entity: String(step['entity']),
-            target: {},
-            parameters: { conditions: resolveValue(step['conditions'], this.state, this.now) },
-          },
-          path,
-        );
-      }
-      case 'assignValue': {
-        const name = String(step['variable']);
-        const value = resolveValue(step['value'], this.state, this.now);
-        const current = this.state.vars[name];
-        const op = String(step['op'] ?? 'set');
-        const number = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
-        this.state.vars[name] =
-          op === 'clear'
-            ? null
-            : op === 'append'
-              ? `${current === null || current === undefined ? '' : String(current)}${value === null ? '' : String(value)}`
-              : op === 'increment'
-                ? number(current) + number(value)
-                : op === 'decrement'
-                  ? number(current) - number(value)
-                  : op === 'multiply'
-                    ? number(current) * number(value)
-                    : value;
-        return 'next';
-      }
-      case 'linkChildDialog':
-        this.effects.push({ type: 'linkChildDialog', stepId: step.id, dialog: String(step['dialog']) });
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Succeeded });
-        return this.end({ type: 'complete', outcome: 'succeeded', message: `continues in dialog '${String(step['dialog'])}'` });
-      case 'stop':
-        this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Succeeded, message: String(step['message'] ?? '') });
-        return this.end({
-          type: 'complete',
-          outcome: step['outcome'] === 'canceled' ? 'canceled' : 'succeeded',
-          message: String(step['message'] ?? ''),
-        });
-      default:
-        throw new RunError('UNSUPPORTED_STEP', `step '${step.id}' is a '${step.type}' step, which this interpreter does not know`);
-    }
-  }
-
-  /** Runs until the workflow pauses, waits or ends. */
-  go(): void {
-    try {
-      while (this.state.frames.length > 0) {
-        if (this.state.status !== 'running' || this.state.pending) return;
-        const frame = this.state.frames[this.state.frames.length - 1]!;
-        const list = listAt(this.root, frame.list);
-        if (frame.index >= list.length) {
-          this.state.frames.pop();
-          if (this.state.frames.length > 0) this.state.frames[this.state.frames.length - 1]!.index += 1;
-          continue;
-        }
-        if (this.state.stepsExecuted >= this.limits.maxStepsPerRun) {
-          throw new RunError(
-            'MAX_STEPS_EXCEEDED',
-            `the run took more than ${this.limits.maxStepsPerRun} steps: raise the limit or split the workflow`,
-          );
-        }
-        const step = list[frame.index]!;
-        const path = `${frame.list}[${frame.index}]`;
-        this.state.stepsExecuted += 1;
-        const outcome = this.step(step, path);
-        if (outcome === 'next') {
-          this.log.push({ stepId: step.id, path, type: step.type, status: StepStatus.Succeeded });
-          frame.index += 1;
-        }
-        if (outcome === 'paused' || outcome === 'ended') return;
-      }
-      if (this.state.status === 'running') this.end({ type: 'complete', outcome: 'succeeded', message: '' });
-    } catch (error) {
-      const code = error instanceof RunError ? error.code : error instanceof ExpressionError ? error.code : 'STEP_FAILED';
-      this.end({ type: 'fail', code, message: (error as Error).message });
-    }
-  }
-
-  /** The result of the effect the run paused on. */
-  resume(result: Extract<Input, { type: 'effectResult' }>): void {
-    const pending = this.state.pending;
-    if (!pending || pending.effectId !== result.effectId) {
-      this.end({
-        type: 'fail',
-        code: 'INVALID_INPUT',
-        message: `no effect '${result.effectId}' is pending${pending ? ` (waiting for '${pending.effectId}')` : ''}`,
-      });
-      return;
-    }
-    delete this.state.pending;
-    const frame = this.state.frames[this.state.frames.length - 1]!;
-    const step = listAt(this.root, frame.list)[frame.index]!;
-    if (!result.ok) {
-      this.log.push({
-        stepId: step.id,
-        path: pending.stepPath,
-        type: step.type,
-        status: StepStatus.Failed,
-        message: result.error?.message ?? '',
-      });
-      this.end({
-        type: 'fail',
-        code: 'STEP_FAILED',
-        message: `step '${step.id}' failed: ${result.error?.code ?? 'ERROR'}: ${result.error?.message ?? 'no message'}`,
-      });
-      return;
-    }
-    this.state.outputs[step.id] = result.output ?? {};
-    if (step.type === 'queryData') this.state.vars[String(step['saveAs'])] = (result.output?.['records'] ?? []) as Json;
-    this.log.push({ stepId: step.id, path: pending.stepPath, type: step.type, status: StepStatus.Succeeded });
-    frame.index += 1;
-    if (this.state.pauseRequested) {
-      delete this.state.pauseRequested;
-      this.pauseHere();
-      return;
-    }
-    this.go();
-  }
-
-  /** Stops at a step boundary: nothing in flight, the position persisted. */
-  pauseHere(): void {
-    const frame = this.state.frames[this.state.frames.length - 1];
-    const step = frame ? listAt(this.root, frame.list)[frame.index] : undefined;
-    this.state.pausedFrom = this.state.status === 'waiting' ? 'waiting' : 'running';
-    this.state.status = 'paused';
-    this.effects.push({ type: 'paused', stepId: step?.id ?? '' });
-  }
-}
+import { listAt, Run } from './run';
+import { DEFAULT_LIMITS, StepStatus, type Advance, type Input, type InstanceState, type Json, type Limits } from './types';
 
 export function initialState(compiled: CompiledDefinition, input: Extract<Input, { type: 'start' }>): InstanceState {
   return {
@@ -525,7 +53,7 @@ export function advance(
   if (next.status === 'completed' || next.status === 'failed' || next.status === 'canceled') return { state: next, effects: [], log: [] };
   switch (input.type) {
     case 'cancel':
-      run['end']({ type: 'complete', outcome: 'canceled', message: input.reason ?? 'canceled' });
+      run.end({ type: 'complete', outcome: 'canceled', message: input.reason ?? 'canceled' });
       break;
     case 'pause':
       if (next.status === 'paused') break;
@@ -546,9 +74,10 @@ export function advance(
         };
       }
       const frame = next.frames[next.frames.length - 1]!;
-      const step = listAt(compiled.definition as unknown as Record<string, unknown>, frame.list)[frame.index]!;
+      const step = listAt(compiled.definition as unknown as Record<string, unknown>, frame.list)[frame.index];
+      if (step?.type !== 'page') throw new Error(`the page '${page.stepId}' is not at the run's position ${frame.list}[${frame.index}]`);
       // The choices as shown: the variables do not change while a page waits for its answers.
-      const prompts = (step['prompts'] as PromptSpec[]).map((prompt) => withChoices(prompt, next.vars));
+      const prompts = (step.prompts as unknown as PromptSpec[]).map((prompt) => withChoices(prompt, next.vars));
       const { values, errors } = checkAnswers(prompts, input.answers);
       if (Object.keys(errors).length > 0) return { state, effects: [], log: [], invalid: errors };
       next.history.push({
@@ -559,7 +88,7 @@ export function advance(
       next.answers[page.stepId] = values;
       delete next.page;
       next.status = 'running';
-      run.log.push({ stepId: page.stepId, path: page.path, type: 'page', status: StepStatus.Succeeded });
+      run.endCurrent(StepStatus.Succeeded);
       frame.index += 1;
       run.go();
       break;
@@ -567,6 +96,7 @@ export function advance(
     case 'previousPage': {
       const earlier = next.history.pop();
       if (!earlier) return { state, effects: [], log: [], invalid: { page: 'this is the first page: there is no page before it' } };
+      run.endCurrent(StepStatus.Canceled, { message: 'went back to the page before' });
       next.frames = earlier.frames;
       next.vars = earlier.vars;
       delete next.page;

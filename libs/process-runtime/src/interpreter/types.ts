@@ -10,7 +10,11 @@ export interface StartInput {
   operationId: string;
   now: string;
   depth: number;
-  /** The primary record as the triggering event left it (with `ref`: {entity, id}). */
+  /**
+   * The primary record (with `ref`: {entity, id}): as the triggering event left it, or, when a
+   * failed run is retried from the start, as it is now. `pre`, `changed` and `inputs` always come
+   * from the operation's snapshot.
+   */
   record: RecordImage;
   pre?: RecordImage | null;
   changed?: string[];
@@ -133,18 +137,48 @@ export type RuntimeErrorCode =
 /** Step log status codes of the source platform. */
 export const StepStatus = { InProgress: 1, Succeeded: 2, Failed: 3, Canceled: 4, Waiting: 5 } as const;
 
+export type StepStatusCode = (typeof StepStatus)[keyof typeof StepStatus];
+
+/**
+ * One step of the run's step log. Every step that started has one entry, named by `seq` (the
+ * step's start number in the run): an advance gives at most one entry per step, with its status
+ * at the end of that advance. A step that waits (a wait, a page) is logged Waiting and, when it
+ * ends in a later advance, logged again with the same `seq` and its final status: that entry
+ * replaces the earlier one. A step that acts (a record message, a child, a custom activity) is
+ * logged when its result arrives, never while it is merely asked for, so a run paused or
+ * canceled before the call shows no step that was not called (a cancel logs it Canceled).
+ * Containers (stage, condition, a parallelWait that chose a branch) end when their steps end.
+ */
 export interface StepLogEntry {
+  seq: number;
   stepId: string;
   path: string;
   type: string;
-  status: (typeof StepStatus)[keyof typeof StepStatus];
+  status: StepStatusCode;
+  /** When the step started and, once it ended (Succeeded, Failed, Canceled), when it ended. */
+  startedAt: string;
+  endedAt?: string;
+  /** A stop step's message, or the error of a failed step. */
   message?: string;
+  /** Failed: why. */
+  error?: { code: string; message: string };
+}
+
+/** A step that started and has not ended yet. */
+export interface OpenStep {
+  seq: number;
+  stepId: string;
+  path: string;
+  type: string;
+  startedAt: string;
 }
 
 export interface Frame {
   /** JSON path of a step list in the definition, e.g. `$.steps[2].branches[0].steps`. */
   list: string;
   index: number;
+  /** The container step whose list this is (stage, condition, parallelWait): it ends when the list does. */
+  owner?: OpenStep;
 }
 
 export interface InstanceState {
@@ -166,6 +200,8 @@ export interface InstanceState {
   vars: Record<string, Json>;
   outputs: Record<string, Record<string, Json>>;
   pending?: { effectId: string; stepPath: string };
+  /** The step at the current position that started and has not ended: in flight, waiting, or a page shown. */
+  current?: OpenStep;
   /** Dialogs: the page shown, waiting for its answers. */
   page?: { stepId: string; path: string };
   /** Dialogs: answers by page id, and the pages answered so far (to go back to). */

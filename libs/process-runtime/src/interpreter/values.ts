@@ -1,6 +1,10 @@
 /**
  * Values written by steps: literals, text templates (`Hello {{record.firstname}}`), and
  * expressions (a string starting with `=`), evaluated over the run's bindings.
+ *
+ * Null semantics, the same for workflows and dialogs: an attribute the record lacks reads as
+ * null (CEL sees it as absent: `has(record.firstname)` is false); a template renders null as
+ * empty text. The same holds for the pre-image, a run's inputs and a dialog's answers.
  */
 import { compileExpression, type CompiledExpression } from '@flowline/process-model';
 import type { InstanceState, Json } from './types';
@@ -33,8 +37,11 @@ export function bindings(state: InstanceState, now: string): Record<string, unkn
 }
 
 /** Evaluates over the run's bindings; `record` may be replaced (a wait on a related record). */
+/** The bindings read with null semantics (see the header). */
+const RECORD_BINDINGS = { records: ['record', 'pre', 'inputs', 'answers'] } as const;
+
 export function evaluate(source: string, state: InstanceState, now: string, record?: Record<string, Json>): Json {
-  return compiled(source).evaluate({ ...bindings(state, now), ...(record ? { record } : {}) }) as Json;
+  return compiled(source).evaluate({ ...bindings(state, now), ...(record ? { record } : {}) }, RECORD_BINDINGS) as Json;
 }
 
 export function resolveValue(value: unknown, state: InstanceState, now: string): Json {

@@ -25,7 +25,8 @@ export class HealthController {
     const report = await this.readiness.report();
     response
       .status(report.ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-      .json({ status: report.ready ? 'ok' : 'unavailable', service: this.serviceName, checks: report.checks });
+      // The pid lets a supervisor (the launcher) tell its own child from another process on the port.
+      .json({ status: report.ready ? 'ok' : 'unavailable', service: this.serviceName, pid: process.pid, checks: report.checks });
   }
 
   @Get('metrics')

@@ -4,7 +4,7 @@
  * otherwise an embedded PostgreSQL starts on a free port with a throw-away data directory.
  * Relative imports only: Jest does not apply moduleNameMapper to global setup.
  */
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedPostgres, type RunningPostgres } from '../embedded-postgres';
@@ -13,13 +13,19 @@ import { TestEnv } from '../test-environment';
 // Jest does not map @flowline/* aliases for global setup, so the broker is imported by path.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startBroker, type RunningBroker } from '../../../kafka-broker/src/broker';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startApacheKafka } from '../../../apache-kafka/src/apache-kafka';
 
 declare global {
   var __FLOWLINE_TEST_POSTGRES__: RunningPostgres | undefined;
-  var __FLOWLINE_TEST_KAFKA__: RunningBroker | undefined;
+  var __FLOWLINE_TEST_KAFKA__: Pick<RunningBroker, 'brokers' | 'close'> | undefined;
 }
 
-/** One Kafka for the run: KAFKA_BROKERS when set, otherwise the in-memory development broker. */
+/**
+ * One Kafka for the run: KAFKA_BROKERS when set; otherwise the kind FLOWLINE_TEST_KAFKA names,
+ * `dev` (the in-memory development broker, the default) or `apache` (a real Apache Kafka 4.x
+ * broker, fetched through Maven on first use and started on free ports).
+ */
 async function setupKafka(): Promise<void> {
   if (process.env[TestEnv.kafkaBrokers]) return;
   const external = process.env['KAFKA_BROKERS'];
@@ -27,9 +33,26 @@ async function setupKafka(): Promise<void> {
     process.env[TestEnv.kafkaBrokers] = external;
     return;
   }
+  const kind = process.env[TestEnv.kafkaKind] ?? 'dev';
+  if (kind === 'apache') {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'flowline-test-kafka-'));
+    const broker = await startApacheKafka({ port: await freePort(), controllerPort: await freePort(), dataDir, defaultPartitions: 3 });
+    globalThis.__FLOWLINE_TEST_KAFKA__ = {
+      brokers: broker.brokers,
+      close: async () => {
+        await broker.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+    process.env[TestEnv.kafkaBrokers] = broker.brokers;
+    process.env[TestEnv.kafkaDescription] = `Apache Kafka ${broker.version}`;
+    return;
+  }
+  if (kind !== 'dev') throw new Error(`${TestEnv.kafkaKind} is '${kind}': use dev (the development broker) or apache`);
   const broker = await startBroker({ logLevel: 'silent', defaultPartitions: 3 });
   globalThis.__FLOWLINE_TEST_KAFKA__ = broker;
   process.env[TestEnv.kafkaBrokers] = broker.brokers;
+  process.env[TestEnv.kafkaDescription] = 'the Kafka development broker';
 }
 
 export default async function globalSetup(): Promise<void> {

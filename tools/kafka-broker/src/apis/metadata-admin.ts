@@ -1,4 +1,4 @@
-/** ApiVersions v0-2, Metadata v0-1, CreateTopics v0-1, DeleteTopics v0-1. */
+/** ApiVersions v0-2, Metadata v0-6, CreateTopics v2, DeleteTopics v1 (the versions Apache Kafka 4 still accepts). */
 import { Writer, type Reader } from '../wire/codec';
 import { ErrorCode } from '../wire/errors';
 import { TOPIC_NAME, type ApiHandler } from './context';
@@ -14,33 +14,43 @@ export function apiVersionsBody(version: number, errorCode = 0): Buffer {
 
 export const apiVersions: ApiHandler = (_request, version) => apiVersionsBody(version);
 
+/**
+ * Metadata v0-6. v4 adds the client's allow_auto_topic_creation: a topic is created on first use
+ * only when the client allows it and the broker is set to, as Apache Kafka does.
+ */
 export const metadata: ApiHandler = (request, version, context) => {
   const requested = version === 0 ? request.array((r: Reader) => r.string()) : request.nullableArray((r: Reader) => r.string());
-  // v0: an empty list means every topic; v1: null means every topic.
+  const clientAllowsCreation = version >= 4 ? request.boolean() : true;
+  // v0: an empty list means every topic; v1 and later: null means every topic.
   const names = requested === null || (version === 0 && requested.length === 0) ? context.topics.names() : requested;
-  const writer = new Writer().array([context.nodeId], (w, nodeId) => {
+  const writer = new Writer();
+  if (version >= 3) writer.int32(0); // throttle time
+  writer.array([context.nodeId], (w, nodeId) => {
     w.int32(nodeId).string(context.advertisedHost).int32(context.port);
     if (version >= 1) w.nullableString(null);
   });
+  if (version >= 2) writer.nullableString(CLUSTER_ID);
   if (version >= 1) writer.int32(context.nodeId);
   writer.array(names, (w, name) => {
-    const exists = TOPIC_NAME.test(name) && context.ensureTopic(name);
-    w.int16(exists ? ErrorCode.None : TOPIC_NAME.test(name) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException).string(
-      name,
-    );
+    const valid = TOPIC_NAME.test(name);
+    const exists = valid && (clientAllowsCreation ? context.ensureTopic(name) : context.topics.has(name));
+    w.int16(exists ? ErrorCode.None : valid ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException).string(name);
     if (version >= 1) w.boolean(false);
     const partitions = exists ? Array.from({ length: context.topics.partitions(name) }, (_, i) => i) : [];
-    w.array(partitions, (pw, partition) =>
-      pw
-        .int16(0)
+    w.array(partitions, (pw, partition) => {
+      pw.int16(0)
         .int32(partition)
         .int32(context.nodeId)
         .array([context.nodeId], (rw, id) => rw.int32(id))
-        .array([context.nodeId], (iw, id) => iw.int32(id)),
-    );
+        .array([context.nodeId], (iw, id) => iw.int32(id));
+      if (version >= 5) pw.array([] as number[], (ow, id) => ow.int32(id)); // offline replicas
+    });
   });
   return writer.toBuffer();
 };
+
+/** The development broker is a cluster of one, always with this id. */
+const CLUSTER_ID = 'flowline-dev-broker';
 
 export const createTopics: ApiHandler = (request, version, context) => {
   const topics = request.array((r: Reader) => ({
@@ -52,6 +62,7 @@ export const createTopics: ApiHandler = (request, version, context) => {
   }));
   request.int32(); // timeout
   const validateOnly = version >= 1 ? request.boolean() : false;
+  // v2 and later answer with a throttle time first (Apache Kafka 4 accepts v2 and later only).
   const results = topics.map((topic) => {
     const fail = (errorCode: number, message: string) => ({ topic: topic.topic, errorCode, message });
     if (!TOPIC_NAME.test(topic.topic)) return fail(ErrorCode.InvalidTopicException, `invalid topic name '${topic.topic}'`);
@@ -71,7 +82,9 @@ export const createTopics: ApiHandler = (request, version, context) => {
     }
     return { topic: topic.topic, errorCode: ErrorCode.None, message: null };
   });
-  return new Writer()
+  const writer = new Writer();
+  if (version >= 2) writer.int32(0);
+  return writer
     .array(results, (w, result) => {
       w.string(result.topic).int16(result.errorCode);
       if (version >= 1) w.nullableString(result.message);

@@ -19,7 +19,8 @@ export const produce: ApiHandler = (request, _version, context) => {
         context.log.warn('produce refused', { topic, partition, reason });
         return { partition, errorCode, baseOffset: -1n };
       };
-      if (!context.ensureTopic(topic)) return fail(ErrorCode.UnknownTopicOrPartition, 'unknown topic');
+      // As in Apache Kafka, only a metadata request creates a topic on first use; a produce never does.
+      if (!context.topics.has(topic)) return fail(ErrorCode.UnknownTopicOrPartition, 'unknown topic');
       const log = context.topics.log(topic, partition);
       if (!log) return fail(ErrorCode.UnknownTopicOrPartition, 'unknown partition');
       const parsed = parseRecordSet(records ?? Buffer.alloc(0));

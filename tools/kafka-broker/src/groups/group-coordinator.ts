@@ -229,8 +229,9 @@ export class GroupCoordinator {
     const member = group?.members.get(memberId);
     if (!group || !member) return ErrorCode.UnknownMemberId;
     member.lastSeen = Date.now();
-    if (group.state === 'PreparingRebalance') return ErrorCode.RebalanceInProgress;
+    // As Apache Kafka's classic groups: the generation first, then the state.
     if (generationId !== group.generationId) return ErrorCode.IllegalGeneration;
+    if (group.state === 'PreparingRebalance') return ErrorCode.RebalanceInProgress;
     return ErrorCode.None;
   }
 
@@ -248,7 +249,9 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     if (!group || !group.members.has(memberId)) return ErrorCode.UnknownMemberId;
     if (group.generationId !== generationId) return ErrorCode.IllegalGeneration;
-    if (group.state === 'PreparingRebalance') return ErrorCode.RebalanceInProgress;
+    // As Apache Kafka: a commit of the current generation is accepted while a rebalance is only
+    // preparing (the member has not rejoined yet), refused once it is completing (awaiting sync).
+    if (group.state === 'CompletingRebalance') return ErrorCode.RebalanceInProgress;
     return ErrorCode.None;
   }
 

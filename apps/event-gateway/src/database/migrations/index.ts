@@ -4,5 +4,10 @@
  */
 import { OutboxTable1764028900000 } from '@flowline/messaging';
 import { RecordsAndIdempotency1795575211328 } from './1795575211328-RecordsAndIdempotency';
+import { CorrelationWindow1796140000000 } from './1796140000000-CorrelationWindow';
 
-export const GatewayMigrations: Array<new () => unknown> = [OutboxTable1764028900000, RecordsAndIdempotency1795575211328];
+export const GatewayMigrations: Array<new () => unknown> = [
+  OutboxTable1764028900000,
+  RecordsAndIdempotency1795575211328,
+  CorrelationWindow1796140000000,
+];

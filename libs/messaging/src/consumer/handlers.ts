@@ -1,0 +1,24 @@
+/** What a consumer's handler is given and may throw. */
+import type { Envelope } from '@flowline/contracts';
+
+export interface MessageContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  attempt: number;
+}
+
+export type EnvelopeHandler = (envelope: Envelope, context: MessageContext) => Promise<void>;
+
+/** The valid messages of one partition's batch, in offset order, handled together (one transaction). */
+export type EnvelopeBatchHandler = (items: Array<{ envelope: Envelope; context: MessageContext }>) => Promise<void>;
+
+/** Thrown by a handler when retrying cannot help (bad payload): the message goes straight to the dead letters. */
+export class PermanentMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentMessageError';
+  }
+}
