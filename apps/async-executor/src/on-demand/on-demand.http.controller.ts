@@ -2,7 +2,7 @@
  * REST for on-demand workflows (role user; admin always):
  * - `POST /api/v1/workflows/{idOrUniqueName}/start` with `{"entity": "account", "recordId": "<id>",
  *   "inputs": {...}, "idempotencyKey": "..."}` (the key may also come as an `Idempotency-Key`
- *   header): 201 with the operation (200 for a repeat with the same key).
+ *   header): 200 with the operation, the same one for a repeat with the same key.
  */
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { Roles, type Principal } from '@flowline/auth';
