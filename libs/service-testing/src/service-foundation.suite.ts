@@ -57,6 +57,8 @@ async function query<T>(url: string, sql: string, params: unknown[] = []): Promi
 
 export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
   describe(`${spec.serviceName} foundation`, () => {
+    // Each test starts the service once or twice: on a loaded machine that outlasts Jest's 30 s.
+    jest.setTimeout(SERVICE_START_TIMEOUT_MS);
     let db: TestDatabase;
     let dependencies: { env: Record<string, string>; stop: () => Promise<void> } = { env: {}, stop: async () => undefined };
     const kafka = () => ({ KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC_PREFIX: `${testPrefix(spec.schema)}.` });

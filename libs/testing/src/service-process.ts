@@ -56,7 +56,7 @@ export function spawnService(mainPath: string, env: Record<string, string>): Ser
     child,
     output,
     exited,
-    waitForReady: async (url, timeoutMs = 20_000) => {
+    waitForReady: async (url, timeoutMs = 60_000) => {
       await waitFor(
         async () => {
           if (hasExited) throw new Error(`the service exited before it was ready:\n${output.slice(-10).join('\n')}`);

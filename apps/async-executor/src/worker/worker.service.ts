@@ -690,15 +690,19 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (status === undefined) return undefined;
     if (log.length > 0) {
       // One statement for the boundary's entries (a step that acts, and the ones that did not need to).
+      // A step has one row (by its seq): logged Waiting before, it is updated to how it ended.
       const values: unknown[] = [operation.id, stepStarted];
       const rowsSql = log.map((entry) => {
-        values.push(entry.stepId, entry.path, entry.type, entry.status, entry.message ?? null);
+        const message = entry.message ?? (entry.error ? `${entry.error.code}: ${entry.error.message}` : null);
+        values.push(entry.seq, entry.stepId, entry.path, entry.type, entry.status, message, entry.startedAt, entry.endedAt ?? null);
         const n = values.length;
-        return `($1, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::int, $${n}, $2::timestamptz, now())`;
+        return `($1, $${n - 7}::int, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}::int, $${n - 2}, COALESCE($${n - 1}::timestamptz, $2::timestamptz), COALESCE($${n}::timestamptz, now()))`;
       });
       await manager.query(
-        `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
-         VALUES ${rowsSql.join(', ')}`,
+        `INSERT INTO "executor"."operation_step_log" ("operation_id", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+         VALUES ${rowsSql.join(', ')}
+         ON CONFLICT ("operation_id", "seq") WHERE "seq" IS NOT NULL
+         DO UPDATE SET "status" = EXCLUDED."status", "message" = EXCLUDED."message", "logged_on" = EXCLUDED."logged_on"`,
         values,
       );
     }
