@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { LOG_LEVELS } from '@flowline/observability';
+import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
 
 export class ConfigError extends Error {
   constructor(
@@ -65,6 +66,13 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
     .string()
     .regex(/^[a-zA-Z0-9._-]*$/, { error: 'expected letters, digits, dots, underscores or dashes' })
     .default(''),
+  /** The largest HTTP request body a service accepts; larger ones are refused with 413 naming this setting. */
+  HTTP_BODY_LIMIT_BYTES: z.coerce
+    .number({ error: 'expected a number of bytes' })
+    .int({ error: 'expected a whole number of bytes' })
+    .min(1024, { error: 'expected 1024 bytes or more' })
+    .max(64 * 1024 * 1024, { error: 'expected at most 67108864 bytes (64 MiB)' })
+    .default(DEFAULT_HTTP_BODY_LIMIT_BYTES),
   DB_POOL_SIZE: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(200).default(10),
 });
 

@@ -1,0 +1,85 @@
+/**
+ * The HTTP edge every service shares (libs/service-kit), through the real session service:
+ * bodies that are not JSON, not valid JSON or too large, and unknown routes, all answer in
+ * the documented error shape with the matching status.
+ */
+import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
+import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
+
+describe('the HTTP edge of a service: every refusal in the shape { error: { code, message, violations } }', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startServiceForTest('apps/session-service/src/main.ts', { HTTP_BODY_LIMIT_BYTES: '2048' });
+  }, SERVICE_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  const post = async (body: string, contentType?: string) => {
+    const response = await fetch(`${service.httpUrl}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testToken(['user'], 'alice')}`, ...(contentType ? { 'content-type': contentType } : {}) },
+      body,
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { error?: { code: string; message: string; violations: unknown[] } },
+    };
+  };
+
+  it('refuses invalid JSON with 400 INVALID_JSON', async () => {
+    const answer = await post('{"dialog": "customer-survey",', 'application/json');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({
+      error: {
+        code: 'INVALID_JSON',
+        message: expect.stringMatching(/^the request body is not valid JSON: /) as unknown as string,
+        violations: [{ field: 'body', description: 'expected a JSON document', code: 'INVALID_JSON' }],
+      },
+    });
+  });
+
+  it('refuses a body over HTTP_BODY_LIMIT_BYTES with 413 naming the limit and the setting', async () => {
+    const answer = await post(JSON.stringify({ dialog: 'x'.repeat(4000) }), 'application/json');
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toMatchObject({
+      code: 'BODY_TOO_LARGE',
+      message: expect.stringContaining('at most 2048 bytes (setting HTTP_BODY_LIMIT_BYTES)') as unknown as string,
+    });
+  });
+
+  it('refuses a text/plain body with 415 naming the content type', async () => {
+    const answer = await post(JSON.stringify({ dialog: 'customer-survey' }), 'text/plain;charset=UTF-8');
+    expect(answer.status).toBe(415);
+    expect(answer.body.error).toEqual({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'the request body is text/plain; this API takes application/json: send JSON with Content-Type: application/json',
+      violations: [
+        { field: 'Content-Type', description: 'expected application/json, got text/plain;charset=UTF-8', code: 'UNSUPPORTED_MEDIA_TYPE' },
+      ],
+    });
+  });
+
+  it('refuses a form-encoded body with 415 rather than taking it as JSON', async () => {
+    const answer = await post('dialog=customer-survey&entity=contact', 'application/x-www-form-urlencoded');
+    expect(answer.status).toBe(415);
+    expect(answer.body.error?.message).toContain('application/x-www-form-urlencoded');
+  });
+
+  it('answers an unknown route with 404 ROUTE_NOT_FOUND in the same shape', async () => {
+    const response = await fetch(`${service.httpUrl}/api/v1/nothing-here`, { headers: { authorization: `Bearer ${testToken(['user'])}` } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: { code: 'ROUTE_NOT_FOUND', message: 'no such endpoint: GET /api/v1/nothing-here', violations: [] },
+    });
+  });
+
+  it('still takes a JSON body and a bodiless POST as before (the refusal there is the handler’s own)', async () => {
+    const anonymous = await fetch(`${service.httpUrl}/api/v1/sessions`, { method: 'POST' });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    const missing = await post(JSON.stringify({ entity: 'contact' }), 'application/json; charset=utf-8');
+    expect(missing.status).toBe(400);
+    expect(missing.body.error?.code).not.toBe('INVALID_JSON');
+  });
+});
