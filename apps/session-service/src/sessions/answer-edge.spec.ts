@@ -36,6 +36,21 @@ describe('answerEdgeViolations', () => {
     ]);
   });
 
+  it('refuses an object or a list for a prompt that takes one value (checkAnswers would throw on {toString: 1})', () => {
+    expect(answerEdgeViolations('p', prompts, { details: { toString: 1 }, callOn: ['2027-01-01'] })).toEqual([
+      {
+        field: 'answers.details',
+        description: 'expected a single value (text, a number or the value of an option), got an object',
+        code: 'ANSWER_INVALID',
+      },
+      {
+        field: 'answers.callOn',
+        description: 'expected a single value (text, a number or the value of an option), got a list',
+        code: 'ANSWER_INVALID',
+      },
+    ]);
+  });
+
   it('refuses days that do not exist, for dates and dates with times', () => {
     expect(answerEdgeViolations('p', prompts, { callOn: '2027-02-30', at: '2027-04-31T10:00:00Z' }).map((v) => v.field)).toEqual([
       'answers.callOn',

@@ -3,7 +3,8 @@
  * each as a violation naming its field (`answers.<promptId>`): an answer for a prompt the page
  * does not have, text holding a NUL character or a lone UTF-16 surrogate (which no record or
  * session can store: refusing it is permanent, never "try again"), and a date that does not
- * exist on the calendar (`2027-02-30`), which the interpreter's format check lets through.
+ * exist on the calendar (`2027-02-30`), which the interpreter's format check lets through, and
+ * an object or list for a prompt that takes one value (only a lookup takes a reference).
  */
 import type { Json } from '@flowline/process-runtime';
 import { badCharacter } from '@flowline/process-model';
@@ -62,6 +63,15 @@ export function answerEdgeViolations(pageId: string, prompts: readonly EdgePromp
     const problem = badCharacterIn(raw);
     if (problem) {
       violations.push({ field: `answers.${prompt.id}`, description: `the answer ${problem}`, code: 'BAD_CHARACTER' });
+      continue;
+    }
+    if (prompt.response.type !== 'lookup' && raw !== null && typeof raw === 'object') {
+      // Only a lookup takes an object (a record reference); the interpreter reads every other answer as one value.
+      violations.push({
+        field: `answers.${prompt.id}`,
+        description: `expected a single value (text, a number or the value of an option), got ${Array.isArray(raw) ? 'a list' : 'an object'}`,
+        code: 'ANSWER_INVALID',
+      });
       continue;
     }
     if ((prompt.response.type === 'date' || prompt.response.type === 'dateTime') && typeof raw === 'string' && !isCalendarDate(raw)) {

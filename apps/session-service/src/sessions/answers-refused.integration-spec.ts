@@ -82,6 +82,13 @@ describe('answers refused for good, each naming its field', () => {
     ]);
   });
 
+  it('refuses an object where the prompt takes one value (it answered 500: the interpreter read {toString: 1} as text)', async () => {
+    const first = await start();
+    const answer = await submit(first, { score: { toString: 1 } });
+    expect(answer.status).toBe(400);
+    expect(refusal(answer).error.violations).toEqual([expect.objectContaining({ field: 'answers.score', code: 'ANSWER_INVALID' })]);
+  });
+
   it('refuses an impossible date (2027-02-30) at answers.callOn and takes a real one', async () => {
     const first = await start();
     const second = (await submit(first, { score: '2' })).body as unknown as View;
