@@ -9,7 +9,7 @@ import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 describe('the HTTP edge of a service: every refusal in the shape { error: { code, message, violations } }', () => {
   let service: RunningService;
   beforeAll(async () => {
-    service = await startServiceForTest('apps/session-service/src/main.ts', { HTTP_BODY_LIMIT_BYTES: '2048' });
+    service = await startServiceForTest('apps/session-service/src/main.ts', { HTTP_BODY_LIMIT_BYTES: '2048', PAGE_SIZE_MAX: '5' });
   }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await service?.stop();
@@ -64,6 +64,19 @@ describe('the HTTP edge of a service: every refusal in the shape { error: { code
     const answer = await post('dialog=customer-survey&entity=contact', 'application/x-www-form-urlencoded');
     expect(answer.status).toBe(415);
     expect(answer.body.error?.message).toContain('application/x-www-form-urlencoded');
+  });
+
+  it('refuses a page larger than PAGE_SIZE_MAX with 400 naming the limit and the setting', async () => {
+    const headers = { authorization: `Bearer ${testToken(['user'], 'alice')}` };
+    const within = await fetch(`${service.httpUrl}/api/v1/sessions?pageSize=5`, { headers });
+    expect(within.status).toBe(200);
+    const over = await fetch(`${service.httpUrl}/api/v1/sessions?pageSize=6`, { headers });
+    expect(over.status).toBe(400);
+    const body = (await over.json()) as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({
+      code: 'PAGE_SIZE_INVALID',
+      message: expect.stringContaining('from 1 to 5 (0 for 5), got 6 (the largest page is the setting PAGE_SIZE_MAX)') as unknown as string,
+    });
   });
 
   it('answers an unknown route with 404 ROUTE_NOT_FOUND in the same shape', async () => {

@@ -6,7 +6,7 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { activeTelemetry, createLogger, NestPinoLogger, type Logger, type LogLevel } from '@flowline/observability';
-import { grpcServerOptions } from '@flowline/rpc';
+import { configurePaging, grpcServerOptions, MAX_PAGE_SIZE } from '@flowline/rpc';
 import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
 import { installHttpEdge } from '../errors/http-edge';
 import { ReadinessRegistry } from '../health/readiness.registry';
@@ -22,6 +22,8 @@ export interface StartServiceOptions {
     SHUTDOWN_GRACE_MS: number;
     /** See baseServiceSettings; 1 MiB when absent. */
     HTTP_BODY_LIMIT_BYTES?: number;
+    /** See baseServiceSettings; 500 when absent. */
+    PAGE_SIZE_MAX?: number;
   };
   /** The service's own gRPC packages and proto files; the health service is always served. */
   grpc?: { packages: string[]; protoFiles: string[] };
@@ -36,6 +38,7 @@ export interface RunningService {
 
 export async function startService(options: StartServiceOptions): Promise<RunningService> {
   const logger = createLogger({ serviceName: options.serviceName, level: options.config.LOG_LEVEL });
+  configurePaging({ maxPageSize: options.config.PAGE_SIZE_MAX ?? MAX_PAGE_SIZE });
   try {
     // The body parser is the edge's own (installHttpEdge): JSON only, with its limit.
     const app = await NestFactory.create(options.rootModule, {

@@ -139,6 +139,13 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
     .min(1024, { error: 'expected 1024 bytes or more' })
     .max(64 * 1024 * 1024, { error: 'expected at most 67108864 bytes (64 MiB)' })
     .default(DEFAULT_HTTP_BODY_LIMIT_BYTES),
+  /** The largest page a list call returns; larger page sizes are refused naming this setting. */
+  PAGE_SIZE_MAX: z.coerce
+    .number({ error: 'expected a whole number of items' })
+    .int({ error: 'expected a whole number of items' })
+    .min(1, { error: 'expected 1 or more' })
+    .max(10_000, { error: 'expected at most 10000' })
+    .default(500),
   DB_POOL_SIZE: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(200).default(10),
 });
 
