@@ -3,6 +3,8 @@
  * bodies that are not JSON, not valid JSON or too large, and unknown routes, all answer in
  * the documented error shape with the matching status.
  */
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
 import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 
@@ -94,5 +96,44 @@ describe('the HTTP edge of a service: every refusal in the shape { error: { code
     const missing = await post(JSON.stringify({ entity: 'contact' }), 'application/json; charset=utf-8');
     expect(missing.status).toBe(400);
     expect(missing.body.error?.code).not.toBe('INVALID_JSON');
+  });
+
+  it('property: any JSON body, query or id on any route answers in the error shape, never a 500', async () => {
+    const seed = process.env['FLOWLINE_FC_SEED'];
+    const headers = { authorization: `Bearer ${testToken(['user'], 'alice')}`, 'content-type': 'application/json' };
+    const id = fc.oneof(fc.uuid(), fc.string({ maxLength: 12 }).map(encodeURIComponent), fc.constant(randomUUID()));
+    const route = fc.oneof(
+      fc.record({ method: fc.constant('POST'), path: fc.constant('/api/v1/sessions') }),
+      fc.record({ method: fc.constant('POST'), path: id.map((value) => `/api/v1/sessions/${value}/answers`) }),
+      fc.record({ method: fc.constant('POST'), path: id.map((value) => `/api/v1/sessions/${value}/previous`) }),
+      fc.record({ method: fc.constant('POST'), path: id.map((value) => `/api/v1/sessions/${value}/cancel`) }),
+      fc.record({ method: fc.constant('GET'), path: id.map((value) => `/api/v1/sessions/${value}`) }),
+      fc.record({
+        method: fc.constant('GET'),
+        path: fc
+          .dictionary(
+            fc.constantFrom('pageSize', 'pageToken', 'state', 'status', 'dialog', 'entity', 'recordId'),
+            fc.string({ maxLength: 8 }),
+          )
+          .map((query) => `/api/v1/sessions?${new URLSearchParams(query).toString()}`),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(route, fc.jsonValue({ maxDepth: 3 }), async ({ method, path }, body) => {
+        const response = await fetch(`${service.httpUrl}${path}`, {
+          method,
+          headers,
+          ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
+        });
+        const answer = (await response.json()) as { error?: { code: string; message: string; violations: unknown[] } };
+        expect(response.status).not.toBe(500);
+        if (response.status >= 400) {
+          expect(answer.error).toEqual({ code: expect.any(String), message: expect.any(String), violations: expect.any(Array) });
+          // Without a registry, starting a session is the one transient refusal.
+          if (response.status >= 500) expect(answer.error?.code).toBe('REGISTRY_UNAVAILABLE');
+        }
+      }),
+      { numRuns: 150, ...(seed ? { seed: Number(seed) } : {}) },
+    );
   });
 });
