@@ -41,10 +41,14 @@ describe('a service that takes the tokens of an OpenID Connect issuer', () => {
   });
 
   const definitions = (token: string) => {
-    const handle = createGrpcClient<RegistryProto.ProcessDefinitionServiceClient>(ProtoFiles.registry, 'flowline.registry.v1.ProcessDefinitionService', {
-      address: registry.grpcAddress,
-      token,
-    });
+    const handle = createGrpcClient<RegistryProto.ProcessDefinitionServiceClient>(
+      ProtoFiles.registry,
+      'flowline.registry.v1.ProcessDefinitionService',
+      {
+        address: registry.grpcAddress,
+        token,
+      },
+    );
     handles.push(handle as GrpcClientHandle<unknown>);
     return handle.client;
   };
