@@ -1,3 +1,5 @@
-// Authentication shared by every service: roles, HS256 bearer tokens, principals.
+// Authentication shared by every service: roles, HS256 bearer tokens, OpenID Connect tokens, principals.
 export * from './roles';
 export * from './tokens';
+export * from './oidc';
+export * from './token-verifier';

@@ -1,5 +1,6 @@
 // The process definition language (see README.md).
 export * from './definition/parse-source';
+export * from './definition/limits';
 export * from './definition/header';
 export * from './definition/steps';
 export * from './definition/definition';

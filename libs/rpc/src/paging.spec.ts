@@ -1,4 +1,4 @@
-import { pageInfo, pageWindow } from './paging';
+import { configurePaging, MAX_PAGE_SIZE, pageInfo, pageWindow } from './paging';
 
 describe('paging', () => {
   it('walks a list page by page with the tokens it hands out', () => {
@@ -22,5 +22,18 @@ describe('paging', () => {
     expect(() => pageWindow({ pageToken: 'bm9wZQ' })).toThrow(
       'page.pageToken is not a token this service returned: start again without one',
     );
+  });
+
+  it('takes its maximum from the setting, and names the setting when a page is larger', () => {
+    configurePaging({ maxPageSize: 20 });
+    try {
+      expect(pageWindow({ pageSize: 20 })).toEqual({ offset: 0, limit: 20 });
+      expect(pageWindow(undefined)).toEqual({ offset: 0, limit: 20 });
+      expect(() => pageWindow({ pageSize: 21 })).toThrow(
+        'page.pageSize must be from 1 to 20 (0 for 20), got 21 (the largest page is the setting PAGE_SIZE_MAX)',
+      );
+    } finally {
+      configurePaging({ maxPageSize: MAX_PAGE_SIZE });
+    }
   });
 });

@@ -13,5 +13,7 @@ export * from './grpc/grpc-health.controller';
 export * from './auth/auth.guard';
 export * from './auth/auth.module';
 export * from './errors/http-error.filter';
+export * from './errors/http-error-mapping';
+export * from './errors/http-edge';
 export * from './database/migration-cli';
 export * from './grpc/gateway-execute-client';

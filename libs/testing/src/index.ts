@@ -6,3 +6,4 @@ export * from './service-process';
 export * from './compose';
 export * from './timeouts';
 export * from './infrastructure';
+export * from './oidc-issuer';

@@ -317,9 +317,10 @@ export class ProcessDefinitionService {
     principal: Principal,
     correlationId: string,
   ): Promise<ProcessDefinitionRow[]> {
-    const parsed = this.language.parse(document, format);
-    const definitions = parsed.ok ? (parsed.definition['definitions'] as unknown) : undefined;
-    if (!parsed.ok || !Array.isArray(definitions)) {
+    const parsed = this.language.parse(document, format, 'export');
+    if (!parsed.ok) this.refuse(parsed.violations, 'the import document');
+    const definitions = parsed.definition['definitions'] as unknown;
+    if (!Array.isArray(definitions)) {
       throw invalidArgument(Code.Invalid, 'the import document is not a Flowline export', [
         { field: 'document.definitions', description: 'expected a list of definitions' },
       ]);

@@ -30,7 +30,8 @@ export interface CompiledDefinitionForRegistry {
 export type ParseResult = { ok: true; definition: Record<string, unknown> } | { ok: false; violations: FieldViolation[] };
 
 export interface ProcessLanguage {
-  parse(text: string, format: 'json' | 'yaml'): ParseResult;
+  /** `export`: an export document of several definitions, with the larger limits of one. */
+  parse(text: string, format: 'json' | 'yaml', kind?: 'definition' | 'export'): ParseResult;
   /** Header fields of a definition that parsed (may be partial when it is invalid). */
   header(definition: Record<string, unknown>): DefinitionHeader;
   validate(definition: Record<string, unknown>, metadata: readonly EntityMetadata[]): FieldViolation[];

@@ -18,8 +18,8 @@ const violation = (error: DefinitionError): FieldViolation => ({ field: error.pa
 
 @Injectable()
 export class ProcessModelLanguage implements ProcessLanguage {
-  parse(text: string, format: 'json' | 'yaml'): ParseResult {
-    const parsed = parseSource(text, format);
+  parse(text: string, format: 'json' | 'yaml', kind: 'definition' | 'export' = 'definition'): ParseResult {
+    const parsed = parseSource(text, format, kind);
     if (!parsed.ok) return { ok: false, violations: parsed.errors.map(violation) };
     if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
       return { ok: false, violations: [{ field: '$', description: 'a definition is an object (a mapping in YAML)', code: 'TYPE' }] };

@@ -6,6 +6,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@flowline/auth';
+import { badCharacter } from '@flowline/process-model';
 import { referenceOf, type Json, type PromptView } from '@flowline/process-runtime';
 import { FlowlineError, invalidArgument, type FieldViolation } from '@flowline/rpc';
 import { RecordGateway } from '../clients/gateway-client';
@@ -76,6 +77,8 @@ export class LookupRecords {
           });
         if ((input.search ?? '').length > 200)
           violations.push({ field: 'search', description: 'at most 200 characters', code: 'TOO_LONG' });
+        const badSearch = badCharacter(input.search ?? '');
+        if (badSearch) violations.push({ field: 'search', description: `the search text ${badSearch}`, code: 'BAD_CHARACTER' });
         if (violations.length > 0) throw invalidArgument(Code.InvalidRequest, 'the search cannot be run', violations);
         const row = await this.access.load(input.sessionId, principal);
         if (isEnded(row)) throw sessionEnded(row);

@@ -13,6 +13,7 @@ import { compileExpression, ExpressionError } from '../expressions/expression';
 import { expressionReferences, templateParts } from '../expressions/references';
 import { DefinitionSchema } from './definition';
 import { DefinitionHeaderSchema } from './header';
+import { checkValueLimits } from './limits';
 import type { DefinitionError } from './parse-source';
 import { optionsFromQuery, StepSchema, TriggerSchema, type AuthoredOptionsFrom, type AuthoredStep, type Trigger } from './steps';
 
@@ -587,7 +588,10 @@ export function validateDefinition(value: unknown, metadata: readonly EntityMeta
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [{ path: '$', message: 'a definition is an object (a mapping in YAML)', code: 'TYPE' }];
   }
-  const errors: DefinitionError[] = [];
+  // The limits first: nothing below reads a value nested too deep, too big, or holding a NUL.
+  const limits = checkValueLimits(value);
+  if (limits.some((error) => error.code !== 'BAD_CHARACTER')) return limits;
+  const errors: DefinitionError[] = [...limits];
   const parsed = DefinitionSchema.safeParse(value);
   if (!parsed.success) {
     errors.push(

@@ -1,15 +1,18 @@
 /**
  * Authentication and roles on every HTTP route and gRPC method: a bearer token is required
  * unless the handler is @Public(), and @RequireRoles() names who may call it (admin always
- * may). Refusals are UNAUTHENTICATED / 401 or PERMISSION_DENIED / 403 with a plain reason.
+ * may). Tokens are checked by the TokenVerifier (HS256, and an OpenID Connect issuer's when
+ * configured). Refusals are UNAUTHENTICATED / 401 or PERMISSION_DENIED / 403 with a plain
+ * reason; an issuer whose keys cannot be fetched is UNAVAILABLE / 503 (try again).
  */
-import { createParamDecorator, Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, Injectable, Logger, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Metadata } from '@grpc/grpc-js';
-import { bearerToken, hasAnyRole, TokenError, verifyToken, type Principal, type Role } from '@flowline/auth';
+import { bearerToken, hasAnyRole, TokenError, TokenIssuerUnavailable, TokenVerifier, type Principal, type Role } from '@flowline/auth';
 import { FlowlineError } from '@flowline/rpc';
 
 export const AUTH_SECRET = Symbol('AUTH_SECRET');
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 const PUBLIC_KEY = 'flowline:public';
 const ROLES_KEY = 'flowline:roles';
 
@@ -20,6 +23,8 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC
 export const RequireRoles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
 
 const rpcPrincipals = new WeakMap<object, Principal>();
+/** Verifiers whose modes were logged (once per service, however many guards share it). */
+const described = new WeakSet<TokenVerifier>();
 
 interface HttpRequestLike {
   headers: Record<string, string | string[] | undefined>;
@@ -40,17 +45,23 @@ function authorizationOf(context: ExecutionContext): string | undefined {
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(AUTH_SECRET) private readonly secret: string,
-  ) {}
+    @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
+  ) {
+    if (!described.has(verifier)) {
+      described.add(verifier);
+      new Logger('AuthGuard').log(`bearer tokens accepted: ${verifier.describe()}`);
+    }
+  }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     let principal: Principal;
     try {
-      principal = verifyToken(this.secret, bearerToken(authorizationOf(context)));
+      principal = await this.verifier.verify(bearerToken(authorizationOf(context)));
     } catch (error) {
       if (error instanceof TokenError) throw new FlowlineError('UNAUTHENTICATED', 'UNAUTHENTICATED', error.message);
+      if (error instanceof TokenIssuerUnavailable) throw new FlowlineError('UNAVAILABLE', 'TOKEN_ISSUER_UNAVAILABLE', error.message);
       throw error;
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

@@ -6,14 +6,25 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { activeTelemetry, createLogger, NestPinoLogger, type Logger, type LogLevel } from '@flowline/observability';
-import { grpcServerOptions } from '@flowline/rpc';
-import { HttpErrorFilter } from '../errors/http-error.filter';
+import { configurePaging, grpcServerOptions, MAX_PAGE_SIZE } from '@flowline/rpc';
+import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
+import { installHttpEdge } from '../errors/http-edge';
 import { ReadinessRegistry } from '../health/readiness.registry';
 
 export interface StartServiceOptions {
   serviceName: string;
   rootModule: DynamicModule;
-  config: { HTTP_PORT: number; GRPC_PORT: number; HOST: string; LOG_LEVEL: LogLevel; SHUTDOWN_GRACE_MS: number };
+  config: {
+    HTTP_PORT: number;
+    GRPC_PORT: number;
+    HOST: string;
+    LOG_LEVEL: LogLevel;
+    SHUTDOWN_GRACE_MS: number;
+    /** See baseServiceSettings; 1 MiB when absent. */
+    HTTP_BODY_LIMIT_BYTES?: number;
+    /** See baseServiceSettings; 500 when absent. */
+    PAGE_SIZE_MAX?: number;
+  };
   /** The service's own gRPC packages and proto files; the health service is always served. */
   grpc?: { packages: string[]; protoFiles: string[] };
 }
@@ -27,10 +38,16 @@ export interface RunningService {
 
 export async function startService(options: StartServiceOptions): Promise<RunningService> {
   const logger = createLogger({ serviceName: options.serviceName, level: options.config.LOG_LEVEL });
+  configurePaging({ maxPageSize: options.config.PAGE_SIZE_MAX ?? MAX_PAGE_SIZE });
   try {
-    const app = await NestFactory.create(options.rootModule, { logger: new NestPinoLogger(logger), abortOnError: false });
+    // The body parser is the edge's own (installHttpEdge): JSON only, with its limit.
+    const app = await NestFactory.create(options.rootModule, {
+      logger: new NestPinoLogger(logger),
+      abortOnError: false,
+      bodyParser: false,
+    });
     installShutdownHandler(app, logger, options.config.SHUTDOWN_GRACE_MS);
-    app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter()));
+    installHttpEdge(app, { bodyLimitBytes: options.config.HTTP_BODY_LIMIT_BYTES ?? DEFAULT_HTTP_BODY_LIMIT_BYTES });
     // gRPC controllers carry their exception filter through @GrpcController().
     app.connectMicroservice(grpcServerOptions({ host: options.config.HOST, port: options.config.GRPC_PORT, ...options.grpc }));
     await app.startAllMicroservices();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseServiceSettings, ConfigError, loadConfig } from './config';
+import { baseServiceSettings, ConfigError, loadConfig, tokenVerifierSettings } from './config';
 
 const SECRET = 'sixteen-chars-or-more';
 const shape = { ...baseServiceSettings({ http: 8080, grpc: 50052 }), FEATURE_LIMIT: z.coerce.number().int().default(5) };
@@ -67,5 +67,53 @@ describe('loadConfig', () => {
         GRPC_PORT: '70000',
       }),
     ).toThrow("GRPC_PORT expected a port number (1-65535), got '70000'");
+  });
+});
+
+describe('the auth and limit settings every service takes', () => {
+  const required = { DATABASE_URL: 'postgres://u:p@localhost:5433/flowline', AUTH_JWT_SECRET: SECRET, KAFKA_BROKERS: 'localhost:9092' };
+
+  it('defaults to HS256 only, any role, and a 1 MiB body limit', () => {
+    const config = loadConfig('s', shape, required);
+    expect(config).toMatchObject({ HTTP_BODY_LIMIT_BYTES: 1048576, AUTH_OIDC_ROLES_CLAIM: 'roles' });
+    expect(tokenVerifierSettings(config)).toEqual({ secret: SECRET });
+  });
+
+  it('reads an OpenID Connect issuer, its JWKS, roles claim and role map', () => {
+    const config = loadConfig('s', shape, {
+      ...required,
+      AUTH_OIDC_ISSUER: 'https://login.example.com/realms/flowline',
+      AUTH_OIDC_AUDIENCE: 'flowline',
+      AUTH_JWKS_URL: 'https://login.example.com/realms/flowline/certs',
+      AUTH_OIDC_ROLES_CLAIM: 'realm_access.roles',
+      AUTH_OIDC_ROLE_MAP: 'flowline-admins=admin, editors=author',
+      AUTH_HS256_ROLES: 'service,operator',
+    });
+    expect(tokenVerifierSettings(config)).toEqual({
+      secret: SECRET,
+      hs256Roles: ['service', 'operator'],
+      oidc: {
+        issuer: 'https://login.example.com/realms/flowline',
+        audience: 'flowline',
+        jwksUrl: 'https://login.example.com/realms/flowline/certs',
+        rolesClaim: 'realm_access.roles',
+        roleMap: { 'flowline-admins': 'admin', editors: 'author' },
+      },
+    });
+  });
+
+  it('refuses an issuer without an audience, a role map to no Flowline role, and a body limit out of range', () => {
+    expect(() => loadConfig('s', shape, { ...required, AUTH_OIDC_ISSUER: 'https://login.example.com' })).toThrow(
+      'AUTH_OIDC_AUDIENCE is required with AUTH_OIDC_ISSUER',
+    );
+    expect(() => loadConfig('s', shape, { ...required, AUTH_OIDC_ROLE_MAP: 'admins=root' })).toThrow(
+      /AUTH_OIDC_ROLE_MAP expected issuer-role=flowline-role/,
+    );
+    expect(() => loadConfig('s', shape, { ...required, AUTH_HS256_ROLES: 'root' })).toThrow(
+      /AUTH_HS256_ROLES expected a comma-separated list/,
+    );
+    expect(() => loadConfig('s', shape, { ...required, HTTP_BODY_LIMIT_BYTES: '10' })).toThrow(
+      /HTTP_BODY_LIMIT_BYTES expected 1024 bytes or more/,
+    );
   });
 });

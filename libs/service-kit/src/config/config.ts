@@ -3,7 +3,9 @@
  * with one line naming the setting and what was expected.
  */
 import { z } from 'zod';
+import { ALL_ROLES, parseRoleMap, type Role, type TokenVerifierSettings } from '@flowline/auth';
 import { LOG_LEVELS } from '@flowline/observability';
+import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
 
 export class ConfigError extends Error {
   constructor(
@@ -47,6 +49,73 @@ export const grpcAddressSetting = (what: string, defaultPort: number) =>
 
 export const logLevelSetting = () => z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info');
 
+const ROLE_LIST_ERROR = `expected a comma-separated list of ${ALL_ROLES.join(', ')}`;
+
+/**
+ * How bearer tokens are verified (libs/auth TokenVerifier): HS256 with AUTH_JWT_SECRET always;
+ * with AUTH_OIDC_ISSUER, also the issuer's tokens through its JWKS.
+ */
+export const authSettings = {
+  AUTH_JWT_SECRET: z
+    .string({ error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' })
+    .min(16, { error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' }),
+  /** The OpenID Connect issuer whose tokens are accepted (its `iss`), e.g. https://login.example.com/realms/flowline. */
+  AUTH_OIDC_ISSUER: z.url({ error: 'expected the issuer URL, e.g. https://login.example.com/realms/flowline' }).optional(),
+  /** The audience its tokens must carry (`aud`); required with AUTH_OIDC_ISSUER. */
+  AUTH_OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** The issuer's JWKS; absent: the jwks_uri of its discovery document. */
+  AUTH_JWKS_URL: z.url({ error: 'expected the URL of a JSON Web Key Set' }).optional(),
+  /** The claim holding the caller's roles (a dot path such as realm_access.roles). */
+  AUTH_OIDC_ROLES_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9_:/.-]+$/, { error: 'expected a claim name or a dot path such as realm_access.roles' })
+    .default('roles'),
+  /** Issuer role names to Flowline roles: `flowline-admins=admin,editors=author`. */
+  AUTH_OIDC_ROLE_MAP: z
+    .string()
+    .optional()
+    .refine(
+      (value) => {
+        if (value === undefined) return true;
+        try {
+          parseRoleMap(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: `expected issuer-role=flowline-role pairs separated by commas, the Flowline roles being ${ALL_ROLES.join(', ')}` },
+    ),
+  /** The roles an HS256 token may carry; default: all without an issuer, `service` with one. */
+  AUTH_HS256_ROLES: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value.split(',').every((role) => ALL_ROLES.includes(role.trim() as Role)), {
+      error: ROLE_LIST_ERROR,
+    }),
+};
+
+export type AuthConfig = z.infer<z.ZodObject<typeof authSettings>>;
+
+/** The verifier's settings from a loaded configuration. */
+export function tokenVerifierSettings(config: AuthConfig): TokenVerifierSettings {
+  return {
+    secret: config.AUTH_JWT_SECRET,
+    ...(config.AUTH_HS256_ROLES ? { hs256Roles: config.AUTH_HS256_ROLES.split(',').map((role) => role.trim() as Role) } : {}),
+    ...(config.AUTH_OIDC_ISSUER
+      ? {
+          oidc: {
+            issuer: config.AUTH_OIDC_ISSUER,
+            audience: config.AUTH_OIDC_AUDIENCE ?? '',
+            ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
+            rolesClaim: config.AUTH_OIDC_ROLES_CLAIM,
+            ...(config.AUTH_OIDC_ROLE_MAP ? { roleMap: parseRoleMap(config.AUTH_OIDC_ROLE_MAP) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** Settings every Flowline service has. */
 export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
   DATABASE_URL: postgresUrlSetting(),
@@ -55,9 +124,7 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: logLevelSetting(),
   SHUTDOWN_GRACE_MS: durationMsSetting(10_000),
-  AUTH_JWT_SECRET: z
-    .string({ error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' })
-    .min(16, { error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' }),
+  ...authSettings,
   KAFKA_BROKERS: z
     .string({ error: 'expected Kafka bootstrap servers, host:port[,host:port]' })
     .regex(/^[^:\s,]+:\d{1,5}(,[^:\s,]+:\d{1,5})*$/, { error: 'expected Kafka bootstrap servers, host:port[,host:port]' }),
@@ -65,6 +132,20 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
     .string()
     .regex(/^[a-zA-Z0-9._-]*$/, { error: 'expected letters, digits, dots, underscores or dashes' })
     .default(''),
+  /** The largest HTTP request body a service accepts; larger ones are refused with 413 naming this setting. */
+  HTTP_BODY_LIMIT_BYTES: z.coerce
+    .number({ error: 'expected a number of bytes' })
+    .int({ error: 'expected a whole number of bytes' })
+    .min(1024, { error: 'expected 1024 bytes or more' })
+    .max(64 * 1024 * 1024, { error: 'expected at most 67108864 bytes (64 MiB)' })
+    .default(DEFAULT_HTTP_BODY_LIMIT_BYTES),
+  /** The largest page a list call returns; larger page sizes are refused naming this setting. */
+  PAGE_SIZE_MAX: z.coerce
+    .number({ error: 'expected a whole number of items' })
+    .int({ error: 'expected a whole number of items' })
+    .min(1, { error: 'expected 1 or more' })
+    .max(10_000, { error: 'expected at most 10000' })
+    .default(500),
   DB_POOL_SIZE: z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(200).default(10),
 });
 
@@ -90,7 +171,14 @@ export function loadConfig<Shape extends z.ZodRawShape>(
     input[key] = value === '' ? undefined : value;
   }
   const result = z.object(shape).safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    // Settings that only make sense together.
+    if ('AUTH_OIDC_ISSUER' in shape && input['AUTH_OIDC_ISSUER'] !== undefined && input['AUTH_OIDC_AUDIENCE'] === undefined)
+      throw new ConfigError(serviceName, [
+        'AUTH_OIDC_AUDIENCE is required with AUTH_OIDC_ISSUER (the audience, aud, the issuer puts in tokens for Flowline)',
+      ]);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '(config)');
     const message = issue.code === 'invalid_type' && input[key] === undefined ? `is required (${issue.message})` : issue.message;

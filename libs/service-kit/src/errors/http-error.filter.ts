@@ -1,22 +1,46 @@
 /**
- * HTTP side of errors-as-values: a FlowlineError becomes its HTTP status with a JSON body
- * `{ error: { code, message, violations } }`; everything else keeps Nest's handling.
+ * HTTP side of errors-as-values: everything thrown while serving an HTTP request (a
+ * FlowlineError, a refusal of the body, a Nest HttpException, a bug) answers with its status
+ * and the JSON body `{ error: { code, message, violations } }` (see http-error-mapping.ts).
+ * Unexpected errors are logged with the request they broke; the caller gets no internals.
  */
-import { Catch, type ArgumentsHost } from '@nestjs/common';
+import { Catch, Logger, type ArgumentsHost, type HttpServer } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { Response } from 'express';
-import { FlowlineError } from '@flowline/rpc';
+import type { Request, Response } from 'express';
+import { DEFAULT_HTTP_BODY_LIMIT_BYTES, mapHttpError, type HttpLimitsForErrors } from './http-error-mapping';
 
 @Catch()
 export class HttpErrorFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  constructor(
+    applicationRef?: HttpServer,
+    private readonly limits: HttpLimitsForErrors = { bodyLimitBytes: DEFAULT_HTTP_BODY_LIMIT_BYTES },
+  ) {
+    super(applicationRef);
+  }
+
   override catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() === 'http' && exception instanceof FlowlineError) {
-      const response = host.switchToHttp().getResponse<Response>();
-      response.status(exception.httpStatus).json({
-        error: { code: exception.code, message: exception.fullMessage, violations: exception.violations },
-      });
+    if (host.getType() !== 'http') {
+      super.catch(exception, host);
       return;
     }
-    super.catch(exception, host);
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const mapped = mapHttpError(exception, this.limits);
+    if (mapped.unexpected) {
+      const message = exception instanceof Error ? exception.message : String(exception);
+      this.logger.error(
+        { err: exception, method: request.method, path: request.path },
+        `unexpected error serving ${request.method} ${request.path}: ${message}`,
+      );
+    }
+    if (response.headersSent) {
+      // Part of the answer is out: all that is left is to end it.
+      response.end();
+      return;
+    }
+    response.status(mapped.status).json(mapped.body);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Answers the page shown: the interpreter checks every answer against its prompt's response
+ * Answers the page shown: answers for prompts the page lacks, text with NUL or lone
+ * surrogates and impossible dates are refused first (answer-edge.ts); the interpreter checks every answer against its prompt's response
  * type (refused answers come back per prompt and change nothing), then runs the steps up to
  * the next page or the end, acting on records through the gateway. The page token (the
  * session's row version when the page was shown) makes a repeated submit act once.
@@ -9,6 +10,7 @@ import type { Principal } from '@flowline/auth';
 import { checkAnswers, type Json } from '@flowline/process-runtime';
 import { FlowlineError, invalidArgument, type FieldViolation } from '@flowline/rpc';
 import { DialogDefinitions } from '../../clients/dialog-definitions';
+import { answerEdgeViolations } from '../answer-edge';
 import { LookupRecords } from '../lookup-records';
 import { RequestReplay, sameJson, sessionEnded } from '../request-replay';
 import { SessionAccess } from '../session-access';
@@ -88,6 +90,18 @@ export class SubmitPageUseCase {
             Code.PageNotShown,
             `'${input.pageId}' is not the page shown: session ${row.id} shows '${row.currentPageId ?? ''}'`,
           );
+        }
+        // Refused at the edge, for good (not "try again"): unknown prompts, NUL or lone surrogates, impossible dates.
+        const prompts = row.currentPage?.prompts ?? [];
+        const refused = answerEdgeViolations(input.pageId, prompts, input.answers);
+        if (refused.length > 0) {
+          const fields = new Set(refused.map((violation) => violation.field));
+          const others = checkAnswers(
+            prompts.filter((prompt) => !fields.has(`answers.${prompt.id}`)),
+            input.answers,
+          ).errors;
+          this.metrics.submitted('invalid');
+          throw answersRefused([...refused, ...Object.entries(others).map(([promptId, description]) => violation(promptId, description))]);
         }
         // Records the person searched for must exist; their names come from the gateway.
         const lookups = await this.lookups.confirm(row, input.answers, principal);
