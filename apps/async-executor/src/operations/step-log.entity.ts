@@ -3,12 +3,18 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 @Entity({ name: 'operation_step_log' })
 @Index('IDX_step_log_operation', ['operationId', 'id'])
+// One entry per step start in a run: an entry with the same number replaces the earlier one (a wait that ended).
+@Index('UQ_step_log_seq', ['operationId', 'seq'], { unique: true, where: '"seq" IS NOT NULL' })
 export class StepLogRow {
   @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_operation_step_log' })
   id!: string;
 
   @Column({ name: 'operation_id', type: 'uuid' })
   operationId!: string;
+
+  /** The step's start number in its run (null for asynchronous plug-in steps). */
+  @Column({ type: 'integer', nullable: true })
+  seq!: number | null;
 
   @Column({ name: 'step_id', type: 'text' })
   stepId!: string;
