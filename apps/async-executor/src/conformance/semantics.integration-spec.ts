@@ -151,7 +151,11 @@ const CASES: Case[] = [
   entity: task
   set: { subject: 'Follow up {{record.name}}', regardingobjectid: '=record.ref' }
 - { id: remember, type: updateRecord, set: { description: 'task {{steps["follow-up"].id}}' } }`,
-    expect: { state: State.Completed, status: Status.Succeeded, steps: { 'follow-up': StepStatus.Succeeded, remember: StepStatus.Succeeded } },
+    expect: {
+      state: State.Completed,
+      status: Status.Succeeded,
+      steps: { 'follow-up': StepStatus.Succeeded, remember: StepStatus.Succeeded },
+    },
   },
   {
     name: 'stop-canceled',
@@ -328,38 +332,49 @@ describe('the process language, conformance through registry, gateway and execut
 
   const operationsOf = async (recordId: string) =>
     (
-      (await (await fetch(`${chain.executor.httpUrl}/api/v1/operations?recordId=${recordId}&pageSize=50`, { headers: operator })).json()) as {
+      (await (
+        await fetch(`${chain.executor.httpUrl}/api/v1/operations?recordId=${recordId}&pageSize=50`, { headers: operator })
+      ).json()) as {
         operations: Array<{ id: string; name: string; state: number }>;
       }
     ).operations;
 
-  it.each(CASES.map((test) => [test.name, test.rule, test] as const))('%s: %s', async (_name, _rule, test) => {
-    const created = await chain.call('POST', '/api/v1/records/account', { name: test.name });
-    const id = String(created['id']);
-    // The case's own operation (other definitions run too, and stop at their guard).
-    const view = await waitFor(
-      async () => {
-        const mine = (await operationsOf(id)).find((operation) => operation.name === test.name);
-        if (!mine || mine.state !== State.Completed) return undefined;
-        return (await (await fetch(`${chain.executor.httpUrl}/api/v1/operations/${mine.id}`, { headers: operator })).json()) as OperationView;
-      },
-      { timeoutMs: 60_000, intervalMs: 200, what: `the ${test.name} run to complete` },
-    );
-    expect({ state: view.operation.state, status: view.operation.status }).toEqual({ state: test.expect.state, status: test.expect.status });
-    if (test.expect.message) expect(`${view.operation.errorCode} ${view.operation.friendlyMessage}`).toContain(test.expect.message);
-    // Exactly one entry per step that started, and none stays In Progress or Waiting once the run ended.
-    const ids = view.steps.map((step) => step.stepId);
-    expect(ids).toEqual([...new Set(ids)]);
-    for (const step of view.steps) expect([StepStatus.Succeeded, StepStatus.Failed, StepStatus.Canceled]).toContain(step.status);
-    if (test.expect.steps) {
-      const statuses = Object.fromEntries(view.steps.map((step) => [step.stepId, step.status]));
-      expect(statuses).toMatchObject(test.expect.steps);
-    }
-    if (test.expect.record) {
-      const record = (await chain.call('GET', `/api/v1/records/account/${id}`))['record'] as Record<string, unknown>;
-      expect(record).toMatchObject(test.expect.record);
-    }
-  }, 90_000);
+  it.each(CASES.map((test) => [test.name, test.rule, test] as const))(
+    '%s: %s',
+    async (_name, _rule, test) => {
+      const created = await chain.call('POST', '/api/v1/records/account', { name: test.name });
+      const id = String(created['id']);
+      // The case's own operation (other definitions run too, and stop at their guard).
+      const view = await waitFor(
+        async () => {
+          const mine = (await operationsOf(id)).find((operation) => operation.name === test.name);
+          if (!mine || mine.state !== State.Completed) return undefined;
+          return (await (
+            await fetch(`${chain.executor.httpUrl}/api/v1/operations/${mine.id}`, { headers: operator })
+          ).json()) as OperationView;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, what: `the ${test.name} run to complete` },
+      );
+      expect({ state: view.operation.state, status: view.operation.status }).toEqual({
+        state: test.expect.state,
+        status: test.expect.status,
+      });
+      if (test.expect.message) expect(`${view.operation.errorCode} ${view.operation.friendlyMessage}`).toContain(test.expect.message);
+      // Exactly one entry per step that started, and none stays In Progress or Waiting once the run ended.
+      const ids = view.steps.map((step) => step.stepId);
+      expect(ids).toEqual([...new Set(ids)]);
+      for (const step of view.steps) expect([StepStatus.Succeeded, StepStatus.Failed, StepStatus.Canceled]).toContain(step.status);
+      if (test.expect.steps) {
+        const statuses = Object.fromEntries(view.steps.map((step) => [step.stepId, step.status]));
+        expect(statuses).toMatchObject(test.expect.steps);
+      }
+      if (test.expect.record) {
+        const record = (await chain.call('GET', `/api/v1/records/account/${id}`))['record'] as Record<string, unknown>;
+        expect(record).toMatchObject(test.expect.record);
+      }
+    },
+    90_000,
+  );
 
   const gateway = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(`${chain.gateway.httpUrl}${url}`, {

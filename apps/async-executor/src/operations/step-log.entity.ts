@@ -3,8 +3,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 @Entity({ name: 'operation_step_log' })
 @Index('IDX_step_log_operation', ['operationId', 'id'])
-// One row per step that started (the interpreter's seq); webhook plug-in steps have none.
-@Index('UQ_step_log_operation_seq', ['operationId', 'seq'], { unique: true, where: '"seq" IS NOT NULL' })
+// One entry per step start in a run: an entry with the same number replaces the earlier one (a wait that ended).
+@Index('UQ_step_log_seq', ['operationId', 'seq'], { unique: true, where: '"seq" IS NOT NULL' })
 export class StepLogRow {
   @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_operation_step_log' })
   id!: string;
@@ -12,7 +12,7 @@ export class StepLogRow {
   @Column({ name: 'operation_id', type: 'uuid' })
   operationId!: string;
 
-  /** The step's start number in its run (null for a plug-in step). */
+  /** The step's start number in its run (null for asynchronous plug-in steps). */
   @Column({ type: 'integer', nullable: true })
   seq!: number | null;
 

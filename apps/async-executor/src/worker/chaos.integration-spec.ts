@@ -6,7 +6,10 @@
  */
 import { runChaos, type ChaosReport } from '@flowline/service-testing';
 
-const kind = process.env['FLOWLINE_TEST_KAFKA'] === 'apache' || process.env['FLOWLINE_TEST_KAFKA_DESCRIPTION']?.startsWith('Apache') ? 'apache' : 'dev';
+const kind =
+  process.env['FLOWLINE_TEST_KAFKA'] === 'apache' || process.env['FLOWLINE_TEST_KAFKA_DESCRIPTION']?.startsWith('Apache')
+    ? 'apache'
+    : 'dev';
 
 describe('chaos: every part of Flowline killed and restarted while workflows run', () => {
   it('completes every workflow exactly once with exact counters, whatever was killed', async () => {

@@ -414,11 +414,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     for (let guard = 0; guard < 10_000; guard++) {
       const result = advance(compiled, state ?? undefined, input);
       const effect = result.effects.at(-1);
-      // Entries of a wait that was evaluated again at once: its first "Waiting" gives way to how it went.
-      const log = [
-        ...carried.filter((entry) => !(entry.status === StepStatus.Waiting && result.log.some((later) => later.path === entry.path))),
-        ...result.log,
-      ];
+      // Entries of a wait that was evaluated again at once come first; the later entry of the same step replaces them (saveState).
+      const log = [...carried, ...result.log];
       carried = [];
       // The effect in flight is persisted with the state, so a run that dies here can perform it again;
       // a wait keeps what it watches, so a wake-up knows which related records to read.
@@ -688,15 +685,25 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     )) as Array<{ status: Status }>;
     const status = rows[0]?.status;
     if (status === undefined) return undefined;
-    if (log.length > 0) {
+    // An entry with the same start number as an earlier one is that step again (a wait that ended,
+    // an effect replayed): the last one stands, in the table as in this batch.
+    const entries = [...new Map(log.map((entry, index) => [entry.seq ?? `#${index}`, entry])).values()];
+    if (entries.length > 0) {
       // One statement for the boundary's entries (a step that acts, and the ones that did not need to).
-      // A step has one row (by its seq): logged Waiting before, it is updated to how it ended.
       const values: unknown[] = [operation.id, stepStarted];
-      const rowsSql = log.map((entry) => {
-        const message = entry.message ?? (entry.error ? `${entry.error.code}: ${entry.error.message}` : null);
-        values.push(entry.seq, entry.stepId, entry.path, entry.type, entry.status, message, entry.startedAt, entry.endedAt ?? null);
+      const rowsSql = entries.map((entry) => {
+        values.push(
+          entry.seq ?? null,
+          entry.stepId,
+          entry.path,
+          entry.type,
+          entry.status,
+          entry.error?.message ?? entry.message ?? null,
+          entry.startedAt ?? null,
+          entry.endedAt ?? null,
+        );
         const n = values.length;
-        return `($1, $${n - 7}::int, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}::int, $${n - 2}, COALESCE($${n - 1}::timestamptz, $2::timestamptz), COALESCE($${n}::timestamptz, now()))`;
+        return `($1, $${n - 7}::int, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}::int, $${n - 2}, coalesce($${n - 1}::timestamptz, $2::timestamptz), coalesce($${n}::timestamptz, now()))`;
       });
       await manager.query(
         `INSERT INTO "executor"."operation_step_log" ("operation_id", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")

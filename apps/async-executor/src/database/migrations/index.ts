@@ -6,12 +6,12 @@ import { OutboxTable1764028900000 } from '@flowline/messaging';
 import { AsyncOperations1795578877743 } from './1795578877743-AsyncOperations';
 import { OperationControl1795600000000 } from './1795600000000-OperationControl';
 import { DependencyWaits1795700000000 } from './1795700000000-DependencyWaits';
-import { StepLogOnePerStep1795800000000 } from './1795800000000-StepLogOnePerStep';
+import { StepLogSeq1795800000000 } from './1795800000000-StepLogSeq';
 
 export const ExecutorMigrations: Array<new () => unknown> = [
   OutboxTable1764028900000,
   AsyncOperations1795578877743,
   OperationControl1795600000000,
   DependencyWaits1795700000000,
-  StepLogOnePerStep1795800000000,
+  StepLogSeq1795800000000,
 ];
