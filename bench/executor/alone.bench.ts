@@ -28,19 +28,20 @@ export async function dispatchThenDrain(stack: Stack, ops: Operations, operation
   const dispatcher = await stack.startExecutor({ concurrency: 0 });
   const producedAt = Date.now();
   await stack.producePipelineEvents(operations);
-  const readyAt = await ops.waitFor('dispatched', (counts) => (counts[0] ?? 0) >= operations, { since, everyMs: 250 });
+  const readyAt = await ops.waitFor('dispatched', (counts) => (counts[0] ?? 0) >= operations, { since, everyMs: 250, pendingOnly: true });
   const dispatchRate = operations / ((readyAt - producedAt) / 1000);
   await dispatcher.stop();
 
   const executor = await stack.startExecutor({ concurrency });
   let peakRssMb = executor.rssMb();
+  // All are dispatched: drained when none is Ready or Locked any more.
   await ops.waitFor(
-    'drained',
+    'drained (completed = the others)',
     (counts) => {
       peakRssMb = Math.max(peakRssMb, executor.rssMb());
-      return (counts[3] ?? 0) >= operations;
+      return (counts[0] ?? 0) + (counts[2] ?? 0) === 0;
     },
-    { since, everyMs: 250 },
+    { since, everyMs: 250, pendingOnly: true },
   );
   const { rows } = await ops.sql.query<{ first: string; last: string }>(
     `SELECT extract(epoch FROM min(started_on)) * 1000 AS first, extract(epoch FROM max(completed_on)) * 1000 AS last

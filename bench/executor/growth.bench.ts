@@ -97,6 +97,9 @@ async function main(): Promise<void> {
       event_id: 'gen_random_uuid()',
       regarding_id: 'gen_random_uuid()::text',
       dependency_token: 'NULL',
+      // Waiting on a record, with no timeout (a past postpone_until would read as a timer that fired).
+      postpone_until: `'infinity'::timestamptz`,
+      instance_state: 'NULL',
       host: 'NULL',
       lease_expires_at: 'NULL',
       completed_on: 'NULL',
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
     const dispatcher = await stack.startExecutor({ concurrency: 0 });
     const since = new Date(Date.now() - 1000);
     await stack.producePipelineEvents(1);
-    await ops.waitFor('template', (counts) => (counts[0] ?? 0) >= 1, { since });
+    await ops.waitFor('template', (counts) => (counts[0] ?? 0) >= 1, { since, pendingOnly: true });
     await dispatcher.stop();
     await ops.sql.query(
       `INSERT INTO "public"."bench_template" SELECT 'ready', o.* FROM "executor"."async_operation" o WHERE state = 0 AND name = 'bench-noop' LIMIT 1`,
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
       peakRss = Math.max(peakRss, executor.rssMb());
       await sleep(250);
     }
-    const left = (await ops.countByState(since))[0] ?? 0;
+    const left = (await ops.countByState(since, true))[0] ?? 0;
     await executor.stop();
 
     console.log(
