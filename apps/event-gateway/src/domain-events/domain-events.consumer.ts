@@ -33,8 +33,12 @@ const PERMANENT = new Set([
   'PERMISSION_DENIED',
 ]);
 
-/** Events applied in one transaction at most: their records stay locked until it commits. */
-const MAX_EVENTS_PER_TRANSACTION = 100;
+/**
+ * Events applied in one transaction at most: their records stay locked until it commits, and
+ * the consumer heartbeats between transactions (a transaction must end well within the 10 s
+ * session timeout, even on a loaded machine).
+ */
+const MAX_EVENTS_PER_TRANSACTION = 50;
 
 /** The Execute input of a valid domain event, or why it is not one. */
 function toExecuteInput(envelope: Envelope): { input: ExecuteInput } | { reason: string } {
@@ -90,7 +94,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, BeforeAppli
       deadLetterTopic: this.names.topic(Topics.deadLetter),
       deadLetters: this.producer,
       log: kafkaLog(this.logger),
-      batchHandler: (items) => this.applyBatch(items),
+      batchHandler: (items, heartbeat) => this.applyBatch(items, heartbeat),
     });
     await this.runner.start();
   }
@@ -104,7 +108,7 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, BeforeAppli
    * a time, where the applied ones answer from their idempotency keys and each refused one goes
    * to the dead letters alone with its reason.
    */
-  private async applyBatch(items: Array<{ envelope: Envelope; context: MessageContext }>): Promise<void> {
+  private async applyBatch(items: Array<{ envelope: Envelope; context: MessageContext }>, heartbeat: () => Promise<void>): Promise<void> {
     const refused: Array<{ offset: string; reason: string }> = [];
     const valid: Array<{ offset: string; input: ExecuteInput }> = [];
     for (const { envelope, context } of items) {
@@ -135,6 +139,8 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, BeforeAppli
         },
         `applied ${outcomes.filter((o) => o.ok).length} domain event(s) in one transaction`,
       );
+      // A fetched batch may hold thousands of events: the group must keep hearing from this member.
+      await heartbeat();
     }
     if (refused.length === 0) return;
     refused.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
