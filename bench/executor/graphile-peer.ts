@@ -11,7 +11,7 @@
  */
 import { Logger as Logger16, makeWorkerUtils, run as run16 } from 'graphile-worker';
 import { Logger as Logger17, run as run17, makeWorkerUtils as makeWorkerUtils17 } from 'graphile-worker-batched';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { sleep } from './stack';
 
 export interface StreamFigures {
@@ -26,13 +26,16 @@ export interface StreamFigures {
 /** `jobs` no-op jobs added 16 at a time while a worker of `concurrency` runs them; then `alone` one at a time. */
 export async function streamingPeer(databaseUrl: string, jobs: number, concurrency: number, alone: number): Promise<StreamFigures> {
   const quiet = new Logger16(() => () => undefined);
-  const utils = await makeWorkerUtils({ connectionString: databaseUrl, logger: quiet });
+  // One pool of our own, ended at the end: none is left open when the database stops.
+  const pgPool = new Pool({ connectionString: databaseUrl, max: concurrency + 2 });
+  pgPool.on('error', () => undefined);
+  const utils = await makeWorkerUtils({ pgPool, logger: quiet });
   await utils.migrate();
   const added = new Map<string, number>();
   const started = new Map<string, number>();
   const toDone: number[] = [];
   const runner = await run16({
-    connectionString: databaseUrl,
+    pgPool,
     concurrency,
     noHandleSignals: true,
     pollInterval: 500,
@@ -87,6 +90,7 @@ export async function streamingPeer(databaseUrl: string, jobs: number, concurren
   }
   await runner.stop();
   await utils.release();
+  await pgPool.end();
   return {
     inRate,
     doneRate,
