@@ -1,7 +1,7 @@
 /** What the benches share: percentiles of sorted samples, and waiting for a started service. */
 
 /** The p-th percentile of samples sorted ascending. */
-export const percentile = (sorted: number[], p: number): number =>
+export const percentile = (sorted: readonly number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Waits until a service on this HTTP port answers /health/ready (at most a minute). */

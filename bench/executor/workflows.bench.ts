@@ -1,7 +1,7 @@
 /**
  * End-to-end workflow throughput and latency, with graphile-worker on the same database as the
  * reference.
- *   node -r @swc-node/register bench/executor/workflows.bench.ts [workflows] [worker concurrency]
+ *   npm run bench:executor -- [workflows] [worker concurrency] [--replicas 1,2,3]
  * Starts an embedded PostgreSQL (or uses DATABASE_URL), the development broker, a registry, a
  * gateway and an executor, with one activated workflow (a `noop` custom activity) on contact
  * creation. Contacts are created over gRPC, 16 at a time; each creation commits a pipeline event
@@ -11,38 +11,18 @@
  * from calling addJob. The reference runs the same number of
  * no-op jobs through graphile-worker (added 16 at a time, the same worker concurrency) on the
  * same PostgreSQL in the same run: the ratio is what Flowline's pipeline, Kafka hop and durable
- * interpreter cost over a bare job queue.
+ * interpreter cost over a bare job queue. With `--replicas 1,2,3` the Flowline run is repeated
+ * with that many executor replicas (the same registry and gateway), a row per count.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { Logger, makeWorkerUtils, run } from 'graphile-worker';
 import { Client } from 'pg';
-import { signToken } from '../../libs/auth/src';
-import { createGrpcClient, ProtoFiles, RegistryProto, type GatewayProto } from '../../libs/rpc/src';
-import { ensureDatabase, freePort, startEmbeddedPostgres } from '../../tools/dev-infra/src';
-import { startBroker } from '../../tools/kafka-broker/src';
-import { percentile, waitReady } from '../support';
+import { percentile } from '../support';
+import { streamingPeer } from './graphile-peer';
+import { flag, printTable, sleep, Stack, startInfra, WORKFLOW_NAME } from './stack';
 
-const WORKFLOWS = Number(process.argv[2] ?? 1000);
-const CONCURRENCY = Number(process.argv[3] ?? 8);
-const SECRET = 'bench-secret-0123456789abcdef';
-const REPO_ROOT = path.resolve(__dirname, '../..');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const DEFINITION = `schemaVersion: 1
-name: Bench no-op
-uniqueName: bench-noop
-category: workflow
-primaryEntity: contact
-triggers:
-  - on: create
-steps:
-  - id: nothing
-    type: customActivity
-    handler: noop
-`;
+const positional = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith('--') && !all[i - 1]?.startsWith('--'));
+const WORKFLOWS = Number(positional[0] ?? 1000);
+const CONCURRENCY = Number(positional[1] ?? 8);
+const REPLICAS = flag('replicas', '').split(',').filter(Boolean).map(Number);
 
 interface Figures {
   inRate: number;
@@ -58,64 +38,12 @@ interface Figures {
 
 const ONE_AT_A_TIME = 50;
 
-async function flowline(databaseUrl: string, brokers: string, children: ChildProcess[]): Promise<Figures> {
-  const prefix = `bench${Date.now()}.`;
-  const ports = Object.fromEntries(
-    await Promise.all(['rh', 'rg', 'gh', 'gg', 'eh', 'eg'].map(async (name) => [name, await freePort()] as const)),
-  ) as Record<string, number>;
-  const common = {
-    PATH: process.env['PATH'],
-    DATABASE_URL: databaseUrl,
-    AUTH_JWT_SECRET: SECRET,
-    KAFKA_BROKERS: brokers,
-    KAFKA_TOPIC_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-  };
-  const start = (app: string, env: Record<string, string>) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, `apps/${app}/src/main.ts`)], {
-      cwd: REPO_ROOT,
-      env: { ...common, ...env },
-      stdio: 'inherit',
-    });
-    children.push(child);
-  };
-  start('process-registry', { HTTP_PORT: String(ports['rh']), GRPC_PORT: String(ports['rg']) });
-  await waitReady(ports['rh']!);
-  const author = signToken(SECRET, { subject: 'bench', roles: ['author'] });
-  const registry = createGrpcClient<RegistryProto.ProcessDefinitionServiceClient>(
-    ProtoFiles.registry,
-    'flowline.registry.v1.ProcessDefinitionService',
-    {
-      address: `127.0.0.1:${ports['rg']}`,
-      token: author,
-    },
-  );
-  const saved = await registry.client.saveDefinition({
-    source: DEFINITION,
-    format: RegistryProto.DefinitionFormat.DEFINITION_FORMAT_YAML,
-    id: '',
-    expectedRowVersion: 0,
-  });
-  await registry.client.activateDefinition({ ref: { id: saved.id, uniqueName: '' } });
-  registry.close();
-  start('event-gateway', { HTTP_PORT: String(ports['gh']), GRPC_PORT: String(ports['gg']), REGISTRY_ADDRESS: `127.0.0.1:${ports['rg']}` });
-  await waitReady(ports['gh']!);
-  start('async-executor', {
-    HTTP_PORT: String(ports['eh']),
-    GRPC_PORT: String(ports['eg']),
-    REGISTRY_ADDRESS: `127.0.0.1:${ports['rg']}`,
-    GATEWAY_ADDRESS: `127.0.0.1:${ports['gg']}`,
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-    WORKER_POLL_MS: '500',
-  });
-  await waitReady(ports['eh']!);
-  await sleep(1500); // the dispatcher's consumer group settles
-
-  const token = signToken(SECRET, { subject: 'bench', roles: ['service'] });
-  const gateway = createGrpcClient<GatewayProto.ExecuteServiceClient>(ProtoFiles.gateway, 'flowline.gateway.v1.ExecuteService', {
-    address: `127.0.0.1:${ports['gg']}`,
-    token,
-  });
+async function flowline(stack: Stack, databaseUrl: string, replicas: number): Promise<Figures> {
+  const executors = [];
+  for (let i = 0; i < replicas; i++) executors.push(await stack.startExecutor({ concurrency: CONCURRENCY, pollMs: 500 }));
+  await sleep(1500 * replicas); // the dispatchers' consumer group settles
+  const gateway = stack.gatewayClient();
+  const runBegan = new Date(Date.now() - 1000);
   const committed = new Map<string, number>();
   const began = Date.now();
   let next = 0;
@@ -149,9 +77,10 @@ async function flowline(databaseUrl: string, brokers: string, children: ChildPro
     rows = (
       await sql.query(
         `SELECT regarding_id, extract(epoch FROM created_on) * 1000 AS created, extract(epoch FROM started_on) * 1000 AS started, extract(epoch FROM completed_on) * 1000 AS done, state
-           FROM "executor"."async_operation" WHERE name = 'bench-noop'`,
+           FROM "executor"."async_operation" WHERE name = $1 AND created_on >= $2`,
+        [WORKFLOW_NAME, runBegan],
       )
-    ).rows;
+    ).rows.filter((row) => committed.has(row.regarding_id));
     const done = rows.filter((row) => row.state === 3).length;
     process.stderr.write(`\rflowline workflows completed: ${done}/${WORKFLOWS}`);
     if (done >= WORKFLOWS) break;
@@ -195,6 +124,7 @@ async function flowline(databaseUrl: string, brokers: string, children: ChildPro
   }
   gateway.close();
   await sql.end();
+  for (const executor of executors) await executor.stop();
   return {
     inRate,
     doneRate: WORKFLOWS / ((finished - began) / 1000),
@@ -206,100 +136,24 @@ async function flowline(databaseUrl: string, brokers: string, children: ChildPro
   };
 }
 
-async function graphile(databaseUrl: string): Promise<Figures> {
-  const quiet = new Logger(() => () => undefined);
-  const utils = await makeWorkerUtils({ connectionString: databaseUrl, logger: quiet });
-  await utils.migrate();
-  const added = new Map<string, number>();
-  const started = new Map<string, number>();
-  const toDone: number[] = [];
-  const runner = await run({
-    connectionString: databaseUrl,
-    concurrency: CONCURRENCY,
-    noHandleSignals: true,
-    pollInterval: 500,
-    logger: quiet,
-    taskList: {
-      noop: async (payload) => {
-        started.set((payload as { key: string }).key, Date.now());
-      },
-    },
-  });
-  runner.events.on('job:success', ({ job }) => {
-    const key = (job.payload as { key: string }).key;
-    toDone.push(Date.now() - added.get(key)!);
-  });
-  await sleep(500);
-  const began = Date.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < WORKFLOWS) {
-        const key = `job-${next++}`;
-        added.set(key, Date.now());
-        await utils.addJob('noop', { key });
-      }
-    }),
-  );
-  const inRate = WORKFLOWS / ((Date.now() - began) / 1000);
-  for (let i = 0; i < 1200 && toDone.length < WORKFLOWS; i++) {
-    process.stderr.write(`\rgraphile-worker jobs completed: ${toDone.length}/${WORKFLOWS}`);
-    await sleep(50);
-  }
-  process.stderr.write('\n');
-  const doneRate = WORKFLOWS / ((Date.now() - began) / 1000);
-  const idleStart: number[] = [];
-  const idleDone: number[] = [];
-  for (let i = 0; i < ONE_AT_A_TIME; i++) {
-    const key = `alone-${i}`;
-    const done = new Promise<void>((resolve) => {
-      const listener = ({ job }: { job: { payload: unknown } }) => {
-        if ((job.payload as { key: string }).key !== key) return;
-        runner.events.off('job:success', listener);
-        resolve();
-      };
-      runner.events.on('job:success', listener);
-    });
-    const sentAt = Date.now();
-    added.set(key, sentAt);
-    await utils.addJob('noop', { key });
-    await done;
-    idleDone.push(Date.now() - sentAt);
-    idleStart.push(started.get(key)! - sentAt);
-  }
-  await runner.stop();
-  await utils.release();
-  return {
-    inRate,
-    doneRate,
-    toDispatch: [],
-    toStart: [...started.entries()].map(([key, at]) => Math.max(0, at - added.get(key)!)).sort((a, b) => a - b),
-    toDone: toDone.sort((a, b) => a - b),
-    idleStart: idleStart.sort((a, b) => a - b),
-    idleDone: idleDone.sort((a, b) => a - b),
-  };
-}
-
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'flowline-bench-executor-'));
-  chmodSync(dir, 0o755);
-  const postgres = process.env['DATABASE_URL']
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), ephemeral: true });
-  if (postgres) await ensureDatabase(postgres.adminUrl, 'bench');
-  const databaseUrl = process.env['DATABASE_URL'] ?? postgres!.urlFor('bench');
-  const broker = await startBroker({ logLevel: 'silent' });
-  const children: ChildProcess[] = [];
+  const infra = await startInfra();
+  const stack = new Stack(infra);
   try {
-    const ours = await flowline(databaseUrl, broker.brokers, children);
-    const reference = await graphile(databaseUrl);
-    const rows: Array<[string, string, string, string]> = [
+    await stack.startCore();
+    const counts = REPLICAS.length > 0 ? REPLICAS : [1];
+    const runs: Array<[number, Figures]> = [];
+    for (const replicas of counts) runs.push([replicas, await flowline(stack, infra.databaseUrl, replicas)]);
+    await stack.stop();
+    const reference = await streamingPeer(infra.databaseUrl, WORKFLOWS, CONCURRENCY, ONE_AT_A_TIME);
+    const [, ours] = runs[0]!;
+    const rows: string[][] = [
       ['events (or jobs) in per second', ours.inRate.toFixed(0), reference.inRate.toFixed(0), (ours.inRate / reference.inRate).toFixed(2)],
       ['completed per second', ours.doneRate.toFixed(0), reference.doneRate.toFixed(0), (ours.doneRate / reference.doneRate).toFixed(2)],
       ...(
         [
-          ['commit to dispatch p50 (ms)', ours.toDispatch, reference.toDispatch, 50],
-          ['commit to dispatch p99 (ms)', ours.toDispatch, reference.toDispatch, 99],
+          ['commit to dispatch p50 (ms)', ours.toDispatch, [], 50],
+          ['commit to dispatch p99 (ms)', ours.toDispatch, [], 99],
           ['commit to start p50 (ms)', ours.toStart, reference.toStart, 50],
           ['commit to start p99 (ms)', ours.toStart, reference.toStart, 99],
           ['commit to completion p50 (ms)', ours.toDone, reference.toDone, 50],
@@ -309,7 +163,7 @@ async function main(): Promise<void> {
           [`one at a time: to completion p50 (ms)`, ours.idleDone, reference.idleDone, 50],
           [`one at a time: to completion p99 (ms)`, ours.idleDone, reference.idleDone, 99],
         ] as const
-      ).map(([name, a, b, p]): [string, string, string, string] => {
+      ).map(([name, a, b, p]): string[] => {
         const x = percentile(a, p);
         if (b.length === 0) return [name, x.toFixed(0), '-', '-'];
         const y = percentile(b, p);
@@ -317,21 +171,41 @@ async function main(): Promise<void> {
       }),
     ];
     console.log(
-      `\n${WORKFLOWS} workflows (Flowline) and ${WORKFLOWS} no-op jobs (graphile-worker 0.16), worker concurrency ${CONCURRENCY}, one PostgreSQL\n`,
+      `\n${WORKFLOWS} workflows (Flowline, ${counts[0]} executor) and ${WORKFLOWS} no-op jobs (graphile-worker 0.16), worker concurrency ${CONCURRENCY}, one PostgreSQL\n`,
     );
-    const w = Math.max(...rows.map(([name]) => name.length));
-    console.log(`${'measure'.padEnd(w)}  ${'flowline'.padStart(9)}  ${'graphile'.padStart(9)}  ratio`);
-    console.log(`${'-'.repeat(w)}  ---------  ---------  -----`);
-    for (const [name, a, b, ratio] of rows) console.log(`${name.padEnd(w)}  ${a.padStart(9)}  ${b.padStart(9)}  ${ratio}`);
-  } finally {
-    // Last started, first stopped: the registry goes after the services that read from it.
-    for (const child of children.reverse()) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    printTable(['measure', 'flowline', 'graphile', 'ratio'], rows);
+    if (REPLICAS.length > 0) {
+      console.log(
+        `\nBy executor replicas (each with worker concurrency ${CONCURRENCY}); graphile-worker: ${reference.doneRate.toFixed(0)} jobs/s\n`,
+      );
+      printTable(
+        [
+          'replicas',
+          'in/s',
+          'completed/s',
+          'vs graphile',
+          'dispatch p99 ms',
+          'start p99 ms',
+          'completion p50 ms',
+          'completion p99 ms',
+          'alone p50 ms',
+        ],
+        runs.map(([replicas, figures]) => [
+          String(replicas),
+          figures.inRate.toFixed(0),
+          figures.doneRate.toFixed(0),
+          (figures.doneRate / reference.doneRate).toFixed(2),
+          percentile(figures.toDispatch, 99).toFixed(0),
+          percentile(figures.toStart, 99).toFixed(0),
+          percentile(figures.toDone, 50).toFixed(0),
+          percentile(figures.toDone, 99).toFixed(0),
+          percentile(figures.idleDone, 50).toFixed(0),
+        ]),
+      );
     }
-    await broker.close();
-    await postgres?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await stack.stop();
+    await infra.close();
   }
 }
 

@@ -93,4 +93,82 @@ describe('domain events from other services', () => {
     const record = await harness.call('GET', `/api/v1/records/contact/${recordId}`);
     expect(record.body['record']).toMatchObject({ firstname: 'Ada', jobtitle: 'CEO', versionnumber: 3, createdby: 'crm-user' });
   });
+
+  it('applies a batch with one refused event in the middle: the others commit in order, that one alone is dead-lettered with its reason', async () => {
+    const first = randomUUID();
+    const second = randomUUID();
+    const producer = kafka.producer();
+    await producer.connect();
+    // One send, so the consumer fetches them as one batch of the partition.
+    const key = `contact:${first}`;
+    const create = (recordId: string, lastname: string) =>
+      event({ message: 'Create', entity: 'contact', recordId, target: { lastname }, initiatingUserId: 'crm-user' });
+    await producer.send({
+      topic: `${harness.prefix}${Topics.domainEvents}`,
+      messages: [
+        { key, value: create(first, 'First') },
+        {
+          key,
+          value: event({
+            message: 'Update',
+            entity: 'contact',
+            recordId: first,
+            target: { jobtitle: 'CTO' },
+            initiatingUserId: 'crm-user',
+          }),
+        },
+        // Refused by the pipeline after the record is locked: rolled back alone.
+        {
+          key,
+          value: event({
+            message: 'Update',
+            entity: 'contact',
+            recordId: first,
+            target: { jobtitel: 'CFO' },
+            initiatingUserId: 'crm-user',
+          }),
+        },
+        {
+          key,
+          value: event({
+            message: 'Update',
+            entity: 'contact',
+            recordId: first,
+            target: { jobtitle: 'CEO' },
+            initiatingUserId: 'crm-user',
+          }),
+        },
+        { key, value: create(second, 'Second') },
+      ],
+    });
+    await producer.disconnect();
+
+    const keyed = (all: EachMessagePayload[], recordId: string) =>
+      all.filter((m) => m.message.key?.toString() === `contact:${recordId}`).length;
+    const pipeline = await read(Topics.pipelineEvents, (all) => keyed(all, first) >= 3 && keyed(all, second) >= 1);
+    const events = pipeline
+      .map((m) => (JSON.parse(m.message.value!.toString()) as { payload: PipelineEvent }).payload)
+      .filter((e) => e.recordId === first || e.recordId === second);
+    // In order per record (the pipeline topic is keyed by record, so two records may interleave).
+    const of = (recordId: string) =>
+      events.filter((e) => e.recordId === recordId).map((e) => [e.message, e.recordVersion, e.postImage?.['jobtitle'] ?? null]);
+    expect(of(first)).toEqual([
+      ['Create', 1, null],
+      ['Update', 2, 'CTO'],
+      ['Update', 3, 'CEO'],
+    ]);
+    expect(of(second)).toEqual([['Create', 1, null]]);
+
+    const dead = await read(Topics.deadLetter, (all) => all.some((m) => m.message.key?.toString() === key));
+    const ours = dead
+      .filter((m) => m.message.key?.toString() === key)
+      .map((m) => JSON.parse(m.message.value!.toString()) as DeadLetterValue);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.reason).toMatch(/^INVALID_TARGET: Update of contact has 1 invalid field\(s\): target.jobtitel: /);
+    expect(JSON.parse(ours[0]!.originalValue!).payload.target).toEqual({ jobtitel: 'CFO' });
+
+    const record = await harness.call('GET', `/api/v1/records/contact/${first}`);
+    expect(record.body['record']).toMatchObject({ lastname: 'First', jobtitle: 'CEO', versionnumber: 3 });
+    expect((await harness.call('GET', `/api/v1/records/contact/${second}`)).body['record']).toMatchObject({ lastname: 'Second' });
+  });
 });

@@ -24,10 +24,10 @@ export function isKeyRace(error: unknown): boolean {
 export class IdempotencyStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The stored answer for the input's key, as a replay; undefined when the key is new. */
-  async answerFor(input: ExecuteInput): Promise<ExecuteResult | undefined> {
+  /** The stored answer for the input's key, as a replay; undefined when the key is new. Read in `manager`'s transaction when given. */
+  async answerFor(input: ExecuteInput, manager: EntityManager = this.dataSource.manager): Promise<ExecuteResult | undefined> {
     if (!input.idempotencyKey) return undefined;
-    const stored = await this.dataSource.getRepository(IdempotencyKeyRow).findOneBy({ key: input.idempotencyKey });
+    const stored = await manager.getRepository(IdempotencyKeyRow).findOneBy({ key: input.idempotencyKey });
     return stored ? this.replay(stored, input) : undefined;
   }
 

@@ -11,6 +11,9 @@
  *     the pipeline event into the outbox (pipeline-event.ts); the idempotency answer
  *   COMMIT
  *
+ * `executeBatch` runs several writes this way in one transaction, each in a savepoint, so a
+ * refused one rolls back alone (the domain-event consumer applies a fetched batch like this).
+ *
  * Any step that refuses rolls everything back and the caller gets its message. A repeated
  * call with the same idempotency key gets the first answer and writes nothing. Record steps of
  * real-time workflows come back in through `executeWithin`: the same stages, in the same
@@ -44,6 +47,9 @@ import { lockRecord, prepareOperation, type Operation } from './operation';
 import { inRankOrder } from './synchronous-stage';
 
 export type { ExecuteInput, ExecuteResult } from './pipeline.types';
+
+/** One write of a batch: its answer, or the refusal that rolled back that write alone. */
+export type BatchOutcome = { ok: true; result: ExecuteResult } | { ok: false; error: unknown };
 
 type StageName = 'prevalidation' | 'preoperation' | 'mainoperation' | 'postoperation';
 
@@ -110,19 +116,71 @@ export class PipelineService {
     try {
       // Stage 10 runs before any lock is taken: it sees no images.
       await this.preValidation(operation);
-      return await this.dataSource.transaction(async (manager) => {
-        const events = new TransactionEvents();
-        const result = await this.inTransaction(manager, operation, events);
-        await events.write(manager);
-        await this.idempotency.save(manager, input, result);
-        return result;
-      });
+      return await this.dataSource.transaction((manager) => this.write(manager, operation));
     } catch (error) {
       if (error instanceof StepRefusal) throw this.refusal(error, operation);
       // Two calls with one idempotency key raced: the loser answers with the winner's result.
       if (input.idempotencyKey && isKeyRace(error)) return (await this.idempotency.answerFor(input))!;
       throw error;
     }
+  }
+
+  /**
+   * Several writes in one transaction, in the order given, each inside a savepoint: every one
+   * goes through the whole pipeline (idempotency answer, loop protection, stage 10, the record's
+   * lock, stages 20 to 40, its pipeline event into the outbox) and sees what the earlier ones
+   * wrote. One that fails with an error `isRefusal` accepts (a step's refusal, an invalid
+   * target, a missing record: see the caller) is rolled back to its savepoint alone and answered
+   * as refused; any other error rolls the whole batch back and is thrown. Records stay locked
+   * until the batch commits, so callers keep batches small.
+   */
+  async executeBatch(inputs: readonly ExecuteInput[], isRefusal: (error: unknown) => boolean): Promise<BatchOutcome[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const outcomes: BatchOutcome[] = [];
+      for (const [index, input] of inputs.entries()) {
+        const savepoint = `batch_write_${index}`;
+        await manager.query(`SAVEPOINT ${savepoint}`);
+        try {
+          outcomes.push({ ok: true, result: await this.executeInBatch(manager, input) });
+          await manager.query(`RELEASE SAVEPOINT ${savepoint}`);
+        } catch (error) {
+          const raced = Boolean(input.idempotencyKey) && isKeyRace(error);
+          if (!raced && !isRefusal(error)) throw error;
+          await manager.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+          // Another call with the same key committed first: answer with its result, as Execute does.
+          const answer = raced ? await this.idempotency.answerFor(input, manager) : undefined;
+          outcomes.push(answer ? { ok: true, result: answer } : { ok: false, error });
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  private async executeInBatch(manager: EntityManager, input: ExecuteInput): Promise<ExecuteResult> {
+    const entity = await this.entityOf(input.entity);
+    if (input.message === SdkMessage.Retrieve) return retrieve(manager, entity, input);
+    if (input.message === SdkMessage.RetrieveMultiple) return retrieveMultiple(manager, entity, input);
+    // Read in the batch's transaction: a key used twice in one batch answers the first write.
+    const answered = await this.idempotency.answerFor(input, manager);
+    if (answered) return answered;
+    const window = await this.loops.enter({ ...input, depth: Math.max(1, input.depth) });
+    const operation = prepareOperation(this.metadata, entity, input, window);
+    try {
+      await this.preValidation(operation);
+      return await this.write(manager, operation);
+    } catch (error) {
+      if (error instanceof StepRefusal) throw this.refusal(error, operation);
+      throw error;
+    }
+  }
+
+  /** Stages 20 to 40 of one write, its pipeline events into the outbox and its idempotency answer, in the given transaction. */
+  private async write(manager: EntityManager, operation: Operation): Promise<ExecuteResult> {
+    const events = new TransactionEvents();
+    const result = await this.inTransaction(manager, operation, events);
+    await events.write(manager);
+    await this.idempotency.save(manager, operation.input, result);
+    return result;
   }
 
   /**

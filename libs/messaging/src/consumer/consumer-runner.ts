@@ -98,7 +98,7 @@ export class ConsumerRunner {
   constructor(private readonly options: ConsumerRunnerOptions) {
     const { handler, batchHandler } = options;
     if (!handler && !batchHandler) throw new Error('ConsumerRunner needs a handler or a batchHandler');
-    const single: EnvelopeHandler = handler ?? ((envelope, context) => batchHandler!([{ envelope, context }]));
+    const single: EnvelopeHandler = handler ?? ((envelope, context) => batchHandler!([{ envelope, context }], async () => undefined));
     this.processor = new MessageProcessor(options, single, () => this.stopping);
     this.health = new ConsumerHealth({
       fetchPatienceMs: options.fetchPatienceMs ?? 60_000,

@@ -12,8 +12,15 @@ export interface MessageContext {
 
 export type EnvelopeHandler = (envelope: Envelope, context: MessageContext) => Promise<void>;
 
-/** The valid messages of one partition's batch, in offset order, handled together (one transaction). */
-export type EnvelopeBatchHandler = (items: Array<{ envelope: Envelope; context: MessageContext }>) => Promise<void>;
+/**
+ * The valid messages of one partition's batch, in offset order, handled together (one transaction).
+ * A handler that works through a long batch calls `heartbeat` between its parts, so the group
+ * does not take the member for dead meanwhile (it sends only once the heartbeat interval passed).
+ */
+export type EnvelopeBatchHandler = (
+  items: Array<{ envelope: Envelope; context: MessageContext }>,
+  heartbeat: () => Promise<void>,
+) => Promise<void>;
 
 /** Thrown by a handler when retrying cannot help (bad payload): the message goes straight to the dead letters. */
 export class PermanentMessageError extends Error {

@@ -93,7 +93,10 @@ export class MessageProcessor {
       });
       try {
         await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
-          batchHandler(items.map(({ envelope, context }) => ({ envelope, context: { ...context, attempt } }))),
+          batchHandler(
+            items.map(({ envelope, context }) => ({ envelope, context: { ...context, attempt } })),
+            heartbeat,
+          ),
         );
         span.end();
         return;
@@ -197,5 +200,4 @@ export class MessageProcessor {
       { key: dead.key?.toString() ?? '', value: dead.value, headers: dead.headers },
     ]);
   }
-
 }
