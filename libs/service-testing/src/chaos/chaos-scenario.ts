@@ -129,12 +129,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     })();
     let lastRestart = Date.now();
     const victims = options.victims ?? ['executor', 'gateway', 'registry', 'kafka', 'postgres'];
-    // Rounds in which every kind of victim is hit once, in a random order.
+    // Rounds in which every kind of victim is hit once, in a random order; at least one whole round
+    // however slowly the parts restart (faults go on while the last runs drain).
     const round: Victim[] = [];
-    while (Date.now() - started < options.durationMs) {
+    let rounds = 0;
+    while (Date.now() - started < options.durationMs || rounds === 0 || round.length > 0) {
       await sleep(between(options.faultEveryMs ?? [2000, 5000]));
       if (round.length === 0) round.push(...[...victims].sort(() => next() - 0.5));
       const victim = round.shift()!;
+      if (round.length === 0) rounds += 1;
       const downMs = between(options.downMs ?? [500, 4000]);
       const atMs = Date.now() - started;
       const target = victim === 'executor' ? rig.executors[Math.floor(next() * rig.executors.length)]! : undefined;
