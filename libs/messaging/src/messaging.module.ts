@@ -128,6 +128,16 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
       },
     });
     new Gauge({
+      name: 'flowline_consumer_dependency_waits',
+      help: 'Tries of a message this replica put off because a dependency was unavailable (the message is kept, never dead-lettered for it), per group, since it started',
+      labelNames: ['group'],
+      registers: [this.metrics],
+      collect() {
+        this.reset();
+        for (const consumer of runningConsumers) this.set({ group: names.logical(consumer.groupId) }, consumer.dependencyWaits);
+      },
+    });
+    new Gauge({
       name: 'flowline_consumer_stall_restarts',
       help: 'Times this replica started a stalled consumer again, per group, since it started',
       labelNames: ['group'],

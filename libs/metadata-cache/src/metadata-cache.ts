@@ -5,6 +5,7 @@
  * message was missed. Lookups count hits and misses; a miss refreshes once before answering.
  */
 import type { EntityMetadata, RegistryChange } from '@flowline/contracts';
+import { DependencyUnavailable } from '@flowline/service-kit';
 import { createGrpcClient, ProtoFiles, RegistryProto, type GrpcClientHandle } from '@flowline/rpc';
 import { resolveSubscriptions, type ActiveWorkflow, type Resolution } from './subscription-resolution';
 import { entityFromProto } from './entity-from-proto';
@@ -129,7 +130,9 @@ export class MetadataCache {
   }
 
   private require(): Loaded {
-    if (!this.loaded) throw new Error('the metadata cache is not loaded yet: call start() and wait for it');
+    // Unavailability, not a failure of what asked: a consumer keeps its message and asks again.
+    if (!this.loaded)
+      throw new DependencyUnavailable('registry', 'METADATA_NOT_LOADED', 'the metadata cache is not loaded yet (the registry has not answered since start)');
     return this.loaded;
   }
 

@@ -17,3 +17,4 @@ export * from './errors/http-error-mapping';
 export * from './errors/http-edge';
 export * from './database/migration-cli';
 export * from './grpc/gateway-execute-client';
+export * from './errors/dependency-unavailable';

@@ -33,6 +33,7 @@ import {
   TopicNames,
   type Kafka,
 } from '@flowline/messaging';
+import { DependencyUnavailable } from '@flowline/service-kit';
 import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
@@ -85,7 +86,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           throw new PermanentMessageError(
             `invalid pipeline event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
           );
-        if (!this.metadata.ready) throw new Error('the metadata cache is not loaded yet');
+        // Kept and tried again (never dead-lettered) until the registry has answered once.
+        if (!this.metadata.ready)
+          throw new DependencyUnavailable('registry', 'METADATA_NOT_LOADED', 'the metadata cache is not loaded yet');
         await this.dispatch(envelope, parsed.data);
       },
     });

@@ -130,6 +130,53 @@ describe('ConsumerRunner', () => {
     await restarted.stop();
   });
 
+  it('keeps a message while a dependency is down for longer than its attempts, and never dead-letters it for that', async () => {
+    const { topic, deadLetterTopic } = await topicsFor('outage');
+    const handled: Array<{ kind: string; attempt: number }> = [];
+    let databaseUp = false;
+    const runner = new ConsumerRunner({
+      kafka,
+      groupId: names.group('outage'),
+      topics: [topic],
+      deadLetterTopic,
+      deadLetters: producer,
+      log: quiet,
+      maxAttempts: 3,
+      retryBackoffMs: 20,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 500,
+      handler: async (received: Envelope, context) => {
+        const payload = received.payload as { kind: string };
+        // What node-postgres throws while the database is down or restarting.
+        if (!databaseUp) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        if (payload.kind === 'broken') throw new Error('the handler cannot cope');
+        handled.push({ kind: payload.kind, attempt: context.attempt });
+      },
+    });
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({
+      topic,
+      messages: [
+        { key: 'a', value: JSON.stringify(envelope({ kind: 'during the outage' })) },
+        { key: 'b', value: JSON.stringify(envelope({ kind: 'broken' })) },
+      ],
+    });
+    await raw.disconnect();
+    await runner.start();
+    // Far more tries than maxAttempts while the database is down; the message is still held.
+    await waitFor(() => runner.dependencyWaits >= 6, { what: '6 tries put off for the database' });
+    expect(handled).toEqual([]);
+    databaseUp = true;
+    await waitFor(() => handled.length === 1, { what: 'the message kept through the outage' });
+    expect(handled[0]!.kind).toBe('during the outage');
+    expect(handled[0]!.attempt).toBeGreaterThan(6);
+    // A real failure of a message still ends in the dead letters after maxAttempts, and only it.
+    const dead = await deadLetters(deadLetterTopic, 1);
+    expect(dead.map((letter) => letter.reason)).toEqual(['gave up after 3 attempts: the handler cannot cope']);
+    await runner.stop();
+  });
+
   it('starts itself again after a crash kafkajs does not recover from, and loses no message', async () => {
     const { topic, deadLetterTopic } = await topicsFor('crash');
     const groupId = names.group('crash');

@@ -148,6 +148,11 @@ export class ConsumerRunner {
     return this.health.report();
   }
 
+  /** Tries of a message put off because a dependency (database, registry, ...) was unavailable. */
+  get dependencyWaits(): number {
+    return this.processor.dependencyWaits;
+  }
+
   /** Every few seconds: a member that stalled is reported and started again. */
   private checkHealth(): void {
     if (!this.running || this.stopping || this.restartingAfterStall) return;

@@ -8,6 +8,7 @@
 import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import { parseEnvelope, Topics, type Envelope } from '@flowline/contracts';
+import { unavailabilityOf } from '@flowline/service-kit';
 import { deadLetterMessage } from '../dead-letter/dead-letter';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
 import { extractTraceContext } from '../tracing/trace-headers';
@@ -36,7 +37,13 @@ export interface MessageProcessorOptions {
   retryBackoffMs?: number;
 }
 
+/** The longest pause between tries of a message while a dependency is down. */
+const DEPENDENCY_RETRY_MAX_MS = 5_000;
+
 export class MessageProcessor {
+  /** Tries put off because a dependency was unavailable (a metric). */
+  dependencyWaits = 0;
+
   constructor(
     private readonly options: MessageProcessorOptions,
     private readonly handler: EnvelopeHandler,
@@ -106,7 +113,8 @@ export class MessageProcessor {
         span.end();
         const reason = error instanceof Error ? error.message : String(error);
         if (this.isStopping()) throw error; // leave it uncommitted: the next owner of the partition retries it
-        if (items.length === 1 || error instanceof PermanentMessageError || attempt === attempts) {
+        // A dependency that is down: the messages go one at a time, each waiting it out (none is dead-lettered for it).
+        if (items.length === 1 || error instanceof PermanentMessageError || attempt === attempts || unavailabilityOf(error)) {
           this.options.log.warn(
             { topic, partition, messages: items.length, attempt, reason },
             `batch of ${items.length} failed (${reason}); handling its messages one at a time`,
@@ -133,6 +141,11 @@ export class MessageProcessor {
       return;
     }
     const maxAttempts = this.options.maxAttempts ?? 5;
+    // Failures of the message count towards maxAttempts; a dependency that is down does not: the
+    // message is kept and tried again until the dependency is back (or this consumer stops).
+    let failures = 0;
+    let waitingSince: number | undefined;
+    let lastWaitLog = 0;
     for (let attempt = 1; ; attempt++) {
       // A consumer span per attempt, child of the producer's span carried in the headers
       // (OpenTelemetry messaging conventions), so the trace continues across Kafka.
@@ -161,6 +174,11 @@ export class MessageProcessor {
           this.handler(parsed.envelope, { topic, partition, offset: message.offset, key, headers, attempt }),
         );
         span.end();
+        if (waitingSince !== undefined)
+          this.options.log.warn(
+            { topic, partition, offset: message.offset, attempt, waitedMs: Date.now() - waitingSince },
+            `handled after waiting ${Math.round((Date.now() - waitingSince) / 100) / 10} s for a dependency`,
+          );
         return;
       } catch (error) {
         span.recordException(error as Error);
@@ -168,17 +186,45 @@ export class MessageProcessor {
         span.end();
         const reason = error instanceof Error ? error.message : String(error);
         const permanent = error instanceof PermanentMessageError;
-        if (permanent || attempt >= maxAttempts) {
+        const unavailable = permanent ? undefined : unavailabilityOf(error);
+        if (unavailable) {
+          if (this.isStopping()) throw error; // leave it uncommitted: the next owner of the partition retries it
+          waitingSince ??= Date.now();
+          const delay = Math.min((this.options.retryBackoffMs ?? 200) * 2 ** Math.min(attempt - 1, 10), DEPENDENCY_RETRY_MAX_MS);
+          // The first wait and then one line every 30 s: an outage does not flood the log.
+          if (Date.now() - lastWaitLog >= 30_000) {
+            lastWaitLog = Date.now();
+            this.options.log.warn(
+              {
+                topic,
+                partition,
+                offset: message.offset,
+                attempt,
+                dependency: unavailable.dependency,
+                code: unavailable.code,
+                waitingMs: Date.now() - waitingSince,
+                reason,
+              },
+              `the ${unavailable.dependency} is unavailable (${unavailable.code}); the message is kept and tried again every ${delay / 1000} s at most: ${reason}`,
+            );
+          }
+          this.dependencyWaits += 1;
+          await sleep(delay);
+          await heartbeat();
+          continue;
+        }
+        failures += 1;
+        if (permanent || failures >= maxAttempts) {
           this.options.log.error(
             { topic, partition, offset: message.offset, attempt, reason },
             `message sent to the dead letters: ${reason}`,
           );
-          await this.deadLetter(topic, partition, message, permanent ? reason : `gave up after ${attempt} attempts: ${reason}`, attempt);
+          await this.deadLetter(topic, partition, message, permanent ? reason : `gave up after ${failures} attempts: ${reason}`, attempt);
           return;
         }
         this.options.log.warn({ topic, partition, offset: message.offset, attempt, reason }, `handler failed, retrying: ${reason}`);
         if (this.isStopping()) throw error; // leave it uncommitted: the next owner of the partition retries it
-        await sleep((this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1));
+        await sleep((this.options.retryBackoffMs ?? 200) * 2 ** (failures - 1));
         await heartbeat();
       }
     }

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -67,6 +68,16 @@ export class RigService {
       GRPC_PORT: String(this.grpcPort),
     });
     this.process = started;
+    // CHAOS_LOG_DIR keeps every service's output, one file per service, across its restarts.
+    const logDir = process.env['CHAOS_LOG_DIR'];
+    if (logDir) {
+      const file = path.join(logDir, `${this.name}.log`);
+      fs.mkdirSync(logDir, { recursive: true });
+      fs.appendFileSync(file, `=== started at ${new Date().toISOString()}\n`);
+      const append = (chunk: Buffer) => fs.appendFileSync(file, chunk);
+      started.child.stdout?.on('data', append);
+      started.child.stderr?.on('data', append);
+    }
     void started.exited.then(({ code, signal }) => {
       if (this.stopped || this.expectingExit || this.process !== started) return;
       this.crashes += 1;
