@@ -44,6 +44,9 @@ import { DefinitionVersions } from '../worker/definition-versions';
 const WAITING = { state: State.Suspended, status: Status.Waiting };
 const WOKEN = transition(WAITING, 'wake');
 
+/** Operations per INSERT statement (PostgreSQL takes at most 65,535 parameters in one). */
+const INSERT_CHUNK = 200;
+
 export interface DispatchResult {
   created: string[];
   woken: string[];
@@ -79,17 +82,24 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       deadLetterTopic: this.names.topic(Topics.deadLetter),
       deadLetters: this.producer,
       log: kafkaLog(this.logger),
-      handler: async (envelope) => {
-        if (envelope.type !== PIPELINE_EVENT_TYPE) throw new PermanentMessageError(`type '${envelope.type}' is not a pipeline event`);
-        const parsed = PipelineEventSchema.safeParse(envelope.payload);
-        if (!parsed.success)
-          throw new PermanentMessageError(
-            `invalid pipeline event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-          );
+      // A partition's fetched events in one transaction: one set-based insert of their operations,
+      // the wake-ups of the records they touch, one notify, then one offset commit. A batch with
+      // a bad event fails as a whole; the runner then takes its events one at a time (the good
+      // ones are idempotent), and the bad one goes to the dead letters alone.
+      batchHandler: async (items) => {
+        const events = items.map(({ envelope }) => {
+          if (envelope.type !== PIPELINE_EVENT_TYPE) throw new PermanentMessageError(`type '${envelope.type}' is not a pipeline event`);
+          const parsed = PipelineEventSchema.safeParse(envelope.payload);
+          if (!parsed.success)
+            throw new PermanentMessageError(
+              `invalid pipeline event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+            );
+          return { envelope, event: parsed.data };
+        });
         // Kept and tried again (never dead-lettered) until the registry has answered once.
         if (!this.metadata.ready)
           throw new DependencyUnavailable('registry', 'METADATA_NOT_LOADED', 'the metadata cache is not loaded yet');
-        await this.dispatch(envelope, parsed.data);
+        await this.dispatchMany(events);
       },
     });
     await this.runner.start();
@@ -100,6 +110,11 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async dispatch(envelope: Envelope, event: PipelineEvent): Promise<DispatchResult> {
+    return this.dispatchMany([{ envelope, event }]);
+  }
+
+  /** The operations of one event, in execution order (not yet inserted). */
+  private async operationsOf(event: PipelineEvent): Promise<Array<Partial<AsyncOperationRow>>> {
     const resolution = this.metadata.resolve(event.message, event.entity, event.changedAttributes);
     const trace = injectTraceHeaders({}) as Record<string, string>;
     const input = {
@@ -140,7 +155,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       tokens.set(workflow.definitionId, dependencyTokenOf(compiled, event.entity, event.recordId));
     }
     // Execution order: workflows in activation order, then asynchronous steps by stage, rank and registration.
-    const rows: Array<Partial<AsyncOperationRow>> = [
+    return [
       ...background.map((workflow) => ({
         ...base,
         id: randomUUID(),
@@ -165,27 +180,47 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         input,
       })),
     ];
+  }
+
+  /**
+   * Events of one partition, in offset order, in one transaction: their operations inserted in
+   * that order (so `sequence` keeps event order), each idempotently (event id + process), and the
+   * suspended operations waiting on their records woken.
+   */
+  async dispatchMany(events: Array<{ envelope: Envelope; event: PipelineEvent }>): Promise<DispatchResult> {
+    const rows: Array<Partial<AsyncOperationRow>> = [];
+    for (const { event } of events) rows.push(...(await this.operationsOf(event)));
+    const records = [...new Map(events.map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event])).values()];
     return this.dataSource.transaction(async (manager) => {
       const created: string[] = [];
-      for (const row of rows) {
+      for (let from = 0; from < rows.length; from += INSERT_CHUNK) {
         // Uses UQ_async_operation_event_process: a redelivered event creates nothing twice.
         const result = await manager
           .createQueryBuilder()
           .insert()
           .into(AsyncOperationRow)
-          .values(row as never)
+          .values(rows.slice(from, from + INSERT_CHUNK) as never)
           .orIgnore()
           .returning(['id'])
           .execute();
-        if ((result.raw as unknown[]).length > 0) created.push(row.id!);
+        created.push(...(result.raw as Array<{ id: string }>).map((row) => row.id));
       }
-      const woken = await this.wake(manager, event.entity, event.recordId);
-      await this.events.recordMany(manager, [...created, ...woken], envelope.correlationId);
+      const woken = await this.wake(
+        manager,
+        records.map((event) => event.entity),
+        records.map((event) => event.recordId),
+      );
+      await this.events.recordMany(manager, [...created, ...woken]);
       // Delivered at commit: idle workers start at once instead of at their next poll.
-      if (created.length + woken.length > 0) await manager.query(`SELECT pg_notify('flowline_executor_ready', '')`);
       if (created.length + woken.length > 0) {
+        await manager.query(`SELECT pg_notify('flowline_executor_ready', '')`);
         this.logger.log(
-          { eventId: event.eventId, correlationId: event.correlationId, created: created.length, woken: woken.length },
+          {
+            events: events.length,
+            ...(events.length === 1 ? { eventId: events[0]!.event.eventId, correlationId: events[0]!.event.correlationId } : {}),
+            created: created.length,
+            woken: woken.length,
+          },
           'dispatched',
         );
       }
@@ -193,17 +228,19 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  /** Suspended operations waiting on this record become Ready; their subscriptions are spent. */
-  private async wake(manager: EntityManager, entity: string, recordId: string): Promise<string[]> {
+  /** Suspended operations waiting on these records become Ready; their subscriptions are spent. */
+  private async wake(manager: EntityManager, entities: string[], recordIds: string[]): Promise<string[]> {
     // Uses IDX_wait_subscription_record.
     const rows: Array<{ id: string }> = await manager.query(
-      `WITH woken AS (
+      `WITH touched AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t("entity", "record_id")),
+       woken AS (
          UPDATE "executor"."async_operation" o SET "state" = $3, "status" = $4, "postpone_until" = now(), "row_version" = o."row_version" + 1
           WHERE o."state" = $5 AND o."status" = $6
-            AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s WHERE s."entity" = $1 AND s."record_id" = $2)
+            AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s
+                             JOIN touched t ON s."entity" = t."entity" AND s."record_id" = t."record_id")
          RETURNING o."id")
        SELECT "id" FROM woken`,
-      [entity, recordId, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
+      [entities, recordIds, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
     );
     const ids = rows.map((row) => row.id);
     if (ids.length > 0) await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [ids]);

@@ -15,6 +15,8 @@ import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn, Vers
 @Index('IDX_async_operation_locked', ['definitionId'], { where: '"state" = 2' })
 @Index('IDX_async_operation_regarding', ['primaryEntity', 'regardingId'])
 @Index('IDX_async_operation_parent', ['parentOperationId'], { where: '"parent_operation_id" IS NOT NULL' })
+@Index('IDX_async_operation_timer', ['postponeUntil'], { where: '"state" = 1 AND "status" = 10' })
+@Index('IDX_async_operation_lease', ['leaseExpiresAt'], { where: '"state" = 2' })
 export class AsyncOperationRow {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_async_operation' })
   id!: string;

@@ -1,6 +1,6 @@
 /** Every state change of an operation goes to flowline.async-operations.v1 through the outbox. */
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { Topics } from '@flowline/contracts';
 import { createEnvelope, writeToOutbox } from '@flowline/messaging';
 import { SERVICE } from '../config';
@@ -13,7 +13,7 @@ export class OperationEvents {
   /** One change message per operation; the correlation id is the operation's own unless given. */
   async recordMany(manager: EntityManager, ids: string[], correlationId?: string): Promise<void> {
     if (ids.length === 0) return;
-    const rows = await manager.getRepository(AsyncOperationRow).find({ where: ids.map((id) => ({ id })) });
+    const rows = await manager.getRepository(AsyncOperationRow).find({ where: { id: In(ids) } });
     await writeToOutbox(
       manager,
       rows.map((row) => ({

@@ -7,6 +7,7 @@ import { AsyncOperations1795578877743 } from './1795578877743-AsyncOperations';
 import { OperationControl1795600000000 } from './1795600000000-OperationControl';
 import { DependencyWaits1795700000000 } from './1795700000000-DependencyWaits';
 import { StepLogSeq1795800000000 } from './1795800000000-StepLogSeq';
+import { SweepIndexes1795900000000 } from './1795900000000-SweepIndexes';
 
 export const ExecutorMigrations: Array<new () => unknown> = [
   OutboxTable1764028900000,
@@ -14,4 +15,5 @@ export const ExecutorMigrations: Array<new () => unknown> = [
   OperationControl1795600000000,
   DependencyWaits1795700000000,
   StepLogSeq1795800000000,
+  SweepIndexes1795900000000,
 ];
