@@ -13,7 +13,25 @@ export class OperationEvents {
   /** One change message per operation; the correlation id is the operation's own unless given. */
   async recordMany(manager: EntityManager, ids: string[], correlationId?: string): Promise<void> {
     if (ids.length === 0) return;
-    const rows = await manager.getRepository(AsyncOperationRow).find({ where: { id: In(ids) } });
+    // Only what the change event carries (not the input and state documents).
+    const rows = await manager.getRepository(AsyncOperationRow).find({
+      where: { id: In(ids) },
+      select: {
+        id: true,
+        correlationId: true,
+        depth: true,
+        name: true,
+        operationType: true,
+        state: true,
+        status: true,
+        definitionId: true,
+        definitionVersion: true,
+        primaryEntity: true,
+        regardingId: true,
+        errorCode: true,
+        friendlyMessage: true,
+      },
+    });
     await writeToOutbox(
       manager,
       rows.map((row) => ({

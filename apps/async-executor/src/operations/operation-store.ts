@@ -43,9 +43,9 @@ export class OperationStore {
     options: MoveOptions = {},
   ): Promise<MoveResult> {
     const rows = (await manager.query(
-      `SELECT "state", "status", "host", "correlation_id" FROM "executor"."async_operation" WHERE "id" = $1 FOR UPDATE`,
+      `SELECT "state", "status", "host", "correlation_id", "parent_operation_id" FROM "executor"."async_operation" WHERE "id" = $1 FOR UPDATE`,
       [id],
-    )) as Array<{ state: State; status: Status; host: string | null; correlation_id: string }>;
+    )) as Array<{ state: State; status: Status; host: string | null; correlation_id: string; parent_operation_id: string | null }>;
     const row = rows[0];
     if (!row) return { moved: false, reason: 'missing' };
     if (options.host !== undefined && row.host !== options.host) return { moved: false, reason: 'lost' };
@@ -60,13 +60,19 @@ export class OperationStore {
         sets.push(`"${column}" = $${params.length}`);
       }
     }
-    await manager.query(`UPDATE "executor"."async_operation" SET ${sets.join(', ')} WHERE "id" = $1`, params);
-    if (to.state === State.Completed || to.state === State.Ready) {
-      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = $1`, [id]);
-    }
-    // A child's end, however it came (its run, an operator's cancel, an expired lease), wakes the parent waiting for it.
+    // Completed or Ready: what it waited on is spent (one statement with the move).
+    const spent = to.state === State.Completed || to.state === State.Ready;
+    await manager.query(
+      spent
+        ? `WITH moved AS (UPDATE "executor"."async_operation" SET ${sets.join(', ')} WHERE "id" = $1 RETURNING "id")
+           DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = $1`
+        : `UPDATE "executor"."async_operation" SET ${sets.join(', ')} WHERE "id" = $1`,
+      params,
+    );
+    // A child's end, however it came (its run, an operator's cancel, an expired lease), wakes the
+    // parent waiting for it (only a child started with `wait` has a parent that waits).
     const woken =
-      to.state === State.Completed
+      to.state === State.Completed && row.parent_operation_id !== null
         ? (
             (await manager.query(
               `WITH woken AS (

@@ -74,6 +74,8 @@ export interface WorkerOptions {
 }
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
+/** How long freed slots are gathered into one claim while there is a backlog. */
+const CLAIM_GATHER_MS = 5;
 /** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
 const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
 const tracer = trace.getTracer('flowline.async-executor');
@@ -95,6 +97,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private stopping = false;
   private wakeIdle: (() => void) | undefined;
   private wakePending = false;
+  /** The last claim filled every free slot: more is most likely Ready. */
+  private backlog = false;
+  private gatheringSince: number | undefined;
   private readonly wake = (): void => {
     if (this.wakeIdle) this.wakeIdle();
     else this.wakePending = true;
@@ -188,8 +193,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           await this.sweep();
         }
         const free = this.options.concurrency - this.running.size;
+        // With a backlog, slots freed one by one are gathered for a few milliseconds, so one claim
+        // fills several (a claim is a transaction; one per finished run was most of the claim cost).
+        const gather = Math.max(1, Math.floor(this.options.concurrency / 4));
+        if (free > 0 && free < gather && this.backlog && Date.now() - (this.gatheringSince ??= Date.now()) < CLAIM_GATHER_MS) {
+          await this.idle(CLAIM_GATHER_MS);
+          continue;
+        }
+        this.gatheringSince = undefined;
         if (free > 0) {
           const claimed = await this.claim(free);
+          this.backlog = claimed.length === free;
           for (const operation of claimed) this.start(operation);
         }
         failures = 0;
