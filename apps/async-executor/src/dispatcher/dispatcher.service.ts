@@ -7,6 +7,7 @@
  * after it (ConsumerRunner commits after the handler).
  */
 import { randomUUID } from 'node:crypto';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -26,6 +27,7 @@ import { MetadataCache } from '@flowline/metadata-cache';
 import {
   ConsumerRunner,
   EnvelopeProducer,
+  extractTraceContext,
   injectTraceHeaders,
   KAFKA,
   kafkaLog,
@@ -43,6 +45,7 @@ import { DefinitionVersions } from '../worker/definition-versions';
 /** Wake-ups are set-based SQL; the move itself is the transition function's. */
 const WAITING = { state: State.Suspended, status: Status.Waiting };
 const WOKEN = transition(WAITING, 'wake');
+const tracer = trace.getTracer('flowline.async-executor');
 
 /** Operations per INSERT statement (PostgreSQL takes at most 65,535 parameters in one). */
 const INSERT_CHUNK = 200;
@@ -87,19 +90,52 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       // a bad event fails as a whole; the runner then takes its events one at a time (the good
       // ones are idempotent), and the bad one goes to the dead letters alone.
       batchHandler: async (items) => {
-        const events = items.map(({ envelope }) => {
+        const events = items.map(({ envelope, context }) => {
           if (envelope.type !== PIPELINE_EVENT_TYPE) throw new PermanentMessageError(`type '${envelope.type}' is not a pipeline event`);
           const parsed = PipelineEventSchema.safeParse(envelope.payload);
           if (!parsed.success)
             throw new PermanentMessageError(
               `invalid pipeline event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
             );
-          return { envelope, event: parsed.data };
+          return { envelope, event: parsed.data, context };
         });
         // Kept and tried again (never dead-lettered) until the registry has answered once.
         if (!this.metadata.ready)
           throw new DependencyUnavailable('registry', 'METADATA_NOT_LOADED', 'the metadata cache is not loaded yet');
-        await this.dispatchMany(events);
+        // Each event's trace goes on: a consumer span per event, child of the span that sent it;
+        // its operations carry that context, so their runs join the same trace.
+        const spans = events.map(({ event, context }) =>
+          tracer.startSpan(
+            `dispatch ${context.topic}`,
+            {
+              kind: SpanKind.CONSUMER,
+              attributes: {
+                'messaging.system': 'kafka',
+                'messaging.operation.type': 'process',
+                'messaging.destination.name': context.topic,
+                'messaging.destination.partition.id': String(context.partition),
+                'messaging.kafka.offset': Number(context.offset),
+                'messaging.consumer.group.name': this.names.group(ConsumerGroups.executorDispatcher),
+                'messaging.message.id': event.eventId,
+                'flowline.correlation_id': event.correlationId,
+              },
+            },
+            extractTraceContext(context.headers),
+          ),
+        );
+        try {
+          await this.dispatchMany(
+            events.map((item, i) => ({
+              ...item,
+              trace: injectTraceHeaders({}, trace.setSpan(extractTraceContext(item.context.headers), spans[i]!)) as Record<string, string>,
+            })),
+          );
+        } catch (error) {
+          for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+          throw error;
+        } finally {
+          for (const span of spans) span.end();
+        }
       },
     });
     await this.runner.start();
@@ -114,9 +150,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** The operations of one event, in execution order (not yet inserted). */
-  private async operationsOf(event: PipelineEvent): Promise<Array<Partial<AsyncOperationRow>>> {
+  private async operationsOf(event: PipelineEvent, traceHeaders?: Record<string, string>): Promise<Array<Partial<AsyncOperationRow>>> {
     const resolution = this.metadata.resolve(event.message, event.entity, event.changedAttributes);
-    const trace = injectTraceHeaders({}) as Record<string, string>;
+    const traceContext = traceHeaders ?? (injectTraceHeaders({}) as Record<string, string>);
     const input = {
       message: event.message,
       entity: event.entity,
@@ -142,7 +178,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       regardingId: event.recordId,
       owner: event.initiatingUserId,
       postponeUntil: new Date(),
-      traceContext: trace,
+      traceContext,
       instanceState: null,
       dependencyToken: null,
     };
@@ -187,9 +223,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
    * that order (so `sequence` keeps event order), each idempotently (event id + process), and the
    * suspended operations waiting on their records woken.
    */
-  async dispatchMany(events: Array<{ envelope: Envelope; event: PipelineEvent }>): Promise<DispatchResult> {
+  async dispatchMany(events: Array<{ envelope: Envelope; event: PipelineEvent; trace?: Record<string, string> }>): Promise<DispatchResult> {
     const rows: Array<Partial<AsyncOperationRow>> = [];
-    for (const { event } of events) rows.push(...(await this.operationsOf(event)));
+    for (const { event, trace: traceHeaders } of events) rows.push(...(await this.operationsOf(event, traceHeaders)));
     const records = [...new Map(events.map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event])).values()];
     return this.dataSource.transaction(async (manager) => {
       const created: string[] = [];
