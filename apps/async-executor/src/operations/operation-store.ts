@@ -71,26 +71,30 @@ export class OperationStore {
     );
     // A child's end, however it came (its run, an operator's cancel, an expired lease), wakes the
     // parent waiting for it (only a child started with `wait` has a parent that waits).
-    const woken =
-      to.state === State.Completed && row.parent_operation_id !== null
-        ? (
-            (await manager.query(
-              `WITH woken AS (
-               UPDATE "executor"."async_operation" o SET "state" = $3, "status" = $4, "postpone_until" = now(), "row_version" = o."row_version" + 1
-                WHERE o."state" = $5 AND o."status" = $6
-                  AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s WHERE s."entity" = $1 AND s."record_id" = $2)
-               RETURNING o."id")
-             SELECT "id" FROM woken`,
-              [CHILD_SUBSCRIPTION, id, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
-            )) as Array<{ id: string }>
-          ).map((parent) => parent.id)
-        : [];
+    const woken = to.state === State.Completed && row.parent_operation_id !== null ? await this.wakeParentsOf(manager, [id]) : [];
+    await this.events.recordMany(manager, [id, ...woken], row.correlation_id);
+    if (options.notify || to.state === State.Ready) await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
+    return { moved: true, from, to };
+  }
+
+  /** Parents waiting for these (ended) children become Ready; their subscriptions are spent, idle workers woken. */
+  async wakeParentsOf(manager: EntityManager, childIds: string[]): Promise<string[]> {
+    if (childIds.length === 0) return [];
+    const woken = (
+      (await manager.query(
+        `WITH woken AS (
+         UPDATE "executor"."async_operation" o SET "state" = $3, "status" = $4, "postpone_until" = now(), "row_version" = o."row_version" + 1
+          WHERE o."state" = $5 AND o."status" = $6
+            AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s WHERE s."entity" = $1 AND s."record_id" = ANY($2::text[]))
+         RETURNING o."id")
+       SELECT "id" FROM woken`,
+        [CHILD_SUBSCRIPTION, childIds, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
+      )) as Array<{ id: string }>
+    ).map((parent) => parent.id);
     if (woken.length > 0) {
       await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [woken]);
       await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
     }
-    await this.events.recordMany(manager, [id, ...woken], row.correlation_id);
-    if (options.notify || to.state === State.Ready) await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
-    return { moved: true, from, to };
+    return woken;
   }
 }

@@ -42,6 +42,8 @@ import { DependencyUnavailable, describeNextAttempt, unavailabilityOf } from './
 import { isActing, type EffectOutcome } from './effects/effect-handler';
 import { EffectHandlers } from './effects/effect-handlers';
 import { ExecutorMetrics } from './executor-metrics';
+import { RunCompleter } from './run-completer';
+import { writeStepLog } from './step-log';
 import { recordOf, RecordReader } from './record-reader';
 
 export { READY_CHANNEL } from '../operations/operation-store';
@@ -119,7 +121,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly store: OperationStore,
     private readonly metrics: ExecutorMetrics,
     private readonly metadata: MetadataCache,
-  ) {}
+  ) {
+    this.completer = new RunCompleter(dataSource, store, events, this.host);
+  }
+
+  /** Succeeded runs' ends, saved together (group commit). */
+  private readonly completer: RunCompleter;
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.concurrency === 0) return;
@@ -699,34 +706,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     )) as Array<{ status: Status }>;
     const status = rows[0]?.status;
     if (status === undefined) return undefined;
-    // An entry with the same start number as an earlier one is that step again (a wait that ended,
-    // an effect replayed): the last one stands, in the table as in this batch.
-    const entries = [...new Map(log.map((entry, index) => [entry.seq ?? `#${index}`, entry])).values()];
-    if (entries.length > 0) {
-      // One statement for the boundary's entries (a step that acts, and the ones that did not need to).
-      const values: unknown[] = [operation.id, stepStarted];
-      const rowsSql = entries.map((entry) => {
-        values.push(
-          entry.seq ?? null,
-          entry.stepId,
-          entry.path,
-          entry.type,
-          entry.status,
-          entry.error?.message ?? entry.message ?? null,
-          entry.startedAt ?? null,
-          entry.endedAt ?? null,
-        );
-        const n = values.length;
-        return `($1, $${n - 7}::int, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}::int, $${n - 2}, coalesce($${n - 1}::timestamptz, $2::timestamptz), coalesce($${n}::timestamptz, now()))`;
-      });
-      await manager.query(
-        `INSERT INTO "executor"."operation_step_log" ("operation_id", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
-         VALUES ${rowsSql.join(', ')}
-         ON CONFLICT ("operation_id", "seq") WHERE "seq" IS NOT NULL
-         DO UPDATE SET "status" = EXCLUDED."status", "message" = EXCLUDED."message", "logged_on" = EXCLUDED."logged_on"`,
-        values,
-      );
-    }
+    await writeStepLog(manager, [{ operationId: operation.id, stepStarted, log }]);
     return status;
   }
 
@@ -888,6 +868,28 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (last && handle.lost) {
       this.logger.warn({ operationId: operation.id }, 'another host holds this operation now: stopping without acting');
       return;
+    }
+    // The common end, a run that succeeded, is saved with the others ending now (one transaction);
+    // an end the batch does not take (an operator's cancel or pause came first, another host has
+    // it) goes the one-run way below, which decides between them.
+    if (how === 'succeed' && last && options.countForThrottle !== false) {
+      const taken = await this.completer.succeed({
+        operationId: operation.id,
+        definitionId: operation.definitionId,
+        state: last.state,
+        log: last.log,
+        stepStarted: last.stepStarted,
+        executionTimeMs: operation.executionTimeMs + last.elapsedMs,
+        message,
+      });
+      if (taken) {
+        this.metrics.completions.inc({ outcome: 'succeeded' });
+        this.logger.log(
+          { operationId: operation.id, correlationId: operation.correlationId, outcome: 'succeeded', code },
+          `operation ${operation.name} succeeded${message ? `: ${message}` : ''}`,
+        );
+        return;
+      }
     }
     let outcome: 'succeeded' | 'failed' | 'canceled' | 'paused' = how === 'succeed' ? 'succeeded' : how === 'fail' ? 'failed' : 'canceled';
     const moved = await this.dataSource.transaction(async (manager) => {
