@@ -23,5 +23,5 @@ export * from './outbound/outbound-fetch';
 export * from './outbound/outbound-settings';
 export * from './outbound/outbound-policy.module';
 export * from './rate-limit/rate-limit.settings';
-export * from './rate-limit/rate-limit.guard';
+export * from './rate-limit/rate-limit.middleware';
 export * from './rate-limit/rate-limit.module';

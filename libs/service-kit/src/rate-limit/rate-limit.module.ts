@@ -1,11 +1,10 @@
-/** Registers the per-caller rate limit (rate-limit.guard.ts) on every HTTP route of the service. */
-import { Logger, Module, type DynamicModule, type OnModuleInit, Inject } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { RATE_LIMIT_OPTIONS, RateLimitGuard, type RateLimitOptions } from './rate-limit.guard';
+/** Applies the per-caller rate limit (rate-limit.middleware.ts) to every HTTP route of the service. */
+import { Inject, Logger, Module, type DynamicModule, type MiddlewareConsumer, type NestModule, type OnModuleInit } from '@nestjs/common';
+import { RATE_LIMIT_OPTIONS, RateLimitMiddleware, type RateLimitOptions } from './rate-limit.middleware';
 import type { RateLimitConfig } from './rate-limit.settings';
 
 @Module({})
-export class RateLimitModule implements OnModuleInit {
+export class RateLimitModule implements NestModule, OnModuleInit {
   constructor(@Inject(RATE_LIMIT_OPTIONS) private readonly options: RateLimitOptions) {}
 
   static forRoot(config: RateLimitConfig): DynamicModule {
@@ -13,9 +12,13 @@ export class RateLimitModule implements OnModuleInit {
       module: RateLimitModule,
       providers: [
         { provide: RATE_LIMIT_OPTIONS, useValue: { perMinute: config.RATE_LIMIT_PER_MINUTE } satisfies RateLimitOptions },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        RateLimitMiddleware,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RateLimitMiddleware).forRoutes('*');
   }
 
   onModuleInit(): void {

@@ -3,15 +3,17 @@
  * caller in each minute, the caller being the verified token's subject, or the client address
  * when the request carries no valid token (so a flood of bad tokens is limited too). A refusal
  * is 429 RATE_LIMITED in the documented error shape with a `Retry-After` header (seconds).
- * Health and metrics endpoints are never limited (probes and scrapers), nor is gRPC. Counters
+ * It runs as middleware, before the auth guard, so that refused tokens are counted too (the
+ * token is verified here with the service's own verifier; HS256 and cached JWKS keys make that
+ * cheap). Health and metrics endpoints are never limited (probes and scrapers), nor is gRPC. Counters
  * live in the process (rate-limiter-flexible's memory store): with several replicas behind a
  * load balancer, each replica counts on its own.
  */
-import { Inject, Injectable, Logger, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Inject, Injectable, Logger, Optional, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { bearerToken, TokenVerifier, type Principal } from '@flowline/auth';
+import { bearerToken, TokenVerifier } from '@flowline/auth';
 import { FlowlineError } from '@flowline/rpc';
 import { TOKEN_VERIFIER } from '../auth/auth.guard';
 import { METRICS_REGISTRY } from '../health/tokens';
@@ -28,7 +30,7 @@ export const RATE_LIMITED = 'RATE_LIMITED';
 const EXEMPT = /^\/(health|metrics)(\/|$)/;
 
 @Injectable()
-export class RateLimitGuard implements CanActivate {
+export class RateLimitMiddleware implements NestMiddleware {
   private readonly logger = new Logger('RateLimit');
   private readonly limiter: RateLimiterMemory | undefined;
   private readonly refused: Counter | undefined;
@@ -50,37 +52,35 @@ export class RateLimitGuard implements CanActivate {
         });
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!this.limiter || context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
-    if (EXEMPT.test(request.path)) return true;
+  async use(request: Request, response: Response, next: NextFunction): Promise<void> {
+    if (!this.limiter || EXEMPT.test(new URL(request.originalUrl || request.url, 'http://x').pathname)) return next();
     const caller = await this.callerOf(request);
     try {
       await this.limiter.consume(caller.key);
-      return true;
     } catch (result) {
-      if (!(result instanceof RateLimiterRes)) throw result;
+      if (!(result instanceof RateLimiterRes)) return next(result);
       const retryAfterSeconds = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
-      context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(retryAfterSeconds));
+      response.setHeader('Retry-After', String(retryAfterSeconds));
       this.refused?.inc({ caller_kind: caller.kind });
       // One line per caller and minute, not one per refused request.
       if (result.consumedPoints === this.options.perMinute + 1)
         this.logger.warn(
           `${caller.shown} went over RATE_LIMIT_PER_MINUTE=${this.options.perMinute}; refusing its requests for ${retryAfterSeconds} s`,
         );
-      throw new FlowlineError(
-        'RESOURCE_EXHAUSTED',
-        RATE_LIMITED,
-        `too many requests from ${caller.shown}: at most ${this.options.perMinute} a minute (RATE_LIMIT_PER_MINUTE); try again in ${retryAfterSeconds} s`,
+      return next(
+        new FlowlineError(
+          'RESOURCE_EXHAUSTED',
+          RATE_LIMITED,
+          `too many requests from ${caller.shown}: at most ${this.options.perMinute} a minute (RATE_LIMIT_PER_MINUTE); try again in ${retryAfterSeconds} s`,
+        ),
       );
     }
+    next();
   }
 
-  private async callerOf(
-    request: Request & { principal?: Principal },
-  ): Promise<{ key: string; kind: 'subject' | 'address'; shown: string }> {
-    let subject = request.principal?.subject;
-    if (!subject && this.verifier && request.headers.authorization) {
+  private async callerOf(request: Request): Promise<{ key: string; kind: 'subject' | 'address'; shown: string }> {
+    let subject: string | undefined;
+    if (this.verifier && request.headers.authorization) {
       try {
         subject = (await this.verifier.verify(bearerToken(request.headers.authorization))).subject;
       } catch {
