@@ -83,6 +83,8 @@ describe('the gateway in production settings: outbound policy and rate limits', 
     expect(error.message).toContain('127.0.0.1 is a loopback address');
     expect(error.message).toContain('OUTBOUND_ALLOW');
     expect(hookCalls).toBe(0);
+    const metrics = await (await fetch(`${harness.gateway.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/flowline_outbound_refused_total\{[^}]*setting="OUTBOUND_ALLOW"[^}]*\} [1-9]/);
   });
 
   it('limits each caller to RATE_LIMIT_PER_MINUTE REST requests: 429 with the error shape and Retry-After; other callers go on', async () => {
@@ -103,6 +105,8 @@ describe('the gateway in production settings: outbound policy and rate limits', 
       },
     });
     expect((await call('GET', '/api/v1/records/account?pageSize=1', undefined, 'calm-caller')).status).toBe(200);
+    const metrics = await (await fetch(`${harness.gateway.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/flowline_http_rate_limited_total\{[^}]*caller_kind="subject"[^}]*\} 1\b/);
     // Probes are never limited.
     for (let i = 0; i <= LIMIT; i++) expect((await fetch(`${harness.gateway.httpUrl}/health/live`)).status).toBe(200);
   });

@@ -54,6 +54,7 @@ export function guardedDispatcher(policy: OutboundPolicy, resolver: Resolver = s
   const refuse = (target: string, address: string, decision: { reason: string; setting: 'OUTBOUND_ALLOW' | 'OUTBOUND_DENY' }) => {
     const error = new OutboundRefused(target, address, decision.setting, decision.reason);
     logger.warn(error.message);
+    for (const listener of refusalListeners) listener(error);
     return error;
   };
   // A name is resolved here, judged, and only its allowed addresses are handed to the socket.
@@ -94,6 +95,14 @@ export function guardedDispatcher(policy: OutboundPolicy, resolver: Resolver = s
       return byAddress(options, callback);
     },
   });
+}
+
+const refusalListeners = new Set<(refusal: OutboundRefused) => void>();
+
+/** Called with every refusal (the service's metrics count them). Returns the way to stop listening. */
+export function onOutboundRefused(listener: (refusal: OutboundRefused) => void): () => void {
+  refusalListeners.add(listener);
+  return () => refusalListeners.delete(listener);
 }
 
 let current: { policy: OutboundPolicy; dispatcher: Dispatcher } | undefined;
