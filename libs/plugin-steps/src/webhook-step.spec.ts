@@ -139,6 +139,14 @@ describe('webhook steps', () => {
     const receiver = new Webhook('replay-secret', { format: 'raw' });
     // Fresh: accepted.
     expect(() => receiver.verify(delivery.body, headersOf(delivery))).not.toThrow();
+    // The captured delivery, exactly as it was, replayed six minutes later: refused as too old.
+    const sixMinutesLater = Date.now() + 6 * 60_000;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(sixMinutesLater);
+    try {
+      expect(() => receiver.verify(delivery.body, headersOf(delivery))).toThrow(/too old/i);
+    } finally {
+      clock.mockRestore();
+    }
     // The same delivery signed six minutes ago (what a replay of a captured request looks like later).
     const old = standardWebhookHeaders('replay-secret', 'msg_op-1', new Date(Date.now() - 6 * 60_000), delivery.body);
     expect(() => receiver.verify(delivery.body, old)).toThrow(/too old/i);
