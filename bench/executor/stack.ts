@@ -121,6 +121,9 @@ export class Stack {
         KAFKA_BROKERS: this.infra.brokers,
         KAFKA_TOPIC_PREFIX: this.prefix,
         LOG_LEVEL: 'warn',
+        // Benches fire far more requests than one caller may in production; their webhooks listen on loopback.
+        RATE_LIMIT_PER_MINUTE: '0',
+        OUTBOUND_ALLOW: 'loopback',
         HTTP_PORT: String(httpPort),
         GRPC_PORT: String(grpcPort),
         ...env,

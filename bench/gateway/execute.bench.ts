@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: broker.brokers,
     KAFKA_TOPIC_PREFIX: prefix,
     LOG_LEVEL: 'warn',
+    // The bench fires far more requests than one caller may in production.
+    RATE_LIMIT_PER_MINUTE: '0',
+    OUTBOUND_ALLOW: 'loopback',
   };
   const children: ChildProcess[] = [];
   const start = (app: string, env: Record<string, string>) => {

@@ -2,7 +2,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@flowline/messaging';
 import { MetadataCacheModule } from '@flowline/metadata-cache';
-import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, OutboundPolicyModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
@@ -19,6 +19,7 @@ export class AppModule {
       imports: [
         HealthModule.forService(SERVICE.name),
         AuthModule.forRoot(config.AUTH_JWT_SECRET),
+        OutboundPolicyModule.forRoot(config),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
           url: config.DATABASE_URL,

@@ -1,12 +1,14 @@
 /** Configuration of the async-executor service, validated at start-up. */
 import { z } from 'zod';
 import { Services } from '@flowline/contracts';
-import { baseServiceSettings, grpcAddressSetting } from '@flowline/service-kit';
+import { baseServiceSettings, grpcAddressSetting, outboundSettings } from '@flowline/service-kit';
 
 export const SERVICE = Services.asyncExecutor;
 
 export const ExecutorConfigShape = {
   ...baseServiceSettings({ http: SERVICE.httpPort, grpc: SERVICE.grpcPort }),
+  /** What asynchronous webhook steps and the http custom activity may call (OUTBOUND_ALLOW, OUTBOUND_DENY). */
+  ...outboundSettings,
   REGISTRY_ADDRESS: grpcAddressSetting('the registry', Services.processRegistry.grpcPort),
   GATEWAY_ADDRESS: grpcAddressSetting('the gateway', Services.eventGateway.grpcPort),
   WORKER_CONCURRENCY: z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(64).default(4),

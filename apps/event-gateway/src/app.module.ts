@@ -2,7 +2,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MetadataCacheModule } from '@flowline/metadata-cache';
 import { MessagingModule } from '@flowline/messaging';
-import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, OutboundPolicyModule, RateLimitModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type GatewayConfig } from './config';
 import { GatewayEntities } from './database/entities';
 import { GatewayMigrations } from './database/migrations';
@@ -16,6 +16,8 @@ export class AppModule {
       imports: [
         HealthModule.forService(SERVICE.name),
         AuthModule.forRoot(config.AUTH_JWT_SECRET),
+        RateLimitModule.forRoot(config),
+        OutboundPolicyModule.forRoot(config),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
           url: config.DATABASE_URL,

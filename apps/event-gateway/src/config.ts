@@ -1,12 +1,16 @@
 /** Configuration of the event-gateway service, validated at start-up. */
 import { z } from 'zod';
 import { LoopProtection, Services } from '@flowline/contracts';
-import { baseServiceSettings, grpcAddressSetting } from '@flowline/service-kit';
+import { baseServiceSettings, grpcAddressSetting, outboundSettings, rateLimitSettings } from '@flowline/service-kit';
 
 export const SERVICE = Services.eventGateway;
 
 export const GatewayConfigShape = {
   ...baseServiceSettings({ http: SERVICE.httpPort, grpc: SERVICE.grpcPort }),
+  /** What synchronous webhook steps may call (OUTBOUND_ALLOW, OUTBOUND_DENY). */
+  ...outboundSettings,
+  /** Per-caller limit on the REST API (RATE_LIMIT_PER_MINUTE). */
+  ...rateLimitSettings,
   REGISTRY_ADDRESS: grpcAddressSetting('the registry', Services.processRegistry.grpcPort),
   METADATA_REFRESH_INTERVAL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(50).default(30_000),
   /** Loop protection: a chain of operations reaching this depth within the window is aborted. */

@@ -1,7 +1,7 @@
 /** Root module of session-service: dialog process sessions and the dialog runner page. */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@flowline/messaging';
-import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, RateLimitModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type SessionConfig } from './config';
 import { SessionEntities } from './database/entities';
 import { SessionMigrations } from './database/migrations';
@@ -16,6 +16,7 @@ export class AppModule {
       imports: [
         HealthModule.forService(SERVICE.name),
         AuthModule.forRoot(config),
+        RateLimitModule.forRoot(config),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
           url: config.DATABASE_URL,

@@ -1,13 +1,23 @@
 /**
- * Runs a webhook step: POSTs the execution context as JSON, signed with HMAC-SHA256 of the
- * body under the registration's secure configuration (`x-flowline-signature: sha256=<hex>`),
- * within the registration's timeout. The answer may change the target (stages 10 and 20),
- * set output parameters and shared variables, or cancel the operation with a message.
+ * Runs a webhook step: POSTs the execution context as JSON, signed per Standard Webhooks
+ * (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of
+ * id.timestamp.body>`) under the registration's secure configuration, within the
+ * registration's timeout, through the outbound-call policy (a refused address is a permanent
+ * refusal naming the address and the setting). The answer may change the target (stages 10 and
+ * 20), set output parameters and shared variables, or cancel the operation with a message.
+ * The older `x-flowline-signature: sha256=<hex of the body>` is still sent for receivers that
+ * have not moved yet (it carries no timestamp, so it does not protect against replay).
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { outboundFetch, outboundRefusalOf } from '@flowline/service-kit';
 import { StepRefusal, type ExecutionContext, type StepOutcome } from './execution-context';
 
+/** Deprecated: HMAC-SHA256 of the body alone, no timestamp. Kept while receivers move to the Standard Webhooks headers. */
 export const SIGNATURE_HEADER = 'x-flowline-signature';
+export const WEBHOOK_ID_HEADER = 'webhook-id';
+export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp';
+export const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature';
 
 export interface WebhookCall {
   stepName: string;
@@ -27,18 +37,49 @@ interface WebhookAnswer {
   sharedVariables?: Record<string, unknown>;
 }
 
+/** Deprecated signature (x-flowline-signature). */
 export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/**
+ * The Standard Webhooks signer for a registration's secret: a `whsec_<base64>` secret is the
+ * base64 key (as the scheme's libraries expect); any other text is used as the key bytes as
+ * they are (receivers verify with `new Webhook(secret, { format: 'raw' })`).
+ */
+export function webhookSigner(secret: string): Webhook {
+  return secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(secret, { format: 'raw' });
+}
+
+/** The Standard Webhooks headers for one delivery (empty without a secret). */
+export function standardWebhookHeaders(secret: string, id: string, timestamp: Date, body: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    [WEBHOOK_ID_HEADER]: id,
+    [WEBHOOK_TIMESTAMP_HEADER]: String(Math.floor(timestamp.getTime() / 1000)),
+  };
+  if (secret) headers[WEBHOOK_SIGNATURE_HEADER] = webhookSigner(secret).sign(id, timestamp, body);
+  return headers;
+}
+
 export async function callWebhook(call: WebhookCall, context: ExecutionContext): Promise<StepOutcome> {
   const body = JSON.stringify({ stepId: call.stepId, stepName: call.stepName, configuration: call.unsecureConfiguration, context });
-  let response: Response;
+  let signature: Record<string, string>;
   try {
-    response = await fetch(call.url, {
+    // The same id on every attempt of one asynchronous operation, so receivers can drop repeats.
+    signature = standardWebhookHeaders(call.secret, `msg_${call.idempotencyKey ?? randomUUID()}`, new Date(), body);
+  } catch (error) {
+    throw new StepRefusal(
+      call.stepName,
+      `webhook ${call.url}: the step's secure configuration starts with whsec_ but is not a base64 key (${String(error)})`,
+    );
+  }
+  let response: Awaited<ReturnType<typeof outboundFetch>>;
+  try {
+    response = await outboundFetch(call.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        ...signature,
         [SIGNATURE_HEADER]: signBody(call.secret, body),
         'x-flowline-step': call.stepId,
         'x-correlation-id': context.correlationId,
@@ -48,6 +89,8 @@ export async function callWebhook(call: WebhookCall, context: ExecutionContext):
       signal: AbortSignal.timeout(call.timeoutMs),
     });
   } catch (error) {
+    const refused = outboundRefusalOf(error);
+    if (refused) throw new StepRefusal(call.stepName, `webhook ${call.url}: ${refused.message}`);
     const reason =
       (error as { name?: unknown } | null)?.name === 'TimeoutError'
         ? `did not answer within ${call.timeoutMs} ms`

@@ -36,7 +36,14 @@ function track(child: ChildProcess): void {
 export function spawnService(mainPath: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, mainPath)], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      // Test servers (webhooks, http activities) listen on loopback, which production refuses by default;
+      // tests call services far faster than a person, so the per-caller limit is lifted.
+      OUTBOUND_ALLOW: 'loopback',
+      RATE_LIMIT_PER_MINUTE: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);

@@ -176,6 +176,10 @@ export class Flowline {
         REGISTRY_ADDRESS: grpcOf('process-registry', 50051),
         GATEWAY_ADDRESS: grpcOf('event-gateway', 50052),
         LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+        // Development: webhooks and http activities may call services on this machine (production refuses loopback).
+        OUTBOUND_ALLOW: process.env['OUTBOUND_ALLOW'] ?? 'loopback',
+        ...(process.env['OUTBOUND_DENY'] ? { OUTBOUND_DENY: process.env['OUTBOUND_DENY'] } : {}),
+        ...(process.env['RATE_LIMIT_PER_MINUTE'] ? { RATE_LIMIT_PER_MINUTE: process.env['RATE_LIMIT_PER_MINUTE'] } : {}),
         SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
       },
       logFormat: settings.logFormat,

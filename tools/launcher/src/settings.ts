@@ -71,6 +71,8 @@ Environment:
   AUTH_JWT_SECRET          secret that signs bearer tokens (default: generated once, kept in the data directory)
   FLOWLINE_HOST            interface the services listen on (default 127.0.0.1)
   FLOWLINE_LOG_FORMAT      pretty (default) or json
+  OUTBOUND_ALLOW           what webhooks and http activities may call beyond public addresses (default loopback)
+  OUTBOUND_DENY, RATE_LIMIT_PER_MINUTE   passed on to the services when set
   <SERVICE>_HTTP_PORT, <SERVICE>_GRPC_PORT   per service, e.g. EVENT_GATEWAY_HTTP_PORT`;
 
 function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

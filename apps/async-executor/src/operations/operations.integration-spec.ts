@@ -1,5 +1,6 @@
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
 import { signBody } from '@flowline/plugin-steps';
+import { Webhook } from 'standardwebhooks';
 import { ExecutorProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
 import { testToken } from '@flowline/service-testing';
 import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
@@ -346,6 +347,10 @@ describe('operators steer async operations; failures back off and throttle', () 
     expect(done['step_registration_id']).toBe(step.id);
     const request = server.requestsFor('notify').at(-1)!;
     expect(request.headers['x-flowline-signature']).toBe(signBody('hook-secret', request.body));
+    // Standard Webhooks: the receiver's library verifies it; the id is the operation's, the same on every attempt.
+    const standardHeaders = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
+    expect(new Webhook('hook-secret', { format: 'raw' }).verify(request.body, standardHeaders)).toMatchObject({ stepName: 'notify crm' });
+    expect(request.headers['webhook-id']).toBe(`msg_${String(done['id'])}`);
     expect(request.idempotencyKey).toBe(done['id']);
     expect(JSON.parse(request.body)).toMatchObject({
       stepName: 'notify crm',

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { configureOutboundPolicy, OutboundPolicy } from '@flowline/service-kit';
 import { CUSTOM_ACTIVITY_HANDLERS, runCustomActivity } from './custom-activities';
 
 describe('built-in custom activities', () => {
@@ -7,6 +8,8 @@ describe('built-in custom activities', () => {
   let url = '';
   const bodies: string[] = [];
   beforeAll(async () => {
+    // The test server listens on loopback, which the outbound policy refuses unless allowed.
+    configureOutboundPolicy(new OutboundPolicy({ allow: 'loopback' }));
     server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -23,7 +26,10 @@ describe('built-in custom activities', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => {
+    configureOutboundPolicy(OutboundPolicy.strict());
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   const http = (inputs: Record<string, unknown>) =>
     runCustomActivity({ handler: 'http', inputs: inputs as never, idempotencyKey: 'op-1:step', correlationId: 'c' });
@@ -48,6 +54,29 @@ describe('built-in custom activities', () => {
     expect(await http({ url: 'http://127.0.0.1:1/' })).toMatchObject({ ok: false, transient: true, code: 'HTTP_UNREACHABLE' });
     expect(await http({ url: 'ftp://example' })).toMatchObject({ ok: false, transient: false, code: 'INVALID_INPUT' });
     expect(await http({ url: `${url}/200`, method: 'TRACE' })).toMatchObject({ ok: false, transient: false, code: 'INVALID_INPUT' });
+  });
+
+  it('refuses a loopback or link-local URL permanently under the strict default, naming the address and the setting', async () => {
+    configureOutboundPolicy(OutboundPolicy.strict());
+    try {
+      const before = bodies.length;
+      expect(await http({ url: `${url}/200`, body: { a: 1 } })).toMatchObject({
+        ok: false,
+        transient: false,
+        code: 'OUTBOUND_REFUSED',
+        message: expect.stringMatching(/127\.0\.0\.1 is a loopback address.*OUTBOUND_ALLOW/),
+      });
+      expect(bodies.length).toBe(before);
+      expect(await http({ url: 'http://169.254.169.254/latest/meta-data/' })).toMatchObject({
+        ok: false,
+        transient: false,
+        code: 'OUTBOUND_REFUSED',
+        message: expect.stringContaining('link-local'),
+      });
+      expect(await http({ url: `http://localhost:${new URL(url).port}/200` })).toMatchObject({ code: 'OUTBOUND_REFUSED' });
+    } finally {
+      configureOutboundPolicy(new OutboundPolicy({ allow: 'loopback' }));
+    }
   });
 
   it('refuses an unknown handler, naming the known ones', async () => {

@@ -8,10 +8,14 @@
  *   Outputs: `status` and `body` (parsed JSON when the answer is JSON, else text). Network
  *   errors, timeouts, 408, 429 and 5xx are transient; other 4xx answers are permanent.
  *   The step's idempotency key goes in the `Idempotency-Key` header so a retried call can be
- *   recognised by the service called.
+ *   recognised by the service called. The call goes through the outbound-call policy
+ *   (OUTBOUND_ALLOW / OUTBOUND_DENY): an address it refuses (by default loopback, link-local,
+ *   private and other special-purpose ranges) fails the step permanently with OUTBOUND_REFUSED,
+ *   naming the address and the setting to change.
  * - `noop`: does nothing and answers its inputs back (for tests, benches and placeholders).
  */
 import type { Json } from '@flowline/process-runtime';
+import { outboundFetch, outboundRefusalOf } from '@flowline/service-kit';
 
 export type ActivityOutcome = { ok: true; output: Record<string, Json> } | { ok: false; transient: boolean; code: string; message: string };
 
@@ -40,9 +44,9 @@ async function http(call: ActivityCall): Promise<ActivityOutcome> {
     return permanent('INVALID_INPUT', 'http activity: inputs.headers must be an object of header names to values');
   }
   const timeout = typeof timeoutMs === 'number' && timeoutMs > 0 ? Math.min(timeoutMs, 60_000) : 10_000;
-  let response: Response;
+  let response: Awaited<ReturnType<typeof outboundFetch>>;
   try {
-    response = await fetch(url, {
+    response = await outboundFetch(url, {
       method: method.toUpperCase(),
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -54,6 +58,8 @@ async function http(call: ActivityCall): Promise<ActivityOutcome> {
       signal: AbortSignal.timeout(timeout),
     });
   } catch (error) {
+    const refused = outboundRefusalOf(error);
+    if (refused) return permanent('OUTBOUND_REFUSED', `http activity: ${url}: ${refused.message}`);
     const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
     return transient(
       timedOut ? 'HTTP_TIMEOUT' : 'HTTP_UNREACHABLE',

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
+import { Webhook } from 'standardwebhooks';
 import { GatewayProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
 import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startGateway, type GatewayHarness } from '../../test/gateway-harness';
@@ -34,6 +35,7 @@ interface HookCall {
   body: { stepName: string; context: Record<string, unknown> };
   signature: string;
   raw: string;
+  headers: Record<string, string>;
 }
 
 describe('the event pipeline (Execute)', () => {
@@ -53,6 +55,7 @@ describe('the event pipeline (Execute)', () => {
           body: JSON.parse(raw) as HookCall['body'],
           signature: String(request.headers['x-flowline-signature']),
           raw,
+          headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)])),
         });
         if (request.url === '/never') return; // holds the request open: the step must time out
         const answer = answers.get(request.url ?? '') ?? { status: 200, body: {} };
@@ -188,6 +191,8 @@ describe('the event pipeline (Execute)', () => {
     expect(created.body['record']).toMatchObject({ industrycode: 7, accountnumber: 'ACC-1' });
     const second = calls[1]!;
     expect(second.signature).toBe(`sha256=${createHmac('sha256', 'step-secret').update(second.raw).digest('hex')}`);
+    // Standard Webhooks: a receiver using the scheme's library verifies the delivery with the step's secret.
+    expect(new Webhook('step-secret', { format: 'raw' }).verify(second.raw, second.headers)).toMatchObject({ stepName: 'enrich second' });
     expect(second.body.context).toMatchObject({
       stage: 20,
       sharedVariables: { seenBy: 'enrich-1' },
