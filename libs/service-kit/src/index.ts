@@ -18,3 +18,4 @@ export * from './errors/http-edge';
 export * from './database/migration-cli';
 export * from './grpc/gateway-execute-client';
 export * from './errors/dependency-unavailable';
+export * from './errors/text-safety';
