@@ -33,23 +33,23 @@ export function keyPath(path: string, key: string): string {
  */
 export function badTextViolations(value: unknown, field: string, max = 20): FieldViolation[] {
   const violations: FieldViolation[] = [];
-  const pending: Array<{ value: unknown; path: string }> = [{ value, path: field }];
+  type Pending = { value: unknown; path: string; keyProblem?: string };
+  const pending: Pending[] = [{ value, path: field }];
   while (pending.length > 0 && violations.length < max) {
-    const { value: current, path } = pending.pop()!;
+    const { value: current, path, keyProblem } = pending.pop()!;
+    if (keyProblem) violations.push({ field: path, description: `the key ${keyProblem}`, code: BAD_CHARACTER });
     if (typeof current === 'string') {
       const problem = badCharacter(current);
       if (problem) violations.push({ field: path, description: `the text ${problem}`, code: BAD_CHARACTER });
       continue;
     }
     if (typeof current !== 'object' || current === null) continue;
-    const children: Array<{ value: unknown; path: string }> = [];
+    const children: Pending[] = [];
     if (Array.isArray(current)) current.forEach((item, index) => children.push({ value: item, path: `${path}[${index}]` }));
     else
       for (const [key, item] of Object.entries(current as Record<string, unknown>)) {
-        const at = keyPath(path, key);
         const problem = badCharacter(key);
-        if (problem) violations.push({ field: at, description: `the key ${problem}`, code: BAD_CHARACTER });
-        children.push({ value: item, path: at });
+        children.push({ value: item, path: keyPath(path, key), ...(problem ? { keyProblem: problem } : {}) });
       }
     // Reversed onto the stack, so violations come in document order.
     for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);
