@@ -9,6 +9,7 @@ export * from './database/service-instance.migration';
 export * from './database/service-instance.registry';
 export * from './bootstrap/start-service';
 export * from './grpc/rpc-exception.filter';
+export * from './grpc/bad-text.interceptor';
 export * from './grpc/grpc-health.controller';
 export * from './auth/auth.guard';
 export * from './auth/auth.module';

@@ -43,7 +43,8 @@ export function badTextViolations(value: unknown, field: string, max = 20): Fiel
       if (problem) violations.push({ field: path, description: `the text ${problem}`, code: BAD_CHARACTER });
       continue;
     }
-    if (typeof current !== 'object' || current === null) continue;
+    // Bytes (a protobuf `bytes` field) are not text.
+    if (typeof current !== 'object' || current === null || ArrayBuffer.isView(current)) continue;
     const children: Pending[] = [];
     if (Array.isArray(current)) current.forEach((item, index) => children.push({ value: item, path: `${path}[${index}]` }));
     else
@@ -102,6 +103,6 @@ export function storageRefusalOf(error: unknown): FlowlineError | undefined {
   return invalidArgument(
     'UNSTORABLE_VALUE',
     `the request holds a value that cannot be stored (PostgreSQL ${state}): ${STORAGE_REFUSALS[state]}`,
-    [{ field: 'body', description: STORAGE_REFUSALS[state]!, code: 'UNSTORABLE_VALUE' }],
+    [{ field: 'request', description: STORAGE_REFUSALS[state]!, code: 'UNSTORABLE_VALUE' }],
   );
 }

@@ -12,6 +12,7 @@ import {
   Logger,
   UseFilters,
   UseGuards,
+  UseInterceptors,
   type ArgumentsHost,
   type RpcExceptionFilter,
 } from '@nestjs/common';
@@ -21,6 +22,7 @@ import { throwError, type Observable } from 'rxjs';
 import { FlowlineError } from '@flowline/rpc';
 import { AuthGuard } from '../auth/auth.guard';
 import { storageRefusalOf } from '../errors/text-safety';
+import { BadTextInterceptor } from './bad-text.interceptor';
 
 /** The gRPC status of a FlowlineError: its code, its field violations in the trailers. */
 function statusOf(error: FlowlineError) {
@@ -58,10 +60,16 @@ export class GrpcExceptionFilter implements RpcExceptionFilter<unknown> {
 }
 
 /**
- * A Nest controller for gRPC handlers: errors become proper gRPC statuses, and every call is
+ * A Nest controller for gRPC handlers: errors become proper gRPC statuses, a request holding
+ * unstorable text is refused naming the field (BadTextInterceptor), and every call is
  * authenticated (global guards do not reach the gRPC server of a hybrid application, so the
  * guard is bound here, where no gRPC controller can forget it).
  */
 export function GrpcController(): ClassDecorator {
-  return applyDecorators(Controller(), UseFilters(new GrpcExceptionFilter()), UseGuards(AuthGuard));
+  return applyDecorators(
+    Controller(),
+    UseFilters(new GrpcExceptionFilter()),
+    UseGuards(AuthGuard),
+    UseInterceptors(new BadTextInterceptor()),
+  );
 }
