@@ -54,7 +54,8 @@ function toExecuteInput(envelope: Envelope): { input: ExecuteInput } | { reason:
   }
   const event = parsed.data;
   // Text no record can store is refused here, for good, at its path: retrying cannot fix it.
-  const badText = badTextViolations(envelope.payload, 'payload');
+  // The envelope's own texts too: its source and correlation id travel into the pipeline event.
+  const badText = badTextViolations(envelope, '');
   if (badText.length > 0)
     return { reason: `invalid domain event: ${badText.map((violation) => `${violation.field}: ${violation.description}`).join('; ')}` };
   return {
