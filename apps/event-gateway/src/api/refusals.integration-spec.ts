@@ -190,4 +190,22 @@ describe('the gateway refuses bad input precisely', () => {
       { numRuns: 40, ...(seed ? { seed: Number(seed) } : {}) },
     );
   }, 120_000);
+  it('never answers 5xx for any JSON in any field of any message (property, seed printed on failure)', async () => {
+    const field = fc.constantFrom('entity', 'id', 'target', 'parameters', 'columns', 'operations', 'expectedVersion', 'idempotencyKey');
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.constantFrom('account', accountId, '\u0000', { name: 'x' }, { conditions: 'x' }, ['name'], -1, 1.5),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('Create', 'Update', 'Retrieve', 'RetrieveMultiple', 'Delete', 'Assign', 'SetState'),
+        fc.dictionary(field, value, { maxKeys: 5, noNullPrototype: true }),
+        async (message, body) => {
+          const answer = await harness.call('POST', `/api/v1/messages/${message}`, { entity: 'account', ...body });
+          expect({ message, body, status: answer.status < 500 ? 'not 5xx' : answer.body }).toEqual({ message, body, status: 'not 5xx' });
+        },
+      ),
+      { numRuns: 150, ...(seed ? { seed: Number(seed) } : {}) },
+    );
+  }, 300_000);
 });
