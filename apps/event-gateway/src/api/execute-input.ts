@@ -63,6 +63,16 @@ export function toExecuteInput(raw: RawExecute, principal: Principal, claimedUse
     throw invalidArgument('INVALID_REQUEST', 'name the entity', [
       { field: 'entity', description: 'expected an entity logical name such as account' },
     ]);
+  for (const field of ['id', 'idempotencyKey', 'correlationId'] as const) {
+    const value: unknown = raw[field];
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      throw invalidArgument('INVALID_REQUEST', `${field} must be text`, [{ field, description: `expected text, got ${kindOf(value)}` }]);
+  }
+  const version: unknown = raw.expectedVersion;
+  if (version !== undefined && version !== null && (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0))
+    throw invalidArgument('INVALID_REQUEST', 'expectedVersion must be the record version, a whole number (0: no check)', [
+      { field: 'expectedVersion', description: `expected a whole number from 0, got ${JSON.stringify(version)}` },
+    ]);
   for (const field of ['target', 'parameters'] as const) {
     if (raw[field] !== undefined && raw[field] !== null && !isObject(raw[field]))
       throw invalidArgument('INVALID_REQUEST', `${field} must be a JSON object`, [

@@ -53,6 +53,15 @@ describe('the gateway refuses bad input precisely', () => {
     ]);
     expect((await refused(query('everything'))).violations).toEqual([expect.objectContaining({ field: 'parameters' })]);
     expect((await refused(query({}, { columns: 'name' }))).violations).toEqual([expect.objectContaining({ field: 'columns' })]);
+    const retrieve = (body: Record<string, unknown>) => harness.call('POST', '/api/v1/messages/Retrieve', { entity: 'account', ...body });
+    expect((await refused(retrieve({ id: 5 }))).violations).toEqual([expect.objectContaining({ field: 'id' })]);
+    expect((await refused(retrieve({ id: accountId, idempotencyKey: {} }))).violations).toEqual([
+      expect.objectContaining({ field: 'idempotencyKey' }),
+    ]);
+    const update = await refused(
+      harness.call('POST', '/api/v1/messages/Update', { entity: 'account', id: accountId, target: {}, expectedVersion: 'latest' }),
+    );
+    expect(update.violations).toEqual([expect.objectContaining({ field: 'expectedVersion' })]);
   });
 
   it('refuses a NUL character in an attribute value, a query filter, a condition or a parameter, naming the field', async () => {
