@@ -27,6 +27,10 @@ export function parseJsonObject(text: string | undefined, field: string): Record
   return value as Record<string, unknown>;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value);
+
 export function initiatingUser(principal: Principal, claimed: string | undefined): string {
   if (claimed && (principal.roles.includes(Roles.service) || principal.roles.includes(Roles.admin))) return claimed;
   return principal.subject;
@@ -59,6 +63,33 @@ export function toExecuteInput(raw: RawExecute, principal: Principal, claimedUse
     throw invalidArgument('INVALID_REQUEST', 'name the entity', [
       { field: 'entity', description: 'expected an entity logical name such as account' },
     ]);
+  for (const field of ['id', 'idempotencyKey', 'correlationId'] as const) {
+    const value: unknown = raw[field];
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      throw invalidArgument('INVALID_REQUEST', `${field} must be text`, [{ field, description: `expected text, got ${kindOf(value)}` }]);
+  }
+  const version: unknown = raw.expectedVersion;
+  if (version !== undefined && version !== null && (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0))
+    throw invalidArgument('INVALID_REQUEST', 'expectedVersion must be the record version, a whole number (0: no check)', [
+      { field: 'expectedVersion', description: `expected a whole number from 0, got ${JSON.stringify(version)}` },
+    ]);
+  for (const field of ['target', 'parameters'] as const) {
+    if (raw[field] !== undefined && raw[field] !== null && !isObject(raw[field]))
+      throw invalidArgument('INVALID_REQUEST', `${field} must be a JSON object`, [
+        { field, description: `expected an object, got ${kindOf(raw[field])}` },
+      ]);
+  }
+  if (raw.columns !== undefined && raw.columns !== null) {
+    if (!Array.isArray(raw.columns))
+      throw invalidArgument('INVALID_REQUEST', 'columns must be a list of attribute names', [
+        { field: 'columns', description: `expected a list such as ["name", "creditlimit"], got ${kindOf(raw.columns)}` },
+      ]);
+    const wrong = (raw.columns as unknown[]).findIndex((column) => typeof column !== 'string');
+    if (wrong >= 0)
+      throw invalidArgument('INVALID_REQUEST', 'columns must be a list of attribute names', [
+        { field: `columns[${wrong}]`, description: `expected an attribute name, got ${kindOf((raw.columns as unknown[])[wrong])}` },
+      ]);
+  }
   if (raw.operations !== undefined && (typeof raw.operations !== 'object' || raw.operations === null || Array.isArray(raw.operations)))
     throw invalidArgument('INVALID_REQUEST', 'operations must be an object of attribute: {op, value}', [
       { field: 'operations', description: 'expected {"attr": {"op": "increment"|"decrement"|"multiply"|"append", "value": ...}}' },

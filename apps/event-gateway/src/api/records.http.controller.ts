@@ -7,8 +7,8 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Q
 import type { Response } from 'express';
 import type { Principal } from '@flowline/auth';
 import { SdkMessage } from '@flowline/contracts';
-import { CORRELATION_ID_HEADER, invalidArgument } from '@flowline/rpc';
-import { CurrentPrincipal } from '@flowline/service-kit';
+import { CORRELATION_ID_HEADER, invalidArgument, type FieldViolation } from '@flowline/rpc';
+import { badTextViolations, CurrentPrincipal, printableKey } from '@flowline/service-kit';
 import { PipelineService } from '../pipeline/pipeline.service';
 import type { ExecuteResult } from '../pipeline/pipeline.types';
 import { DEPTH_HEADER, INITIATING_USER_HEADER, toExecuteInput, type RawExecute } from './execute-input';
@@ -27,6 +27,31 @@ function versionFrom(ifMatch: string | undefined): number {
     ]);
   }
   return version;
+}
+
+/**
+ * The query string as text, refused naming the parameter when one is given twice or as an
+ * object (`?a=1&a=2`, `?a[b]=1`) or holds a NUL character or a lone surrogate (`?name=a%00b`).
+ */
+function queryText(query: Record<string, unknown>): Record<string, string> {
+  const violations: FieldViolation[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string')
+      violations.push({
+        field: printableKey(name),
+        description: `give the query parameter once, as text; got ${Array.isArray(value) ? 'it several times' : 'an object'}`,
+        code: 'QUERY_PARAMETER',
+      });
+  }
+  // Named as the caller wrote them: `name`, not a path into the query built from them.
+  violations.push(...badTextViolations(query, ''));
+  if (violations.length > 0)
+    throw invalidArgument(
+      'QUERY_INVALID',
+      `the query string has ${violations.length} problem(s): ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`,
+      violations,
+    );
+  return query as Record<string, string>;
 }
 
 function send(response: Response, status: number, result: ExecuteResult): void {
@@ -89,11 +114,12 @@ export class RecordsHttpController {
   async retrieve(
     @Param('entity') entity: string,
     @Param('id') id: string,
-    @Query('columns') columns: string | undefined,
+    @Query() query: Record<string, unknown>,
     @Headers() headers: HeaderMap,
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
+    const { columns } = queryText(query);
     send(
       response,
       200,
@@ -105,12 +131,12 @@ export class RecordsHttpController {
   @Get('records/:entity')
   async list(
     @Param('entity') entity: string,
-    @Query() query: Record<string, string>,
+    @Query() query: Record<string, unknown>,
     @Headers() headers: HeaderMap,
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const { orderBy, pageSize, pageToken, columns, ...filters } = query;
+    const { orderBy, pageSize, pageToken, columns, ...filters } = queryText(query);
     const parameters = {
       conditions: Object.entries(filters).map(([attribute, value]) => ({
         attribute,

@@ -4,7 +4,8 @@
  * pipeline event follows). A partition's fetched batch is applied in few transactions (each
  * event in its own savepoint, in order) with one offset commit after them. Invalid events, and
  * events the pipeline refuses as invalid, go to the dead-letter topic alone with the reason;
- * transient failures are retried. The idempotency key is the event id, so a redelivered event
+ * so does an event holding text no record can store (a NUL character, a lone surrogate),
+ * refused at once with the path of the text, never retried; transient failures are retried. The idempotency key is the event id, so a redelivered event
  * is applied once.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
@@ -20,6 +21,7 @@ import {
   type MessageContext,
 } from '@flowline/messaging';
 import { FlowlineError } from '@flowline/rpc';
+import { badTextViolations, isStorageRefusal, storageRefusalOf } from '@flowline/service-kit';
 import { PipelineService, type ExecuteInput } from '../pipeline/pipeline.service';
 
 /** Refusals that retrying cannot fix: the event is dead-lettered with the pipeline's reason. */
@@ -51,6 +53,11 @@ function toExecuteInput(envelope: Envelope): { input: ExecuteInput } | { reason:
     };
   }
   const event = parsed.data;
+  // Text no record can store is refused here, for good, at its path: retrying cannot fix it.
+  // The envelope's own texts too: its source and correlation id travel into the pipeline event.
+  const badText = badTextViolations(envelope, '');
+  if (badText.length > 0)
+    return { reason: `invalid domain event: ${badText.map((violation) => `${violation.field}: ${violation.description}`).join('; ')}` };
   return {
     input: {
       message: event.message,
@@ -67,6 +74,14 @@ function toExecuteInput(envelope: Envelope): { input: ExecuteInput } | { reason:
       origin: `domain-event:${envelope.source}`,
     },
   };
+}
+
+/** Why the pipeline refused an event, in words a sender can act on. */
+function refusalReason(error: unknown): string {
+  if (error instanceof FlowlineError) return `${error.code}: ${error.fullMessage}`;
+  // A value PostgreSQL would not store (the checks above should have caught it): never retried.
+  const storage = storageRefusalOf(error);
+  return storage ? `${storage.code}: ${storage.fullMessage}` : String(error);
 }
 
 @Injectable()
@@ -121,12 +136,11 @@ export class DomainEventsConsumer implements OnApplicationBootstrap, BeforeAppli
       const began = Date.now();
       const outcomes = await this.pipeline.executeBatch(
         chunk.map((item) => item.input),
-        (error) => error instanceof FlowlineError && PERMANENT.has(error.kind),
+        (error) => (error instanceof FlowlineError && PERMANENT.has(error.kind)) || isStorageRefusal(error),
       );
       outcomes.forEach((outcome, i) => {
         if (outcome.ok) return;
-        const error = outcome.error as FlowlineError;
-        refused.push({ offset: chunk[i]!.offset, reason: `${error.code}: ${error.fullMessage}` });
+        refused.push({ offset: chunk[i]!.offset, reason: refusalReason(outcome.error) });
       });
       const first = items[0]!.context;
       this.logger.debug(

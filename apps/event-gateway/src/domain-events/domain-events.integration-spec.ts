@@ -171,4 +171,47 @@ describe('domain events from other services', () => {
     expect(record.body['record']).toMatchObject({ lastname: 'First', jobtitle: 'CEO', versionnumber: 3 });
     expect((await harness.call('GET', `/api/v1/records/contact/${second}`)).body['record']).toMatchObject({ lastname: 'Second' });
   });
+
+  it('dead-letters an event holding a NUL or a lone surrogate at once (one attempt), with the path of the text, and applies the rest', async () => {
+    const recordId = randomUUID();
+    const key = `contact:${recordId}`;
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: `${harness.prefix}${Topics.domainEvents}`,
+      messages: [
+        {
+          key,
+          value: event({ message: 'Create', entity: 'contact', recordId, target: { lastname: 'N\u0000g' }, initiatingUserId: 'crm-user' }),
+        },
+        {
+          key,
+          value: event({
+            message: 'Create',
+            entity: 'contact',
+            recordId,
+            target: { lastname: 'Ng', jobtitle: 'CTO \ud800' },
+            initiatingUserId: 'crm-user',
+          }),
+        },
+        { key, value: event({ message: 'Create', entity: 'contact', recordId, target: { lastname: 'Ng' }, initiatingUserId: 'crm-user' }) },
+      ],
+    });
+    await producer.disconnect();
+
+    const dead = await read(Topics.deadLetter, (all) => all.filter((m) => m.message.key?.toString() === key).length >= 2);
+    const ours = dead
+      .filter((m) => m.message.key?.toString() === key)
+      .map((m) => JSON.parse(m.message.value!.toString()) as DeadLetterValue);
+    expect(ours.map((letter) => [letter.reason, letter.attempts])).toEqual([
+      ['invalid domain event: payload.target.lastname: the text holds a NUL character (\\u0000) at position 1: remove it', 1],
+      [
+        'invalid domain event: payload.target.jobtitle: the text holds a lone UTF-16 surrogate (\\ud800) at position 4: text must be valid Unicode',
+        1,
+      ],
+    ]);
+    await waitFor(async () => (await harness.call('GET', `/api/v1/records/contact/${recordId}`)).status === 200, {
+      what: 'the valid event after the refused ones to be applied',
+    });
+  });
 });

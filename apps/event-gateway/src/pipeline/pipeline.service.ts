@@ -1,6 +1,7 @@
 /**
  * Execute: one message through the event pipeline.
  *
+ *   input checks (input-checks.ts): no NUL or lone surrogate in any text, only columns the entity has
  *   loop protection (loop-protection/): the chain's depth within its window
  *   stage 10 (PreValidation) synchronous steps, outside the transaction
  *   BEGIN
@@ -42,6 +43,7 @@ import { PipelineErrorCode as Code } from './pipeline.errors';
 import type { ExecuteInput, ExecuteResult } from './pipeline.types';
 import { retrieve, retrieveMultiple } from './read-messages';
 import { applyOperations, checkOperations } from './relative-operations';
+import { refuseUnknownColumns, refuseUnstorableInput } from './input-checks';
 import { runStage } from './step-runner';
 import { lockRecord, prepareOperation, type Operation } from './operation';
 import { inRankOrder } from './synchronous-stage';
@@ -104,7 +106,7 @@ export class PipelineService {
   }
 
   async execute(input: ExecuteInput): Promise<ExecuteResult> {
-    const entity = await this.entityOf(input.entity);
+    const entity = await this.checkedEntityOf(input);
     // Reads trigger nothing, so they cannot loop: no depth check.
     if (input.message === SdkMessage.Retrieve) return retrieve(this.dataSource.manager, entity, input);
     if (input.message === SdkMessage.RetrieveMultiple) return retrieveMultiple(this.dataSource.manager, entity, input);
@@ -157,7 +159,7 @@ export class PipelineService {
   }
 
   private async executeInBatch(manager: EntityManager, input: ExecuteInput): Promise<ExecuteResult> {
-    const entity = await this.entityOf(input.entity);
+    const entity = await this.checkedEntityOf(input);
     if (input.message === SdkMessage.Retrieve) return retrieve(manager, entity, input);
     if (input.message === SdkMessage.RetrieveMultiple) return retrieveMultiple(manager, entity, input);
     // Read in the batch's transaction: a key used twice in one batch answers the first write.
@@ -189,7 +191,7 @@ export class PipelineService {
    */
   async executeWithin(manager: EntityManager, events: TransactionEvents, input: ExecuteInput, window: DepthWindow): Promise<ExecuteResult> {
     this.loops.check(input, window);
-    const entity = await this.entityOf(input.entity);
+    const entity = await this.checkedEntityOf(input);
     if (input.message === SdkMessage.Retrieve) return retrieve(manager, entity, input);
     if (input.message === SdkMessage.RetrieveMultiple) return retrieveMultiple(manager, entity, input);
     const operation = prepareOperation(this.metadata, entity, input, window);
@@ -208,6 +210,14 @@ export class PipelineService {
       Code.StepRefused,
       `step '${error.stepName}' refused ${operation.input.message} of ${operation.entity.logicalName}: ${error.message}`,
     );
+  }
+
+  /** The input's entity, once the input holds only storable text and asks only for columns the entity has. */
+  private async checkedEntityOf(input: ExecuteInput): Promise<EntityMetadata> {
+    refuseUnstorableInput(input);
+    const entity = await this.entityOf(input.entity);
+    refuseUnknownColumns(entity, input.columns);
+    return entity;
   }
 
   private async entityOf(name: string): Promise<EntityMetadata> {

@@ -161,7 +161,52 @@ function referenceClause(
   return condition.operator === 'ne' ? (isOwnId ? `NOT ${any}` : `NOT COALESCE(${any}, false)`) : any;
 }
 
-export function buildRecordQuery(entity: EntityMetadata, parameters: QueryParameters): BuiltQuery {
+const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The shape of the parameters as they came (JSON from any caller): lists where lists belong,
+ * objects in them, a text page token. What is wrong is refused at its field before anything
+ * reads it.
+ */
+function shapeViolations(parameters: Record<string, unknown>): FieldViolation[] {
+  const violations: FieldViolation[] = [];
+  const list = (name: 'conditions' | 'orderBy', example: string) => {
+    const value = parameters[name];
+    if (value === undefined || value === null) return;
+    if (!Array.isArray(value)) {
+      violations.push({
+        field: `parameters.${name}`,
+        description: `expected a list such as ${example}, got ${kindOf(value)}`,
+        code: 'SHAPE',
+      });
+      return;
+    }
+    value.forEach((item, index) => {
+      if (!isObject(item))
+        violations.push({
+          field: `parameters.${name}[${index}]`,
+          description: `expected an object such as ${example.slice(1, -1)}, got ${kindOf(item)}`,
+          code: 'SHAPE',
+        });
+    });
+  };
+  list('conditions', '[{"attribute": "name", "operator": "eq", "value": "Contoso"}]');
+  list('orderBy', '[{"attribute": "name", "descending": false}]');
+  const token = parameters['pageToken'];
+  if (token !== undefined && token !== null && typeof token !== 'string')
+    violations.push({
+      field: 'parameters.pageToken',
+      description: `expected the text of a nextPageToken, got ${kindOf(token)}`,
+      code: 'PAGE_TOKEN',
+    });
+  return violations;
+}
+
+export function buildRecordQuery(entity: EntityMetadata, given: QueryParameters): BuiltQuery {
+  const shape = shapeViolations(isObject(given) ? given : {});
+  if (shape.length > 0) throw invalidArgument('QUERY_INVALID', `the query has ${shape.length} problem(s)`, shape);
+  const parameters: QueryParameters = isObject(given) ? given : {};
   const violations: FieldViolation[] = [];
   const known = new Set([...entity.attributes.map((a) => a.logicalName), ...Object.keys(COLUMN_ATTRIBUTES)]);
   const params: unknown[] = [entity.logicalName];

@@ -93,4 +93,15 @@ describe('dialog answers, property-based: taken, or refused naming answers.<prom
       runs(500),
     );
   });
+  it('checkAnswers alone (no edge before it) never throws, refuses only prompts of the page, and takes only clean text', () => {
+    fc.assert(
+      fc.property(prompts, answers, (page, given) => {
+        const { values, errors } = checkAnswers(page, given);
+        const ids = new Set(page.map((p) => p.id));
+        for (const id of [...Object.keys(errors), ...Object.keys(values)]) expect(ids.has(id)).toBe(true);
+        for (const value of Object.values(values)) for (const piece of texts(value)) expect(badCharacter(piece)).toBeUndefined();
+      }),
+      runs(500),
+    );
+  });
 });

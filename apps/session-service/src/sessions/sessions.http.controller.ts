@@ -3,14 +3,16 @@
  * with its log (GET /{id}), answer the page shown (POST /{id}/answers), go back (POST
  * /{id}/previous), cancel (POST /{id}/cancel), search the records of a lookup on the page
  * shown (GET /{id}/lookups/{promptId}?search=). Answers carry the session's row version as
- * the ETag: send it back as `pageToken` (or `If-Match`) with the next request.
+ * the ETag: send it back as `pageToken` (or `If-Match`) with the next request. Text no store
+ * can keep (a NUL character, a lone UTF-16 surrogate) is refused first, at its field (answers
+ * at `answers.<prompt>` by the submit use case).
  */
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Principal } from '@flowline/auth';
 import type { Json } from '@flowline/process-runtime';
 import { CORRELATION_ID_HEADER, invalidArgument, pageWindow } from '@flowline/rpc';
-import { CurrentPrincipal } from '@flowline/service-kit';
+import { CurrentPrincipal, refuseBadText } from '@flowline/service-kit';
 import { LookupRecords, type LookupSearchResult } from './lookup-records';
 import type { SessionView } from './session-view';
 import { SessionErrorCode as Code } from './session.errors';
@@ -87,6 +89,7 @@ export class SessionsHttpController {
     @Query() query: Record<string, string | undefined>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<LookupSearchResult> {
+    refuseBadText(query);
     const pageSize = whole(query['pageSize'], 'pageSize');
     return this.lookups.search(
       { sessionId: id, promptId, search: query['search'] ?? '', ...(pageSize !== undefined ? { pageSize } : {}) },
@@ -101,6 +104,13 @@ export class SessionsHttpController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
+    refuseBadText({
+      dialog: body?.['dialog'],
+      entity: body?.['entity'],
+      recordId: body?.['recordId'],
+      inputs: body?.['inputs'],
+      requestId: body?.['requestId'],
+    });
     const requestId = text(body, 'requestId') || headers['idempotency-key'] || undefined;
     const view = await this.start.execute(
       {
@@ -120,6 +130,7 @@ export class SessionsHttpController {
   /** Filters: `dialog` (id or unique name), `entity`, `recordId`, `startedBy`, `state`, `status`; `pageSize`, `pageToken`. */
   @Get()
   async listSessions(@Query() query: Record<string, string | undefined>, @CurrentPrincipal() principal: Principal): Promise<unknown> {
+    refuseBadText(query);
     const dialog = dialogRef(query['dialog'] ?? '');
     const state = whole(query['state'], 'state');
     const status = whole(query['status'], 'status');
@@ -155,6 +166,7 @@ export class SessionsHttpController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
+    refuseBadText({ pageId: body?.['pageId'] });
     const view = await this.submit.execute(
       { sessionId: id, pageId: text(body, 'pageId'), answers: object(body, 'answers'), pageToken: pageTokenOf(body, headers) },
       principal,
@@ -181,6 +193,7 @@ export class SessionsHttpController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
+    refuseBadText({ reason: body?.['reason'] });
     const reason = text(body, 'reason');
     send(
       response,

@@ -1,8 +1,11 @@
 /**
  * Checking a page's answers against its prompts' response types: required, option values,
  * whole and decimal numbers, dates. Browsers send text, so numbers and dates may arrive as
- * strings; they are normalised here. Every refused answer gets its own message.
+ * strings; they are normalised here. Every refused answer gets its own message, whatever the
+ * value (an object where one value belongs is refused, never read through its toString), and
+ * text holding a NUL character or a lone UTF-16 surrogate is refused as no store can keep it.
  */
+import { badCharacter } from '@flowline/process-model';
 import type { Json } from './types';
 
 /** A prompt's optionsFrom as the compiler resolves it (see ResolvedOptionsFrom in process-model). */
@@ -31,6 +34,34 @@ export interface PromptSpec {
 const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 const text = (value: Json | undefined): string =>
   value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+
+/**
+ * An answer as text for comparing and for messages, without ever calling its own toString or
+ * valueOf: an object from JSON may have a key `toString` (`{"toString": 1}`), and String()
+ * of it throws. Objects and lists show as JSON; only text and numbers compare as values.
+ */
+const scalarText = (value: Json | undefined): string | undefined =>
+  typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+const shown = (value: Json | undefined): string => scalarText(value) ?? text(value);
+
+/** The first NUL or lone surrogate in any text or key of an answer, as a description. */
+function badTextIn(value: Json | undefined): string | undefined {
+  const pending: Array<Json | undefined> = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current === 'string') {
+      const problem = badCharacter(current);
+      if (problem) return problem;
+    } else if (Array.isArray(current)) pending.push(...current);
+    else if (current !== null && typeof current === 'object')
+      for (const [key, item] of Object.entries(current)) {
+        const problem = badCharacter(key);
+        if (problem) return `has a key that ${problem}`;
+        pending.push(item);
+      }
+  }
+  return undefined;
+}
 
 /** The first ten choices as `value (label)`, for refusals. */
 const offeredList = (options: ReadonlyArray<{ value: string | number; label: string }>): string =>
@@ -95,6 +126,11 @@ export function checkAnswers(
       else values[prompt.id] = null;
       continue;
     }
+    const unstorable = badTextIn(raw);
+    if (unstorable) {
+      errors[prompt.id] = `the answer ${unstorable}`;
+      continue;
+    }
     switch (type) {
       case 'text':
       case 'multilineText':
@@ -103,33 +139,36 @@ export function checkAnswers(
         else values[prompt.id] = raw;
         break;
       case 'integer': {
-        const number = typeof raw === 'number' ? raw : /^-?\d+$/.test(String(raw).trim()) ? Number(raw) : NaN;
-        if (!Number.isSafeInteger(number)) errors[prompt.id] = `expected a whole number, got '${String(raw)}'`;
+        const given = scalarText(raw);
+        const number = typeof raw === 'number' ? raw : given !== undefined && /^-?\d+$/.test(given.trim()) ? Number(given) : NaN;
+        if (!Number.isSafeInteger(number)) errors[prompt.id] = `expected a whole number, got '${shown(raw)}'`;
         else values[prompt.id] = number;
         break;
       }
       case 'decimal': {
-        const number = typeof raw === 'number' ? raw : /^-?\d+(\.\d+)?$/.test(String(raw).trim()) ? Number(raw) : NaN;
-        if (!Number.isFinite(number)) errors[prompt.id] = `expected a number such as 12.5, got '${String(raw)}'`;
+        const given = scalarText(raw);
+        const number = typeof raw === 'number' ? raw : given !== undefined && /^-?\d+(\.\d+)?$/.test(given.trim()) ? Number(given) : NaN;
+        if (!Number.isFinite(number)) errors[prompt.id] = `expected a number such as 12.5, got '${shown(raw)}'`;
         else values[prompt.id] = number;
         break;
       }
       case 'date':
         if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw)))
-          errors[prompt.id] = `expected a date as YYYY-MM-DD, got '${String(raw)}'`;
+          errors[prompt.id] = `expected a date as YYYY-MM-DD, got '${shown(raw)}'`;
         else values[prompt.id] = raw;
         break;
       case 'dateTime':
-        if (typeof raw !== 'string' || Number.isNaN(Date.parse(raw))) errors[prompt.id] = `expected a date and time, got '${String(raw)}'`;
+        if (typeof raw !== 'string' || Number.isNaN(Date.parse(raw))) errors[prompt.id] = `expected a date and time, got '${shown(raw)}'`;
         else values[prompt.id] = new Date(raw).toISOString();
         break;
       case 'optionSet': {
-        const option = (options ?? []).find((candidate) => String(candidate.value) === String(raw));
+        const given = scalarText(raw);
+        const option = given === undefined ? undefined : (options ?? []).find((candidate) => String(candidate.value) === given);
         if (!option)
           errors[prompt.id] =
             (options ?? []).length === 0
               ? 'there is nothing to choose from'
-              : `expected one of ${offeredList(options ?? [])}, got '${String(raw)}'`;
+              : `expected one of ${offeredList(options ?? [])}, got '${shown(raw)}'`;
         else values[prompt.id] = option.value;
         break;
       }

@@ -3,10 +3,12 @@
  * shape `{ error: { code, message, violations } }` and its status: FlowlineErrors keep
  * theirs; the body parser's refusals (invalid JSON, too large, wrong encoding) and Nest's
  * HttpExceptions (unknown route, ...) get a stable code and a message that says what to do;
+ * a PostgreSQL refusal of the caller's value (22P05, 22021, 22P02) is a 400 UNSTORABLE_VALUE;
  * anything else is an INTERNAL 500 whose details go to the log, never to the caller.
  */
 import { HttpException } from '@nestjs/common';
 import { FlowlineError, type FieldViolation } from '@flowline/rpc';
+import { storageRefusalOf } from './text-safety';
 
 export interface HttpErrorBody {
   error: { code: string; message: string; violations: FieldViolation[] };
@@ -166,5 +168,8 @@ export function mapHttpError(exception: unknown, limits: HttpLimitsForErrors): M
   }
   if (isBodyParserError(exception)) return fromBodyParser(exception, limits);
   if (exception instanceof HttpException) return fromHttpException(exception);
+  // A value PostgreSQL cannot store or read (22P05, 22021, 22P02) is the caller's input, not a fault of the service.
+  const refusal = storageRefusalOf(exception);
+  if (refusal) return shape(refusal.httpStatus, refusal.code, refusal.fullMessage, refusal.violations);
   return shape(500, HttpErrorCodes.internal, 'internal error: the service logged the details', [], true);
 }
