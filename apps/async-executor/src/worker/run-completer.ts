@@ -88,16 +88,18 @@ export class RunCompleter {
     const sorted = [...ends].sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
     return this.dataSource.transaction(async (manager) => {
       const moved = (await manager.query(
-        `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "message"))
+        // A SELECT over the UPDATE's RETURNING: TypeORM answers a bare UPDATE with [rows, count].
+        `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "message")),
          -- id = ANY(...) lets the planner find the rows by the primary key, whatever it guesses of unnest.
-         UPDATE "executor"."async_operation" o
+         moved AS (UPDATE "executor"."async_operation" o
             SET "instance_state" = v."state"::jsonb, "execution_time_ms" = v."ms", "current_stage" = NULL,
                 "unavailable_since" = NULL, "unavailable_attempts" = 0,
                 "state" = $6, "status" = $7, "error_code" = NULL, "friendly_message" = v."message",
                 "completed_on" = now(), "host" = NULL, "lease_expires_at" = NULL, "row_version" = o."row_version" + 1
            FROM v
           WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id" AND o."host" = $5 AND o."state" = $8 AND o."status" = $9
-         RETURNING o."id", o."parent_operation_id"`,
+         RETURNING o."id", o."parent_operation_id")
+         SELECT "id", "parent_operation_id" FROM moved`,
         [
           sorted.map((end) => end.operationId),
           sorted.map((end) => JSON.stringify(end.state)),
