@@ -41,18 +41,105 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** A step boundary of a run: its state and step log saved, its lease renewed. */
+export interface RunBoundary {
+  operationId: string;
+  state: InstanceState;
+  log: StepLogEntry[];
+  stepStarted: Date;
+  executionTimeMs: number;
+  /** The step the run is at, for operators. */
+  stage: string | null;
+}
+
+interface WaitingBoundary {
+  boundary: RunBoundary;
+  resolve: (status: Status | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
 export class RunCompleter {
   private queue: Waiting[] = [];
   private flushing = 0;
+  private boundaries: WaitingBoundary[] = [];
+  private flushingBoundaries = 0;
   /** Transactions and runs saved by them, for the metrics. */
-  readonly stats = { batches: 0, runs: 0 };
+  readonly stats = { batches: 0, runs: 0, boundaryBatches: 0, boundaries: 0 };
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: OperationStore,
     private readonly events: OperationEvents,
     private readonly host: string,
+    private readonly leaseMs: number,
   ) {}
+
+  /**
+   * Saves a run's state and step log at a boundary and renews its lease, with the other runs at
+   * a boundary now; answers the row's status then (Canceling and Pausing tell the run to stop),
+   * or undefined when this host no longer holds it.
+   */
+  boundary(boundary: RunBoundary): Promise<Status | undefined> {
+    return new Promise<Status | undefined>((resolve, reject) => {
+      this.boundaries.push({ boundary, resolve, reject });
+      if (this.flushingBoundaries < MAX_IN_FLIGHT) {
+        this.flushingBoundaries += 1;
+        setImmediate(() => void this.drainBoundaries());
+      }
+    });
+  }
+
+  private async drainBoundaries(): Promise<void> {
+    try {
+      while (this.boundaries.length > 0) {
+        const batch = this.boundaries.splice(0, MAX_BATCH);
+        try {
+          const statuses = await this.saveBoundaries(batch.map((waiting) => waiting.boundary));
+          for (const waiting of batch) waiting.resolve(statuses.get(waiting.boundary.operationId));
+        } catch (error) {
+          for (const waiting of batch) waiting.reject(error);
+        }
+      }
+    } finally {
+      this.flushingBoundaries -= 1;
+    }
+  }
+
+  private saveBoundaries(boundaries: RunBoundary[]): Promise<Map<string, Status>> {
+    const sorted = [...boundaries].sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
+    return this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "stage")),
+         saved AS (UPDATE "executor"."async_operation" o
+            SET "instance_state" = v."state"::jsonb, "lease_expires_at" = now() + ($5 || ' milliseconds')::interval,
+                "execution_time_ms" = v."ms", "current_stage" = v."stage", "unavailable_since" = NULL, "unavailable_attempts" = 0,
+                "row_version" = o."row_version" + 1
+           FROM v
+          WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id" AND o."host" = $6 AND o."state" = $7
+         RETURNING o."id", o."status")
+         SELECT "id", "status" FROM saved`,
+        [
+          sorted.map((boundary) => boundary.operationId),
+          sorted.map((boundary) => JSON.stringify(boundary.state)),
+          sorted.map((boundary) => boundary.executionTimeMs),
+          sorted.map((boundary) => boundary.stage),
+          String(this.leaseMs),
+          this.host,
+          State.Locked,
+        ],
+      )) as Array<{ id: string; status: Status }>;
+      const statuses = new Map(rows.map((row) => [row.id, row.status]));
+      await writeStepLog(
+        manager,
+        sorted
+          .filter((boundary) => statuses.has(boundary.operationId))
+          .map((boundary) => ({ operationId: boundary.operationId, stepStarted: boundary.stepStarted, log: boundary.log })),
+      );
+      this.stats.boundaryBatches += 1;
+      this.stats.boundaries += rows.length;
+      return statuses;
+    });
+  }
 
   /** Saves a succeeded run's end with others; true when saved, false when the caller must end it itself. */
   succeed(end: RunEnd): Promise<boolean> {

@@ -122,7 +122,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly metrics: ExecutorMetrics,
     private readonly metadata: MetadataCache,
   ) {
-    this.completer = new RunCompleter(dataSource, store, events, this.host);
+    this.completer = new RunCompleter(dataSource, store, events, this.host, options.leaseMs);
   }
 
   /** Succeeded runs' ends, saved together (group commit). */
@@ -679,13 +679,19 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     elapsedMs: number,
   ): Promise<Boundary> {
     if (handle.lost) return 'lost';
-    return this.dataSource.transaction(async (manager) => {
-      const status = await this.saveState(manager, handle, { state, log, stepStarted, elapsedMs });
-      if (status === undefined) return 'lost';
-      if (status === Status.Canceling) return 'canceling';
-      if (status === Status.Pausing) return 'pausing';
-      return this.stopping ? 'release' : 'continue';
+    // Saved with the other runs at a boundary now (one transaction for all of them).
+    const status = await this.completer.boundary({
+      operationId: handle.operation.id,
+      state,
+      log,
+      stepStarted,
+      executionTimeMs: handle.operation.executionTimeMs + elapsedMs,
+      stage: stageOf(state),
     });
+    if (status === undefined) return 'lost';
+    if (status === Status.Canceling) return 'canceling';
+    if (status === Status.Pausing) return 'pausing';
+    return this.stopping ? 'release' : 'continue';
   }
 
   /**
