@@ -7,32 +7,12 @@
  * an object or list for a prompt that takes one value (only a lookup takes a reference).
  */
 import type { Json } from '@flowline/process-runtime';
-import { badCharacter } from '@flowline/process-model';
+import { badTextIn, printableText } from '@flowline/process-model';
 import type { FieldViolation } from '@flowline/rpc';
 
 export interface EdgePrompt {
   id: string;
   response: { type: string };
-}
-
-/** The first bad character in any text of an answer (a lookup reference is an object). */
-function badCharacterIn(value: Json | undefined): string | undefined {
-  const pending: Array<Json | undefined> = [value];
-  while (pending.length > 0) {
-    const current = pending.pop();
-    if (typeof current === 'string') {
-      const problem = badCharacter(current);
-      if (problem) return problem;
-    } else if (Array.isArray(current)) pending.push(...current);
-    else if (current !== null && typeof current === 'object') {
-      for (const [key, item] of Object.entries(current)) {
-        const problem = badCharacter(key);
-        if (problem) return `has a key that ${problem}`;
-        pending.push(item);
-      }
-    }
-  }
-  return undefined;
 }
 
 /** Whether YYYY-MM-DD (or the date part of a date and time) names a day that exists. */
@@ -44,7 +24,6 @@ export function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-const shown = (id: string) => Array.from(id, (c) => (c === '\u0000' || /\p{Cs}/u.test(c) ? '?' : c)).join('');
 
 export function answerEdgeViolations(pageId: string, prompts: readonly EdgePrompt[], answers: Record<string, Json>): FieldViolation[] {
   const violations: FieldViolation[] = [];
@@ -52,15 +31,15 @@ export function answerEdgeViolations(pageId: string, prompts: readonly EdgePromp
   for (const key of Object.keys(answers)) {
     if (ids.has(key)) continue;
     violations.push({
-      field: `answers.${shown(key)}`,
-      description: `the page '${pageId}' has no prompt '${shown(key)}'${ids.size > 0 ? `; its prompts are ${[...ids].join(', ')}` : ''}`,
+      field: `answers.${printableText(key)}`,
+      description: `the page '${pageId}' has no prompt '${printableText(key)}'${ids.size > 0 ? `; its prompts are ${[...ids].join(', ')}` : ''}`,
       code: 'UNKNOWN_PROMPT',
     });
   }
   for (const prompt of prompts) {
     const raw = answers[prompt.id];
     if (raw === undefined) continue;
-    const problem = badCharacterIn(raw);
+    const problem = badTextIn(raw);
     if (problem) {
       violations.push({ field: `answers.${prompt.id}`, description: `the answer ${problem}`, code: 'BAD_CHARACTER' });
       continue;

@@ -47,9 +47,28 @@ export function badCharacter(text: string): string | undefined {
   return undefined;
 }
 
-/** A key as shown in a path: NULs and surrogates (paired or not) as `?`. */
-const printable = (key: string) =>
-  Array.from(key, (character) => (character === '\u0000' || /\p{Cs}/u.test(character) ? '?' : character)).join('');
+/** A text as shown in a message or a path: NULs and surrogates (paired or not) as `?`. */
+export const printableText = (text: string): string =>
+  Array.from(text, (character) => (character === '\u0000' || /\p{Cs}/u.test(character) ? '?' : character)).join('');
+
+/** The first NUL or lone surrogate in any text or key of a value, as a description (iterative: no nesting exhausts the stack). */
+export function badTextIn(value: unknown): string | undefined {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current === 'string') {
+      const problem = badCharacter(current);
+      if (problem) return problem;
+    } else if (Array.isArray(current)) pending.push(...(current as unknown[]));
+    else if (current !== null && typeof current === 'object')
+      for (const [key, item] of Object.entries(current)) {
+        const problem = badCharacter(key);
+        if (problem) return `has a key that ${problem}`;
+        pending.push(item);
+      }
+  }
+  return undefined;
+}
 
 const keyPath = (path: string, key: string) => (/^[A-Za-z_$][\w$-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`);
 
@@ -134,7 +153,7 @@ export function checkValueLimits(
     else
       for (const [key, item] of Object.entries(current)) {
         const problem = badCharacter(key);
-        const at = keyPath(path, problem ? printable(key) : key);
+        const at = keyPath(path, problem ? printableText(key) : key);
         if (problem) errors.push({ path: at, message: `the key ${problem}`, code: 'BAD_CHARACTER' });
         children.push({ value: item, path: at, depth: depth + 1 });
       }

@@ -5,7 +5,7 @@
  * value (an object where one value belongs is refused, never read through its toString), and
  * text holding a NUL character or a lone UTF-16 surrogate is refused as no store can keep it.
  */
-import { badCharacter } from '@flowline/process-model';
+import { badTextIn } from '@flowline/process-model';
 import type { Json } from './types';
 
 /** A prompt's optionsFrom as the compiler resolves it (see ResolvedOptionsFrom in process-model). */
@@ -43,25 +43,6 @@ const text = (value: Json | undefined): string =>
 const scalarText = (value: Json | undefined): string | undefined =>
   typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 const shown = (value: Json | undefined): string => scalarText(value) ?? text(value);
-
-/** The first NUL or lone surrogate in any text or key of an answer, as a description. */
-function badTextIn(value: Json | undefined): string | undefined {
-  const pending: Array<Json | undefined> = [value];
-  while (pending.length > 0) {
-    const current = pending.pop();
-    if (typeof current === 'string') {
-      const problem = badCharacter(current);
-      if (problem) return problem;
-    } else if (Array.isArray(current)) pending.push(...current);
-    else if (current !== null && typeof current === 'object')
-      for (const [key, item] of Object.entries(current)) {
-        const problem = badCharacter(key);
-        if (problem) return `has a key that ${problem}`;
-        pending.push(item);
-      }
-  }
-  return undefined;
-}
 
 /** The first ten choices as `value (label)`, for refusals. */
 const offeredList = (options: ReadonlyArray<{ value: string | number; label: string }>): string =>

@@ -9,16 +9,14 @@
  * or on text it cannot read as its type (22P02) is the caller's input, never a failure of the
  * service nor something to wait out; `storageRefusalOf` turns it into a 400 / INVALID_ARGUMENT.
  */
-import { badCharacter } from '@flowline/process-model';
+import { badCharacter, printableText } from '@flowline/process-model';
 import { FlowlineError, invalidArgument, type FieldViolation } from '@flowline/rpc';
 
 /** The code of a violation for a NUL or a lone surrogate. */
 export const BAD_CHARACTER = 'BAD_CHARACTER';
 
 /** A key as shown in a path: NULs and surrogates (paired or not) as `?`. */
-export function printableKey(key: string): string {
-  return Array.from(key, (character) => (character === '\u0000' || /\p{Cs}/u.test(character) ? '?' : character)).join('');
-}
+export const printableKey = printableText;
 
 /** `path.key`, or `path["key"]` when the key is not a plain name. */
 export function keyPath(path: string, key: string): string {
