@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import {
   AsyncOperationState as State,
   AsyncOperationStatus as Status,
@@ -20,7 +20,6 @@ import {
   PipelineEventSchema,
   ProcessMode,
   Topics,
-  type Envelope,
   type PipelineEvent,
 } from '@flowline/contracts';
 import { MetadataCache } from '@flowline/metadata-cache';
@@ -39,12 +38,9 @@ import { DependencyUnavailable } from '@flowline/service-kit';
 import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
-import { transition } from '../operations/operation-transitions';
+import { OperationStore } from '../operations/operation-store';
 import { DefinitionVersions } from '../worker/definition-versions';
 
-/** Wake-ups are set-based SQL; the move itself is the transition function's. */
-const WAITING = { state: State.Suspended, status: Status.Waiting };
-const WOKEN = transition(WAITING, 'wake');
 const tracer = trace.getTracer('flowline.async-executor');
 
 /** Operations per INSERT statement (PostgreSQL takes at most 65,535 parameters in one). */
@@ -68,6 +64,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     private readonly names: TopicNames,
     private readonly producer: EnvelopeProducer,
     private readonly versions: DefinitionVersions,
+    private readonly store: OperationStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -97,7 +94,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
             throw new PermanentMessageError(
               `invalid pipeline event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
             );
-          return { envelope, event: parsed.data, context };
+          return { event: parsed.data, context };
         });
         // Kept and tried again (never dead-lettered) until the registry has answered once.
         if (!this.metadata.ready)
@@ -143,10 +140,6 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.runner?.stop();
-  }
-
-  async dispatch(envelope: Envelope, event: PipelineEvent): Promise<DispatchResult> {
-    return this.dispatchMany([{ envelope, event }]);
   }
 
   /** The operations of one event, in execution order (not yet inserted). */
@@ -223,7 +216,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
    * that order (so `sequence` keeps event order), each idempotently (event id + process), and the
    * suspended operations waiting on their records woken.
    */
-  async dispatchMany(events: Array<{ envelope: Envelope; event: PipelineEvent; trace?: Record<string, string> }>): Promise<DispatchResult> {
+  async dispatchMany(events: Array<{ event: PipelineEvent; trace?: Record<string, string> }>): Promise<DispatchResult> {
     const rows: Array<Partial<AsyncOperationRow>> = [];
     for (const { event, trace: traceHeaders } of events) rows.push(...(await this.operationsOf(event, traceHeaders)));
     const records = [...new Map(events.map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event])).values()];
@@ -241,7 +234,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           .execute();
         created.push(...(result.raw as Array<{ id: string }>).map((row) => row.id));
       }
-      const woken = await this.wake(
+      const woken = await this.store.wakeWaitingOn(
         manager,
         records.map((event) => event.entity),
         records.map((event) => event.recordId),
@@ -262,24 +255,5 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       }
       return { created, woken };
     });
-  }
-
-  /** Suspended operations waiting on these records become Ready; their subscriptions are spent. */
-  private async wake(manager: EntityManager, entities: string[], recordIds: string[]): Promise<string[]> {
-    // Uses IDX_wait_subscription_record.
-    const rows: Array<{ id: string }> = await manager.query(
-      `WITH touched AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t("entity", "record_id")),
-       woken AS (
-         UPDATE "executor"."async_operation" o SET "state" = $3, "status" = $4, "postpone_until" = now(), "row_version" = o."row_version" + 1
-          WHERE o."state" = $5 AND o."status" = $6
-            AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s
-                             JOIN touched t ON s."entity" = t."entity" AND s."record_id" = t."record_id")
-         RETURNING o."id")
-       SELECT "id" FROM woken`,
-      [entities, recordIds, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
-    );
-    const ids = rows.map((row) => row.id);
-    if (ids.length > 0) await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [ids]);
-    return ids;
   }
 }

@@ -77,24 +77,38 @@ export class OperationStore {
     return { moved: true, from, to };
   }
 
-  /** Parents waiting for these (ended) children become Ready; their subscriptions are spent, idle workers woken. */
-  async wakeParentsOf(manager: EntityManager, childIds: string[]): Promise<string[]> {
-    if (childIds.length === 0) return [];
+  /**
+   * Suspended operations waiting on these records (pairs of entity and record id) become Ready;
+   * their subscriptions are spent. The caller notifies the workers.
+   */
+  async wakeWaitingOn(manager: EntityManager, entities: string[], recordIds: string[]): Promise<string[]> {
+    if (recordIds.length === 0) return [];
+    // Uses IDX_wait_subscription_record.
     const woken = (
       (await manager.query(
-        `WITH woken AS (
-         UPDATE "executor"."async_operation" o SET "state" = $3, "status" = $4, "postpone_until" = now(), "row_version" = o."row_version" + 1
-          WHERE o."state" = $5 AND o."status" = $6
-            AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s WHERE s."entity" = $1 AND s."record_id" = ANY($2::text[]))
-         RETURNING o."id")
-       SELECT "id" FROM woken`,
-        [CHILD_SUBSCRIPTION, childIds, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
+        `WITH touched AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t("entity", "record_id")),
+         woken AS (
+           UPDATE "executor"."async_operation" o SET "state" = $3, "status" = $4, "postpone_until" = now(), "row_version" = o."row_version" + 1
+            WHERE o."state" = $5 AND o."status" = $6
+              AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s
+                               JOIN touched t ON s."entity" = t."entity" AND s."record_id" = t."record_id")
+           RETURNING o."id")
+         SELECT "id" FROM woken`,
+        [entities, recordIds, WOKEN.state, WOKEN.status, WAITING.state, WAITING.status],
       )) as Array<{ id: string }>
-    ).map((parent) => parent.id);
-    if (woken.length > 0) {
-      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [woken]);
-      await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
-    }
+    ).map((row) => row.id);
+    if (woken.length > 0) await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [woken]);
+    return woken;
+  }
+
+  /** Parents waiting for these (ended) children become Ready, and idle workers are woken. */
+  async wakeParentsOf(manager: EntityManager, childIds: string[]): Promise<string[]> {
+    const woken = await this.wakeWaitingOn(
+      manager,
+      childIds.map(() => CHILD_SUBSCRIPTION),
+      childIds,
+    );
+    if (woken.length > 0) await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
     return woken;
   }
 }

@@ -1,8 +1,10 @@
 /**
- * Group commit of runs that succeeded: the ends that arrive while commits are in flight (at most
- * three) are saved together in the next transaction, set-based (one statement moves them all, one
- * writes their step logs, one clears their definitions' throttles, one writes their change
- * events), instead of one transaction of a dozen statements per run.
+ * Group commit of runs' step boundaries and of runs that succeeded: what arrives while commits
+ * are in flight (at most three of each kind) is saved together in the next transaction,
+ * set-based. A boundary group is one statement saving every run's state and renewing its lease
+ * (answering each run its row's status) and one step-log insert. An end group is one statement
+ * moving them all, one step-log insert, one throttle clear and one change-event write, instead of
+ * a transaction of a dozen statements per run.
  *
  * Only a plain end is taken here: the row still held by this host and In Progress. A run whose
  * row an operator moved meanwhile (Canceling, Pausing) or that another host holds now is answered
@@ -35,12 +37,6 @@ const MAX_BATCH = 100;
 /** Batches of each kind committed side by side at most. */
 const MAX_IN_FLIGHT = 3;
 
-interface Waiting {
-  end: RunEnd;
-  resolve: (taken: boolean) => void;
-  reject: (error: unknown) => void;
-}
-
 /** A step boundary of a run: its state and step log saved, its lease renewed. */
 export interface RunBoundary {
   operationId: string;
@@ -52,19 +48,57 @@ export interface RunBoundary {
   stage: string | null;
 }
 
-interface WaitingBoundary {
-  boundary: RunBoundary;
-  resolve: (status: Status | undefined) => void;
-  reject: (error: unknown) => void;
+/**
+ * Items saved in groups: what is added while commits are in flight joins the next one; at most
+ * MAX_IN_FLIGHT commits at once. `save` answers, per item, what its caller gets back.
+ */
+class GroupCommit<T, R> {
+  private queue: Array<{ item: T; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
+  private inFlight = 0;
+
+  constructor(private readonly save: (items: T[]) => Promise<(item: T) => R>) {}
+
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      // Items added in the same turn of the event loop join one group.
+      if (this.inFlight < MAX_IN_FLIGHT) {
+        this.inFlight += 1;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_BATCH);
+        try {
+          const resultOf = await this.save(group.map((waiting) => waiting.item));
+          for (const waiting of group) waiting.resolve(resultOf(waiting.item));
+        } catch (error) {
+          for (const waiting of group) waiting.reject(error);
+        }
+      }
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
 }
 
+/** Rows locked in id order: two groups never wait on each other in a cycle. */
+const byOperationId = <T extends { operationId: string }>(items: T[]): T[] =>
+  [...items].sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
+
 export class RunCompleter {
-  private queue: Waiting[] = [];
-  private flushing = 0;
-  private boundaries: WaitingBoundary[] = [];
-  private flushingBoundaries = 0;
-  /** Transactions and runs saved by them, for the metrics. */
-  readonly stats = { batches: 0, runs: 0, boundaryBatches: 0, boundaries: 0 };
+  private readonly boundaries = new GroupCommit<RunBoundary, Status | undefined>(async (boundaries) => {
+    const statuses = await this.saveBoundaries(boundaries);
+    return (boundary) => statuses.get(boundary.operationId);
+  });
+  private readonly ends = new GroupCommit<RunEnd, boolean>(async (ends) => {
+    const taken = await this.saveEnds(ends);
+    return (end) => taken.has(end.operationId);
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -80,33 +114,16 @@ export class RunCompleter {
    * or undefined when this host no longer holds it.
    */
   boundary(boundary: RunBoundary): Promise<Status | undefined> {
-    return new Promise<Status | undefined>((resolve, reject) => {
-      this.boundaries.push({ boundary, resolve, reject });
-      if (this.flushingBoundaries < MAX_IN_FLIGHT) {
-        this.flushingBoundaries += 1;
-        setImmediate(() => void this.drainBoundaries());
-      }
-    });
+    return this.boundaries.add(boundary);
   }
 
-  private async drainBoundaries(): Promise<void> {
-    try {
-      while (this.boundaries.length > 0) {
-        const batch = this.boundaries.splice(0, MAX_BATCH);
-        try {
-          const statuses = await this.saveBoundaries(batch.map((waiting) => waiting.boundary));
-          for (const waiting of batch) waiting.resolve(statuses.get(waiting.boundary.operationId));
-        } catch (error) {
-          for (const waiting of batch) waiting.reject(error);
-        }
-      }
-    } finally {
-      this.flushingBoundaries -= 1;
-    }
+  /** Saves a succeeded run's end with others; true when saved, false when the caller must end it itself. */
+  succeed(end: RunEnd): Promise<boolean> {
+    return this.ends.add(end);
   }
 
   private saveBoundaries(boundaries: RunBoundary[]): Promise<Map<string, Status>> {
-    const sorted = [...boundaries].sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
+    const sorted = byOperationId(boundaries);
     return this.dataSource.transaction(async (manager) => {
       const rows = (await manager.query(
         `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "stage")),
@@ -135,44 +152,12 @@ export class RunCompleter {
           .filter((boundary) => statuses.has(boundary.operationId))
           .map((boundary) => ({ operationId: boundary.operationId, stepStarted: boundary.stepStarted, log: boundary.log })),
       );
-      this.stats.boundaryBatches += 1;
-      this.stats.boundaries += rows.length;
       return statuses;
     });
   }
 
-  /** Saves a succeeded run's end with others; true when saved, false when the caller must end it itself. */
-  succeed(end: RunEnd): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ end, resolve, reject });
-      // The ends of runs finishing in the same turn of the event loop join one batch; a few
-      // batches are committed side by side, so a run never waits long behind another's commit.
-      if (this.flushing < MAX_IN_FLIGHT) {
-        this.flushing += 1;
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        try {
-          const taken = await this.save(batch.map((waiting) => waiting.end));
-          for (const waiting of batch) waiting.resolve(taken.has(waiting.end.operationId));
-        } catch (error) {
-          for (const waiting of batch) waiting.reject(error);
-        }
-      }
-    } finally {
-      this.flushing -= 1;
-    }
-  }
-
-  private save(ends: RunEnd[]): Promise<Set<string>> {
-    // Rows locked in id order: two batches never wait on each other in a cycle.
-    const sorted = [...ends].sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
+  private saveEnds(ends: RunEnd[]): Promise<Set<string>> {
+    const sorted = byOperationId(ends);
     return this.dataSource.transaction(async (manager) => {
       const moved = (await manager.query(
         // A SELECT over the UPDATE's RETURNING: TypeORM answers a bare UPDATE with [rows, count].
@@ -218,8 +203,6 @@ export class RunCompleter {
       if (definitions.length > 0)
         await manager.query(`DELETE FROM "executor"."definition_throttle" WHERE "definition_id" = ANY($1::uuid[])`, [definitions]);
       await this.events.recordMany(manager, [...ids, ...woken]);
-      this.stats.batches += 1;
-      this.stats.runs += ids.length;
       return taken;
     });
   }
