@@ -8,6 +8,24 @@ import { AsyncOperationRow } from './async-operation.entity';
 
 export const ASYNC_OPERATION_CHANGED = 'async-operation.changed';
 
+/** What a change message carries of an operation. */
+export type ChangedOperation = Pick<
+  AsyncOperationRow,
+  | 'id'
+  | 'correlationId'
+  | 'depth'
+  | 'name'
+  | 'operationType'
+  | 'state'
+  | 'status'
+  | 'definitionId'
+  | 'definitionVersion'
+  | 'primaryEntity'
+  | 'regardingId'
+  | 'errorCode'
+  | 'friendlyMessage'
+>;
+
 @Injectable()
 export class OperationEvents {
   /** One change message per operation; the correlation id is the operation's own unless given. */
@@ -32,6 +50,12 @@ export class OperationEvents {
         friendlyMessage: true,
       },
     });
+    await this.recordRows(manager, rows, correlationId);
+  }
+
+  /** The change messages of rows the caller has just read or returned (no second read). */
+  async recordRows(manager: EntityManager, rows: ChangedOperation[], correlationId?: string): Promise<void> {
+    if (rows.length === 0) return;
     await writeToOutbox(
       manager,
       rows.map((row) => ({

@@ -18,7 +18,9 @@ import type { InstanceState, StepLogEntry } from '@flowline/process-runtime';
 import type { OperationEvents } from '../operations/operation-events';
 import type { OperationStore } from '../operations/operation-store';
 import { transition } from '../operations/operation-transitions';
-import { writeStepLog } from './step-log';
+import { AsyncOperationRow } from '../operations/async-operation.entity';
+import { hydrate } from '../operations/hydrate';
+import { stepLogInsert, stepLogParameters } from './step-log';
 
 export interface RunEnd {
   operationId: string;
@@ -122,45 +124,43 @@ export class RunCompleter {
     return this.ends.add(end);
   }
 
-  private saveBoundaries(boundaries: RunBoundary[]): Promise<Map<string, Status>> {
+  /** One statement, autocommitted: the states saved, the leases renewed, the step log of the saved rows. */
+  private async saveBoundaries(boundaries: RunBoundary[]): Promise<Map<string, Status>> {
     const sorted = byOperationId(boundaries);
-    return this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
-        `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "stage")),
-         saved AS (UPDATE "executor"."async_operation" o
-            SET "instance_state" = v."state"::jsonb, "lease_expires_at" = now() + ($5 || ' milliseconds')::interval,
-                "execution_time_ms" = v."ms", "current_stage" = v."stage", "unavailable_since" = NULL, "unavailable_attempts" = 0,
-                "row_version" = o."row_version" + 1
-           FROM v
-          WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id" AND o."host" = $6 AND o."state" = $7
-         RETURNING o."id", o."status")
-         SELECT "id", "status" FROM saved`,
-        [
-          sorted.map((boundary) => boundary.operationId),
-          sorted.map((boundary) => JSON.stringify(boundary.state)),
-          sorted.map((boundary) => boundary.executionTimeMs),
-          sorted.map((boundary) => boundary.stage),
-          String(this.leaseMs),
-          this.host,
-          State.Locked,
-        ],
-      )) as Array<{ id: string; status: Status }>;
-      const statuses = new Map(rows.map((row) => [row.id, row.status]));
-      await writeStepLog(
-        manager,
-        sorted
-          .filter((boundary) => statuses.has(boundary.operationId))
-          .map((boundary) => ({ operationId: boundary.operationId, stepStarted: boundary.stepStarted, log: boundary.log })),
-      );
-      return statuses;
-    });
+    const rows = (await this.dataSource.query(
+      `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "stage")),
+       saved AS (UPDATE "executor"."async_operation" o
+          SET "instance_state" = v."state"::jsonb, "lease_expires_at" = now() + ($5 || ' milliseconds')::interval,
+              "execution_time_ms" = v."ms", "current_stage" = v."stage", "unavailable_since" = NULL, "unavailable_attempts" = 0,
+              "row_version" = o."row_version" + 1
+         FROM v
+        WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id" AND o."host" = $6 AND o."state" = $7
+       RETURNING o."id", o."status"),
+       logged AS (${stepLogInsert(8, 'SELECT "id" FROM saved')})
+       SELECT "id", "status" FROM saved`,
+      [
+        sorted.map((boundary) => boundary.operationId),
+        sorted.map((boundary) => JSON.stringify(boundary.state)),
+        sorted.map((boundary) => boundary.executionTimeMs),
+        sorted.map((boundary) => boundary.stage),
+        String(this.leaseMs),
+        this.host,
+        State.Locked,
+        ...stepLogParameters(sorted),
+      ],
+    )) as Array<{ id: string; status: Status }>;
+    return new Map(rows.map((row) => [row.id, row.status]));
   }
 
+  /**
+   * One statement moves the rows still held and In Progress, writes their step log, spends their
+   * wait subscriptions and clears their definitions' failure throttle, answering what the change
+   * events carry; then those events and the parents' wake-ups, in the same transaction.
+   */
   private saveEnds(ends: RunEnd[]): Promise<Set<string>> {
     const sorted = byOperationId(ends);
     return this.dataSource.transaction(async (manager) => {
       const moved = (await manager.query(
-        // A SELECT over the UPDATE's RETURNING: TypeORM answers a bare UPDATE with [rows, count].
         `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "message")),
          -- id = ANY(...) lets the planner find the rows by the primary key, whatever it guesses of unnest.
          moved AS (UPDATE "executor"."async_operation" o
@@ -170,8 +170,14 @@ export class RunCompleter {
                 "completed_on" = now(), "host" = NULL, "lease_expires_at" = NULL, "row_version" = o."row_version" + 1
            FROM v
           WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id" AND o."host" = $5 AND o."state" = $8 AND o."status" = $9
-         RETURNING o."id", o."parent_operation_id")
-         SELECT "id", "parent_operation_id" FROM moved`,
+         RETURNING o."id", o."parent_operation_id", o."correlation_id", o."depth", o."name", o."operation_type", o."state", o."status",
+                   o."definition_id", o."definition_version", o."primary_entity", o."regarding_id", o."error_code", o."friendly_message"),
+         logged AS (${stepLogInsert(10, 'SELECT "id" FROM moved')}),
+         -- Completed: whatever it waited on is spent.
+         spent AS (DELETE FROM "executor"."wait_subscription" WHERE "operation_id" IN (SELECT "id" FROM moved)),
+         -- One success clears a definition's failure throttle.
+         cleared AS (DELETE FROM "executor"."definition_throttle" WHERE "definition_id" IN (SELECT "definition_id" FROM moved))
+         SELECT * FROM moved`,
         [
           sorted.map((end) => end.operationId),
           sorted.map((end) => JSON.stringify(end.state)),
@@ -182,27 +188,18 @@ export class RunCompleter {
           SUCCEEDED.status,
           State.Locked,
           Status.InProgress,
+          ...stepLogParameters(sorted),
         ],
-      )) as Array<{ id: string; parent_operation_id: string | null }>;
+      )) as Array<Record<string, unknown> & { id: string; parent_operation_id: string | null }>;
       const taken = new Set(moved.map((row) => row.id));
       if (taken.size === 0) return taken;
-      const saved = sorted.filter((end) => taken.has(end.operationId));
-      const ids = saved.map((end) => end.operationId);
-      await writeStepLog(
-        manager,
-        saved.map((end) => ({ operationId: end.operationId, stepStarted: end.stepStarted, log: end.log })),
-      );
-      // Completed: whatever it waited on is spent; a parent waiting for it goes on.
-      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [ids]);
+      // A parent waiting for one of them goes on.
       const woken = await this.store.wakeParentsOf(
         manager,
         moved.filter((row) => row.parent_operation_id !== null).map((row) => row.id),
       );
-      // One success clears a definition's failure throttle.
-      const definitions = [...new Set(saved.map((end) => end.definitionId).filter((id): id is string => id !== null))];
-      if (definitions.length > 0)
-        await manager.query(`DELETE FROM "executor"."definition_throttle" WHERE "definition_id" = ANY($1::uuid[])`, [definitions]);
-      await this.events.recordMany(manager, [...ids, ...woken]);
+      await this.events.recordRows(manager, hydrate(this.dataSource, AsyncOperationRow, moved));
+      if (woken.length > 0) await this.events.recordMany(manager, woken);
       return taken;
     });
   }

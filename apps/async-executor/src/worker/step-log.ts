@@ -13,37 +13,49 @@ export interface StepLogBatch {
   log: StepLogEntry[];
 }
 
-export async function writeStepLog(manager: EntityManager, batches: StepLogBatch[]): Promise<void> {
-  const values: unknown[] = [];
-  const rowsSql: string[] = [];
+/** The step log rows of `batches` as nine arrays, one per column (parameters of `stepLogInsert`). */
+export function stepLogParameters(batches: StepLogBatch[]): unknown[][] {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
   for (const { operationId, stepStarted, log } of batches) {
     // An entry with the same start number as an earlier one is that step again: the last one stands.
     const entries = [...new Map(log.map((entry, index) => [entry.seq ?? `#${index}`, entry])).values()];
     for (const entry of entries) {
-      values.push(
+      const row = [
         operationId,
-        stepStarted,
         entry.seq ?? null,
         entry.stepId,
         entry.path,
         entry.type,
         entry.status,
         entry.error?.message ?? entry.message ?? null,
-        entry.startedAt ?? null,
+        entry.startedAt ?? stepStarted.toISOString(),
         entry.endedAt ?? null,
-      );
-      const n = values.length;
-      rowsSql.push(
-        `($${n - 9}::uuid, $${n - 7}::int, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}::int, $${n - 2}, coalesce($${n - 1}::timestamptz, $${n - 8}::timestamptz), coalesce($${n}::timestamptz, now()))`,
-      );
+      ];
+      row.forEach((value, index) => columns[index]!.push(value));
     }
   }
-  if (rowsSql.length === 0) return;
-  await manager.query(
-    `INSERT INTO "executor"."operation_step_log" ("operation_id", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
-     VALUES ${rowsSql.join(', ')}
+  return columns;
+}
+
+/**
+ * The insert of step log rows given as nine array parameters from `$first` on; `only` (a
+ * subquery of operation ids) keeps the rows of those operations alone, so the insert can be a
+ * CTE beside the statement that saved them.
+ */
+export function stepLogInsert(first: number, only?: string): string {
+  const p = (index: number) => `$${first + index}`;
+  return `INSERT INTO "executor"."operation_step_log" ("operation_id", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+     SELECT l."operation_id", l."seq", l."step_id", l."path", l."step_type", l."status", l."message", l."started_on", coalesce(l."logged_on", now())
+       FROM unnest(${p(0)}::uuid[], ${p(1)}::int[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::int[], ${p(6)}::text[], ${p(7)}::timestamptz[], ${p(8)}::timestamptz[])
+            WITH ORDINALITY AS l("operation_id", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on", "n")
+      ${only ? `WHERE l."operation_id" IN (${only})` : ''}
+      ORDER BY l."n"
      ON CONFLICT ("operation_id", "seq") WHERE "seq" IS NOT NULL
-     DO UPDATE SET "status" = EXCLUDED."status", "message" = EXCLUDED."message", "logged_on" = EXCLUDED."logged_on"`,
-    values,
-  );
+     DO UPDATE SET "status" = EXCLUDED."status", "message" = EXCLUDED."message", "logged_on" = EXCLUDED."logged_on"`;
+}
+
+export async function writeStepLog(manager: EntityManager, batches: StepLogBatch[]): Promise<void> {
+  const parameters = stepLogParameters(batches);
+  if (parameters[0]!.length === 0) return;
+  await manager.query(stepLogInsert(1), parameters);
 }

@@ -89,18 +89,21 @@ describe('workers run workflows through the gateway', () => {
     );
     // The credit check starts on a change of the estimated value, and waits on the customer (and the opportunity, and a timer).
     await call('PATCH', `/api/v1/records/opportunity/${opportunity}`, { estimatedvalue: 250000 });
-    const waiting = await waitFor(
+    // Suspended with both records watched. (The PATCH's own pipeline event may reach the dispatcher
+    // after the run first suspended: it wakes the run, which looks again and waits again.)
+    const watched = await waitFor(
       async () => {
         const row = await operation(opportunity, 'credit-check');
-        return row['state'] === State.Suspended ? row : undefined;
+        if (row['state'] !== State.Suspended) return undefined;
+        const rows = (
+          await chain.sql.query(`SELECT entity, record_id FROM "executor"."wait_subscription" WHERE operation_id = $1 ORDER BY entity`, [
+            row['id'],
+          ])
+        ).rows as Array<{ entity: string; record_id: string }>;
+        return rows.length > 0 ? rows : undefined;
       },
       { timeoutMs: 20_000, what: 'the credit check to wait' },
     );
-    const watched = (
-      await chain.sql.query(`SELECT entity, record_id FROM "executor"."wait_subscription" WHERE operation_id = $1 ORDER BY entity`, [
-        waiting['id'],
-      ])
-    ).rows;
     expect(watched).toEqual(
       expect.arrayContaining([
         { entity: 'account', record_id: customer },

@@ -34,6 +34,7 @@ import { MetadataCache } from '@flowline/metadata-cache';
 import { callWebhook, StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
 import { advance, StepStatus, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
 import { AsyncOperationRow } from '../operations/async-operation.entity';
+import { hydrate } from '../operations/hydrate';
 import { OperationEvents } from '../operations/operation-events';
 import { OperationStore, READY_CHANNEL, type ColumnValue } from '../operations/operation-store';
 import { IllegalTransition, transition, type OperationAction } from '../operations/operation-transitions';
@@ -82,8 +83,16 @@ const CLAIM_GATHER_MS = 5;
 const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
 const tracer = trace.getTracer('flowline.async-executor');
 
+/** An operation just claimed, with its workflow's recent runs on the record (a first run only). */
+interface Claimed {
+  operation: AsyncOperationRow;
+  recentRuns: number | undefined;
+}
+
 interface RunHandle {
   operation: AsyncOperationRow;
+  /** Counted by the claim, for loop protection (undefined: count it when needed). */
+  recentRuns: number | undefined;
   /** Set when the lease could not be renewed: another host may have the operation now. */
   lost: boolean;
   done: Promise<void>;
@@ -108,6 +117,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   };
   private claimLoop: Promise<void> | undefined;
   private readonly running = new Map<string, RunHandle>();
+  /** Runs that have done their work and wait for their end's group commit. */
+  private readonly ending = new Set<string>();
   private listener: Client | undefined;
   private lastSweep = 0;
 
@@ -199,7 +210,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           this.lastSweep = Date.now();
           await this.sweep();
         }
-        const free = this.options.concurrency - this.running.size;
+        // Runs whose end is being committed take no slot: the next claim overlaps their commit.
+        const free = this.options.concurrency - (this.running.size - this.ending.size);
         // With a backlog, slots freed one by one are gathered for a few milliseconds, so one claim
         // fills several (a claim is a transaction; one per finished run was most of the claim cost).
         const gather = Math.max(1, Math.floor(this.options.concurrency / 4));
@@ -211,7 +223,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         if (free > 0) {
           const claimed = await this.claim(free);
           this.backlog = claimed.length === free;
-          for (const operation of claimed) this.start(operation);
+          for (const one of claimed) this.start(one);
         }
         failures = 0;
       } catch (error) {
@@ -260,14 +272,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private async claim(limit: number): Promise<AsyncOperationRow[]> {
+  /**
+   * Claims up to `limit` operations in one statement that moves them and answers their whole
+   * rows, with their change events in the same transaction (BEGIN, claim, outbox, COMMIT). For a
+   * first run it also counts the workflow's recent runs on the record, for loop protection.
+   */
+  private async claim(limit: number): Promise<Claimed[]> {
     const { definitionConcurrency } = this.options;
     // Uses IDX_async_operation_ready; SKIP LOCKED lets many workers and replicas claim side by side.
     // With a per-definition limit, claims are serialized (a transaction-scoped advisory lock) so two
     // replicas cannot both take the last free slot of a definition.
     return this.dataSource.transaction(async (manager) => {
-      if (definitionConcurrency > 0) await manager.query(`SELECT pg_advisory_xact_lock(hashtext('flowline.executor.claim'))`);
-      const rows = (await manager.query(
+      // The Ready set comes in bursts, so the table's statistics are mostly behind it: estimating a few
+      // Ready rows, the planner would read every Ready row through a bitmap and sort them all (20 ms
+      // with 3,000 Ready) instead of walking IDX_async_operation_ready in order up to the limit.
+      await manager.query(
+        `SET LOCAL enable_bitmapscan = off${definitionConcurrency > 0 ? `; SELECT pg_advisory_xact_lock(hashtext('flowline.executor.claim'))` : ''}`,
+      );
+      const raws = (await manager.query(
         `WITH candidates AS (
            SELECT o."id", o."definition_id", o."sequence" FROM "executor"."async_operation" o
             WHERE o."state" = 0 AND o."postpone_until" <= now()
@@ -291,22 +313,37 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
               SET "state" = $6, "status" = $7, "host" = $1, "lease_expires_at" = now() + ($2 || ' milliseconds')::interval, "next_attempt_at" = NULL,
                   "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
              FROM chosen WHERE o."id" = chosen."id"
-           RETURNING o."id")
-         SELECT "id" FROM claimed`,
-        [this.host, String(this.options.leaseMs), limit * 4, definitionConcurrency, limit, CLAIMED.state, CLAIMED.status],
-      )) as Array<{ id: string }>;
-      if (rows.length === 0) return [];
-      await this.events.recordMany(
-        manager,
-        rows.map((row) => row.id),
-      );
-      return manager.getRepository(AsyncOperationRow).find({ where: rows.map((row) => ({ id: row.id })), order: { sequence: 'ASC' } });
+           RETURNING o.*)
+         SELECT c.*,
+                -- Loop protection (uses IDX_async_operation_regarding): this run included.
+                CASE WHEN c."instance_state" IS NULL AND c."definition_id" IS NOT NULL THEN
+                  (SELECT count(*)::int FROM "executor"."async_operation" r
+                    WHERE r."primary_entity" = c."primary_entity" AND r."regarding_id" = c."regarding_id" AND r."definition_id" = c."definition_id"
+                      AND r."sequence" <= c."sequence" AND r."created_on" > now() - ($8 || ' milliseconds')::interval)
+                END AS "recent_runs"
+           FROM claimed c ORDER BY c."sequence"`,
+        [
+          this.host,
+          String(this.options.leaseMs),
+          // Candidates are locked: only as many as the claim takes, unless the per-definition limit may pass some over.
+          definitionConcurrency > 0 ? limit * 4 : limit,
+          definitionConcurrency,
+          limit,
+          CLAIMED.state,
+          CLAIMED.status,
+          String(this.options.loopWindowMs),
+        ],
+      )) as Array<Record<string, unknown> & { recent_runs: number | null }>;
+      if (raws.length === 0) return [];
+      const operations = hydrate(this.dataSource, AsyncOperationRow, raws);
+      await this.events.recordRows(manager, operations);
+      return operations.map((operation, index) => ({ operation, recentRuns: raws[index]!.recent_runs ?? undefined }));
     });
   }
 
-  private start(operation: AsyncOperationRow): void {
+  private start({ operation, recentRuns }: Claimed): void {
     this.metrics.claims.inc();
-    const handle: RunHandle = { operation, lost: false, done: Promise.resolve() };
+    const handle: RunHandle = { operation, recentRuns, lost: false, done: Promise.resolve() };
     this.running.set(operation.id, handle);
     const renew = setInterval(() => void this.renew(handle), Math.max(250, Math.floor(this.options.leaseMs / 3)));
     // The trace context stored with the operation (the pipeline event's): a first run continues
@@ -503,14 +540,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private async loopDetected(handle: RunHandle): Promise<boolean> {
     const operation = handle.operation;
     if (!operation.definitionId) return false;
-    // Uses IDX_async_operation_regarding.
-    const [row] = (await this.dataSource.query(
-      `SELECT count(*)::int AS "runs" FROM "executor"."async_operation"
-        WHERE "primary_entity" = $1 AND "regarding_id" = $2 AND "definition_id" = $3 AND "sequence" <= $4
-          AND "created_on" > now() - ($5 || ' milliseconds')::interval`,
-      [operation.primaryEntity, operation.regardingId, operation.definitionId, operation.sequence, String(this.options.loopWindowMs)],
-    )) as Array<{ runs: number }>;
-    const runs = row?.runs ?? 0;
+    // Counted by the claim; otherwise here (uses IDX_async_operation_regarding).
+    const runs =
+      handle.recentRuns ??
+      (
+        (await this.dataSource.query(
+          `SELECT count(*)::int AS "runs" FROM "executor"."async_operation"
+            WHERE "primary_entity" = $1 AND "regarding_id" = $2 AND "definition_id" = $3 AND "sequence" <= $4
+              AND "created_on" > now() - ($5 || ' milliseconds')::interval`,
+          [operation.primaryEntity, operation.regardingId, operation.definitionId, operation.sequence, String(this.options.loopWindowMs)],
+        )) as Array<{ runs: number }>
+      )[0]?.runs ??
+      0;
     if (runs <= this.options.loopMaxRuns) return false;
     const seconds = Math.round(this.options.loopWindowMs / 1000);
     const message =
@@ -879,6 +920,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     // an end the batch does not take (an operator's cancel or pause came first, another host has
     // it) goes the one-run way below, which decides between them.
     if (how === 'succeed' && last && options.countForThrottle !== false) {
+      this.ending.add(operation.id);
+      this.wake();
       const taken = await this.completer.succeed({
         operationId: operation.id,
         definitionId: operation.definitionId,
@@ -887,7 +930,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         stepStarted: last.stepStarted,
         executionTimeMs: operation.executionTimeMs + last.elapsedMs,
         message,
-      });
+      }).finally(() => this.ending.delete(operation.id));
       if (taken) {
         this.metrics.completions.inc({ outcome: 'succeeded' });
         this.logger.log(

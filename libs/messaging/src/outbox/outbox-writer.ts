@@ -3,10 +3,8 @@
  * only if the change it announces was committed.
  */
 import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Envelope, TopicName } from '@flowline/contracts';
 import { injectTraceHeaders } from '../tracing/trace-headers';
-import { OutboxMessageRow } from './outbox-message.entity';
 import { outboxChannel } from './outbox-relay';
 
 export interface OutboxMessage {
@@ -20,24 +18,32 @@ export async function writeToOutbox(manager: EntityManager, messages: OutboxMess
   if (messages.length === 0) return;
   const schema = (manager.connection.options as { schema?: string }).schema;
   if (!schema) throw new Error('the outbox needs the DataSource schema');
-  // Delivered at commit: wakes the relay at once instead of at its next poll.
-  await manager.query('SELECT pg_notify($1, $2)', [outboxChannel(schema), '']);
-  await manager.getRepository(OutboxMessageRow).insert(
-    messages.map((message) => {
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'x-flowline-type': message.envelope.type,
-        ...(message.headers ?? {}),
-      };
-      injectTraceHeaders(headers);
-      return {
-        eventId: message.envelope.id,
-        topic: message.topic,
-        messageKey: message.key,
-        envelope: message.envelope as unknown as Record<string, unknown>,
-        headers,
-        publishedAt: null,
-      } as QueryDeepPartialEntity<OutboxMessageRow>;
-    }),
+  const rows = messages.map((message) => {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-flowline-type': message.envelope.type,
+      ...(message.headers ?? {}),
+    };
+    injectTraceHeaders(headers);
+    return { message, headers };
+  });
+  // One statement, one round trip: the rows, and a NOTIFY delivered at commit that wakes the
+  // relay at once instead of at its next poll.
+  await manager.query(
+    `WITH written AS (
+       INSERT INTO "${schema}"."outbox" ("event_id", "topic", "message_key", "envelope", "headers", "published_at")
+       SELECT e, t, k, v::jsonb, h::jsonb, NULL
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS m(e, t, k, v, h, n)
+        ORDER BY n -- ids (the relay's publishing order) follow the order given
+       RETURNING 1)
+     SELECT pg_notify($1, '') FROM (SELECT count(*) FROM written) AS n`,
+    [
+      outboxChannel(schema),
+      rows.map(({ message }) => message.envelope.id),
+      rows.map(({ message }) => message.topic),
+      rows.map(({ message }) => message.key),
+      rows.map(({ message }) => JSON.stringify(message.envelope)),
+      rows.map(({ headers }) => JSON.stringify(headers)),
+    ],
   );
 }
