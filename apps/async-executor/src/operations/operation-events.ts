@@ -1,87 +1,51 @@
 /** Every state change of an operation goes to flowline.async-operations.v1 through the outbox. */
 import { Injectable } from '@nestjs/common';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Topics } from '@flowline/contracts';
-import { createEnvelope, writeToOutbox } from '@flowline/messaging';
+import { outboxHeaders, outboxInsertSql, outboxNotifySql, sqlLiteral } from '@flowline/messaging';
 import { SERVICE } from '../config';
-import { AsyncOperationRow } from './async-operation.entity';
 
 export const ASYNC_OPERATION_CHANGED = 'async-operation.changed';
-
-/** What a change message carries of an operation. */
-export type ChangedOperation = Pick<
-  AsyncOperationRow,
-  | 'id'
-  | 'correlationId'
-  | 'depth'
-  | 'name'
-  | 'operationType'
-  | 'state'
-  | 'status'
-  | 'definitionId'
-  | 'definitionVersion'
-  | 'primaryEntity'
-  | 'regardingId'
-  | 'errorCode'
-  | 'friendlyMessage'
->;
+const OPERATIONS_SCHEMA = SERVICE.schema;
 
 @Injectable()
 export class OperationEvents {
-  /** One change message per operation; the correlation id is the operation's own unless given. */
+  /** One change message per operation (one statement); the correlation id is the operation's own unless given. */
   async recordMany(manager: EntityManager, ids: string[], correlationId?: string): Promise<void> {
     if (ids.length === 0) return;
-    // Only what the change event carries (not the input and state documents).
-    const rows = await manager.getRepository(AsyncOperationRow).find({
-      where: { id: In(ids) },
-      select: {
-        id: true,
-        correlationId: true,
-        depth: true,
-        name: true,
-        operationType: true,
-        state: true,
-        status: true,
-        definitionId: true,
-        definitionVersion: true,
-        primaryEntity: true,
-        regardingId: true,
-        errorCode: true,
-        friendlyMessage: true,
-      },
-    });
-    await this.recordRows(manager, rows, correlationId);
+    await manager.query(
+      `WITH written AS (${this.insertSql(`(SELECT * FROM "${OPERATIONS_SCHEMA}"."async_operation" WHERE "id" = ANY($1::uuid[]))`, correlationId)})
+       SELECT ${this.notifySql('written')} AS "notified"`,
+      [ids],
+    );
   }
 
-  /** The change messages of rows the caller has just read or returned (no second read). */
-  async recordRows(manager: EntityManager, rows: ChangedOperation[], correlationId?: string): Promise<void> {
-    if (rows.length === 0) return;
-    await writeToOutbox(
-      manager,
-      rows.map((row) => ({
-        topic: Topics.asyncOperations,
-        key: row.id,
-        envelope: createEnvelope({
-          type: ASYNC_OPERATION_CHANGED,
-          schemaVersion: 1,
-          source: SERVICE.name,
-          correlationId: correlationId || row.correlationId,
-          depth: row.depth,
-          payload: {
-            operationId: row.id,
-            name: row.name,
-            operationType: row.operationType,
-            state: row.state,
-            status: row.status,
-            definitionId: row.definitionId,
-            definitionVersion: row.definitionVersion,
-            primaryEntity: row.primaryEntity,
-            regardingId: row.regardingId,
-            errorCode: row.errorCode,
-            friendlyMessage: row.friendlyMessage,
-          },
-        }),
-      })),
+  /**
+   * The outbox insert (a CTE body) of the change messages of the operations `from` yields (a
+   * table expression with the operation's columns, such as an UPDATE's RETURNING o.*): the
+   * change and its messages in one statement. The envelope is the one createEnvelope builds.
+   */
+  insertSql(from: string, correlationId?: string): string {
+    const headers = sqlLiteral(JSON.stringify(outboxHeaders(ASYNC_OPERATION_CHANGED)));
+    const correlation = correlationId ? `${sqlLiteral(correlationId)}` : 'c."correlation_id"';
+    return outboxInsertSql(
+      OPERATIONS_SCHEMA,
+      `SELECT c."change_id" AS "event_id", ${sqlLiteral(Topics.asyncOperations)} AS "topic", c."id"::text AS "message_key",
+              jsonb_build_object(
+                'id', c."change_id", 'type', ${sqlLiteral(ASYNC_OPERATION_CHANGED)}, 'schemaVersion', 1,
+                'occurredAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'source', ${sqlLiteral(SERVICE.name)}, 'correlationId', ${correlation}, 'depth', c."depth",
+                'payload', jsonb_build_object(
+                  'operationId', c."id", 'name', c."name", 'operationType', c."operation_type", 'state', c."state", 'status', c."status",
+                  'definitionId', c."definition_id", 'definitionVersion', c."definition_version", 'primaryEntity', c."primary_entity",
+                  'regardingId', c."regarding_id", 'errorCode', c."error_code", 'friendlyMessage', c."friendly_message")) AS "envelope",
+              ${headers}::jsonb AS "headers", c."sequence" AS "n"
+         FROM (SELECT r.*, gen_random_uuid() AS "change_id" FROM ${from} AS r) AS c`,
     );
+  }
+
+  /** The scalar subquery that wakes the relay once `written` (the insert's CTE) has rows. */
+  notifySql(written: string): string {
+    return outboxNotifySql(OPERATIONS_SCHEMA, written);
   }
 }

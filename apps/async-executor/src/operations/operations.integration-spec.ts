@@ -1,4 +1,4 @@
-import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
+import { AsyncOperationState as State, AsyncOperationStatus as Status, parseEnvelope } from '@flowline/contracts';
 import { signBody } from '@flowline/plugin-steps';
 import { Webhook } from 'standardwebhooks';
 import { ExecutorProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
@@ -213,14 +213,24 @@ describe('operators steer async operations; failures back off and throttle', () 
       async () => {
         const rows = (
           await chain.sql.query(
-            `SELECT envelope->'payload'->>'status' AS status, published_at FROM "executor"."outbox" WHERE message_key = $1 ORDER BY id`,
+            `SELECT envelope::text AS envelope, envelope->'payload'->>'status' AS status, published_at FROM "executor"."outbox" WHERE message_key = $1 ORDER BY id`,
             [opA['id']],
           )
-        ).rows as Array<{ status: string; published_at: Date | null }>;
-        return rows.every((r) => r.published_at) ? rows.map((r) => Number(r.status)) : undefined;
+        ).rows as Array<{ envelope: string; status: string; published_at: Date | null }>;
+        return rows.every((r) => r.published_at) ? rows : undefined;
       },
       { what: 'the changes of A to be published' },
-    );
+    ).then((rows) => {
+      // Each is a valid envelope (some are built by SQL beside the change they announce).
+      for (const row of rows) {
+        const parsed = parseEnvelope(row.envelope);
+        expect(parsed).toMatchObject({
+          ok: true,
+          envelope: { type: 'async-operation.changed', source: 'async-executor', payload: { operationId: opA['id'] } },
+        });
+      }
+      return rows.map((r) => Number(r.status));
+    });
     expect(changes).toEqual(
       expect.arrayContaining([Status.InProgress, Status.Pausing, Status.Waiting, Status.WaitingForResources, Status.Succeeded]),
     );
@@ -422,10 +432,14 @@ describe('operators steer async operations; failures back off and throttle', () 
     expect(delta(after, before.executor, 'flowline_executor_claims_total')).toBeGreaterThanOrEqual(3);
     expect(delta(after, before.executor, 'flowline_executor_completions_total{outcome="succeeded"')).toBeGreaterThanOrEqual(1);
     expect(delta(after, before.executor, 'flowline_executor_retries_total{code="HTTP_503"')).toBeGreaterThanOrEqual(1);
-    expect(delta(after, before.executor, 'flowline_executor_step_duration_seconds_count{effect="executeMessage",outcome="ok"')).toBeGreaterThanOrEqual(1);
+    expect(
+      delta(after, before.executor, 'flowline_executor_step_duration_seconds_count{effect="executeMessage",outcome="ok"'),
+    ).toBeGreaterThanOrEqual(1);
     const gateway = await metrics(chain.gateway.httpUrl);
     for (const stage of ['prevalidation', 'preoperation', 'mainoperation', 'postoperation']) {
-      expect(delta(gateway, before.gateway, `flowline_gateway_pipeline_stage_duration_seconds_count{stage="${stage}"`)).toBeGreaterThanOrEqual(3);
+      expect(
+        delta(gateway, before.gateway, `flowline_gateway_pipeline_stage_duration_seconds_count{stage="${stage}"`),
+      ).toBeGreaterThanOrEqual(3);
     }
     // Everything this test made was published and dispatched: the lags come back to 0.
     await waitFor(
@@ -482,7 +496,10 @@ describe('operators steer async operations; failures back off and throttle', () 
     expect(body.deleted).toBeGreaterThanOrEqual(1);
     expect(await row(done)).toBeUndefined();
     expect(
-      Number((await chain.sql.query(`SELECT count(*) FROM "executor"."operation_step_log" WHERE operation_id = $1`, [finished['id']])).rows[0].count),
+      Number(
+        (await chain.sql.query(`SELECT count(*) FROM "executor"."operation_step_log" WHERE operation_id = $1`, [finished['id']])).rows[0]
+          .count,
+      ),
     ).toBe(0);
     expect(Number((await chain.sql.query(`SELECT count(*) FROM "executor"."async_operation" WHERE state = 3`)).rows[0].count)).toBe(0);
     expect(Number((await chain.sql.query(`SELECT count(*) FROM "executor"."async_operation"`)).rows[0].count)).toBe(before);

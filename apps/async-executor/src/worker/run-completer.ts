@@ -1,10 +1,11 @@
 /**
  * Group commit of runs' step boundaries and of runs that succeeded: what arrives while commits
- * are in flight (at most three of each kind) is saved together in the next transaction,
- * set-based. A boundary group is one statement saving every run's state and renewing its lease
- * (answering each run its row's status) and one step-log insert. An end group is one statement
- * moving them all, one step-log insert, one throttle clear and one change-event write, instead of
- * a transaction of a dozen statements per run.
+ * are in flight (at most three of each kind) is saved together, set-based. A boundary group is
+ * one autocommitted statement saving every run's state, renewing its lease and writing its step
+ * log (answering each run its row's status). An end group is one statement too: it moves them
+ * all, writes their step log and change events, spends their wait subscriptions and clears the
+ * failure throttle; only when a run in it has a parent waiting does the parents' wake-up join it
+ * in a transaction.
  *
  * Only a plain end is taken here: the row still held by this host and In Progress. A run whose
  * row an operator moved meanwhile (Canceling, Pausing) or that another host holds now is answered
@@ -12,18 +13,18 @@
  * whose transaction fails fails every run in it, as one run's transaction would have: nothing of
  * it was saved, and each run's own handling (waiting out an unavailable database, a retry) applies.
  */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
 import type { InstanceState, StepLogEntry } from '@flowline/process-runtime';
 import type { OperationEvents } from '../operations/operation-events';
 import type { OperationStore } from '../operations/operation-store';
 import { transition } from '../operations/operation-transitions';
-import { AsyncOperationRow } from '../operations/async-operation.entity';
-import { hydrate } from '../operations/hydrate';
 import { stepLogInsert, stepLogParameters } from './step-log';
 
 export interface RunEnd {
   operationId: string;
+  /** The parent waiting for this run, if any (its wake-up joins the end's transaction). */
+  parentOperationId: string | null;
   definitionId: string | null;
   state: InstanceState;
   log: StepLogEntry[];
@@ -153,14 +154,15 @@ export class RunCompleter {
   }
 
   /**
-   * One statement moves the rows still held and In Progress, writes their step log, spends their
-   * wait subscriptions and clears their definitions' failure throttle, answering what the change
-   * events carry; then those events and the parents' wake-ups, in the same transaction.
+   * One statement moves the rows still held and In Progress, writes their step log and change
+   * events, spends their wait subscriptions and clears their definitions' failure throttle.
+   * Autocommitted, unless a run in the group has a parent waiting for it: then the parents'
+   * wake-up joins it in one transaction.
    */
-  private saveEnds(ends: RunEnd[]): Promise<Set<string>> {
+  private async saveEnds(ends: RunEnd[]): Promise<Set<string>> {
     const sorted = byOperationId(ends);
-    return this.dataSource.transaction(async (manager) => {
-      const moved = (await manager.query(
+    const end = async (manager: EntityManager): Promise<Array<{ id: string; parent_operation_id: string | null }>> =>
+      (await manager.query(
         `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "message")),
          -- id = ANY(...) lets the planner find the rows by the primary key, whatever it guesses of unnest.
          moved AS (UPDATE "executor"."async_operation" o
@@ -170,19 +172,19 @@ export class RunCompleter {
                 "completed_on" = now(), "host" = NULL, "lease_expires_at" = NULL, "row_version" = o."row_version" + 1
            FROM v
           WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id" AND o."host" = $5 AND o."state" = $8 AND o."status" = $9
-         RETURNING o."id", o."parent_operation_id", o."correlation_id", o."depth", o."name", o."operation_type", o."state", o."status",
-                   o."definition_id", o."definition_version", o."primary_entity", o."regarding_id", o."error_code", o."friendly_message"),
+         RETURNING o.*),
          logged AS (${stepLogInsert(10, 'SELECT "id" FROM moved')}),
          -- Completed: whatever it waited on is spent.
          spent AS (DELETE FROM "executor"."wait_subscription" WHERE "operation_id" IN (SELECT "id" FROM moved)),
          -- One success clears a definition's failure throttle.
-         cleared AS (DELETE FROM "executor"."definition_throttle" WHERE "definition_id" IN (SELECT "definition_id" FROM moved))
-         SELECT * FROM moved`,
+         cleared AS (DELETE FROM "executor"."definition_throttle" WHERE "definition_id" IN (SELECT "definition_id" FROM moved)),
+         written AS (${this.events.insertSql('moved')})
+         SELECT m."id", m."parent_operation_id", ${this.events.notifySql('written')} AS "notified" FROM moved m`,
         [
-          sorted.map((end) => end.operationId),
-          sorted.map((end) => JSON.stringify(end.state)),
-          sorted.map((end) => end.executionTimeMs),
-          sorted.map((end) => end.message || null),
+          sorted.map((one) => one.operationId),
+          sorted.map((one) => JSON.stringify(one.state)),
+          sorted.map((one) => one.executionTimeMs),
+          sorted.map((one) => one.message || null),
           this.host,
           SUCCEEDED.state,
           SUCCEEDED.status,
@@ -190,17 +192,17 @@ export class RunCompleter {
           Status.InProgress,
           ...stepLogParameters(sorted),
         ],
-      )) as Array<Record<string, unknown> & { id: string; parent_operation_id: string | null }>;
-      const taken = new Set(moved.map((row) => row.id));
-      if (taken.size === 0) return taken;
+      )) as Array<{ id: string; parent_operation_id: string | null }>;
+    if (!sorted.some((one) => one.parentOperationId)) return new Set((await end(this.dataSource.manager)).map((row) => row.id));
+    return this.dataSource.transaction(async (manager) => {
+      const moved = await end(manager);
       // A parent waiting for one of them goes on.
       const woken = await this.store.wakeParentsOf(
         manager,
         moved.filter((row) => row.parent_operation_id !== null).map((row) => row.id),
       );
-      await this.events.recordRows(manager, hydrate(this.dataSource, AsyncOperationRow, moved));
-      if (woken.length > 0) await this.events.recordMany(manager, woken);
-      return taken;
+      await this.events.recordMany(manager, woken);
+      return new Set(moved.map((row) => row.id));
     });
   }
 }

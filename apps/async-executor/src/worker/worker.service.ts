@@ -27,9 +27,10 @@ import {
   type Link,
   type Span,
 } from '@opentelemetry/api';
-import { Client } from 'pg';
+import { Client, type Pool, type QueryResult } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
+import { sqlLiteral } from '@flowline/messaging';
 import { MetadataCache } from '@flowline/metadata-cache';
 import { callWebhook, StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
 import { advance, StepStatus, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
@@ -273,72 +274,71 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /**
-   * Claims up to `limit` operations in one statement that moves them and answers their whole
-   * rows, with their change events in the same transaction (BEGIN, claim, outbox, COMMIT). For a
-   * first run it also counts the workflow's recent runs on the record, for loop protection.
+   * Claims up to `limit` operations in one round trip: a statement that moves them, answers their
+   * whole rows and writes their change events, with the planner setting below, as one implicit
+   * transaction (so its values are literals: a multi-statement query takes no parameters). For
+   * a first run it also counts the workflow's recent runs on the record, for loop protection.
    */
   private async claim(limit: number): Promise<Claimed[]> {
     const { definitionConcurrency } = this.options;
-    // Uses IDX_async_operation_ready; SKIP LOCKED lets many workers and replicas claim side by side.
-    // With a per-definition limit, claims are serialized (a transaction-scoped advisory lock) so two
-    // replicas cannot both take the last free slot of a definition.
-    return this.dataSource.transaction(async (manager) => {
+    const int = (value: number): string => String(Math.trunc(Number(value)));
+    const sql = [
       // The Ready set comes in bursts, so the table's statistics are mostly behind it: estimating a few
       // Ready rows, the planner would read every Ready row through a bitmap and sort them all (20 ms
       // with 3,000 Ready) instead of walking IDX_async_operation_ready in order up to the limit.
-      await manager.query(
-        `SET LOCAL enable_bitmapscan = off${definitionConcurrency > 0 ? `; SELECT pg_advisory_xact_lock(hashtext('flowline.executor.claim'))` : ''}`,
-      );
-      const raws = (await manager.query(
-        `WITH candidates AS (
-           SELECT o."id", o."definition_id", o."sequence" FROM "executor"."async_operation" o
-            WHERE o."state" = 0 AND o."postpone_until" <= now()
-              AND NOT EXISTS (SELECT 1 FROM "executor"."definition_throttle" t
-                               WHERE t."definition_id" = o."definition_id" AND t."throttled_until" > now())
-              AND (o."dependency_token" IS NULL OR NOT EXISTS (
-                   SELECT 1 FROM "executor"."async_operation" d
-                    WHERE d."dependency_token" = o."dependency_token" AND d."sequence" < o."sequence" AND d."state" <> 3))
-            ORDER BY o."sequence" LIMIT $3 FOR UPDATE SKIP LOCKED),
-         ranked AS (
-           SELECT c."id", c."sequence", row_number() OVER (PARTITION BY c."definition_id" ORDER BY c."sequence") AS n,
-                  (SELECT count(*) FROM "executor"."async_operation" r WHERE r."state" = 2 AND r."definition_id" = c."definition_id") AS locked,
-                  c."definition_id"
-             FROM candidates c),
-         chosen AS (
-           SELECT "id" FROM ranked
-            WHERE $4::int = 0 OR "definition_id" IS NULL OR "locked" + "n" <= $4::int
-            ORDER BY "sequence" LIMIT $5),
-         claimed AS (
-           UPDATE "executor"."async_operation" o
-              SET "state" = $6, "status" = $7, "host" = $1, "lease_expires_at" = now() + ($2 || ' milliseconds')::interval, "next_attempt_at" = NULL,
-                  "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
-             FROM chosen WHERE o."id" = chosen."id"
-           RETURNING o.*)
-         SELECT c.*,
-                -- Loop protection (uses IDX_async_operation_regarding): this run included.
-                CASE WHEN c."instance_state" IS NULL AND c."definition_id" IS NOT NULL THEN
-                  (SELECT count(*)::int FROM "executor"."async_operation" r
-                    WHERE r."primary_entity" = c."primary_entity" AND r."regarding_id" = c."regarding_id" AND r."definition_id" = c."definition_id"
-                      AND r."sequence" <= c."sequence" AND r."created_on" > now() - ($8 || ' milliseconds')::interval)
-                END AS "recent_runs"
-           FROM claimed c ORDER BY c."sequence"`,
-        [
-          this.host,
-          String(this.options.leaseMs),
-          // Candidates are locked: only as many as the claim takes, unless the per-definition limit may pass some over.
-          definitionConcurrency > 0 ? limit * 4 : limit,
-          definitionConcurrency,
-          limit,
-          CLAIMED.state,
-          CLAIMED.status,
-          String(this.options.loopWindowMs),
-        ],
-      )) as Array<Record<string, unknown> & { recent_runs: number | null }>;
-      if (raws.length === 0) return [];
-      const operations = hydrate(this.dataSource, AsyncOperationRow, raws);
-      await this.events.recordRows(manager, operations);
-      return operations.map((operation, index) => ({ operation, recentRuns: raws[index]!.recent_runs ?? undefined }));
-    });
+      `SET LOCAL enable_bitmapscan = off`,
+      // With a per-definition limit, claims are serialized (a transaction-scoped advisory lock) so two
+      // replicas cannot both take the last free slot of a definition.
+      ...(definitionConcurrency > 0 ? [`SELECT pg_advisory_xact_lock(hashtext('flowline.executor.claim'))`] : []),
+      // Uses IDX_async_operation_ready; SKIP LOCKED lets many workers and replicas claim side by side.
+      `WITH candidates AS (
+         SELECT o."id", o."definition_id", o."sequence" FROM "executor"."async_operation" o
+          WHERE o."state" = 0 AND o."postpone_until" <= now()
+            AND NOT EXISTS (SELECT 1 FROM "executor"."definition_throttle" t
+                             WHERE t."definition_id" = o."definition_id" AND t."throttled_until" > now())
+            AND (o."dependency_token" IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM "executor"."async_operation" d
+                  WHERE d."dependency_token" = o."dependency_token" AND d."sequence" < o."sequence" AND d."state" <> 3))
+          ORDER BY o."sequence"
+          -- Candidates are locked: only as many as the claim takes, unless the per-definition limit may pass some over.
+          LIMIT ${int(definitionConcurrency > 0 ? limit * 4 : limit)} FOR UPDATE SKIP LOCKED),
+       ranked AS (
+         SELECT c."id", c."sequence", row_number() OVER (PARTITION BY c."definition_id" ORDER BY c."sequence") AS n,
+                (SELECT count(*) FROM "executor"."async_operation" r WHERE r."state" = 2 AND r."definition_id" = c."definition_id") AS locked,
+                c."definition_id"
+           FROM candidates c),
+       chosen AS (
+         SELECT "id" FROM ranked
+          WHERE ${int(definitionConcurrency)} = 0 OR "definition_id" IS NULL OR "locked" + "n" <= ${int(definitionConcurrency)}
+          ORDER BY "sequence" LIMIT ${int(limit)}),
+       claimed AS (
+         UPDATE "executor"."async_operation" o
+            SET "state" = ${int(CLAIMED.state)}, "status" = ${int(CLAIMED.status)}, "host" = ${sqlLiteral(this.host)},
+                "lease_expires_at" = now() + interval '${int(this.options.leaseMs)} milliseconds', "next_attempt_at" = NULL,
+                "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
+           FROM chosen WHERE o."id" = chosen."id"
+         RETURNING o.*),
+       written AS (${this.events.insertSql('claimed')})
+       SELECT c.*,
+              -- Loop protection (uses IDX_async_operation_regarding): this run included.
+              CASE WHEN c."instance_state" IS NULL AND c."definition_id" IS NOT NULL THEN
+                (SELECT count(*)::int FROM "executor"."async_operation" r
+                  WHERE r."primary_entity" = c."primary_entity" AND r."regarding_id" = c."regarding_id" AND r."definition_id" = c."definition_id"
+                    AND r."sequence" <= c."sequence" AND r."created_on" > now() - interval '${int(this.options.loopWindowMs)} milliseconds')
+              END AS "recent_runs",
+              ${this.events.notifySql('written')} AS "notified"
+         FROM claimed c ORDER BY c."sequence"`,
+    ].join(';\n');
+    const results = (await this.pool().query(sql)) as unknown as Array<QueryResult<Record<string, unknown> & { recent_runs: number | null }>>;
+    const raws = results.at(-1)!.rows;
+    if (raws.length === 0) return [];
+    const operations = hydrate(this.dataSource, AsyncOperationRow, raws);
+    return operations.map((operation, index) => ({ operation, recentRuns: raws[index]!.recent_runs ?? undefined }));
+  }
+
+  /** The driver's pool, for a multi-statement query (TypeORM's query answers only one result). */
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   private start({ operation, recentRuns }: Claimed): void {
@@ -924,6 +924,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       this.wake();
       const taken = await this.completer.succeed({
         operationId: operation.id,
+        parentOperationId: operation.parentOperationId,
         definitionId: operation.definitionId,
         state: last.state,
         log: last.log,

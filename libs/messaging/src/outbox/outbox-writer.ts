@@ -18,15 +18,7 @@ export async function writeToOutbox(manager: EntityManager, messages: OutboxMess
   if (messages.length === 0) return;
   const schema = (manager.connection.options as { schema?: string }).schema;
   if (!schema) throw new Error('the outbox needs the DataSource schema');
-  const rows = messages.map((message) => {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'x-flowline-type': message.envelope.type,
-      ...(message.headers ?? {}),
-    };
-    injectTraceHeaders(headers);
-    return { message, headers };
-  });
+  const rows = messages.map((message) => ({ message, headers: outboxHeaders(message.envelope.type, message.headers) }));
   // One statement, one round trip: the rows, and a NOTIFY delivered at commit that wakes the
   // relay at once instead of at its next poll.
   await manager.query(
@@ -46,4 +38,33 @@ export async function writeToOutbox(manager: EntityManager, messages: OutboxMess
       rows.map(({ headers }) => JSON.stringify(headers)),
     ],
   );
+}
+
+/** The Kafka headers of an outbox message: its content type and type, extra ones, and the active trace context. */
+export function outboxHeaders(type: string, extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-flowline-type': type, ...extra };
+  injectTraceHeaders(headers);
+  return headers;
+}
+
+/** A text as a SQL string literal (standard_conforming_strings, on since PostgreSQL 9.1). */
+export function sqlLiteral(value: string): string {
+  if (value.includes('\u0000')) throw new Error('a SQL literal cannot hold a NUL character');
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * For statements that write to the outbox themselves (a CTE beside the change they announce, so
+ * the change and its messages are one statement): the insert of what `select` yields (columns
+ * event_id uuid, topic, message_key, envelope jsonb, headers jsonb, in the order given by `n`).
+ */
+export function outboxInsertSql(schema: string, select: string): string {
+  return `INSERT INTO "${schema}"."outbox" ("event_id", "topic", "message_key", "envelope", "headers", "published_at")
+     SELECT m."event_id", m."topic", m."message_key", m."envelope", m."headers", NULL FROM (${select}) AS m ORDER BY m."n"
+     RETURNING 1`;
+}
+
+/** A scalar subquery that notifies the relay (at commit) once `written` (the insert's CTE) has rows. */
+export function outboxNotifySql(schema: string, written: string): string {
+  return `(SELECT count(*) FROM (SELECT pg_notify(${sqlLiteral(outboxChannel(schema))}, '') FROM (SELECT 1 FROM ${written} LIMIT 1) AS w) AS n)`;
 }
