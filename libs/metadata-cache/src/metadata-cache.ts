@@ -13,7 +13,7 @@ import { entityFromProto } from './entity-from-proto';
 export interface MetadataCacheOptions {
   registryAddress: string;
   /** A token with the `service` role (a function, so it can be renewed). */
-  token: () => string;
+  token: () => string | Promise<string>;
   /** Safety refresh interval; default 30 s. */
   refreshIntervalMs?: number;
   onRefresh?: (event: { version: string; reason: string; durationMs: number }) => void;
@@ -98,7 +98,8 @@ export class MetadataCache {
 
   private async load(reason: string): Promise<void> {
     const started = Date.now();
-    const snapshot = await this.client.client.getMetadataSnapshot({}, { metadata: { authorization: `Bearer ${this.options.token()}` } });
+    const token = await this.options.token();
+    const snapshot = await this.client.client.getMetadataSnapshot({}, { metadata: { authorization: `Bearer ${token}` } });
     const version = BigInt(snapshot.version || '0');
     if (this.loaded && version < this.loaded.version) return; // an older answer overtaken by a newer one
     this.loaded = {
@@ -132,7 +133,11 @@ export class MetadataCache {
   private require(): Loaded {
     // Unavailability, not a failure of what asked: a consumer keeps its message and asks again.
     if (!this.loaded)
-      throw new DependencyUnavailable('registry', 'METADATA_NOT_LOADED', 'the metadata cache is not loaded yet (the registry has not answered since start)');
+      throw new DependencyUnavailable(
+        'registry',
+        'METADATA_NOT_LOADED',
+        'the metadata cache is not loaded yet (the registry has not answered since start)',
+      );
     return this.loaded;
   }
 

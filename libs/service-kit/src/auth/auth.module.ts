@@ -1,32 +1,40 @@
 /**
  * Registers the AuthGuard for every HTTP route and gRPC method of the service, with the token
- * verifier of the service's configuration (authSettings in config.ts). Given only the secret
- * (as services did before OpenID Connect), the other AUTH_* settings are read from the
- * environment, validated the same way.
+ * verifier of the service's configuration (authSettings in config.ts), and the service's own
+ * credential (SERVICE_CREDENTIAL) that its clients of other services send. Given only the
+ * secret (as services did before OpenID Connect), the other AUTH_* and SERVICE_* settings are
+ * read from the environment, validated the same way.
  */
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { TokenVerifier } from '@flowline/auth';
-import { authSettings, loadConfig, tokenVerifierSettings, type AuthConfig } from '../config/config';
+import { SERVICE_CREDENTIAL, TokenVerifier } from '@flowline/auth';
+import { authSettings, loadConfig, serviceCredentialOf, tokenVerifierSettings, type AuthConfig } from '../config/config';
 import { AUTH_SECRET, AuthGuard, TOKEN_VERIFIER } from './auth.guard';
 
 @Global()
 @Module({})
 export class AuthModule {
-  static forRoot(secretOrConfig: string | AuthConfig): DynamicModule {
+  /**
+   * @param serviceName the service's name: the subject of its service tokens (and the key id of
+   *   a PEM SERVICE_KEY); absent, `service`.
+   */
+  static forRoot(secretOrConfig: string | undefined | AuthConfig, serviceName = 'service'): DynamicModule {
     const config =
-      typeof secretOrConfig === 'string'
-        ? loadConfig('auth', authSettings, { ...process.env, AUTH_JWT_SECRET: secretOrConfig })
-        : secretOrConfig;
+      typeof secretOrConfig === 'object'
+        ? secretOrConfig
+        : loadConfig('auth', authSettings, { ...process.env, ...(secretOrConfig ? { AUTH_JWT_SECRET: secretOrConfig } : {}) });
     const verifier = new TokenVerifier(tokenVerifierSettings(config));
+    const credential = serviceCredentialOf(config, serviceName);
+    new Logger('AuthModule').log(`calls to other services authenticate with ${credential.describe()}`);
     return {
       module: AuthModule,
       providers: [
         { provide: AUTH_SECRET, useValue: config.AUTH_JWT_SECRET },
         { provide: TOKEN_VERIFIER, useValue: verifier },
+        { provide: SERVICE_CREDENTIAL, useValue: credential },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
-      exports: [AUTH_SECRET, TOKEN_VERIFIER],
+      exports: [AUTH_SECRET, TOKEN_VERIFIER, SERVICE_CREDENTIAL],
     };
   }
 }

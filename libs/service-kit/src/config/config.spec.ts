@@ -17,8 +17,8 @@ describe('loadConfig', () => {
   it('names every missing required setting and what is expected', () => {
     expect(() => loadConfig('event-gateway', shape, {})).toThrow(
       'event-gateway: invalid configuration: DATABASE_URL is required (expected a PostgreSQL URL such as postgres://user:password@host:5432/flowline); ' +
-        'AUTH_JWT_SECRET is required (expected the secret (16 characters or more) that signs bearer tokens, shared by all services); ' +
-        'KAFKA_BROKERS is required (expected Kafka bootstrap servers, host:port[,host:port])',
+        'KAFKA_BROKERS is required (expected Kafka bootstrap servers, host:port[,host:port]); ' +
+        "no way to verify bearer tokens: set AUTH_OIDC_ISSUER (an OpenID Connect issuer) and/or AUTH_SERVICE_KEYS (the services' public keys); AUTH_JWT_SECRET (a shared secret) is for development only",
     );
   });
 
