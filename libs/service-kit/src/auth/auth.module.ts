@@ -5,15 +5,21 @@
  * secret (as services did before OpenID Connect), the other AUTH_* and SERVICE_* settings are
  * read from the environment, validated the same way.
  */
-import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { SERVICE_CREDENTIAL, TokenVerifier } from '@flowline/auth';
+import { SERVICE_CREDENTIAL, TokenVerifier, type ServiceCredential } from '@flowline/auth';
 import { authSettings, loadConfig, serviceCredentialOf, tokenVerifierSettings, type AuthConfig } from '../config/config';
 import { AUTH_SECRET, AuthGuard, TOKEN_VERIFIER } from './auth.guard';
 
 @Global()
 @Module({})
-export class AuthModule {
+export class AuthModule implements OnModuleInit {
+  constructor(@Inject(SERVICE_CREDENTIAL) private readonly credential: ServiceCredential) {}
+
+  onModuleInit(): void {
+    new Logger('AuthModule').log(`calls to other services authenticate with ${this.credential.describe()}`);
+  }
+
   /**
    * @param serviceName the service's name: the subject of its service tokens (and the key id of
    *   a PEM SERVICE_KEY); absent, `service`.
@@ -25,7 +31,6 @@ export class AuthModule {
         : loadConfig('auth', authSettings, { ...process.env, ...(secretOrConfig ? { AUTH_JWT_SECRET: secretOrConfig } : {}) });
     const verifier = new TokenVerifier(tokenVerifierSettings(config));
     const credential = serviceCredentialOf(config, serviceName);
-    new Logger('AuthModule').log(`calls to other services authenticate with ${credential.describe()}`);
     return {
       module: AuthModule,
       providers: [
