@@ -84,13 +84,15 @@ describe('service keys', () => {
     await expect(verifier.verify(admin)).rejects.toThrow('HS256 tokens of a shared secret are not accepted here');
   });
 
-  it('with service keys and a development secret, HS256 tokens are capped to the service role', async () => {
+  it('with service keys and a development secret (the launcher), HS256 tokens are still taken, AUTH_HS256_ROLES caps them', async () => {
     const both = new TokenVerifier({ secret, serviceKeys: { keys: [gateway.publicJwk] } });
     await expect(both.verify(await new SharedSecretCredential(secret, 'session-service').token())).resolves.toEqual({
       subject: 'session-service',
       roles: [Roles.service],
     });
-    await expect(both.verify(signToken(secret, { subject: 'x', roles: [Roles.admin] }))).rejects.toThrow(
+    await expect(both.verify(signToken(secret, { subject: 'admin', roles: [Roles.admin] }))).resolves.toMatchObject({ roles: ['admin'] });
+    const capped = new TokenVerifier({ secret, hs256Roles: [Roles.service], serviceKeys: { keys: [gateway.publicJwk] } });
+    await expect(capped.verify(signToken(secret, { subject: 'x', roles: [Roles.admin] }))).rejects.toThrow(
       'may carry only the role service here (AUTH_HS256_ROLES)',
     );
   });

@@ -19,6 +19,8 @@ import { TokenIssuerUnavailable } from './oidc';
 import { Roles } from './roles';
 import { signToken, TokenError } from './tokens';
 
+export type { JWK } from 'jose';
+
 /** The `iss` of tokens signed with a service's own key. */
 export const SERVICE_TOKEN_ISSUER = 'flowline-service';
 

@@ -3,9 +3,9 @@
  * - tokens services sign with their own keys (AUTH_SERVICE_KEYS): role `service` only;
  * - an OpenID Connect issuer's tokens (AUTH_OIDC_ISSUER, verified through its JWKS), with the
  *   tokens of its service clients (AUTH_OIDC_SERVICE_CLIENTS) capped to `service`;
- * - HS256 tokens of the shared AUTH_JWT_SECRET: the development launcher's. With an issuer or
- *   service keys configured they may carry only AUTH_HS256_ROLES (default `service`); without
- *   AUTH_JWT_SECRET no HS256 token is accepted at all (production).
+ * - HS256 tokens of the shared AUTH_JWT_SECRET: the development launcher's. With an issuer
+ *   configured they may carry only AUTH_HS256_ROLES (default `service`: people sign in through
+ *   the issuer); without AUTH_JWT_SECRET no HS256 token is accepted at all (production).
  */
 import type { JSONWebKeySet } from 'jose';
 import { OidcVerifier, type OidcSettings } from './oidc';
@@ -17,7 +17,7 @@ import { TokenError, verifyToken } from './tokens';
 export interface TokenVerifierSettings {
   /** AUTH_JWT_SECRET: verifies HS256 tokens (development); absent, HS256 tokens are refused. */
   secret?: string;
-  /** The roles an HS256 token may carry; absent: any role when it is the only mode, `service` only otherwise. */
+  /** The roles an HS256 token may carry; absent: any role without an issuer, `service` only with one. */
   hs256Roles?: readonly Role[];
   /** AUTH_OIDC_*: the issuer whose tokens are accepted too. */
   oidc?: OidcSettings;
@@ -41,7 +41,7 @@ export class TokenVerifier {
   constructor(private readonly settings: TokenVerifierSettings) {
     this.oidc = settings.oidc ? new OidcVerifier(settings.oidc) : undefined;
     this.serviceKeys = settings.serviceKeys ? new ServiceKeyVerifier(settings.serviceKeys) : undefined;
-    this.hs256Roles = settings.hs256Roles ?? (settings.oidc || settings.serviceKeys ? ['service'] : undefined);
+    this.hs256Roles = settings.hs256Roles ?? (settings.oidc ? ['service'] : undefined);
   }
 
   /** Which kinds of token are accepted, for the start-up log. */
