@@ -18,6 +18,7 @@ import {
   type TokenVerifierSettings,
 } from '@flowline/auth';
 import { LOG_LEVELS } from '@flowline/observability';
+import { trustProxySettings } from '../bootstrap/trust-proxy';
 import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
 
 export class ConfigError extends Error {
@@ -106,7 +107,7 @@ export const authSettings = {
     .string()
     .regex(/^[^\s,]+(\s*,\s*[^\s,]+)*$/, { error: 'expected client ids separated by commas' })
     .optional(),
-  /** The roles an HS256 token may carry; default: all when HS256 is the only mode, `service` otherwise. */
+  /** The roles an HS256 token may carry; default: all without an issuer, `service` with one. */
   AUTH_HS256_ROLES: z
     .string()
     .optional()
@@ -233,6 +234,7 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
   LOG_LEVEL: logLevelSetting(),
   SHUTDOWN_GRACE_MS: durationMsSetting(10_000),
   ...authSettings,
+  ...trustProxySettings,
   KAFKA_BROKERS: z
     .string({ error: 'expected Kafka bootstrap servers, host:port[,host:port]' })
     .regex(/^[^:\s,]+:\d{1,5}(,[^:\s,]+:\d{1,5})*$/, { error: 'expected Kafka bootstrap servers, host:port[,host:port]' }),
