@@ -92,8 +92,13 @@ describe('per-caller rate limit', () => {
   });
 
   it('RATE_LIMIT_PER_MINUTE defaults to a finite limit and takes 0 for no limit', () => {
-    expect(loadConfig('t', rateLimitSettings, {})).toEqual({ RATE_LIMIT_PER_MINUTE: DEFAULT_RATE_LIMIT_PER_MINUTE });
-    expect(loadConfig('t', rateLimitSettings, { RATE_LIMIT_PER_MINUTE: '0' })).toEqual({ RATE_LIMIT_PER_MINUTE: 0 });
+    expect(loadConfig('t', rateLimitSettings, {})).toEqual({
+      RATE_LIMIT_PER_MINUTE: DEFAULT_RATE_LIMIT_PER_MINUTE,
+      RATE_LIMIT_STORE: 'memory',
+    });
+    expect(loadConfig('t', rateLimitSettings, { RATE_LIMIT_PER_MINUTE: '0' })).toMatchObject({ RATE_LIMIT_PER_MINUTE: 0 });
+    expect(loadConfig('t', rateLimitSettings, { RATE_LIMIT_STORE: 'postgres' })).toMatchObject({ RATE_LIMIT_STORE: 'postgres' });
+    expect(() => loadConfig('t', rateLimitSettings, { RATE_LIMIT_STORE: 'redis' })).toThrow(/RATE_LIMIT_STORE expected memory or postgres/);
     expect(() => loadConfig('t', rateLimitSettings, { RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
   });
 });
