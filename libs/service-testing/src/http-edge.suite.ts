@@ -100,5 +100,14 @@ export function describeHttpEdge(spec: HttpEdgeSpec): void {
         expect(answer.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: `no such endpoint: ${method} ${path}`, violations: [] } });
       }
     });
+
+    it('a path with broken percent-encoding is a 4xx in the shape, never a 500 or an HTML page', async () => {
+      const broken = spec.jsonRoute.includes('{id}') ? spec.jsonRoute.replace('{id}', '%E0%A4%A') : `${spec.jsonRoute}/%E0%A4%A`;
+      for (const path of [broken, '/api/v1/%ZZ', '/health/%']) {
+        const answer = await send(path, { method: 'GET' });
+        expect({ path, status: answer.status >= 400 && answer.status < 500 }).toEqual({ path, status: true });
+        expect(answer.body.error).toEqual({ code: expect.any(String), message: expect.any(String), violations: expect.any(Array) });
+      }
+    });
   });
 }
