@@ -9,7 +9,10 @@ import { Global, Inject, Logger, Module, type DynamicModule, type OnModuleInit }
 import { APP_GUARD } from '@nestjs/core';
 import { SERVICE_CREDENTIAL, TokenVerifier, type ServiceCredential } from '@flowline/auth';
 import { authSettings, loadConfig, serviceCredentialOf, tokenVerifierSettings, type AuthConfig } from '../config/config';
+import type { Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '../health/tokens';
 import { AUTH_SECRET, AuthGuard, TOKEN_VERIFIER } from './auth.guard';
+import { ObservedCredential } from './observed-credential';
 
 @Global()
 @Module({})
@@ -36,7 +39,11 @@ export class AuthModule implements OnModuleInit {
       providers: [
         { provide: AUTH_SECRET, useValue: config.AUTH_JWT_SECRET },
         { provide: TOKEN_VERIFIER, useValue: verifier },
-        { provide: SERVICE_CREDENTIAL, useValue: credential },
+        {
+          provide: SERVICE_CREDENTIAL,
+          useFactory: (registry?: Registry) => new ObservedCredential(credential, registry),
+          inject: [{ token: METRICS_REGISTRY, optional: true }],
+        },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
       exports: [AUTH_SECRET, TOKEN_VERIFIER, SERVICE_CREDENTIAL],
