@@ -12,7 +12,7 @@ import { generateServiceKey, loadServicePrivateKey, ServiceKeyCredential, signTo
 import { ClientCredentialsCredential } from '@flowline/auth';
 import { createGrpcClient, ProtoFiles, RegistryProto, type GrpcClientHandle } from '@flowline/rpc';
 import { startServiceForTest, TEST_SECRET, type RunningService } from '@flowline/service-testing';
-import { SERVICE_START_TIMEOUT_MS, startTestIssuer, testPrefix, type TestIssuer } from '@flowline/testing';
+import { SERVICE_START_TIMEOUT_MS, spawnService, startTestIssuer, testKafkaBrokers, testPrefix, type TestIssuer } from '@flowline/testing';
 
 const source = JSON.stringify({
   schemaVersion: 1,
@@ -124,5 +124,18 @@ describe('per-service credentials between real services', () => {
   it('a person with an issuer token of the author role still saves', async () => {
     const author = await issuer.sign({ sub: 'ada', aud: 'flowline', roles: ['author'] });
     await expect(save(author)).resolves.toMatchObject({ uniqueName: 'service-credentials', createdBy: 'ada' });
+  });
+
+  it('a service whose own key cannot be read stops at once, naming the setting on one line', async () => {
+    const service = spawnService('apps/event-gateway/src/main.ts', {
+      DATABASE_URL: registry.db.url,
+      KAFKA_BROKERS: testKafkaBrokers(),
+      AUTH_SERVICE_KEYS: JSON.stringify({ keys: [gatewayKey.publicJwk] }),
+      SERVICE_KEY_FILE: '/nonexistent/event-gateway.private.jwk',
+    });
+    expect((await service.exited).code).toBe(78);
+    expect(service.output).toEqual([
+      'event-gateway: invalid configuration: SERVICE_KEY_FILE cannot be read from /nonexistent/event-gateway.private.jwk: ENOENT',
+    ]);
   });
 });

@@ -8,7 +8,7 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { SERVICE_CREDENTIAL, TokenVerifier, type ServiceCredential } from '@flowline/auth';
-import { authSettings, loadConfig, serviceCredentialOf, tokenVerifierSettings, type AuthConfig } from '../config/config';
+import { authSettings, ConfigError, loadConfig, serviceCredentialOf, tokenVerifierSettings, type AuthConfig } from '../config/config';
 import type { Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '../health/tokens';
 import { AUTH_SECRET, AuthGuard, TOKEN_VERIFIER } from './auth.guard';
@@ -32,8 +32,17 @@ export class AuthModule implements OnModuleInit {
       typeof secretOrConfig === 'object'
         ? secretOrConfig
         : loadConfig('auth', authSettings, { ...process.env, ...(secretOrConfig ? { AUTH_JWT_SECRET: secretOrConfig } : {}) });
-    const verifier = new TokenVerifier(tokenVerifierSettings(config));
-    const credential = serviceCredentialOf(config, serviceName);
+    let verifier: TokenVerifier;
+    let credential: ServiceCredential;
+    try {
+      verifier = new TokenVerifier(tokenVerifierSettings(config));
+      credential = serviceCredentialOf(config, serviceName);
+    } catch (error) {
+      // Built before the service's logger exists (AppModule.forRoot): one plain line, like loadConfigOrExit.
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`${serviceName}: invalid configuration: ${error.problems.join('; ')}\n`);
+      process.exit(78); // EX_CONFIG
+    }
     return {
       module: AuthModule,
       providers: [

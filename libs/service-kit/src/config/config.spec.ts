@@ -170,6 +170,15 @@ describe('per-service credentials and the service keys every service trusts', ()
     );
   });
 
+  it('names a client id without its secret or token endpoint, and a SERVICE_KEY that is no key, at start', () => {
+    expect(() => loadConfig('s', shape, { ...base, AUTH_JWT_SECRET: SECRET, SERVICE_CLIENT_ID: 'flowline-gateway' })).toThrow(
+      's: invalid configuration: SERVICE_CLIENT_SECRET is required with SERVICE_CLIENT_ID; SERVICE_CLIENT_ID needs AUTH_TOKEN_URL or AUTH_OIDC_ISSUER',
+    );
+    expect(() => loadConfig('s', shape, { ...base, AUTH_JWT_SECRET: SECRET, SERVICE_KEY: 'not a key' })).toThrow(
+      /SERVICE_KEY is not a private key .*, value hidden$/,
+    );
+  });
+
   it('refuses a key set that holds a private key, and a configuration with no way to verify tokens', () => {
     expect(() => loadConfig('s', shape, { ...base, AUTH_SERVICE_KEYS: JSON.stringify({ keys: [keys.privateJwk] }) })).toThrow(
       'AUTH_SERVICE_KEYS keys[0] (event-gateway) is a private key: publish only the public part, value hidden',

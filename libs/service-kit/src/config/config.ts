@@ -129,7 +129,17 @@ export const authSettings = {
   /** AUTH_SERVICE_KEYS read from a file (a mounted ConfigMap). */
   AUTH_SERVICE_KEYS_FILE: z.string().min(1).optional(),
   /** This service's own private key (a private JWK, or a PKCS#8 PEM) for the tokens it sends other services. */
-  SERVICE_KEY: z.string().optional(),
+  SERVICE_KEY: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      if (value === undefined) return;
+      try {
+        loadServicePrivateKey(value, 'checked');
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^SERVICE_KEY /, '') });
+      }
+    }),
   /** SERVICE_KEY read from a file (a mounted Secret). */
   SERVICE_KEY_FILE: z.string().min(1).optional(),
   /** The key id of a PEM SERVICE_KEY; default the service's name. */
@@ -292,6 +302,11 @@ export function loadConfig<Shape extends z.ZodRawShape>(
     together.push(
       "no way to verify bearer tokens: set AUTH_OIDC_ISSUER (an OpenID Connect issuer) and/or AUTH_SERVICE_KEYS (the services' public keys); AUTH_JWT_SECRET (a shared secret) is for development only",
     );
+  if ('SERVICE_CLIENT_ID' in shape && input['SERVICE_CLIENT_ID'] !== undefined) {
+    if (input['SERVICE_CLIENT_SECRET'] === undefined) together.push('SERVICE_CLIENT_SECRET is required with SERVICE_CLIENT_ID');
+    if (input['AUTH_TOKEN_URL'] === undefined && input['AUTH_OIDC_ISSUER'] === undefined)
+      together.push('SERVICE_CLIENT_ID needs AUTH_TOKEN_URL or AUTH_OIDC_ISSUER (whose token endpoint issues the tokens)');
+  }
   if (result.success) {
     if (together.length > 0) throw new ConfigError(serviceName, together);
     return result.data;
