@@ -133,11 +133,7 @@ export class MetadataCache {
   private require(): Loaded {
     // Unavailability, not a failure of what asked: a consumer keeps its message and asks again.
     if (!this.loaded)
-      throw new DependencyUnavailable(
-        'registry',
-        'METADATA_NOT_LOADED',
-        'the metadata cache is not loaded yet (the registry has not answered since start)',
-      );
+      throw new DependencyUnavailable('registry', 'METADATA_NOT_LOADED', 'the metadata cache is not loaded yet (the registry has not answered since start)');
     return this.loaded;
   }
 

@@ -143,8 +143,7 @@ export function describeServiceFoundation(spec: ServiceFoundationSpec): void {
       };
       const count = async () =>
         Number((await query<{ count: string }>(db.url, `SELECT count(*)::text AS count FROM "${spec.schema}".service_instance`))[0]?.count);
-      const applied = async () =>
-        (await query<{ name: string }>(db.url, `SELECT name FROM "${spec.schema}".migrations`)).map((row) => row.name);
+      const applied = async () => (await query<{ name: string }>(db.url, `SELECT name FROM "${spec.schema}".migrations`)).map((row) => row.name);
       const first = await start();
       const instancesBefore = await count();
       const migrationsBefore = await applied();

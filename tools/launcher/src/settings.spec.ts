@@ -56,11 +56,7 @@ describe('readSettings', () => {
       kafkaPort: 19092,
       kafkaControllerPort: 19093,
     });
-    expect(readSettings(['--kafka=apache'], { FLOWLINE_KAFKA_CONTROLLER_PORT: '7777' }, '/repo')).toMatchObject({
-      kafkaControllerPort: 7777,
-    });
-    expect(() => readSettings(['--kafka', 'confluent'], {}, '/repo')).toThrow(
-      "--kafka is 'dev' (the development broker) or 'apache', got 'confluent'",
-    );
+    expect(readSettings(['--kafka=apache'], { FLOWLINE_KAFKA_CONTROLLER_PORT: '7777' }, '/repo')).toMatchObject({ kafkaControllerPort: 7777 });
+    expect(() => readSettings(['--kafka', 'confluent'], {}, '/repo')).toThrow("--kafka is 'dev' (the development broker) or 'apache', got 'confluent'");
   });
 });

@@ -99,8 +99,7 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string
     }
     if (arg === '--kafka' || arg.startsWith('--kafka=')) {
       const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (raw !== 'dev' && raw !== 'apache')
-        throw new UsageError(`--kafka is 'dev' (the development broker) or 'apache', got '${raw ?? ''}'`);
+      if (raw !== 'dev' && raw !== 'apache') throw new UsageError(`--kafka is 'dev' (the development broker) or 'apache', got '${raw ?? ''}'`);
       kafkaKind = raw;
       continue;
     }

@@ -81,9 +81,7 @@ export class RigService {
     void started.exited.then(({ code, signal }) => {
       if (this.stopped || this.expectingExit || this.process !== started) return;
       this.crashes += 1;
-      this.log(
-        `${this.name} exited by itself (${signal ?? `code ${code}`}); starting it again. Last lines:\n  ${started.output.slice(-5).join('\n  ')}`,
-      );
+      this.log(`${this.name} exited by itself (${signal ?? `code ${code}`}); starting it again. Last lines:\n  ${started.output.slice(-5).join('\n  ')}`);
       setTimeout(() => !this.stopped && this.process === started && this.start(), 500);
     });
   }
@@ -126,17 +124,7 @@ class RigKafka {
     }
     const child = spawn(
       process.execPath,
-      [
-        '-r',
-        '@swc-node/register',
-        'tools/kafka-broker/src/main.ts',
-        '--port',
-        String(this.port),
-        '--data',
-        this.dataDir,
-        '--partitions',
-        '3',
-      ],
+      ['-r', '@swc-node/register', 'tools/kafka-broker/src/main.ts', '--port', String(this.port), '--data', this.dataDir, '--partitions', '3'],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -273,10 +261,7 @@ export class ChaosRig {
     });
     const service = async (name: string, main: ServiceName, env: () => Record<string, string>) =>
       new RigService(name, MAIN[main], await freePortForTests(), await freePortForTests(), env, rig.log);
-    rig.registry = await service('process-registry', 'process-registry', () => ({
-      ...common(),
-      DATABASE_URL: rig.postgres.url('registry'),
-    }));
+    rig.registry = await service('process-registry', 'process-registry', () => ({ ...common(), DATABASE_URL: rig.postgres.url('registry') }));
     rig.gateway = await service('event-gateway', 'event-gateway', () => ({
       ...common(),
       DATABASE_URL: rig.postgres.url('gateway'),

@@ -208,9 +208,7 @@ function check(
     }
     const record = found[0]!;
     if (record.attributes.creditlimit !== 1111 || record.attributes.description !== 'ABCD')
-      problems.push(
-        `${name}: creditlimit ${record.attributes.creditlimit}, description '${record.attributes.description}' (expected 1111, 'ABCD')`,
-      );
+      problems.push(`${name}: creditlimit ${record.attributes.creditlimit}, description '${record.attributes.description}' (expected 1111, 'ABCD')`);
     const runs = operations.filter((operation) => operation.regarding_id === record.id);
     if (runs.length !== 1) problems.push(`${name}: ${runs.length} operations (expected exactly one)`);
     for (const run of runs)
@@ -235,8 +233,7 @@ async function createWithRetry(gateway: RigService, name: string, idempotencyKey
         signal: AbortSignal.timeout(10_000),
       });
       if (response.status === 201 || response.status === 200) return;
-      if (response.status < 500 && response.status !== 429)
-        throw new Error(`create ${name} refused: ${response.status} ${await response.text()}`);
+      if (response.status < 500 && response.status !== 429) throw new Error(`create ${name} refused: ${response.status} ${await response.text()}`);
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('create ')) throw error;
     }
