@@ -120,6 +120,9 @@ describe('service keys', () => {
     );
     const { kid: _kid, ...anonymous } = gateway.publicJwk;
     expect(() => parseServiceKeySet(JSON.stringify({ keys: [anonymous] }))).toThrow("keys[0] has no kid (the service's name)");
+    expect(() => parseServiceKeySet(JSON.stringify({ keys: [gateway.publicJwk, gateway.publicJwk] }))).toThrow(
+      "keys[1] repeats the kid 'event-gateway': one key per service",
+    );
   });
 
   it('renews its token only when less than a minute is left', async () => {

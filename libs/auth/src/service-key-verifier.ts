@@ -25,11 +25,14 @@ export function parseServiceKeySet(text: string): JSONWebKeySet {
   const keys = (parsed as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0)
     throw new Error('expected a JSON Web Key Set ({"keys": [...]}) with at least one service public key');
+  const seen = new Set<string>();
   keys.forEach((key: unknown, index) => {
     const jwk = key as Record<string, unknown>;
     if (typeof jwk !== 'object' || jwk === null) throw new Error(`keys[${index}] is not a JSON Web Key`);
     if (typeof jwk['kid'] !== 'string' || jwk['kid'] === '') throw new Error(`keys[${index}] has no kid (the service's name)`);
     if ('d' in jwk) throw new Error(`keys[${index}] (${String(jwk['kid'])}) is a private key: publish only the public part`);
+    if (seen.has(jwk['kid'])) throw new Error(`keys[${index}] repeats the kid '${jwk['kid']}': one key per service`);
+    seen.add(jwk['kid']);
   });
   return parsed as JSONWebKeySet;
 }

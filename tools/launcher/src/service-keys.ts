@@ -22,7 +22,8 @@ export async function serviceKeys(dataDir: string, serviceNames: readonly string
   await mkdir(folder, { recursive: true, mode: 0o700 });
   const privateKeys = new Map<string, string>();
   const publicKeys: JWK[] = [];
-  for (const name of serviceNames) {
+  // Replicas of a service (two executors) share its key.
+  for (const name of new Set(serviceNames)) {
     const file = path.join(folder, `${name}.private.jwk`);
     let privateJwk: JWK;
     if (existsSync(file)) {
