@@ -36,6 +36,30 @@ export const RATE_LIMITED = 'RATE_LIMITED';
 /** Paths never limited. */
 const EXEMPT = /^\/(health|metrics)(\/|$)/;
 
+/**
+ * The in-process limiter rate-limiter-flexible asks only when the PostgreSQL store fails: says so
+ * in the log (once a minute at most), so an operator knows counts are per replica for now.
+ */
+class InsuranceLimiter extends RateLimiterMemory {
+  private lastWarning = 0;
+
+  constructor(
+    private readonly log: Logger,
+    options: ConstructorParameters<typeof RateLimiterMemory>[0],
+  ) {
+    super(options);
+  }
+
+  override consume(...args: Parameters<RateLimiterMemory['consume']>): ReturnType<RateLimiterMemory['consume']> {
+    const now = Date.now();
+    if (now - this.lastWarning > 60_000) {
+      this.lastWarning = now;
+      this.log.warn('the rate_limit table cannot be reached: counting requests in this replica until it can (RATE_LIMIT_STORE=postgres)');
+    }
+    return super.consume(...args);
+  }
+}
+
 @Injectable()
 export class RateLimitMiddleware implements NestMiddleware {
   private readonly logger = new Logger('RateLimit');
@@ -75,7 +99,7 @@ export class RateLimitMiddleware implements NestMiddleware {
       tableCreated: true,
       points: options.perMinute,
       duration: 60,
-      insuranceLimiter: memory,
+      insuranceLimiter: new InsuranceLimiter(this.logger, { points: options.perMinute, duration: 60 }),
     });
   }
 

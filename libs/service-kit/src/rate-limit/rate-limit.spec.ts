@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Global, Logger, Module, type INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { NestFactory } from '@nestjs/core';
 import { signToken } from '@flowline/auth';
 import { AuthModule } from '../auth/auth.module';
@@ -164,5 +165,52 @@ describe('per-client key behind a proxy (TRUST_PROXY)', () => {
       /TRUST_PROXY expected off, a hop count, .*'everyone' is not a hop count/,
     );
     expect(() => loadConfig('t', trustProxySettings, { TRUST_PROXY: '10.0.0.0/99' })).toThrow(/'10.0.0.0\/99'/);
+  });
+});
+
+/** A database that cannot be reached: a DataSource that was never connected. */
+@Global()
+@Module({
+  providers: [
+    { provide: DataSource, useValue: new DataSource({ type: 'postgres', url: 'postgres://127.0.0.1:9/none', schema: 'gateway' }) },
+  ],
+  exports: [DataSource],
+})
+class UnreachableDatabaseModule {}
+
+@Module({
+  imports: [
+    UnreachableDatabaseModule,
+    AuthModule.forRoot(SECRET),
+    RateLimitModule.forRoot({ RATE_LIMIT_PER_MINUTE: LIMIT, RATE_LIMIT_STORE: 'postgres' }),
+  ],
+  controllers: [ProbeController],
+})
+class PostgresStoreProbeModule {}
+
+describe('RATE_LIMIT_STORE=postgres while the database cannot be reached', () => {
+  it('keeps limiting in the replica (neither refusing everything nor letting everything through) and says so in the log', async () => {
+    const warnings: string[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      warnings.push(String(message));
+    });
+    const app = await NestFactory.create(PostgresStoreProbeModule, { logger: false, bodyParser: false });
+    installHttpEdge(app, { bodyLimitBytes: 1024 * 1024 });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const base = await app.getUrl();
+      const token = signToken(SECRET, { subject: 'frank', roles: ['user'], expiresInSeconds: 600 });
+      const statuses: number[] = [];
+      for (let i = 0; i <= LIMIT; i++)
+        statuses.push((await fetch(`${base}/api/things`, { headers: { authorization: `Bearer ${token}` } })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(warnings).toContain(
+        'the rate_limit table cannot be reached: counting requests in this replica until it can (RATE_LIMIT_STORE=postgres)',
+      );
+      expect(warnings.filter((line) => line.startsWith('the rate_limit table'))).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+      await app.close();
+    }
   });
 });
