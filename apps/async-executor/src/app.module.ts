@@ -18,7 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         HealthModule.forService(SERVICE.name),
-        AuthModule.forRoot(config.AUTH_JWT_SECRET),
+        AuthModule.forRoot(config, SERVICE.name),
         OutboundPolicyModule.forRoot(config),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
@@ -38,12 +38,10 @@ export class AppModule {
         MetadataCacheModule.forRoot({
           serviceName: SERVICE.name,
           registryAddress: config.REGISTRY_ADDRESS,
-          authSecret: config.AUTH_JWT_SECRET,
         }),
         OperationsModule.forRoot({
           registryAddress: config.REGISTRY_ADDRESS,
           gatewayAddress: config.GATEWAY_ADDRESS,
-          authSecret: config.AUTH_JWT_SECRET,
           retentionDays: config.OPERATION_RETENTION_DAYS,
         }),
         DispatcherModule,

@@ -15,7 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         HealthModule.forService(SERVICE.name),
-        AuthModule.forRoot(config.AUTH_JWT_SECRET),
+        AuthModule.forRoot(config, SERVICE.name),
         RateLimitModule.forRoot(config),
         OutboundPolicyModule.forRoot(config),
         ServiceDatabaseModule.forRoot({
@@ -36,7 +36,6 @@ export class AppModule {
         MetadataCacheModule.forRoot({
           serviceName: SERVICE.name,
           registryAddress: config.REGISTRY_ADDRESS,
-          authSecret: config.AUTH_JWT_SECRET,
           refreshIntervalMs: config.METADATA_REFRESH_INTERVAL_MS,
         }),
         PipelineModule.forRoot({

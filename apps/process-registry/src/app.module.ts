@@ -17,7 +17,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         HealthModule.forService(SERVICE.name),
-        AuthModule.forRoot(config),
+        AuthModule.forRoot(config, SERVICE.name),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
           url: config.DATABASE_URL,

@@ -15,7 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         HealthModule.forService(SERVICE.name),
-        AuthModule.forRoot(config),
+        AuthModule.forRoot(config, SERVICE.name),
         RateLimitModule.forRoot(config),
         ServiceDatabaseModule.forRoot({
           serviceName: SERVICE.name,
@@ -36,7 +36,6 @@ export class AppModule {
         SessionsModule.forRoot({
           registryAddress: config.REGISTRY_ADDRESS,
           gatewayAddress: config.GATEWAY_ADDRESS,
-          authSecret: config.AUTH_JWT_SECRET,
         }),
         RunnerModule,
       ],

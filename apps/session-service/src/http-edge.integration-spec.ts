@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
+import { describeHttpEdge, EDGE_BODY_LIMIT_BYTES, startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
 import { SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 
 describe('the HTTP edge of a service: every refusal in the shape { error: { code, message, violations } }', () => {
@@ -136,4 +136,12 @@ describe('the HTTP edge of a service: every refusal in the shape { error: { code
       { numRuns: 150, ...(seed ? { seed: Number(seed) } : {}) },
     );
   });
+});
+
+// The conformance suite every service runs: the same refusals on its health and metrics endpoints too.
+describeHttpEdge({
+  serviceName: 'session-service',
+  start: () => startServiceForTest('apps/session-service/src/main.ts', { HTTP_BODY_LIMIT_BYTES: String(EDGE_BODY_LIMIT_BYTES) }),
+  jsonRoute: '/api/v1/sessions/{id}/answers',
+  startTimeoutMs: SERVICE_START_TIMEOUT_MS,
 });

@@ -6,7 +6,7 @@
  * optionally renamed by a role map. Built on `jose` (5.x: see docs/adr/0007-oidc-tokens-with-jose.md).
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import { ALL_ROLES, type Principal, type Role } from './roles';
+import { ALL_ROLES, Roles, type Principal, type Role } from './roles';
 import { TokenError } from './tokens';
 
 export interface OidcSettings {
@@ -24,6 +24,12 @@ export interface OidcSettings {
   algorithms?: string[];
   /** Leeway for exp/nbf against clock skew, in seconds; default 30. */
   clockToleranceSeconds?: number;
+  /**
+   * The OAuth clients that are Flowline services (AUTH_OIDC_SERVICE_CLIENTS): a token issued to
+   * one of them (its `azp`, `client_id` or `cid`) has the role `service` and no other, whatever
+   * the issuer's role mapping puts in it.
+   */
+  serviceClients?: readonly string[];
 }
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -118,6 +124,8 @@ export class OidcVerifier {
         throw new TokenIssuerUnavailable(`the token issuer's keys cannot be fetched right now (${String(error)}): try again`);
       throw new TokenError(this.explain(error));
     }
+    const client = [payload['azp'], payload['client_id'], payload['cid']].find((value): value is string => typeof value === 'string');
+    if (client && this.settings.serviceClients?.includes(client)) return { subject: payload.sub!, roles: [Roles.service], name: client };
     const claim = this.settings.rolesClaim ?? 'roles';
     const raw = claimAt(payload, claim);
     const names = Array.isArray(raw)

@@ -5,6 +5,7 @@
  */
 import { startTestIssuer, type TestIssuer } from '@flowline/testing';
 import { TokenIssuerUnavailable } from './oidc';
+import { ClientCredentialsCredential } from './service-credentials';
 import { Roles } from './roles';
 import { TokenVerifier } from './token-verifier';
 import { signToken, TokenError } from './tokens';
@@ -96,5 +97,62 @@ describe('TokenVerifier with an OpenID Connect issuer', () => {
     const token = await issuer.sign({ sub: 'ada', aud: 'flowline', roles: ['user'] });
     const unreachable = verifier({ jwksUrl: 'http://127.0.0.1:9/certs' });
     await expect(unreachable.verify(token)).rejects.toThrow(TokenIssuerUnavailable);
+  });
+
+  describe('services as OAuth clients of the issuer (client-credentials grant)', () => {
+    const serviceClients = ['flowline-gateway'];
+    it('gets a token from the token endpoint found by discovery, keeps it, and it verifies as the service role', async () => {
+      issuer.addClient('flowline-gateway', 'gateway-secret/with:odd chars', { aud: 'flowline', roles: ['service'] });
+      const credential = new ClientCredentialsCredential({
+        issuer: issuer.issuer,
+        clientId: 'flowline-gateway',
+        clientSecret: 'gateway-secret/with:odd chars',
+      });
+      const before = issuer.tokensGranted;
+      const token = await credential.token();
+      expect(await credential.token()).toBe(token);
+      expect(issuer.tokensGranted - before).toBe(1);
+      await expect(verifier({ serviceClients }).verify(token)).resolves.toMatchObject({
+        subject: 'service-account-flowline-gateway',
+        roles: ['service'],
+      });
+    });
+
+    it("a service client cannot pass as admin or operator, even when the issuer's role mapping gives it those roles", async () => {
+      issuer.addClient('flowline-gateway', 'gateway-secret', { aud: 'flowline', roles: ['admin', 'operator'] });
+      const token = await new ClientCredentialsCredential({
+        tokenUrl: issuer.tokenUrl,
+        clientId: 'flowline-gateway',
+        clientSecret: 'gateway-secret',
+      }).token();
+      await expect(verifier({ serviceClients }).verify(token)).resolves.toMatchObject({ roles: ['service'] });
+    });
+
+    it('renews the token before it expires', async () => {
+      issuer.addClient('flowline-executor', 'executor-secret', { aud: 'flowline', roles: ['service'] }, { expiresInSeconds: 60 });
+      let now = Date.now();
+      const credential = new ClientCredentialsCredential(
+        { tokenUrl: issuer.tokenUrl, clientId: 'flowline-executor', clientSecret: 'executor-secret' },
+        () => now,
+      );
+      await credential.token();
+      now += 20_000;
+      await credential.token();
+      expect(credential.fetched).toBe(1);
+      now += 15_000; // 25 s left: less than the 30 s margin
+      await credential.token();
+      expect(credential.fetched).toBe(2);
+    });
+
+    it('a wrong client secret is refused naming the settings; an unreachable endpoint is unavailable', async () => {
+      issuer.addClient('flowline-session', 'right', { aud: 'flowline', roles: ['service'] });
+      const wrong = new ClientCredentialsCredential({ tokenUrl: issuer.tokenUrl, clientId: 'flowline-session', clientSecret: 'wrong' });
+      await expect(wrong.token()).rejects.toThrow(
+        /refused client 'flowline-session' \(HTTP 401, invalid_client: Invalid client credentials\): check SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET/,
+      );
+      await expect(wrong.token()).rejects.toThrow(TokenError);
+      const away = new ClientCredentialsCredential({ tokenUrl: 'http://127.0.0.1:9/token', clientId: 'x', clientSecret: 'y' });
+      await expect(away.token()).rejects.toThrow(TokenIssuerUnavailable);
+    });
   });
 });

@@ -1,21 +1,28 @@
 /**
- * The one verifier every service's guard asks: HS256 tokens signed with AUTH_JWT_SECRET (the
- * development launcher's, and the `service` tokens services send each other), and, when an
- * OpenID Connect issuer is configured, the issuer's tokens (RS256 and other asymmetric
- * algorithms, verified through its JWKS). With an issuer, HS256 tokens may carry only the roles
- * of AUTH_HS256_ROLES (by default `service`): the shared secret then cannot mint an admin.
+ * The one verifier every service's guard asks. It takes, each only when configured:
+ * - tokens services sign with their own keys (AUTH_SERVICE_KEYS): role `service` only;
+ * - an OpenID Connect issuer's tokens (AUTH_OIDC_ISSUER, verified through its JWKS), with the
+ *   tokens of its service clients (AUTH_OIDC_SERVICE_CLIENTS) capped to `service`;
+ * - HS256 tokens of the shared AUTH_JWT_SECRET: the development launcher's. With an issuer
+ *   configured they may carry only AUTH_HS256_ROLES (default `service`: people sign in through
+ *   the issuer); without AUTH_JWT_SECRET no HS256 token is accepted at all (production).
  */
+import type { JSONWebKeySet } from 'jose';
 import { OidcVerifier, type OidcSettings } from './oidc';
 import type { Principal, Role } from './roles';
+import { SERVICE_TOKEN_ISSUER } from './service-credentials';
+import { ServiceKeyVerifier } from './service-key-verifier';
 import { TokenError, verifyToken } from './tokens';
 
 export interface TokenVerifierSettings {
-  /** AUTH_JWT_SECRET: verifies HS256 tokens. */
-  secret: string;
+  /** AUTH_JWT_SECRET: verifies HS256 tokens (development); absent, HS256 tokens are refused. */
+  secret?: string;
   /** The roles an HS256 token may carry; absent: any role without an issuer, `service` only with one. */
   hs256Roles?: readonly Role[];
   /** AUTH_OIDC_*: the issuer whose tokens are accepted too. */
   oidc?: OidcSettings;
+  /** AUTH_SERVICE_KEYS: the public keys of the services' own credentials. */
+  serviceKeys?: JSONWebKeySet;
 }
 
 function algorithmOf(token: string): string | undefined {
@@ -28,22 +35,49 @@ function algorithmOf(token: string): string | undefined {
 
 export class TokenVerifier {
   private readonly oidc: OidcVerifier | undefined;
+  private readonly serviceKeys: ServiceKeyVerifier | undefined;
   private readonly hs256Roles: readonly Role[] | undefined;
 
   constructor(private readonly settings: TokenVerifierSettings) {
     this.oidc = settings.oidc ? new OidcVerifier(settings.oidc) : undefined;
+    this.serviceKeys = settings.serviceKeys ? new ServiceKeyVerifier(settings.serviceKeys) : undefined;
     this.hs256Roles = settings.hs256Roles ?? (settings.oidc ? ['service'] : undefined);
   }
 
   /** Which kinds of token are accepted, for the start-up log. */
   describe(): string {
-    const hs256 = `HS256 (AUTH_JWT_SECRET${this.hs256Roles ? `, roles ${this.hs256Roles.join(', ')} only` : ''})`;
-    return this.settings.oidc ? `${hs256} and OpenID Connect tokens of ${this.settings.oidc.issuer}` : hs256;
+    const modes: string[] = [];
+    if (this.serviceKeys)
+      modes.push(`service tokens signed with the keys of ${this.serviceKeys.services().join(', ')} (role service only)`);
+    if (this.settings.oidc)
+      modes.push(
+        `OpenID Connect tokens of ${this.settings.oidc.issuer}${this.settings.oidc.serviceClients?.length ? ` (clients ${this.settings.oidc.serviceClients.join(', ')}: role service only)` : ''}`,
+      );
+    if (this.settings.secret)
+      modes.push(
+        `HS256 of the shared AUTH_JWT_SECRET (development only${this.hs256Roles ? `; roles ${this.hs256Roles.join(', ')} only` : ''})`,
+      );
+    return modes.join(', ') || 'none';
   }
 
   /** The principal of a valid token; a TokenError (or TokenIssuerUnavailable) otherwise. */
   async verify(token: string): Promise<Principal> {
-    if (this.oidc && algorithmOf(token) !== 'HS256') return this.oidc.verify(token);
+    const algorithm = algorithmOf(token);
+    if (algorithm !== 'HS256') {
+      if (this.serviceKeys && ServiceKeyVerifier.claims(token)) return this.serviceKeys.verify(token);
+      if (this.oidc) return this.oidc.verify(token);
+      if (this.serviceKeys)
+        throw new TokenError(
+          `the bearer token is not a service token (iss ${SERVICE_TOKEN_ISSUER}) and this installation has no OpenID Connect issuer (AUTH_OIDC_ISSUER)`,
+        );
+    }
+    if (!this.settings.secret) {
+      if (algorithm === 'HS256')
+        throw new TokenError(
+          'HS256 tokens of a shared secret are not accepted here (AUTH_JWT_SECRET is not set: it is for development only); use a token of the issuer or a service key',
+        );
+      throw new TokenError(`the bearer token uses algorithm '${String(algorithm)}', which this installation does not accept`);
+    }
     const principal = verifyToken(this.settings.secret, token);
     const allowed = this.hs256Roles;
     if (allowed) {

@@ -1,7 +1,7 @@
 /**
  * Nest wiring of the metadata cache: loads in the background at start (retrying while the
  * registry is not up yet), reports itself on readiness as `registry-metadata`, stops on
- * shutdown. The service authenticates to the registry with a `service` token it signs itself.
+ * shutdown. The service authenticates to the registry with its own credential (SERVICE_CREDENTIAL).
  */
 import {
   Inject,
@@ -13,7 +13,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Roles, signToken } from '@flowline/auth';
+import { SERVICE_CREDENTIAL, type ServiceCredential } from '@flowline/auth';
 import { RegistryChangeSchema, Topics } from '@flowline/contracts';
 import { ConsumerRunner, EnvelopeProducer, KAFKA, kafkaLog, PermanentMessageError, TopicNames, type Kafka } from '@flowline/messaging';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -23,7 +23,6 @@ import { MetadataCache } from './metadata-cache';
 export interface MetadataCacheModuleOptions {
   serviceName: string;
   registryAddress: string;
-  authSecret: string;
   refreshIntervalMs?: number;
 }
 
@@ -141,11 +140,12 @@ export class MetadataCacheModule {
         { provide: OPTIONS, useValue: options },
         {
           provide: MetadataCache,
-          useFactory: () => {
+          inject: [SERVICE_CREDENTIAL],
+          useFactory: (credential: ServiceCredential) => {
             const logger = new Logger('MetadataCache');
             return new MetadataCache({
               registryAddress: options.registryAddress,
-              token: () => signToken(options.authSecret, { subject: options.serviceName, roles: [Roles.service], expiresInSeconds: 300 }),
+              token: () => credential.token(),
               refreshIntervalMs: options.refreshIntervalMs ?? 30_000,
               onRefresh: (event) =>
                 logger.debug(`metadata refreshed to version ${event.version} (${event.reason}, ${event.durationMs} ms)`),

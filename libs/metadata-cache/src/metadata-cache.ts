@@ -13,7 +13,7 @@ import { entityFromProto } from './entity-from-proto';
 export interface MetadataCacheOptions {
   registryAddress: string;
   /** A token with the `service` role (a function, so it can be renewed). */
-  token: () => string;
+  token: () => string | Promise<string>;
   /** Safety refresh interval; default 30 s. */
   refreshIntervalMs?: number;
   onRefresh?: (event: { version: string; reason: string; durationMs: number }) => void;
@@ -98,7 +98,8 @@ export class MetadataCache {
 
   private async load(reason: string): Promise<void> {
     const started = Date.now();
-    const snapshot = await this.client.client.getMetadataSnapshot({}, { metadata: { authorization: `Bearer ${this.options.token()}` } });
+    const token = await this.options.token();
+    const snapshot = await this.client.client.getMetadataSnapshot({}, { metadata: { authorization: `Bearer ${token}` } });
     const version = BigInt(snapshot.version || '0');
     if (this.loaded && version < this.loaded.version) return; // an older answer overtaken by a newer one
     this.loaded = {

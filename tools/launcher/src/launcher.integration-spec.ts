@@ -44,6 +44,11 @@ describe('npm start (the launcher)', () => {
     expect((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'admin-token'), 'utf8')).trim()).toBe(token);
     const secret = (await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'auth-secret'), 'utf8')).trim();
     expect(verifyToken(secret, token!)).toMatchObject({ subject: 'admin', roles: ['admin'] });
+    // Services call each other with their own keys, not the shared secret.
+    for (const service of ALL_SERVICES) {
+      expect(output).toContain(`tokens signed with its own key '${service.name}' (SERVICE_KEY)`);
+      expect(await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'service-keys', `${service.name}.private.jwk`), 'utf8')).toContain('"d"');
+    }
     const postgresPid = Number((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
     expect(isAlive(postgresPid)).toBe(true);
     const servicePids = pidsIn(output).filter((pid) => pid !== postgresPid);

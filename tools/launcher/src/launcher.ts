@@ -23,6 +23,7 @@ import { renderTable, type TableRow } from './output';
 import { clashingPorts, describeTakenPorts, findTakenPorts, neededPorts } from './port-check';
 import { readRunState, RunStateWriter, stillRunning } from './run-state';
 import { describeExit, ServiceSupervisor, waitUntilReady, type SupervisedService } from './service-supervisor';
+import { serviceKeys } from './service-keys';
 import type { LauncherSettings } from './settings';
 
 export const FLOWLINE_DATABASE = 'flowline';
@@ -161,6 +162,11 @@ export class Flowline {
     });
     const adminTokenFile = path.join(settings.dataDir, 'admin-token');
     await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
+    // Calls between services use each service's own key; the shared secret is for people's tokens (development only).
+    const keys = await serviceKeys(
+      settings.dataDir,
+      settings.services.map((plan) => plan.descriptor.name),
+    );
     this.checkpoint();
 
     const grpcOf = (name: string, fallback: number) =>
@@ -172,6 +178,7 @@ export class Flowline {
         PATH: process.env['PATH'] ?? '',
         DATABASE_URL: databaseUrl,
         AUTH_JWT_SECRET: secret,
+        AUTH_SERVICE_KEYS: keys.publicKeySet,
         KAFKA_BROKERS: brokers,
         REGISTRY_ADDRESS: grpcOf('process-registry', 50051),
         GATEWAY_ADDRESS: grpcOf('event-gateway', 50052),
@@ -195,7 +202,7 @@ export class Flowline {
     });
     this.supervisor = supervisor;
     settings.services.forEach((plan, index) => {
-      const service = supervisor.start(plan, index);
+      const service = supervisor.start({ ...plan, env: { ...plan.env, SERVICE_KEY: keys.privateKeys.get(plan.descriptor.name)! } }, index);
       this.runState?.record({ name: plan.label, kind: 'service', pid: service.child.pid ?? 0, marker: service.mainPath });
     });
     await Promise.all(supervisor.services.map((service) => waitUntilReady(service, settings.readyTimeoutMs, this.abort.signal)));

@@ -68,7 +68,8 @@ Environment:
   KAFKA_BROKERS            use this Kafka instead of the development broker
   FLOWLINE_KAFKA_PORT      Kafka port, either kind (default ${DEV_INFRA_PORTS.kafka})
   FLOWLINE_KAFKA_CONTROLLER_PORT   Apache Kafka's controller port (default the Kafka port + 1)
-  AUTH_JWT_SECRET          secret that signs bearer tokens (default: generated once, kept in the data directory)
+  AUTH_JWT_SECRET          development secret that signs people's bearer tokens (default: generated once, kept in
+                           the data directory); services call each other with their own keys (<data dir>/service-keys)
   FLOWLINE_HOST            interface the services listen on (default 127.0.0.1)
   FLOWLINE_LOG_FORMAT      pretty (default) or json
   OUTBOUND_ALLOW           what webhooks and http activities may call beyond public addresses (default loopback)

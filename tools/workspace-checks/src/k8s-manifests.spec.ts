@@ -111,12 +111,17 @@ describe.each(BUILD_NAMES)('the %s build', (buildName) => {
     expect(findAll(objects, 'HorizontalPodAutoscaler').map((o) => o.metadata.name)).toEqual(['event-gateway']);
   });
 
-  it('gives each service an environment its own configuration schema accepts, with secrets only from the Secret', () => {
+  it('gives each service an environment its own configuration schema accepts, with secrets only from the Secrets, and no shared token secret', () => {
     for (const { descriptor, shape, env, config } of services) {
+      // No shared token secret in production: each service its own credential, all of them the public keys.
       expect(env.secretRefs).toEqual({
         DATABASE_URL: 'flowline-secrets/DATABASE_URL',
-        AUTH_JWT_SECRET: 'flowline-secrets/AUTH_JWT_SECRET',
+        AUTH_SERVICE_KEYS: 'flowline-secrets/AUTH_SERVICE_KEYS',
+        SERVICE_KEY: `${descriptor.name}-credentials/SERVICE_KEY`,
+        SERVICE_CLIENT_ID: `${descriptor.name}-credentials/SERVICE_CLIENT_ID`,
+        SERVICE_CLIENT_SECRET: `${descriptor.name}-credentials/SERVICE_CLIENT_SECRET`,
       });
+      expect(env.values['AUTH_JWT_SECRET']).toBeUndefined();
       expect(env.configMapKeys.filter((key) => /SECRET|PASSWORD|TOKEN|DATABASE_URL/.test(key))).toEqual([]);
       // A misspelt setting would be ignored silently by the service: refuse keys no schema reads.
       expect(env.containerKeys.filter((key) => !(key in shape) && !isExternalSetting(key))).toEqual([]);

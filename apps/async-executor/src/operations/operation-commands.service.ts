@@ -19,7 +19,6 @@ export const OPERATIONS_OPTIONS = Symbol('OPERATIONS_OPTIONS');
 export interface OperationsOptions {
   registryAddress: string;
   gatewayAddress: string;
-  authSecret: string;
   retentionDays: number;
 }
 

@@ -3,6 +3,7 @@
  * registry and gateway that runs use, metrics, and the management API (gRPC and REST).
  * Global, so the dispatcher and the workers share one of each.
  */
+import { SERVICE_CREDENTIAL, type ServiceCredential } from '@flowline/auth';
 import { Global, Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DefinitionVersions } from '../worker/definition-versions';
 import { ExecutorMetrics } from '../worker/executor-metrics';
@@ -21,6 +22,7 @@ export class OperationsModule implements OnApplicationBootstrap, OnApplicationSh
     @Inject(OPERATIONS_OPTIONS) private readonly options: OperationsOptions,
     private readonly versions: DefinitionVersions,
     private readonly gateway: GatewayClient,
+    @Inject(SERVICE_CREDENTIAL) private readonly credential: ServiceCredential,
   ) {}
 
   static forRoot(options: OperationsOptions): DynamicModule {
@@ -43,8 +45,8 @@ export class OperationsModule implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    this.versions.configure(this.options.registryAddress, this.options.authSecret);
-    this.gateway.configure(this.options.gatewayAddress, this.options.authSecret);
+    this.versions.configure(this.options.registryAddress, this.credential);
+    this.gateway.configure(this.options.gatewayAddress, this.credential);
   }
 
   onApplicationShutdown(): void {

@@ -4,7 +4,7 @@
  * even after its definition is deactivated.
  */
 import { Injectable } from '@nestjs/common';
-import { Roles, signToken } from '@flowline/auth';
+import type { ServiceCredential } from '@flowline/auth';
 import type { CompiledDefinition } from '@flowline/process-model';
 import { createGrpcClient, ProtoFiles, type GrpcClientHandle, type RegistryProto } from '@flowline/rpc';
 
@@ -12,15 +12,15 @@ import { createGrpcClient, ProtoFiles, type GrpcClientHandle, type RegistryProto
 export class DefinitionVersions {
   private readonly cache = new Map<string, CompiledDefinition>();
   private client: GrpcClientHandle<RegistryProto.ProcessDefinitionServiceClient> | undefined;
-  private secret = '';
+  private credential: ServiceCredential | undefined;
 
-  configure(registryAddress: string, secret: string): void {
-    this.secret = secret;
+  configure(registryAddress: string, credential: ServiceCredential): void {
+    this.credential = credential;
     this.client = createGrpcClient(ProtoFiles.registry, 'flowline.registry.v1.ProcessDefinitionService', { address: registryAddress });
   }
 
-  private token(): string {
-    return signToken(this.secret, { subject: 'async-executor', roles: [Roles.service], expiresInSeconds: 300 });
+  private token(): Promise<string> {
+    return this.credential!.token();
   }
 
   async get(definitionId: string, version: number): Promise<CompiledDefinition> {
@@ -29,7 +29,7 @@ export class DefinitionVersions {
     if (cached) return cached;
     const found = await this.client!.client.getDefinitionVersion(
       { ref: { id: definitionId, uniqueName: '' }, version },
-      { metadata: { authorization: `Bearer ${this.token()}` } },
+      { metadata: { authorization: `Bearer ${await this.token()}` } },
     );
     const compiled = JSON.parse(found.compiled) as CompiledDefinition;
     this.cache.set(key, compiled);
@@ -40,7 +40,7 @@ export class DefinitionVersions {
   async active(name: string, byId = false): Promise<{ definitionId: string; version: number }> {
     const found = await this.client!.client.getDefinitionVersion(
       { ref: byId ? { id: name, uniqueName: '' } : { id: '', uniqueName: name }, version: 0 },
-      { metadata: { authorization: `Bearer ${this.token()}` } },
+      { metadata: { authorization: `Bearer ${await this.token()}` } },
     );
     return { definitionId: found.definitionId, version: found.version };
   }

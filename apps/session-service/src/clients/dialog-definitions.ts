@@ -4,7 +4,7 @@
  * because versions never change. A session keeps the version it started with.
  */
 import { Injectable } from '@nestjs/common';
-import { Roles, signToken } from '@flowline/auth';
+import type { ServiceCredential } from '@flowline/auth';
 import { ProcessCategory } from '@flowline/contracts';
 import type { CompiledDefinition } from '@flowline/process-model';
 import { createGrpcClient, FlowlineError, ProtoFiles, RpcCallError, type GrpcClientHandle, type RegistryProto } from '@flowline/rpc';
@@ -31,10 +31,10 @@ const describe = (ref: DialogRef): string => ref.uniqueName ?? ref.id ?? '';
 export class DialogDefinitions {
   private readonly cache = new Map<string, CompiledDefinition>();
   private handle: GrpcClientHandle<RegistryProto.ProcessDefinitionServiceClient> | undefined;
-  private secret = '';
+  private credential: ServiceCredential | undefined;
 
-  configure(registryAddress: string, secret: string): void {
-    this.secret = secret;
+  configure(registryAddress: string, credential: ServiceCredential): void {
+    this.credential = credential;
     this.handle = createGrpcClient(ProtoFiles.registry, 'flowline.registry.v1.ProcessDefinitionService', {
       address: registryAddress,
       defaultDeadlineMs: 10_000,
@@ -42,8 +42,14 @@ export class DialogDefinitions {
   }
 
   private async fetch(ref: DialogRef, version: number): Promise<RegistryProto.DefinitionVersion> {
-    if (!this.handle) throw new Error('DialogDefinitions.configure was not called');
-    const token = signToken(this.secret, { subject: SERVICE.name, roles: [Roles.service], expiresInSeconds: 300 });
+    if (!this.handle || !this.credential) throw new Error('DialogDefinitions.configure was not called');
+    const token = await this.credential.token().catch((error: unknown) => {
+      throw new FlowlineError(
+        'UNAVAILABLE',
+        Code.RegistryUnavailable,
+        `${SERVICE.name} has no token to call the registry with (${error instanceof Error ? error.message : String(error)}): try again shortly`,
+      );
+    });
     try {
       return await this.handle.client.getDefinitionVersion(
         { ref: { id: ref.id ?? '', uniqueName: ref.uniqueName ?? '' }, version },

@@ -4,6 +4,7 @@
  * with an idempotency key for everything that changes data.
  */
 import { Injectable } from '@nestjs/common';
+import type { ServiceCredential } from '@flowline/auth';
 import { GatewayExecuteClient, type ExecuteCall, type ExecuteOutcome } from '@flowline/service-kit';
 import { SERVICE } from '../config';
 
@@ -18,8 +19,8 @@ export abstract class RecordGateway {
 export class GatewayClient extends RecordGateway {
   private readonly client = new GatewayExecuteClient(SERVICE.name, 15_000);
 
-  configure(address: string, secret: string): void {
-    this.client.configure(address, secret);
+  configure(address: string, credential: ServiceCredential): void {
+    this.client.configure(address, credential);
   }
 
   execute(call: ExecuteCall): Promise<ExecuteOutcome> {

@@ -1,5 +1,6 @@
 /** Dialog sessions: the use cases, their REST and gRPC APIs, and the registry and gateway clients they use. */
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { SERVICE_CREDENTIAL, type ServiceCredential } from '@flowline/auth';
 import { DialogDefinitions } from '../clients/dialog-definitions';
 import { GatewayClient, RecordGateway } from '../clients/gateway-client';
 import { RequestReplay } from './request-replay';
@@ -21,7 +22,6 @@ import { SubmitPageUseCase } from './use-cases/submit-page.use-case';
 export interface SessionsModuleOptions {
   registryAddress: string;
   gatewayAddress: string;
-  authSecret: string;
 }
 
 /** Closes the gRPC channels to the registry and the gateway when the service stops. */
@@ -46,18 +46,20 @@ export class SessionsModule {
       providers: [
         {
           provide: GatewayClient,
-          useFactory: () => {
+          inject: [SERVICE_CREDENTIAL],
+          useFactory: (credential: ServiceCredential) => {
             const client = new GatewayClient();
-            client.configure(options.gatewayAddress, options.authSecret);
+            client.configure(options.gatewayAddress, credential);
             return client;
           },
         },
         { provide: RecordGateway, useExisting: GatewayClient },
         {
           provide: DialogDefinitions,
-          useFactory: () => {
+          inject: [SERVICE_CREDENTIAL],
+          useFactory: (credential: ServiceCredential) => {
             const definitions = new DialogDefinitions();
-            definitions.configure(options.registryAddress, options.authSecret);
+            definitions.configure(options.registryAddress, credential);
             return definitions;
           },
         },

@@ -10,6 +10,7 @@ import { configurePaging, grpcServerOptions, MAX_PAGE_SIZE } from '@flowline/rpc
 import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
 import { installHttpEdge } from '../errors/http-edge';
 import { ReadinessRegistry } from '../health/readiness.registry';
+import { applyTrustProxy, describeTrustProxy, parseTrustProxy } from './trust-proxy';
 
 export interface StartServiceOptions {
   serviceName: string;
@@ -24,6 +25,8 @@ export interface StartServiceOptions {
     HTTP_BODY_LIMIT_BYTES?: number;
     /** See baseServiceSettings; 500 when absent. */
     PAGE_SIZE_MAX?: number;
+    /** See trust-proxy.ts; off when absent. */
+    TRUST_PROXY?: string | undefined;
   };
   /** The service's own gRPC packages and proto files; the health service is always served. */
   grpc?: { packages: string[]; protoFiles: string[] };
@@ -47,6 +50,9 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       bodyParser: false,
     });
     installShutdownHandler(app, logger, options.config.SHUTDOWN_GRACE_MS);
+    const trustProxy = parseTrustProxy(options.config.TRUST_PROXY);
+    applyTrustProxy(app, trustProxy);
+    logger.info({ trustProxy }, describeTrustProxy(trustProxy));
     installHttpEdge(app, { bodyLimitBytes: options.config.HTTP_BODY_LIMIT_BYTES ?? DEFAULT_HTTP_BODY_LIMIT_BYTES });
     // gRPC controllers carry their exception filter through @GrpcController().
     app.connectMicroservice(grpcServerOptions({ host: options.config.HOST, port: options.config.GRPC_PORT, ...options.grpc }));

@@ -3,8 +3,22 @@
  * with one line naming the setting and what was expected.
  */
 import { z } from 'zod';
-import { ALL_ROLES, parseRoleMap, type Role, type TokenVerifierSettings } from '@flowline/auth';
+import { readFileSync } from 'node:fs';
+import {
+  ALL_ROLES,
+  ClientCredentialsCredential,
+  loadServicePrivateKey,
+  MissingServiceCredential,
+  parseRoleMap,
+  parseServiceKeySet,
+  ServiceKeyCredential,
+  SharedSecretCredential,
+  type Role,
+  type ServiceCredential,
+  type TokenVerifierSettings,
+} from '@flowline/auth';
 import { LOG_LEVELS } from '@flowline/observability';
+import { trustProxySettings } from '../bootstrap/trust-proxy';
 import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
 
 export class ConfigError extends Error {
@@ -52,13 +66,15 @@ export const logLevelSetting = () => z.enum(LOG_LEVELS, { error: `expected one o
 const ROLE_LIST_ERROR = `expected a comma-separated list of ${ALL_ROLES.join(', ')}`;
 
 /**
- * How bearer tokens are verified (libs/auth TokenVerifier): HS256 with AUTH_JWT_SECRET always;
- * with AUTH_OIDC_ISSUER, also the issuer's tokens through its JWKS.
+ * How bearer tokens are verified (libs/auth TokenVerifier) and how the service authenticates
+ * when it calls another service (libs/auth service-credentials.ts); docs/adr/0009.
  */
 export const authSettings = {
+  /** Development: the HS256 secret shared by all services (the launcher's). Leave unset in production. */
   AUTH_JWT_SECRET: z
     .string({ error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' })
-    .min(16, { error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' }),
+    .min(16, { error: 'expected the secret (16 characters or more) that signs bearer tokens, shared by all services' })
+    .optional(),
   /** The OpenID Connect issuer whose tokens are accepted (its `iss`), e.g. https://login.example.com/realms/flowline. */
   AUTH_OIDC_ISSUER: z.url({ error: 'expected the issuer URL, e.g. https://login.example.com/realms/flowline' }).optional(),
   /** The audience its tokens must carry (`aud`); required with AUTH_OIDC_ISSUER. */
@@ -86,6 +102,11 @@ export const authSettings = {
       },
       { error: `expected issuer-role=flowline-role pairs separated by commas, the Flowline roles being ${ALL_ROLES.join(', ')}` },
     ),
+  /** The issuer's OAuth clients that are Flowline services: their tokens have the role service only. */
+  AUTH_OIDC_SERVICE_CLIENTS: z
+    .string()
+    .regex(/^[^\s,]+(\s*,\s*[^\s,]+)*$/, { error: 'expected client ids separated by commas' })
+    .optional(),
   /** The roles an HS256 token may carry; default: all without an issuer, `service` with one. */
   AUTH_HS256_ROLES: z
     .string()
@@ -93,15 +114,76 @@ export const authSettings = {
     .refine((value) => value === undefined || value.split(',').every((role) => ALL_ROLES.includes(role.trim() as Role)), {
       error: ROLE_LIST_ERROR,
     }),
+  /** The services' public keys (a JSON Web Key Set, each kid a service name): their tokens have the role service only. */
+  AUTH_SERVICE_KEYS: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      if (value === undefined) return;
+      try {
+        parseServiceKeySet(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  /** AUTH_SERVICE_KEYS read from a file (a mounted ConfigMap). */
+  AUTH_SERVICE_KEYS_FILE: z.string().min(1).optional(),
+  /** This service's own private key (a private JWK, or a PKCS#8 PEM) for the tokens it sends other services. */
+  SERVICE_KEY: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      if (value === undefined) return;
+      try {
+        loadServicePrivateKey(value, 'checked');
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^SERVICE_KEY /, '') });
+      }
+    }),
+  /** SERVICE_KEY read from a file (a mounted Secret). */
+  SERVICE_KEY_FILE: z.string().min(1).optional(),
+  /** The key id of a PEM SERVICE_KEY; default the service's name. */
+  SERVICE_KEY_ID: z.string().min(1).optional(),
+  /** This service's OAuth client at the issuer: client-credentials tokens for calling other services. */
+  SERVICE_CLIENT_ID: z.string().min(1).optional(),
+  SERVICE_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The issuer's token endpoint; default the token_endpoint of AUTH_OIDC_ISSUER's discovery document. */
+  AUTH_TOKEN_URL: z.url({ error: "expected the URL of the issuer's token endpoint" }).optional(),
+  /** Scopes asked for with the client-credentials grant, space-separated. */
+  SERVICE_TOKEN_SCOPE: z.string().min(1).optional(),
 };
 
 export type AuthConfig = z.infer<z.ZodObject<typeof authSettings>>;
 
+function readSettingFile(setting: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('auth', [`${setting} cannot be read from ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+  }
+}
+
+/** AUTH_SERVICE_KEYS, from the setting or its file. */
+function serviceKeysText(config: AuthConfig): string | undefined {
+  return (
+    config.AUTH_SERVICE_KEYS ??
+    (config.AUTH_SERVICE_KEYS_FILE ? readSettingFile('AUTH_SERVICE_KEYS_FILE', config.AUTH_SERVICE_KEYS_FILE) : undefined)
+  );
+}
+
 /** The verifier's settings from a loaded configuration. */
 export function tokenVerifierSettings(config: AuthConfig): TokenVerifierSettings {
+  const keys = serviceKeysText(config);
+  let serviceKeys: ReturnType<typeof parseServiceKeySet> | undefined;
+  try {
+    serviceKeys = keys === undefined ? undefined : parseServiceKeySet(keys);
+  } catch (error) {
+    throw new ConfigError('auth', [`AUTH_SERVICE_KEYS_FILE ${(error as Error).message}`]);
+  }
   return {
-    secret: config.AUTH_JWT_SECRET,
+    ...(config.AUTH_JWT_SECRET ? { secret: config.AUTH_JWT_SECRET } : {}),
     ...(config.AUTH_HS256_ROLES ? { hs256Roles: config.AUTH_HS256_ROLES.split(',').map((role) => role.trim() as Role) } : {}),
+    ...(serviceKeys ? { serviceKeys } : {}),
     ...(config.AUTH_OIDC_ISSUER
       ? {
           oidc: {
@@ -110,10 +192,47 @@ export function tokenVerifierSettings(config: AuthConfig): TokenVerifierSettings
             ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
             rolesClaim: config.AUTH_OIDC_ROLES_CLAIM,
             ...(config.AUTH_OIDC_ROLE_MAP ? { roleMap: parseRoleMap(config.AUTH_OIDC_ROLE_MAP) } : {}),
+            ...(config.AUTH_OIDC_SERVICE_CLIENTS
+              ? { serviceClients: config.AUTH_OIDC_SERVICE_CLIENTS.split(',').map((client) => client.trim()) }
+              : {}),
           },
         }
       : {}),
   };
+}
+
+/**
+ * The credential this service calls other services with: its OAuth client when
+ * SERVICE_CLIENT_ID is set, else its own key (SERVICE_KEY), else, in development, the shared
+ * AUTH_JWT_SECRET.
+ */
+export function serviceCredentialOf(config: AuthConfig, serviceName: string): ServiceCredential {
+  if (config.SERVICE_CLIENT_ID) {
+    if (!config.SERVICE_CLIENT_SECRET) throw new ConfigError(serviceName, ['SERVICE_CLIENT_SECRET is required with SERVICE_CLIENT_ID']);
+    if (!config.AUTH_TOKEN_URL && !config.AUTH_OIDC_ISSUER)
+      throw new ConfigError(serviceName, [
+        'SERVICE_CLIENT_ID needs AUTH_TOKEN_URL or AUTH_OIDC_ISSUER (whose token endpoint issues the tokens)',
+      ]);
+    return new ClientCredentialsCredential({
+      clientId: config.SERVICE_CLIENT_ID,
+      clientSecret: config.SERVICE_CLIENT_SECRET,
+      ...(config.AUTH_TOKEN_URL ? { tokenUrl: config.AUTH_TOKEN_URL } : {}),
+      ...(config.AUTH_OIDC_ISSUER ? { issuer: config.AUTH_OIDC_ISSUER } : {}),
+      ...(config.SERVICE_TOKEN_SCOPE ? { scope: config.SERVICE_TOKEN_SCOPE } : {}),
+      ...(config.AUTH_OIDC_AUDIENCE ? { audience: config.AUTH_OIDC_AUDIENCE } : {}),
+    });
+  }
+  const keyText =
+    config.SERVICE_KEY ?? (config.SERVICE_KEY_FILE ? readSettingFile('SERVICE_KEY_FILE', config.SERVICE_KEY_FILE) : undefined);
+  if (keyText !== undefined) {
+    try {
+      return new ServiceKeyCredential(loadServicePrivateKey(keyText, config.SERVICE_KEY_ID ?? serviceName));
+    } catch (error) {
+      throw new ConfigError(serviceName, [(error as Error).message]);
+    }
+  }
+  if (config.AUTH_JWT_SECRET) return new SharedSecretCredential(config.AUTH_JWT_SECRET, serviceName);
+  return new MissingServiceCredential();
 }
 
 /** Settings every Flowline service has. */
@@ -125,6 +244,7 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
   LOG_LEVEL: logLevelSetting(),
   SHUTDOWN_GRACE_MS: durationMsSetting(10_000),
   ...authSettings,
+  ...trustProxySettings,
   KAFKA_BROKERS: z
     .string({ error: 'expected Kafka bootstrap servers, host:port[,host:port]' })
     .regex(/^[^:\s,]+:\d{1,5}(,[^:\s,]+:\d{1,5})*$/, { error: 'expected Kafka bootstrap servers, host:port[,host:port]' }),
@@ -152,7 +272,7 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
 function describeValue(env: Record<string, string | undefined>, key: string): string {
   const value = env[key];
   if (value === undefined) return 'not set';
-  if (/URL|PASSWORD|SECRET|TOKEN/i.test(key)) return 'value hidden';
+  if (/URL|PASSWORD|SECRET|TOKEN|KEY/i.test(key)) return 'value hidden';
   return `got '${value}'`;
 }
 
@@ -171,12 +291,24 @@ export function loadConfig<Shape extends z.ZodRawShape>(
     input[key] = value === '' ? undefined : value;
   }
   const result = z.object(shape).safeParse(input);
+  // Settings that only make sense together.
+  const together: string[] = [];
+  if ('AUTH_OIDC_ISSUER' in shape && input['AUTH_OIDC_ISSUER'] !== undefined && input['AUTH_OIDC_AUDIENCE'] === undefined)
+    together.push('AUTH_OIDC_AUDIENCE is required with AUTH_OIDC_ISSUER (the audience, aud, the issuer puts in tokens for Flowline)');
+  if (
+    'AUTH_JWT_SECRET' in shape &&
+    ['AUTH_JWT_SECRET', 'AUTH_OIDC_ISSUER', 'AUTH_SERVICE_KEYS', 'AUTH_SERVICE_KEYS_FILE'].every((key) => input[key] === undefined)
+  )
+    together.push(
+      "no way to verify bearer tokens: set AUTH_OIDC_ISSUER (an OpenID Connect issuer) and/or AUTH_SERVICE_KEYS (the services' public keys); AUTH_JWT_SECRET (a shared secret) is for development only",
+    );
+  if ('SERVICE_CLIENT_ID' in shape && input['SERVICE_CLIENT_ID'] !== undefined) {
+    if (input['SERVICE_CLIENT_SECRET'] === undefined) together.push('SERVICE_CLIENT_SECRET is required with SERVICE_CLIENT_ID');
+    if (input['AUTH_TOKEN_URL'] === undefined && input['AUTH_OIDC_ISSUER'] === undefined)
+      together.push('SERVICE_CLIENT_ID needs AUTH_TOKEN_URL or AUTH_OIDC_ISSUER (whose token endpoint issues the tokens)');
+  }
   if (result.success) {
-    // Settings that only make sense together.
-    if ('AUTH_OIDC_ISSUER' in shape && input['AUTH_OIDC_ISSUER'] !== undefined && input['AUTH_OIDC_AUDIENCE'] === undefined)
-      throw new ConfigError(serviceName, [
-        'AUTH_OIDC_AUDIENCE is required with AUTH_OIDC_ISSUER (the audience, aud, the issuer puts in tokens for Flowline)',
-      ]);
+    if (together.length > 0) throw new ConfigError(serviceName, together);
     return result.data;
   }
   const problems = result.error.issues.map((issue) => {
@@ -184,7 +316,7 @@ export function loadConfig<Shape extends z.ZodRawShape>(
     const message = issue.code === 'invalid_type' && input[key] === undefined ? `is required (${issue.message})` : issue.message;
     return `${key} ${message.startsWith('is required') ? message : `${message}, ${describeValue(input, key)}`}`;
   });
-  throw new ConfigError(serviceName, problems);
+  throw new ConfigError(serviceName, [...problems, ...together]);
 }
 
 /** Loads the configuration or ends the process with one plain line on standard error. */

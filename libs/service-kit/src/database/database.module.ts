@@ -8,6 +8,7 @@ import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import { createServiceDataSource, initializeAndMigrate, pingDatabase } from '@flowline/persistence';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { ServiceInstanceEntity } from './service-instance.entity';
+import { RateLimitCounters1796200000000 } from '../rate-limit/rate-limit.migration';
 import { ServiceInstances1764028800000 } from './service-instance.migration';
 import { ServiceInstanceRegistry } from './service-instance.registry';
 
@@ -22,9 +23,9 @@ export interface ServiceDatabaseOptions {
   migrations: Array<new () => unknown>;
 }
 
-/** Every migration a service runs: the shared first one, then its own in order. */
+/** Every migration a service runs: the shared first one, its own in order, the shared rate-limit counters. */
 export function serviceMigrations(own: Array<new () => unknown>): MixedList<new () => unknown> {
-  return [ServiceInstances1764028800000, ...own];
+  return [ServiceInstances1764028800000, ...own, RateLimitCounters1796200000000];
 }
 
 export function serviceEntities(own: Array<(new () => unknown) | EntitySchema>): Array<(new () => unknown) | EntitySchema> {

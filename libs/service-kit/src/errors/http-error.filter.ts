@@ -32,7 +32,7 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     if (mapped.unexpected) {
       const message = exception instanceof Error ? exception.message : String(exception);
       this.logger.error(
-        { err: exception, method: request.method, path: request.path },
+        { err: exception, method: request.method, path: request.path, client: request.ip },
         `unexpected error serving ${request.method} ${request.path}: ${message}`,
       );
     }

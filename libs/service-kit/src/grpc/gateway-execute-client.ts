@@ -4,7 +4,7 @@
  * acting for a person (the initiating user), with the caller's idempotency key and depth.
  * Failures come back classified: transient (worth retrying) or not.
  */
-import { Roles, signToken } from '@flowline/auth';
+import { TokenError, TokenIssuerUnavailable, type ServiceCredential } from '@flowline/auth';
 import { createGrpcClient, ProtoFiles, RpcCallError, type GatewayProto, type GrpcClientHandle } from '@flowline/rpc';
 
 export interface ExecuteCall {
@@ -31,16 +31,16 @@ const TRANSIENT = new Set([4, 8, 13, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUS
 
 export class GatewayExecuteClient {
   private handle: GrpcClientHandle<GatewayProto.ExecuteServiceClient> | undefined;
-  private secret = '';
+  private credential: ServiceCredential | undefined;
 
-  /** @param subject the calling service, as its service tokens name it */
+  /** @param subject the calling service (its credential names it in the tokens it sends) */
   constructor(
     private readonly subject: string,
     private readonly deadlineMs = 30_000,
   ) {}
 
-  configure(address: string, secret: string): void {
-    this.secret = secret;
+  configure(address: string, credential: ServiceCredential): void {
+    this.credential = credential;
     this.handle = createGrpcClient(ProtoFiles.gateway, 'flowline.gateway.v1.ExecuteService', {
       address,
       defaultDeadlineMs: this.deadlineMs,
@@ -48,9 +48,9 @@ export class GatewayExecuteClient {
   }
 
   async execute(call: ExecuteCall): Promise<ExecuteOutcome> {
-    if (!this.handle) throw new Error('GatewayExecuteClient.configure was not called');
-    const token = signToken(this.secret, { subject: this.subject, roles: [Roles.service], expiresInSeconds: 300 });
+    if (!this.handle || !this.credential) throw new Error('GatewayExecuteClient.configure was not called');
     try {
+      const token = await this.credential.token();
       const response = await this.handle.client.execute(
         {
           message: call.message,
@@ -86,6 +86,15 @@ export class GatewayExecuteClient {
           message: error.message.replace(/^\S+ failed: /, ''),
         };
       }
+      if (error instanceof TokenError || error instanceof TokenIssuerUnavailable)
+        // Waited out: a credential fixed (or an issuer back) lets the run go on where it stopped.
+        return {
+          ok: false,
+          transient: true,
+          grpcCode: 16,
+          code: 'SERVICE_CREDENTIAL_UNAVAILABLE',
+          message: `${this.subject} has no token to call the gateway with: ${error.message}`,
+        };
       return { ok: false, transient: true, grpcCode: 14, code: 'GATEWAY_UNREACHABLE', message: String(error) };
     }
   }

@@ -5,23 +5,30 @@
  * is 429 RATE_LIMITED in the documented error shape with a `Retry-After` header (seconds).
  * It runs as middleware, before the auth guard, so that refused tokens are counted too (the
  * token is verified here with the service's own verifier; HS256 and cached JWKS keys make that
- * cheap). Health and metrics endpoints are never limited (probes and scrapers), nor is gRPC. Counters
- * live in the process (rate-limiter-flexible's memory store): with several replicas behind a
- * load balancer, each replica counts on its own.
+ * cheap). Health and metrics endpoints are never limited (probes and scrapers), nor is gRPC.
+ * The client address is the connection's unless TRUST_PROXY says whose X-Forwarded-For to believe.
+ * Counters live in the process (RATE_LIMIT_STORE=memory: each replica counts on its own) or in
+ * the service's `rate_limit` table (RATE_LIMIT_STORE=postgres: one count across all replicas,
+ * one upsert per request). When the database cannot be reached, an in-process limiter counts
+ * instead (rate-limiter-flexible's insurance limiter), so requests are neither refused nor
+ * let through unlimited because of it.
  */
 import { Inject, Injectable, Logger, Optional, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { DataSource } from 'typeorm';
 import { bearerToken, TokenVerifier } from '@flowline/auth';
 import { FlowlineError } from '@flowline/rpc';
 import { TOKEN_VERIFIER } from '../auth/auth.guard';
 import { METRICS_REGISTRY } from '../health/tokens';
+import { RATE_LIMIT_TABLE } from './rate-limit.migration';
 
 export const RATE_LIMIT_OPTIONS = Symbol('RATE_LIMIT_OPTIONS');
 
 export interface RateLimitOptions {
   perMinute: number;
+  store: 'memory' | 'postgres';
 }
 
 export const RATE_LIMITED = 'RATE_LIMITED';
@@ -29,18 +36,43 @@ export const RATE_LIMITED = 'RATE_LIMITED';
 /** Paths never limited. */
 const EXEMPT = /^\/(health|metrics)(\/|$)/;
 
+/**
+ * The in-process limiter rate-limiter-flexible asks only when the PostgreSQL store fails: says so
+ * in the log (once a minute at most), so an operator knows counts are per replica for now.
+ */
+class InsuranceLimiter extends RateLimiterMemory {
+  private lastWarning = 0;
+
+  constructor(
+    private readonly log: Logger,
+    options: ConstructorParameters<typeof RateLimiterMemory>[0],
+  ) {
+    super(options);
+  }
+
+  override consume(...args: Parameters<RateLimiterMemory['consume']>): ReturnType<RateLimiterMemory['consume']> {
+    const now = Date.now();
+    if (now - this.lastWarning > 60_000) {
+      this.lastWarning = now;
+      this.log.warn('the rate_limit table cannot be reached: counting requests in this replica until it can (RATE_LIMIT_STORE=postgres)');
+    }
+    return super.consume(...args);
+  }
+}
+
 @Injectable()
 export class RateLimitMiddleware implements NestMiddleware {
   private readonly logger = new Logger('RateLimit');
-  private readonly limiter: RateLimiterMemory | undefined;
+  private readonly limiter: RateLimiterAbstract | undefined;
   private readonly refused: Counter | undefined;
 
   constructor(
     @Inject(RATE_LIMIT_OPTIONS) private readonly options: RateLimitOptions,
     @Optional() @Inject(TOKEN_VERIFIER) private readonly verifier?: TokenVerifier,
     @Optional() @Inject(METRICS_REGISTRY) registry?: Registry,
+    @Optional() dataSource?: DataSource,
   ) {
-    if (options.perMinute > 0) this.limiter = new RateLimiterMemory({ points: options.perMinute, duration: 60 });
+    if (options.perMinute > 0) this.limiter = this.limiterFor(options, dataSource);
     if (registry)
       this.refused =
         (registry.getSingleMetric('flowline_http_rate_limited_total') as Counter | undefined) ??
@@ -50,6 +82,25 @@ export class RateLimitMiddleware implements NestMiddleware {
           labelNames: ['caller_kind'],
           registers: [registry],
         });
+  }
+
+  private limiterFor(options: RateLimitOptions, dataSource: DataSource | undefined): RateLimiterAbstract {
+    const memory = new RateLimiterMemory({ points: options.perMinute, duration: 60 });
+    if (options.store === 'memory') return memory;
+    const schema = (dataSource?.options as { schema?: string } | undefined)?.schema;
+    if (!dataSource || !schema)
+      throw new Error('RATE_LIMIT_STORE=postgres needs the service database (ServiceDatabaseModule) with its own schema');
+    return new RateLimiterPostgres({
+      storeClient: dataSource,
+      storeType: 'typeorm',
+      schemaName: schema,
+      tableName: RATE_LIMIT_TABLE,
+      // Created by the service's migrations (RateLimitCounters1796200000000), never by the library.
+      tableCreated: true,
+      points: options.perMinute,
+      duration: 60,
+      insuranceLimiter: new InsuranceLimiter(this.logger, { points: options.perMinute, duration: 60 }),
+    });
   }
 
   async use(request: Request, response: Response, next: NextFunction): Promise<void> {

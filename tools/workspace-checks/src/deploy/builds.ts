@@ -1,4 +1,5 @@
 /** The built base and overlays, and each service's container and resolved configuration in a build. */
+import { generateKeyPairSync } from 'node:crypto';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import { ALL_SERVICES, type ServiceDescriptor } from '@flowline/contracts';
@@ -7,10 +8,15 @@ import { CONFIG_SHAPES } from './app-configs';
 import { BUILDS, K8S_ROOT, containerEnvironment, findOne, type BuildName, type Container, type Deployment, type ResolvedEnv } from './k8s';
 import { kustomizeBuild, type K8sObject } from './kustomize';
 
-/** What the Secret `flowline-secrets` holds in a cluster; it is created outside the manifests. */
+const standInKey = generateKeyPairSync('ed25519');
+
+/** What the Secrets `flowline-secrets` and `<service>-credentials` hold in a cluster; they are created outside the manifests. */
 export const SECRET_STAND_INS: Record<string, string> = {
   DATABASE_URL: 'postgres://flowline:stand-in-password@postgres.example:5432/flowline',
-  AUTH_JWT_SECRET: 'a-stand-in-secret-of-more-than-16-characters',
+  AUTH_SERVICE_KEYS: JSON.stringify({ keys: [{ ...standInKey.publicKey.export({ format: 'jwk' }), kid: 'stand-in', alg: 'EdDSA' }] }),
+  SERVICE_KEY: JSON.stringify({ ...standInKey.privateKey.export({ format: 'jwk' }), kid: 'stand-in', alg: 'EdDSA' }),
+  SERVICE_CLIENT_ID: 'stand-in-client',
+  SERVICE_CLIENT_SECRET: 'stand-in-client-secret',
 };
 
 const cache = new Map<BuildName, K8sObject[]>();
