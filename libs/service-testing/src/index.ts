@@ -4,3 +4,4 @@ export * from './running-service';
 export * from './service-config.suite';
 export * from './chaos/chaos-rig';
 export * from './chaos/chaos-scenario';
+export * from './openapi-conformance';
