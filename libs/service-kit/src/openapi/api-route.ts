@@ -50,7 +50,7 @@ export interface ApiRoute {
   };
 }
 
-const DEFAULT_QUERY_REFUSAL = { code: 'QUERY_INVALID', violationCode: 'QUERY_PARAMETER' };
+const DEFAULT_QUERY_REFUSAL = { code: 'QUERY_INVALID', violationCode: 'QUERY_PARAMETER', depth: 1 };
 const DEFAULT_BODY_REFUSAL = { code: 'INVALID_REQUEST' };
 const DEFAULT_PARAMS_REFUSAL = { code: 'INVALID_REQUEST' };
 const DEFAULT_HEADERS_REFUSAL = { code: 'INVALID_REQUEST' };

@@ -17,9 +17,9 @@ export function violationPath(path: ReadonlyArray<PropertyKey>, prefix = ''): st
   return text || prefix || '$';
 }
 
-export function zodViolations(error: z.ZodError, prefix = '', code?: string): FieldViolation[] {
+export function zodViolations(error: z.ZodError, prefix = '', code?: string, depth?: number): FieldViolation[] {
   return error.issues.map((issue) => ({
-    field: violationPath(issue.path, prefix),
+    field: violationPath(depth === undefined ? issue.path : issue.path.slice(0, depth), prefix),
     description: issue.message,
     ...(code ? { code } : {}),
   }));
@@ -34,11 +34,13 @@ export interface RefusalOptions {
   prefix?: string;
   /** Code of each violation (none when absent). */
   violationCode?: string;
+  /** How many steps of the path name the field (1 for query parameters: `state`, not `state[1]`); all when absent. */
+  depth?: number;
 }
 
 /** The INVALID_ARGUMENT a request that fails its schema answers with. */
 export function zodRefusal(error: z.ZodError, options: RefusalOptions): FlowlineError {
-  const violations = zodViolations(error, options.prefix ?? '', options.violationCode);
+  const violations = zodViolations(error, options.prefix ?? '', options.violationCode, options.depth);
   const summary = violations.map((v) => `${v.field}: ${v.description}`).join('; ');
   return invalidArgument(options.code, `${options.what} has ${violations.length} problem(s): ${summary}`, violations);
 }
