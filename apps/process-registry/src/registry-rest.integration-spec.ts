@@ -302,7 +302,14 @@ describe('registry REST', () => {
     expect(errorOf((await api.call('GET', '/api/v1/entities/project')).body).code).toBe('ENTITY_NOT_FOUND');
   });
 
-  it('has had every operation of its OpenAPI document called above', () => {
+  it('has had every operation of its OpenAPI document called above, each counted by route and outcome', async () => {
     expect(api.uncovered()).toEqual([]);
+    const metrics = await (await fetch(`${registry.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      /flowline_registry_rest_requests_total\{route="POST \/api\/v1\/definitions",outcome="DEFINITION_INVALID"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /flowline_registry_rest_requests_total\{route="POST \/api\/v1\/definitions\/:ref\/activate",outcome="ok"[^}]*\} [1-9]/,
+    );
   });
 });

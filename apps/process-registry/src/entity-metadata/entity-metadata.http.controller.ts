@@ -1,9 +1,10 @@
 /** REST for entity metadata, `/api/v1/entities`: the same EntityMetadataService, roles and codes as over gRPC. */
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { Roles } from '@flowline/auth';
 import { invalidArgument, pageWindow } from '@flowline/rpc';
 import { RequireRoles } from '@flowline/service-kit';
 import { correlationIdOfHeaders, versionFromIfMatch, type HeaderMap } from '../http/http-request';
+import { RegistryRestLog } from '../http/registry-rest.log';
 import { entityFromProto, rowToProto } from './entity-metadata.mapper';
 import { EntityRoutes as R } from './entity-metadata.http.routes';
 import { EntityMetadataErrorCode as Code } from './entity-metadata.errors';
@@ -11,6 +12,7 @@ import { EntityMetadataService } from './entity-metadata.service';
 
 const entityOf = (body: ReturnType<typeof R.create.parseBody>) => entityFromProto({ ...body, isCustom: true, version: 0, modifiedOn: '' });
 
+@UseInterceptors(RegistryRestLog)
 @Controller('api/v1/entities')
 export class EntityMetadataHttpController {
   constructor(private readonly entities: EntityMetadataService) {}

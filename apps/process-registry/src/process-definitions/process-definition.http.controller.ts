@@ -4,18 +4,18 @@
  * as the gRPC ProcessDefinitionService. Definitions and export documents come as JSON or as
  * YAML (`Content-Type: application/yaml`); a definition's errors come back with their paths.
  */
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res, UseInterceptors } from '@nestjs/common';
 import type { Response } from 'express';
-import type { Principal } from '@flowline/auth';
+import { Roles, type Principal } from '@flowline/auth';
 import { pageWindow } from '@flowline/rpc';
 import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
 import { correlationIdOfHeaders, versionFromIfMatch, type HeaderMap } from '../http/http-request';
+import { RegistryRestLog } from '../http/registry-rest.log';
 import type { DefinitionVersionRow } from './definition-version.entity';
 import type { ProcessDefinitionRow } from './process-definition.entity';
 import { definitionToProto, versionToProto } from './process-definition.mapper';
 import { DefinitionRoutes as R, YAML_MEDIA_TYPES, type DefinitionVersionView, type DefinitionView } from './process-definition.http.routes';
 import { ProcessDefinitionService, type DefinitionRef } from './process-definition.service';
-import { Roles } from '@flowline/auth';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,6 +34,7 @@ export function versionToRest(row: DefinitionVersionRow): DefinitionVersionView 
 const isYaml = (contentType: string | undefined): boolean =>
   YAML_MEDIA_TYPES.includes((contentType ?? '').split(';')[0]!.trim().toLowerCase());
 
+@UseInterceptors(RegistryRestLog)
 @Controller('api/v1/definitions')
 export class ProcessDefinitionHttpController {
   constructor(private readonly definitions: ProcessDefinitionService) {}

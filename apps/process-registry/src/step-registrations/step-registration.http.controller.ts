@@ -1,9 +1,10 @@
 /** REST for plug-in step registrations, `/api/v1/steps`: the same StepRegistrationService, roles and codes as over gRPC. */
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { Roles } from '@flowline/auth';
 import { pageWindow } from '@flowline/rpc';
 import { RequireRoles } from '@flowline/service-kit';
 import { correlationIdOfHeaders, versionFromIfMatch, type HeaderMap } from '../http/http-request';
+import { RegistryRestLog } from '../http/registry-rest.log';
 import { draftFromProto, rowToProto } from './step-registration.mapper';
 import { StepRoutes as R } from './step-registration.http.routes';
 import { StepRegistrationService, type StepWrite } from './step-registration.service';
@@ -17,6 +18,7 @@ function writeOf(body: ReturnType<typeof R.register.parseBody>): StepWrite {
   };
 }
 
+@UseInterceptors(RegistryRestLog)
 @Controller('api/v1/steps')
 export class StepRegistrationHttpController {
   constructor(private readonly steps: StepRegistrationService) {}
