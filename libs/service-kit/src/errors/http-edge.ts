@@ -65,8 +65,23 @@ export function requireJsonOrTextBody(textMediaTypes: string[]) {
   const accepted = new Set(textMediaTypes.map((type) => type.toLowerCase()));
   return (request: Request, response: Response, next: NextFunction): void => {
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (accepted.has(mediaType)) next();
-    else requireJsonBody(request, response, next);
+    if (accepted.has(mediaType)) {
+      next();
+      return;
+    }
+    // The refusal names what this service takes, the text types too.
+    requireJsonBody(request, response, (error?: unknown) =>
+      next(
+        error instanceof HttpRefusal
+          ? new HttpRefusal(
+              error.status,
+              error.code,
+              `${error.message.split(';')[0]!}; this API takes application/json or ${textMediaTypes.join(', ')}`,
+              error.violations,
+            )
+          : error,
+      ),
+    );
   };
 }
 
