@@ -2,12 +2,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@flowline/messaging';
 import { MetadataCacheModule } from '@flowline/metadata-cache';
-import { AuthModule, HealthModule, OutboundPolicyModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, OpenApiModule, OutboundPolicyModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { OnDemandModule } from './on-demand/on-demand.module';
+import { EXECUTOR_OPENAPI } from './openapi';
 import { OperationsModule } from './operations/operations.module';
 import { WorkerModule } from './worker/worker.module';
 
@@ -46,6 +47,7 @@ export class AppModule {
         }),
         DispatcherModule,
         OnDemandModule,
+        OpenApiModule.forDocument(EXECUTOR_OPENAPI),
         WorkerModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           concurrency: config.WORKER_CONCURRENCY,

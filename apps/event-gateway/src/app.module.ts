@@ -2,10 +2,18 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MetadataCacheModule } from '@flowline/metadata-cache';
 import { MessagingModule } from '@flowline/messaging';
-import { AuthModule, HealthModule, OutboundPolicyModule, RateLimitModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import {
+  AuthModule,
+  HealthModule,
+  OpenApiModule,
+  OutboundPolicyModule,
+  RateLimitModule,
+  ServiceDatabaseModule,
+} from '@flowline/service-kit';
 import { SERVICE, type GatewayConfig } from './config';
 import { GatewayEntities } from './database/entities';
 import { GatewayMigrations } from './database/migrations';
+import { GATEWAY_OPENAPI } from './openapi';
 import { PipelineModule } from './pipeline/pipeline.module';
 
 @Module({})
@@ -41,6 +49,7 @@ export class AppModule {
         PipelineModule.forRoot({
           loopProtection: { maxDepth: config.LOOP_MAX_DEPTH, windowMs: config.LOOP_DEPTH_WINDOW_MS },
         }),
+        OpenApiModule.forDocument(GATEWAY_OPENAPI),
       ],
     };
   }

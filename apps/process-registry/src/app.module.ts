@@ -1,7 +1,7 @@
 /** Root module of process-registry: entity metadata, process definitions and plug-in step registrations. */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@flowline/messaging';
-import { AuthModule, HealthModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, OpenApiModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type RegistryConfig } from './config';
 import { RegistryEntities } from './database/entities';
 import { RegistryMigrations } from './database/migrations';
@@ -9,6 +9,7 @@ import { EntityMetadataModule } from './entity-metadata/entity-metadata.module';
 import { StepRegistrationModule } from './step-registrations/step-registration.module';
 import { SubscriptionModule } from './subscriptions/subscription.module';
 import { ProcessDefinitionModule } from './process-definitions/process-definition.module';
+import { REGISTRY_OPENAPI } from './openapi';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,7 @@ export class AppModule {
         StepRegistrationModule,
         SubscriptionModule,
         ProcessDefinitionModule,
+        OpenApiModule.forDocument(REGISTRY_OPENAPI),
       ],
     };
   }

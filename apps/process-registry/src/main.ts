@@ -5,6 +5,7 @@ import { ProtoFiles, ProtoPackages } from '@flowline/rpc';
 import { loadConfigOrExit, startService } from '@flowline/service-kit';
 import { AppModule } from './app.module';
 import { RegistryConfigShape, SERVICE } from './config';
+import { YAML_MEDIA_TYPES } from './process-definitions/process-definition.http.routes';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(SERVICE.name, RegistryConfigShape);
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
     rootModule: AppModule.forRoot(config),
     config,
     grpc: { packages: [ProtoPackages.registry], protoFiles: [ProtoFiles.registry] },
+    // Definitions and export documents may come as YAML.
+    textMediaTypes: YAML_MEDIA_TYPES,
   });
 }
 

@@ -1,10 +1,11 @@
 /** Root module of session-service: dialog process sessions and the dialog runner page. */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@flowline/messaging';
-import { AuthModule, HealthModule, RateLimitModule, ServiceDatabaseModule } from '@flowline/service-kit';
+import { AuthModule, HealthModule, OpenApiModule, RateLimitModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type SessionConfig } from './config';
 import { SessionEntities } from './database/entities';
 import { SessionMigrations } from './database/migrations';
+import { SESSION_OPENAPI } from './openapi';
 import { RunnerModule } from './runner/runner.module';
 import { SessionsModule } from './sessions/sessions.module';
 
@@ -38,6 +39,7 @@ export class AppModule {
           gatewayAddress: config.GATEWAY_ADDRESS,
         }),
         RunnerModule,
+        OpenApiModule.forDocument(SESSION_OPENAPI),
       ],
     };
   }

@@ -28,3 +28,4 @@ export * from './rate-limit/rate-limit.settings';
 export * from './rate-limit/rate-limit.middleware';
 export * from './rate-limit/rate-limit.module';
 export * from './errors/text-safety';
+export * from './openapi';

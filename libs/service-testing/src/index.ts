@@ -5,3 +5,4 @@ export * from './service-config.suite';
 export * from './chaos/chaos-rig';
 export * from './chaos/chaos-scenario';
 export * from './http-edge.suite';
+export * from './openapi-conformance';

@@ -19,7 +19,7 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@fl
 import { startBroker, type RunningBroker } from '@flowline/kafka-broker';
 import { startApacheKafka, type RunningApacheKafka } from '@flowline/apache-kafka';
 import { loadExamples } from './examples';
-import { renderTable, type TableRow } from './output';
+import { renderRestApis, renderTable, type TableRow } from './output';
 import { clashingPorts, describeTakenPorts, findTakenPorts, neededPorts } from './port-check';
 import { readRunState, RunStateWriter, stillRunning } from './run-state';
 import { describeExit, ServiceSupervisor, waitUntilReady, type SupervisedService } from './service-supervisor';
@@ -243,6 +243,7 @@ export class Flowline {
     io.write(
       `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
         `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
+        `  REST APIs (OpenAPI document, resources):\n${renderRestApis(supervisor.services.map((service) => ({ name: service.plan.label, url: service.httpUrl })))}\n` +
         `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C, or npm run stop -- --data ${settings.dataDir}\n` +
         (settings.traces ? `  Traces: OTLP JSON in ${path.join(settings.dataDir, 'traces')}; show them with: npm run trace\n` : '') +
         `  Admin token (30 days, also in ${adminTokenFile}): send it as 'authorization: Bearer <token>'\n  ${adminToken}\n\n`,

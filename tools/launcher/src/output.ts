@@ -46,3 +46,20 @@ export function renderTable(rows: TableRow[]): string {
   const rule = `  ${'-'.repeat(width('component'))}  ${'-'.repeat(width('where'))}  ${'-'.repeat(width('detail'))}`;
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }
+
+/** The REST resources of each service, by service name (see each service's /openapi.json). */
+export const REST_RESOURCES: Record<string, string[]> = {
+  'event-gateway': ['/api/v1/records/{entity}', '/api/v1/messages/{message}'],
+  'process-registry': ['/api/v1/definitions', '/api/v1/steps', '/api/v1/entities'],
+  'async-executor': ['/api/v1/operations', '/api/v1/workflows/{definition}/start'],
+  'session-service': ['/api/v1/sessions', '/dialogs/{dialog}/run'],
+};
+
+/** One line per service: where its REST API and its OpenAPI document are. */
+export function renderRestApis(services: ReadonlyArray<{ name: string; url: string }>): string {
+  const width = Math.max(...services.map((service) => service.name.length));
+  return services
+    .filter((service) => REST_RESOURCES[service.name])
+    .map((service) => `    ${service.name.padEnd(width)}  ${service.url}/openapi.json  ${REST_RESOURCES[service.name]!.join('  ')}`)
+    .join('\n');
+}

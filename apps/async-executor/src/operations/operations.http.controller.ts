@@ -4,27 +4,15 @@
  * - `GET /api/v1/operations/{id}`: the operation and its step log
  * - `POST /api/v1/operations/{id}/cancel|pause|resume|retry`, `POST /api/v1/operations/{id}/postpone` with `{"until": "<RFC 3339>"}`
  * - `DELETE /api/v1/operations?completedBefore=<RFC 3339>` (admin): completed operations finished before then (default: the retention setting)
+ * Requests are read by the routes' schemas (operations.http.routes.ts), which the OpenAPI document shows.
  */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Roles, type Principal } from '@flowline/auth';
-import { invalidArgument, pageWindow } from '@flowline/rpc';
+import { pageWindow } from '@flowline/rpc';
 import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
 import { OperationCommands } from './operation-commands.service';
 import { operationToProto, stepToProto } from './operation.mapper';
-
-const list = (value: string | string[] | undefined): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : value.split(',');
-
-function numbers(field: string, value: string | string[] | undefined): number[] {
-  return list(value).map((item) => {
-    const number = Number(item);
-    if (!Number.isInteger(number))
-      throw invalidArgument('FILTER_INVALID', `${field} must be whole numbers, got '${item}'`, [
-        { field, description: 'expected a whole number' },
-      ]);
-    return number;
-  });
-}
+import { OperationRoutes as R } from './operations.http.routes';
 
 @Controller('api/v1/operations')
 export class OperationsHttpController {
@@ -32,35 +20,13 @@ export class OperationsHttpController {
 
   @Get()
   @RequireRoles(Roles.operator)
-  async list(@Query() query: Record<string, string | string[] | undefined>) {
-    const one = (name: string): string | undefined => {
-      const value = query[name];
-      return Array.isArray(value) ? value[0] : value || undefined;
-    };
-    const pageSize = one('pageSize');
-    const pageToken = one('pageToken');
-    const { rows, page } = await this.commands.list(
-      pageWindow({ ...(pageSize ? { pageSize: Number(pageSize) } : {}), ...(pageToken ? { pageToken } : {}) }),
-      {
-        states: numbers('state', query['state']),
-        statuses: numbers('status', query['status']),
-        ...Object.fromEntries(
-          (
-            [
-              ['definitionId', 'definitionId'],
-              ['name', 'name'],
-              ['primaryEntity', 'entity'],
-              ['regardingId', 'recordId'],
-              ['correlationId', 'correlationId'],
-              ['createdAfter', 'createdAfter'],
-              ['createdBefore', 'createdBefore'],
-            ] as const
-          )
-            .filter(([, param]) => one(param))
-            .map(([field, param]) => [field, one(param)]),
-        ),
-      },
-    );
+  async list(@Query() query: unknown) {
+    const { pageSize, pageToken, state, status, entity, recordId, ...filters } = R.list.parseQuery(query);
+    const { rows, page } = await this.commands.list(pageWindow({ pageSize, pageToken }), {
+      states: state ?? [],
+      statuses: status ?? [],
+      ...Object.fromEntries(Object.entries({ ...filters, primaryEntity: entity, regardingId: recordId }).filter(([, value]) => value)),
+    });
     return { operations: rows.map(operationToProto), page };
   }
 
@@ -95,8 +61,8 @@ export class OperationsHttpController {
   @Post(':id/postpone')
   @HttpCode(200)
   @RequireRoles(Roles.operator)
-  async postpone(@Param('id') id: string, @Body() body: { until?: unknown } | undefined, @CurrentPrincipal() principal: Principal) {
-    return operationToProto(await this.commands.postpone(id, typeof body?.until === 'string' ? body.until : '', principal.subject));
+  async postpone(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return operationToProto(await this.commands.postpone(id, R.postpone.parseBody(body ?? {}).until ?? '', principal.subject));
   }
 
   @Post(':id/retry')
@@ -108,7 +74,8 @@ export class OperationsHttpController {
 
   @Delete()
   @RequireRoles(Roles.admin)
-  async deleteCompleted(@Query('completedBefore') completedBefore: string | undefined) {
+  async deleteCompleted(@Query() query: unknown) {
+    const { completedBefore } = R.deleteCompleted.parseQuery(query);
     const result = await this.commands.deleteCompleted(completedBefore || undefined);
     return { deleted: result.deleted, completedBefore: result.completedBefore.toISOString() };
   }

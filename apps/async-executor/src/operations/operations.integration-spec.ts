@@ -2,7 +2,7 @@ import { AsyncOperationState as State, AsyncOperationStatus as Status, parseEnve
 import { signBody } from '@flowline/plugin-steps';
 import { Webhook } from 'standardwebhooks';
 import { ExecutorProto, ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
-import { testToken } from '@flowline/service-testing';
+import { OpenApiConformance, testToken } from '@flowline/service-testing';
 import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { ActivityServer } from '../../test/activity-server';
 import { startChain, type Chain } from '../../test/chain';
@@ -65,12 +65,26 @@ steps:
     set:
       companyname: reminded
 `,
+  `schemaVersion: 1
+name: Note on demand
+uniqueName: note-on-demand
+category: workflow
+primaryEntity: contact
+availableOnDemand: true
+steps:
+  - id: note
+    type: updateRecord
+    set:
+      description: noted on demand
+`,
 ];
 
 describe('operators steer async operations; failures back off and throttle', () => {
   const server = new ActivityServer();
   let chain: Chain;
   let grpc: PromiseClient<ExecutorProto.AsyncOperationServiceClient>;
+  // Every REST answer below is checked against the executor's own /openapi.json.
+  let api: OpenApiConformance;
 
   beforeAll(async () => {
     await server.start();
@@ -87,6 +101,7 @@ describe('operators steer async operations; failures back off and throttle', () 
       },
     );
     grpc = chain.executor.client(ProtoFiles.executor, 'flowline.executor.v1.AsyncOperationService', ['operator']);
+    api = await OpenApiConformance.of(chain.executor.httpUrl);
   }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await chain?.stop();
@@ -99,10 +114,9 @@ describe('operators steer async operations; failures back off and throttle', () 
       headers: { authorization: `Bearer ${testToken(roles, 'olga')}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return {
-      status: response.status,
-      body: (await response.json()) as Record<string, unknown> & { error: { message: string; code: string } },
-    };
+    const answer = (await response.json()) as Record<string, unknown> & { error: { message: string; code: string } };
+    api.check(method, url, response.status, response.headers.get('content-type'), answer);
+    return { status: response.status, body: answer };
   };
   const row = async (regardingId: string) =>
     (await chain.sql.query(`SELECT * FROM "executor"."async_operation" WHERE regarding_id = $1`, [regardingId])).rows[0] as
@@ -493,6 +507,7 @@ describe('operators steer async operations; failures back off and throttle', () 
       },
     );
     const body = (await response.json()) as { deleted: number };
+    api.check('DELETE', '/api/v1/operations', response.status, response.headers.get('content-type'), body);
     expect(body.deleted).toBeGreaterThanOrEqual(1);
     expect(await row(done)).toBeUndefined();
     expect(
@@ -512,5 +527,35 @@ describe('operators steer async operations; failures back off and throttle', () 
         ).rows[0].count,
       ),
     ).toBe(0);
+  });
+
+  it('answers as its OpenAPI document says: lists, refusals and on-demand starts; every documented operation was called', async () => {
+    const document = await fetch(`${chain.executor.httpUrl}/openapi.json`);
+    expect(document.status).toBe(200);
+    expect(await document.json()).toMatchObject({ openapi: '3.1.0', info: { title: 'Flowline async executor' } });
+
+    const id = await created('contact', { lastname: 'listed-over-rest' });
+    await until(id, State.Completed, Status.Succeeded, 'the listed operation to complete');
+    const listed = await operate('GET', `/api/v1/operations?recordId=${id}&state=3&status=30,31&pageSize=1`);
+    expect(listed.body).toMatchObject({ operations: [{ regardingId: id, stateName: 'Completed' }], page: { totalCount: 1 } });
+    const badFilter = await operate('GET', '/api/v1/operations?state=done');
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.error).toMatchObject({
+      code: 'FILTER_INVALID',
+      violations: [{ field: 'state', description: 'expected a whole number' }],
+    });
+    const unknownState = await operate('GET', '/api/v1/operations?state=7');
+    expect(unknownState.body.error).toMatchObject({ code: 'FILTER_INVALID', violations: [{ field: 'states' }] });
+
+    const started = await operate('POST', '/api/v1/workflows/note-on-demand/start', { entity: 'contact', recordId: id }, ['user']);
+    expect(started).toMatchObject({ status: 200, body: { name: 'note-on-demand', regardingId: id } });
+    const wrongType = await operate('POST', '/api/v1/workflows/note-on-demand/start', { entity: 7, recordId: id }, ['user']);
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error).toMatchObject({ code: 'START_INVALID', violations: [{ field: 'entity' }] });
+    const missing = await operate('POST', '/api/v1/workflows/note-on-demand/start', { entity: 'contact' }, ['user']);
+    expect(missing.body.error).toMatchObject({ code: 'START_INVALID', violations: [{ field: 'recordId' }] });
+    const badUntil = await operate('POST', `/api/v1/operations/${String(started.body['id'])}/postpone`, { until: 5 });
+    expect(badUntil.body.error).toMatchObject({ code: 'POSTPONE_INVALID', violations: [{ field: 'until' }] });
+    expect(api.uncovered()).toEqual([]);
   });
 });

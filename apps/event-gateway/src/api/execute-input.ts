@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Roles, type Principal } from '@flowline/auth';
+import { z } from 'zod';
 import { invalidArgument } from '@flowline/rpc';
+import { parseOrRefuse } from '@flowline/service-kit';
 import type { ExecuteInput } from '../pipeline/pipeline.types';
 
 export const INITIATING_USER_HEADER = 'x-flowline-initiating-user';
@@ -27,9 +29,49 @@ export function parseJsonObject(text: string | undefined, field: string): Record
   return value as Record<string, unknown>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value);
+
+const text = () => z.string({ error: (issue) => `expected text, got ${kindOf(issue.input)}` });
+const object = () => z.record(z.string(), z.unknown(), { error: (issue) => `expected an object, got ${kindOf(issue.input)}` });
+
+/** The fields of an Execute request a caller writes (REST: the body of `POST /api/v1/messages/{message}`). */
+export const ExecuteBodyShape = {
+  entity: z
+    .string({ error: 'expected an entity logical name such as account' })
+    .min(1, { error: 'expected an entity logical name such as account' }),
+  id: text().nullish().meta({ description: 'the record id (Create: optional, a UUID)' }),
+  target: object().nullish().meta({ description: 'attribute values to write' }),
+  operations: z
+    .record(z.string(), z.unknown(), {
+      error: 'expected {"attr": {"op": "increment"|"decrement"|"multiply"|"append", "value": ...}}',
+    })
+    .optional()
+    .meta({ description: 'Update: relative changes, {"attr": {"op": "increment", "value": 1}}' }),
+  parameters: object()
+    .nullish()
+    .meta({ description: 'the message parameters (RetrieveMultiple: conditions, orderBy, pageSize, pageToken)' }),
+  expectedVersion: z
+    .number({ error: (issue) => `expected a whole number from 0, got ${JSON.stringify(issue.input)}` })
+    .int({ error: (issue) => `expected a whole number from 0, got ${JSON.stringify(issue.input)}` })
+    .min(0, { error: (issue) => `expected a whole number from 0, got ${JSON.stringify(issue.input)}` })
+    .nullish()
+    .meta({ description: 'the record version the change is meant for (0: no check)' }),
+  idempotencyKey: text().nullish(),
+  correlationId: text().nullish(),
+  columns: z
+    .array(z.string({ error: (issue) => `expected an attribute name, got ${kindOf(issue.input)}` }), {
+      error: (issue) => `expected a list such as ["name", "creditlimit"], got ${kindOf(issue.input)}`,
+    })
+    .nullish()
+    .meta({ description: 'the attributes to answer with (none: all)' }),
+};
+
+export const ExecuteRequestSchema = z.object({
+  message: z
+    .string({ error: 'expected Create, Update, Delete, Retrieve, RetrieveMultiple, Assign, SetState or a custom message' })
+    .min(1, { error: 'expected Create, Update, Delete, Retrieve, RetrieveMultiple, Assign, SetState or a custom message' }),
+  ...ExecuteBodyShape,
+});
 
 export function initiatingUser(principal: Principal, claimed: string | undefined): string {
   if (claimed && (principal.roles.includes(Roles.service) || principal.roles.includes(Roles.admin))) return claimed;
@@ -51,49 +93,10 @@ export interface RawExecute {
   columns?: string[];
 }
 
+/** The ExecuteInput of a request whose fields ExecuteRequestSchema accepts (refused with INVALID_REQUEST at each field otherwise). */
 export function toExecuteInput(raw: RawExecute, principal: Principal, claimedUser: string | undefined): ExecuteInput {
-  if (!raw.message)
-    throw invalidArgument('INVALID_REQUEST', 'name the message to execute', [
-      {
-        field: 'message',
-        description: 'expected Create, Update, Delete, Retrieve, RetrieveMultiple, Assign, SetState or a custom message',
-      },
-    ]);
-  if (!raw.entity)
-    throw invalidArgument('INVALID_REQUEST', 'name the entity', [
-      { field: 'entity', description: 'expected an entity logical name such as account' },
-    ]);
-  for (const field of ['id', 'idempotencyKey', 'correlationId'] as const) {
-    const value: unknown = raw[field];
-    if (value !== undefined && value !== null && typeof value !== 'string')
-      throw invalidArgument('INVALID_REQUEST', `${field} must be text`, [{ field, description: `expected text, got ${kindOf(value)}` }]);
-  }
-  const version: unknown = raw.expectedVersion;
-  if (version !== undefined && version !== null && (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0))
-    throw invalidArgument('INVALID_REQUEST', 'expectedVersion must be the record version, a whole number (0: no check)', [
-      { field: 'expectedVersion', description: `expected a whole number from 0, got ${JSON.stringify(version)}` },
-    ]);
-  for (const field of ['target', 'parameters'] as const) {
-    if (raw[field] !== undefined && raw[field] !== null && !isObject(raw[field]))
-      throw invalidArgument('INVALID_REQUEST', `${field} must be a JSON object`, [
-        { field, description: `expected an object, got ${kindOf(raw[field])}` },
-      ]);
-  }
-  if (raw.columns !== undefined && raw.columns !== null) {
-    if (!Array.isArray(raw.columns))
-      throw invalidArgument('INVALID_REQUEST', 'columns must be a list of attribute names', [
-        { field: 'columns', description: `expected a list such as ["name", "creditlimit"], got ${kindOf(raw.columns)}` },
-      ]);
-    const wrong = (raw.columns as unknown[]).findIndex((column) => typeof column !== 'string');
-    if (wrong >= 0)
-      throw invalidArgument('INVALID_REQUEST', 'columns must be a list of attribute names', [
-        { field: `columns[${wrong}]`, description: `expected an attribute name, got ${kindOf((raw.columns as unknown[])[wrong])}` },
-      ]);
-  }
-  if (raw.operations !== undefined && (typeof raw.operations !== 'object' || raw.operations === null || Array.isArray(raw.operations)))
-    throw invalidArgument('INVALID_REQUEST', 'operations must be an object of attribute: {op, value}', [
-      { field: 'operations', description: 'expected {"attr": {"op": "increment"|"decrement"|"multiply"|"append", "value": ...}}' },
-    ]);
+  // One schema for gRPC and REST: the REST document shows the same one (execute.http.routes.ts).
+  parseOrRefuse(ExecuteRequestSchema, raw, { code: 'INVALID_REQUEST', what: 'the request' });
   return {
     message: raw.message,
     entity: raw.entity,

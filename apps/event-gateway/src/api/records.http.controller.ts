@@ -1,10 +1,12 @@
 /**
  * REST: `POST /api/v1/messages/{message}` for any message, and record conveniences
  * `POST/GET/PATCH/DELETE /api/v1/records/{entity}[/{id}]` with `If-Match` (version) and
- * `Idempotency-Key` headers. Answers carry the record and its version as the ETag.
+ * `Idempotency-Key` headers. Answers carry the record and its version as the ETag. Requests
+ * are read by the schemas of gateway.http.routes.ts, which the OpenAPI document shows.
  */
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import type { z } from 'zod';
 import type { Principal } from '@flowline/auth';
 import { SdkMessage } from '@flowline/contracts';
 import { CORRELATION_ID_HEADER, invalidArgument, type FieldViolation } from '@flowline/rpc';
@@ -12,6 +14,7 @@ import { badTextViolations, CurrentPrincipal, printableKey } from '@flowline/ser
 import { PipelineService } from '../pipeline/pipeline.service';
 import type { ExecuteResult } from '../pipeline/pipeline.types';
 import { DEPTH_HEADER, INITIATING_USER_HEADER, toExecuteInput, type RawExecute } from './execute-input';
+import { GatewayRoutes as R } from './gateway.http.routes';
 
 type HeaderMap = Record<string, string | undefined>;
 
@@ -31,18 +34,14 @@ function versionFrom(ifMatch: string | undefined): number {
 
 /**
  * The query string as text, refused naming the parameter when one is given twice or as an
- * object (`?a=1&a=2`, `?a[b]=1`) or holds a NUL character or a lone surrogate (`?name=a%00b`).
+ * object (`?a=1&a=2`, `?a[b]=1`: the route's query schema) or holds a NUL character or a lone
+ * surrogate (`?name=a%00b`).
  */
-function queryText(query: Record<string, unknown>): Record<string, string> {
+function queryText(query: Record<string, unknown>, schema: z.ZodType): Record<string, string> {
   const violations: FieldViolation[] = [];
-  for (const [name, value] of Object.entries(query)) {
-    if (typeof value !== 'string')
-      violations.push({
-        field: printableKey(name),
-        description: `give the query parameter once, as text; got ${Array.isArray(value) ? 'it several times' : 'an object'}`,
-        code: 'QUERY_PARAMETER',
-      });
-  }
+  const parsed = schema.safeParse(query);
+  for (const issue of parsed.error?.issues ?? [])
+    violations.push({ field: printableKey(String(issue.path[0] ?? '')), description: issue.message, code: 'QUERY_PARAMETER' });
   // Named as the caller wrote them: `name`, not a path into the query built from them.
   violations.push(...badTextViolations(query, ''));
   if (violations.length > 0)
@@ -95,12 +94,12 @@ export class RecordsHttpController {
   @Post('records/:entity')
   async create(
     @Param('entity') entity: string,
-    @Body() body: Record<string, unknown>,
+    @Body() raw: unknown,
     @Headers() headers: HeaderMap,
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const { id, ...target } = body;
+    const { id, ...target } = R.create.parseBody(raw ?? {});
     const result = await this.run(
       { message: SdkMessage.Create, entity, ...(typeof id === 'string' ? { id } : {}), target },
       headers,
@@ -119,7 +118,7 @@ export class RecordsHttpController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const { columns } = queryText(query);
+    const { columns } = queryText(query, R.retrieve.route.query);
     send(
       response,
       200,
@@ -136,7 +135,7 @@ export class RecordsHttpController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const { orderBy, pageSize, pageToken, columns, ...filters } = queryText(query);
+    const { orderBy, pageSize, pageToken, columns, ...filters } = queryText(query, R.list.route.query);
     const parameters = {
       conditions: Object.entries(filters).map(([attribute, value]) => ({
         attribute,
@@ -169,12 +168,12 @@ export class RecordsHttpController {
   async update(
     @Param('entity') entity: string,
     @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
+    @Body() raw: unknown,
     @Headers() headers: HeaderMap,
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const { [OPERATIONS_KEY]: operations, ...target } = body;
+    const { [OPERATIONS_KEY]: operations, ...target } = R.update.parseBody(raw ?? {});
     send(
       response,
       200,

@@ -270,6 +270,18 @@ export class ProcessDefinitionService {
     return row;
   }
 
+  /** The versions of a definition, newest first. */
+  async listVersions(ref: DefinitionRef, window: PageWindow): Promise<{ rows: DefinitionVersionRow[]; page: ReturnType<typeof pageInfo> }> {
+    const definition = await this.find(this.dataSource.manager, ref);
+    const [rows, total] = await this.dataSource.getRepository(DefinitionVersionRow).findAndCount({
+      where: { definitionId: definition.id },
+      order: { version: 'DESC' },
+      skip: window.offset,
+      take: window.limit,
+    });
+    return { rows, page: pageInfo(window, rows.length, total) };
+  }
+
   async list(window: PageWindow, filter: DefinitionFilter): Promise<{ rows: ProcessDefinitionRow[]; page: ReturnType<typeof pageInfo> }> {
     const query = this.dataSource.getRepository(ProcessDefinitionRow).createQueryBuilder('d');
     if (filter.category !== undefined) query.andWhere('d.category = :category', { category: filter.category });

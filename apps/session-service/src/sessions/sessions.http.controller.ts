@@ -5,17 +5,18 @@
  * shown (GET /{id}/lookups/{promptId}?search=). Answers carry the session's row version as
  * the ETag: send it back as `pageToken` (or `If-Match`) with the next request. Text no store
  * can keep (a NUL character, a lone UTF-16 surrogate) is refused first, at its field (answers
- * at `answers.<prompt>` by the submit use case).
+ * at `answers.<prompt>` by the submit use case). Requests are read by the schemas of
+ * sessions.http.routes.ts, which the OpenAPI document shows.
  */
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Principal } from '@flowline/auth';
 import type { Json } from '@flowline/process-runtime';
-import { CORRELATION_ID_HEADER, invalidArgument, pageWindow } from '@flowline/rpc';
+import { CORRELATION_ID_HEADER, pageWindow } from '@flowline/rpc';
 import { CurrentPrincipal, refuseBadText } from '@flowline/service-kit';
 import { LookupRecords, type LookupSearchResult } from './lookup-records';
 import type { SessionView } from './session-view';
-import { SessionErrorCode as Code } from './session.errors';
+import { SessionRoutes as R } from './sessions.http.routes';
 import { CancelSessionUseCase } from './use-cases/cancel-session.use-case';
 import { PreviousPageUseCase } from './use-cases/previous-page.use-case';
 import { SessionQueries } from './use-cases/session-queries';
@@ -32,22 +33,6 @@ export function dialogRef(value: string): { id?: string; uniqueName?: string } {
   return UUID.test(value) ? { id: value } : value ? { uniqueName: value } : {};
 }
 
-function text(body: JsonBody, field: string): string {
-  const value = body?.[field];
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string')
-    throw invalidArgument(Code.InvalidRequest, `${field} must be text`, [{ field, description: 'expected a string' }]);
-  return value;
-}
-
-function object(body: JsonBody, field: string): Record<string, Json> {
-  const value = body?.[field];
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value))
-    throw invalidArgument(Code.InvalidRequest, `${field} must be an object`, [{ field, description: 'expected a JSON object' }]);
-  return value as Record<string, Json>;
-}
-
 /** The page token from the body, or from If-Match ("3" or W/"3"); 0 when neither is there. */
 function pageTokenOf(body: JsonBody, headers: HeaderMap): number {
   const fromBody = body?.['pageToken'];
@@ -60,14 +45,6 @@ function send(response: Response, status: number, view: SessionView): void {
   response.setHeader('ETag', `"${view.session.rowVersion}"`);
   if (view.replayed) response.setHeader('x-flowline-replayed', 'true');
   response.status(status).json(view);
-}
-
-function whole(value: string | undefined, field: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number))
-    throw invalidArgument(Code.InvalidRequest, `${field} must be a whole number`, [{ field, description: 'expected a whole number' }]);
-  return number;
 }
 
 @Controller('api/v1/sessions')
@@ -90,9 +67,9 @@ export class SessionsHttpController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<LookupSearchResult> {
     refuseBadText(query);
-    const pageSize = whole(query['pageSize'], 'pageSize');
+    const { search, pageSize } = R.lookup.parseQuery(query);
     return this.lookups.search(
-      { sessionId: id, promptId, search: query['search'] ?? '', ...(pageSize !== undefined ? { pageSize } : {}) },
+      { sessionId: id, promptId, search: search ?? '', ...(pageSize !== undefined ? { pageSize } : {}) },
       principal,
     );
   }
@@ -111,13 +88,14 @@ export class SessionsHttpController {
       inputs: body?.['inputs'],
       requestId: body?.['requestId'],
     });
-    const requestId = text(body, 'requestId') || headers['idempotency-key'] || undefined;
+    const fields = R.start.parseBody(body ?? {});
+    const requestId = fields.requestId || headers['idempotency-key'] || undefined;
     const view = await this.start.execute(
       {
-        dialog: dialogRef(text(body, 'dialog')),
-        entity: text(body, 'entity'),
-        recordId: text(body, 'recordId'),
-        inputs: object(body, 'inputs'),
+        dialog: dialogRef(fields.dialog ?? ''),
+        entity: fields.entity ?? '',
+        recordId: fields.recordId ?? '',
+        inputs: (fields.inputs ?? {}) as Record<string, Json>,
         ...(requestId ? { requestId } : {}),
         ...(headers[CORRELATION_ID_HEADER] ? { correlationId: headers[CORRELATION_ID_HEADER] } : {}),
       },
@@ -131,21 +109,19 @@ export class SessionsHttpController {
   @Get()
   async listSessions(@Query() query: Record<string, string | undefined>, @CurrentPrincipal() principal: Principal): Promise<unknown> {
     refuseBadText(query);
-    const dialog = dialogRef(query['dialog'] ?? '');
-    const state = whole(query['state'], 'state');
-    const status = whole(query['status'], 'status');
-    const pageSize = whole(query['pageSize'], 'pageSize');
+    const { entity, recordId, startedBy, state, status, pageSize, pageToken, ...rest } = R.list.parseQuery(query);
+    const dialog = dialogRef(rest.dialog ?? '');
     return this.queries.list(
       {
         ...(dialog.id ? { dialogId: dialog.id } : {}),
         ...(dialog.uniqueName ? { dialogUniqueName: dialog.uniqueName } : {}),
-        ...(query['entity'] ? { entity: query['entity'] } : {}),
-        ...(query['recordId'] ? { recordId: query['recordId'] } : {}),
-        ...(query['startedBy'] ? { startedBy: query['startedBy'] } : {}),
+        ...(entity ? { entity } : {}),
+        ...(recordId ? { recordId } : {}),
+        ...(startedBy ? { startedBy } : {}),
         ...(state !== undefined ? { state } : {}),
         ...(status !== undefined ? { status } : {}),
       },
-      pageWindow({ ...(pageSize !== undefined ? { pageSize } : {}), ...(query['pageToken'] ? { pageToken: query['pageToken'] } : {}) }),
+      pageWindow({ ...(pageSize !== undefined ? { pageSize } : {}), ...(pageToken ? { pageToken } : {}) }),
       principal,
     );
   }
@@ -167,8 +143,14 @@ export class SessionsHttpController {
     @Res() response: Response,
   ): Promise<void> {
     refuseBadText({ pageId: body?.['pageId'] });
+    const fields = R.answer.parseBody(body ?? {});
     const view = await this.submit.execute(
-      { sessionId: id, pageId: text(body, 'pageId'), answers: object(body, 'answers'), pageToken: pageTokenOf(body, headers) },
+      {
+        sessionId: id,
+        pageId: fields.pageId ?? '',
+        answers: (fields.answers ?? {}) as Record<string, Json>,
+        pageToken: pageTokenOf(body, headers),
+      },
       principal,
     );
     send(response, 200, view);
@@ -194,7 +176,7 @@ export class SessionsHttpController {
     @Res() response: Response,
   ): Promise<void> {
     refuseBadText({ reason: body?.['reason'] });
-    const reason = text(body, 'reason');
+    const reason = R.cancel.parseBody(body ?? {}).reason ?? '';
     send(
       response,
       200,

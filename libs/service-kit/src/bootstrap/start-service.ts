@@ -30,6 +30,8 @@ export interface StartServiceOptions {
   };
   /** The service's own gRPC packages and proto files; the health service is always served. */
   grpc?: { packages: string[]; protoFiles: string[] };
+  /** Text media types the HTTP edge takes besides JSON (see installHttpEdge). */
+  textMediaTypes?: string[];
 }
 
 export interface RunningService {
@@ -53,7 +55,10 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     const trustProxy = parseTrustProxy(options.config.TRUST_PROXY);
     applyTrustProxy(app, trustProxy);
     logger.info({ trustProxy }, describeTrustProxy(trustProxy));
-    installHttpEdge(app, { bodyLimitBytes: options.config.HTTP_BODY_LIMIT_BYTES ?? DEFAULT_HTTP_BODY_LIMIT_BYTES });
+    installHttpEdge(app, {
+      bodyLimitBytes: options.config.HTTP_BODY_LIMIT_BYTES ?? DEFAULT_HTTP_BODY_LIMIT_BYTES,
+      ...(options.textMediaTypes ? { textMediaTypes: options.textMediaTypes } : {}),
+    });
     // gRPC controllers carry their exception filter through @GrpcController().
     app.connectMicroservice(grpcServerOptions({ host: options.config.HOST, port: options.config.GRPC_PORT, ...options.grpc }));
     await app.startAllMicroservices();

@@ -13,6 +13,11 @@ import { HttpErrorFilter } from './http-error.filter';
 export interface HttpEdgeSettings {
   /** The largest request body accepted, in bytes (setting HTTP_BODY_LIMIT_BYTES). */
   bodyLimitBytes: number;
+  /**
+   * Text media types taken besides JSON (the registry takes `application/yaml` definitions),
+   * handed to the handler as the body's text.
+   */
+  textMediaTypes?: string[];
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -55,14 +60,40 @@ export function requireJsonBody(request: Request, _response: Response, next: Nex
   );
 }
 
+/** requireJsonBody that also lets bodies of the given text media types through. */
+export function requireJsonOrTextBody(textMediaTypes: string[]) {
+  const accepted = new Set(textMediaTypes.map((type) => type.toLowerCase()));
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (accepted.has(mediaType)) {
+      next();
+      return;
+    }
+    // The refusal names what this service takes, the text types too.
+    requireJsonBody(request, response, (error?: unknown) =>
+      next(
+        error instanceof HttpRefusal
+          ? new HttpRefusal(
+              error.status,
+              error.code,
+              `${error.message.split(';')[0]!}; this API takes application/json or ${textMediaTypes.join(', ')}`,
+              error.violations,
+            )
+          : error,
+      ),
+    );
+  };
+}
+
 /**
  * Installs the edge on an application created with `bodyParser: false`: the content-type
  * check, the JSON body parser with its limit, and the error filter.
  */
 export function installHttpEdge(app: INestApplication, settings: HttpEdgeSettings): void {
   const express = app as NestExpressApplication;
-  express.use(requireJsonBody);
+  express.use(settings.textMediaTypes?.length ? requireJsonOrTextBody(settings.textMediaTypes) : requireJsonBody);
   express.useBodyParser('json', { limit: settings.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
+  if (settings.textMediaTypes?.length) express.useBodyParser('text', { limit: settings.bodyLimitBytes, type: settings.textMediaTypes });
   // The parser's own errors keep their kind (invalid JSON, too large, charset) on their way to the filter.
   express.use((error: unknown, _request: Request, _response: Response, next: NextFunction) =>
     next(refusalOfBodyParser(error, { bodyLimitBytes: settings.bodyLimitBytes })),

@@ -1,0 +1,157 @@
+/**
+ * The REST routes of async operations (system jobs), `/api/v1/operations`, with the zod schemas
+ * their controller parses requests with and the executor's OpenAPI document is built from.
+ * Which filters and transitions are allowed is OperationCommands' to say, as over gRPC.
+ */
+import { z } from 'zod';
+import { Roles } from '@flowline/auth';
+import type { ExecutorProto } from '@flowline/rpc';
+import { defineRoute, PageInfoSchema, PageQueryShape, repeatedQuery } from '@flowline/service-kit';
+
+const TAG = 'operations';
+const BASE = '/api/v1/operations';
+/** Empty text when the moment has not come (a gRPC default); otherwise RFC 3339. */
+const moment = (description?: string) =>
+  z.string().meta({ description: `RFC 3339, or empty when not set${description ? `: ${description}` : ''}` });
+
+export const OperationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    operationType: z.number().int().meta({ description: '1 System Event, 10 Workflow, 13 Bulk Delete, 54 Execute Async Request' }),
+    state: z.number().int().meta({ description: '0 Ready, 1 Suspended, 2 Locked, 3 Completed' }),
+    status: z.number().int().meta({
+      description: '0 WaitingForResources, 10 Waiting, 20 InProgress, 21 Pausing, 22 Canceling, 30 Succeeded, 31 Failed, 32 Canceled',
+    }),
+    stateName: z.string(),
+    statusName: z.string(),
+    definitionId: z.string(),
+    definitionVersion: z.number().int(),
+    stepRegistrationId: z.string(),
+    eventId: z.string(),
+    correlationId: z.string(),
+    depth: z.number().int(),
+    primaryEntity: z.string(),
+    regardingId: z.string(),
+    owner: z.string(),
+    dependencyToken: z.string(),
+    postponeUntil: moment(),
+    retryCount: z.number().int(),
+    errorCode: z.string(),
+    friendlyMessage: z.string(),
+    currentStage: z.string(),
+    host: z.string(),
+    leaseExpiresAt: moment(),
+    createdOn: moment(),
+    startedOn: moment(),
+    completedOn: moment(),
+    executionTimeMs: z.number().int(),
+    sequence: z.string(),
+    rowVersion: z.number().int(),
+    nextAttemptAt: moment('when a retry is due'),
+    lastError: z.string(),
+    unavailableSince: moment('since when a dependency has been waited out'),
+    unavailableAttempts: z.number().int(),
+    parentOperationId: z.string(),
+  })
+  .meta({ id: 'AsyncOperation' }) satisfies z.ZodType<ExecutorProto.AsyncOperation>;
+
+export const StepLogSchema = z
+  .object({
+    stepId: z.string(),
+    path: z.string(),
+    stepType: z.string(),
+    status: z.number().int().meta({ description: '1 In Progress, 2 Succeeded, 3 Failed, 4 Canceled, 5 Waiting' }),
+    message: z.string(),
+    startedOn: moment(),
+    loggedOn: moment(),
+  })
+  .meta({ id: 'StepLogEntry' }) satisfies z.ZodType<ExecutorProto.StepLogEntry>;
+
+const wholeNumbers = repeatedQuery(z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }));
+const idParams = z.object({ id: z.string() });
+const action = (verb: 'cancel' | 'pause' | 'resume' | 'retry', summary: string) =>
+  defineRoute({
+    method: 'post',
+    path: `${BASE}/{id}/${verb}`,
+    operationId: `${verb}Operation`,
+    summary,
+    tag: TAG,
+    access: [Roles.operator],
+    params: idParams,
+    responses: { 200: { description: 'the operation after the move', schema: OperationSchema } },
+    refusals: [404, 409],
+  });
+
+export const OperationRoutes = {
+  list: defineRoute({
+    method: 'get',
+    path: BASE,
+    operationId: 'listOperations',
+    summary: 'List system jobs, newest first',
+    tag: TAG,
+    access: [Roles.operator],
+    query: z.object({
+      state: wholeNumbers.optional().meta({ description: 'states (repeat or separate by commas)' }),
+      status: wholeNumbers.optional().meta({ description: 'status reasons (repeat or separate by commas)' }),
+      definitionId: z.string().optional(),
+      name: z.string().optional(),
+      entity: z.string().optional().meta({ description: 'the primary entity' }),
+      recordId: z.string().optional().meta({ description: 'the record the job is about' }),
+      correlationId: z.string().optional(),
+      createdAfter: z.string().optional().meta({ description: 'RFC 3339' }),
+      createdBefore: z.string().optional().meta({ description: 'RFC 3339' }),
+      ...PageQueryShape,
+    }),
+    refusal: { query: { code: 'FILTER_INVALID', violationCode: '' } },
+    responses: {
+      200: { description: 'a page of operations', schema: z.object({ operations: z.array(OperationSchema), page: PageInfoSchema }) },
+    },
+  }),
+  get: defineRoute({
+    method: 'get',
+    path: `${BASE}/{id}`,
+    operationId: 'getOperation',
+    summary: 'An operation and its step log',
+    tag: TAG,
+    access: [Roles.operator],
+    params: idParams,
+    responses: {
+      200: { description: 'the operation and its steps', schema: z.object({ operation: OperationSchema, steps: z.array(StepLogSchema) }) },
+    },
+    refusals: [404],
+  }),
+  cancel: action('cancel', 'Cancel a Ready, Suspended or Locked operation'),
+  pause: action('pause', 'Pause a Locked operation (through Pausing to Suspended)'),
+  resume: action('resume', 'Resume a Suspended operation'),
+  retry: action('retry', 'Run a Failed operation again from its last persisted point'),
+  postpone: defineRoute({
+    method: 'post',
+    path: `${BASE}/{id}/postpone`,
+    operationId: 'postponeOperation',
+    summary: 'Postpone a Ready or Suspended operation until a time',
+    tag: TAG,
+    access: [Roles.operator],
+    params: idParams,
+    body: { content: { 'application/json': z.object({ until: z.string().optional().meta({ description: 'RFC 3339, in the future' }) }) } },
+    refusal: { body: { code: 'POSTPONE_INVALID' } },
+    responses: { 200: { description: 'the operation', schema: OperationSchema } },
+    refusals: [404, 409],
+  }),
+  deleteCompleted: defineRoute({
+    method: 'delete',
+    path: BASE,
+    operationId: 'deleteCompletedOperations',
+    summary: 'Delete completed operations finished before a time (default: the retention setting)',
+    tag: TAG,
+    access: [Roles.admin],
+    query: z.object({ completedBefore: z.string().optional().meta({ description: 'RFC 3339' }) }),
+    refusal: { query: { code: 'CUTOFF_INVALID', violationCode: '' } },
+    responses: {
+      200: {
+        description: 'how many were deleted',
+        schema: z.object({ deleted: z.number().int(), completedBefore: z.string().meta({ format: 'date-time' }) }),
+      },
+    },
+  }),
+};
