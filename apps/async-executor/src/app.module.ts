@@ -6,6 +6,7 @@ import { AuthModule, HealthModule, OutboundPolicyModule, ServiceDatabaseModule }
 import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { OnDemandModule } from './on-demand/on-demand.module';
 import { OperationsModule } from './operations/operations.module';
@@ -47,6 +48,7 @@ export class AppModule {
           retentionDays: config.OPERATION_RETENTION_DAYS,
         }),
         DispatcherModule,
+        DeadLettersModule,
         OnDemandModule,
         WorkerModule.forRoot({
           databaseUrl: config.DATABASE_URL,
