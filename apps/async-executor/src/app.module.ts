@@ -9,6 +9,7 @@ import { ExecutorMigrations } from './database/migrations';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { OnDemandModule } from './on-demand/on-demand.module';
+import { BulkActionsModule } from './operations/bulk-actions.module';
 import { OperationsModule } from './operations/operations.module';
 import { WorkerModule } from './worker/worker.module';
 
@@ -47,6 +48,8 @@ export class AppModule {
           authSecret: config.AUTH_JWT_SECRET,
           retentionDays: config.OPERATION_RETENTION_DAYS,
         }),
+        // Bulk actions run as async operations of type 13, carried out by their own runner.
+        BulkActionsModule.forRoot({ leaseMs: config.LEASE_MS, pollMs: config.WORKER_POLL_MS }),
         DispatcherModule,
         DeadLettersModule,
         OnDemandModule,

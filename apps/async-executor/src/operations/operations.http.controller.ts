@@ -7,24 +7,11 @@
  */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Roles, type Principal } from '@flowline/auth';
-import { invalidArgument, pageWindow } from '@flowline/rpc';
+import { pageWindow } from '@flowline/rpc';
 import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
 import { OperationCommands } from './operation-commands.service';
+import { operationFilterOf } from './operation-filter';
 import { operationToProto, stepToProto } from './operation.mapper';
-
-const list = (value: string | string[] | undefined): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : value.split(',');
-
-function numbers(field: string, value: string | string[] | undefined): number[] {
-  return list(value).map((item) => {
-    const number = Number(item);
-    if (!Number.isInteger(number))
-      throw invalidArgument('FILTER_INVALID', `${field} must be whole numbers, got '${item}'`, [
-        { field, description: 'expected a whole number' },
-      ]);
-    return number;
-  });
-}
 
 @Controller('api/v1/operations')
 export class OperationsHttpController {
@@ -41,25 +28,7 @@ export class OperationsHttpController {
     const pageToken = one('pageToken');
     const { rows, page } = await this.commands.list(
       pageWindow({ ...(pageSize ? { pageSize: Number(pageSize) } : {}), ...(pageToken ? { pageToken } : {}) }),
-      {
-        states: numbers('state', query['state']),
-        statuses: numbers('status', query['status']),
-        ...Object.fromEntries(
-          (
-            [
-              ['definitionId', 'definitionId'],
-              ['name', 'name'],
-              ['primaryEntity', 'entity'],
-              ['regardingId', 'recordId'],
-              ['correlationId', 'correlationId'],
-              ['createdAfter', 'createdAfter'],
-              ['createdBefore', 'createdBefore'],
-            ] as const
-          )
-            .filter(([, param]) => one(param))
-            .map(([field, param]) => [field, one(param)]),
-        ),
-      },
+      operationFilterOf(query),
     );
     return { operations: rows.map(operationToProto), page };
   }
