@@ -40,8 +40,8 @@ export class BulkActionStore {
       await manager.query(
         `INSERT INTO "executor"."async_operation"
            ("id", "operation_type", "name", "process_key", "state", "status", "event_id", "correlation_id", "depth",
-            "primary_entity", "regarding_id", "owner", "input", "trace_context", "postpone_until")
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, '', $10, $11, '{}'::jsonb, now())`,
+            "primary_entity", "regarding_id", "owner", "input", "trace_context", "postpone_until", "row_version")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, '', $10, $11, '{}'::jsonb, now(), 1)`,
         [
           id,
           AsyncOperationType.BulkDelete,
