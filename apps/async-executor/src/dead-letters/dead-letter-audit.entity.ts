@@ -23,6 +23,6 @@ export class DeadLetterAuditRow {
   at!: Date;
 
   /** What changed: the fields edited, where a replay was written, whether it was forced. */
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   details!: Record<string, unknown>;
 }

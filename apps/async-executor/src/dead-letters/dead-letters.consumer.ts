@@ -43,6 +43,9 @@ export class DeadLettersConsumer implements OnApplicationBootstrap, BeforeApplic
       awaitJoin: false,
       sessionTimeoutMs: 10_000,
       heartbeatIntervalMs: 1_000,
+      // Every stored letter's offset is committed already: leaving quickly loses nothing, and the
+      // executor's shutdown grace is shared with the dispatcher and the workers.
+      stopTimeoutMs: 2_000,
       topics: [topic],
       // Storing fails only while the database is down (waited out); what still fails after every
       // attempt goes back on the topic as a dead letter of the dead letters, and is stored then.

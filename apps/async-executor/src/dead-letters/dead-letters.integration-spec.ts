@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { ConsumerGroups, DOMAIN_EVENT_TYPE, Topics } from '@flowline/contracts';
 import { createEnvelope } from '@flowline/messaging';
+import { ExecutorProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
 import { testToken, type RunningService } from '@flowline/service-testing';
 import { testKafkaBrokers, waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startChain, type Chain } from '../../test/chain';
@@ -149,6 +150,34 @@ describe('dead letters are kept, searched, fixed and replayed, or discarded', ()
     expect(twice.body.error.message).toContain('force');
     const forced = await api('POST', `/api/v1/dead-letters/${letter.id}/replay`, { force: true });
     expect(forced.body).toMatchObject({ status: 'replayed', replay: { count: 2 } });
+
+    // The same over gRPC.
+    const grpc = chain.executor.client<PromiseClient<ExecutorProto.DeadLetterServiceClient>>(
+      ProtoFiles.executor,
+      'flowline.executor.v1.DeadLetterService',
+      ['operator'],
+    );
+    const noFilter = { reasonCode: '', consumerGroup: '', status: '', failedAfter: '', failedBefore: '', text: '' };
+    const overGrpc = await grpc.listDeadLetters({ page: { pageSize: 10, pageToken: '' }, topic: Topics.domainEvents, key, ...noFilter });
+    expect(overGrpc.deadLetters.map((l) => l.id)).toEqual([letter.id]);
+    expect(await grpc.getDeadLetter({ id: letter.id })).toMatchObject({
+      status: 'replayed',
+      reasonCode: 'INVALID_PAYLOAD',
+      replayCount: 2,
+      edited: true,
+      audit: [{ action: 'stored' }, { action: 'edited', actor: 'olga' }, { action: 'replayed' }, { action: 'replayed' }],
+    });
+    await expect(grpc.replayDeadLetter({ id: letter.id, force: false })).rejects.toMatchObject({
+      grpcCode: 9, // FAILED_PRECONDITION
+      code: 'DEAD_LETTER_ALREADY_REPLAYED',
+    });
+    await expect(grpc.getDeadLetter({ id: randomUUID() })).rejects.toMatchObject({ grpcCode: 5, code: 'DEAD_LETTER_NOT_FOUND' });
+    const asUser = chain.executor.client<PromiseClient<ExecutorProto.DeadLetterServiceClient>>(
+      ProtoFiles.executor,
+      'flowline.executor.v1.DeadLetterService',
+      ['user'],
+    );
+    await expect(asUser.discardDeadLetter({ id: letter.id })).rejects.toMatchObject({ grpcCode: 7 }); // PERMISSION_DENIED
 
     // Every action audited, shown with the letter.
     const read = (await api('GET', `/api/v1/dead-letters/${letter.id}`)).body as unknown as Letter;

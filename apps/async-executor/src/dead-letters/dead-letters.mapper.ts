@@ -1,4 +1,5 @@
 /** A dead letter and its audit as the API shows them (REST JSON). */
+import type { ExecutorProto } from '@flowline/rpc';
 import type { DeadLetterAuditRow } from './dead-letter-audit.entity';
 import type { DeadLetterRow } from './dead-letter.entity';
 
@@ -47,5 +48,38 @@ export function deadLetterToJson(row: DeadLetterRow, audit?: DeadLetterAuditRow[
     ...(audit
       ? { audit: audit.map((entry) => ({ action: entry.action, actor: entry.actor, at: entry.at.toISOString(), details: entry.details })) }
       : {}),
+  };
+}
+
+export type DeadLetterView = ReturnType<typeof deadLetterToJson>;
+
+/** The same letter as gRPC's DeadLetter (JSON values as text, absent times as ''). */
+export function deadLetterToProto(view: DeadLetterView): ExecutorProto.DeadLetter {
+  return {
+    id: view.id,
+    status: view.status,
+    originalTopic: view.originalTopic,
+    originalPartition: view.originalPartition,
+    originalOffset: view.originalOffset,
+    key: view.key ?? '',
+    headers: view.headers,
+    value: view.value ?? '',
+    valueEncoding: view.valueEncoding,
+    reason: view.reason,
+    reasonCode: view.reasonCode,
+    consumerGroup: view.consumerGroup,
+    attempts: view.attempts,
+    failedAt: view.failedAt,
+    receivedAt: view.receivedAt,
+    edited: view.edited !== null,
+    editedValue: view.edited?.value ?? '',
+    editedHeaders: view.edited?.headers ?? {},
+    replayCount: view.replay?.count ?? 0,
+    replayedAt: view.replay?.at ?? '',
+    replayedPartition: view.replay?.partition ?? 0,
+    replayedOffset: view.replay?.offset ?? '',
+    audit: (view.audit ?? [])
+      .map((entry) => ({ ...entry, detailsJson: JSON.stringify(entry.details) }))
+      .map(({ details: _details, ...entry }) => entry),
   };
 }

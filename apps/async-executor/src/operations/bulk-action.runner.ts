@@ -108,7 +108,7 @@ export class BulkActionRunner implements OnApplicationBootstrap, BeforeApplicati
   /** Takes the oldest Ready bulk action that is due, holding it with a lease. */
   private claim(): Promise<string | undefined> {
     return this.dataSource.transaction(async (manager) => {
-      // Uses IDX_async_operation_ready (Ready rows by sequence), narrowed to type 13.
+      // Uses IDX_async_operation_bulk_ready (Ready bulk actions by sequence).
       const [row] = (await manager.query(
         `SELECT "id" FROM "executor"."async_operation"
           WHERE "state" = 0 AND "operation_type" = $1 AND "postpone_until" <= now()

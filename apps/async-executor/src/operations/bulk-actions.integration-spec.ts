@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
+import { ExecutorProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
 import { testToken, type RunningService } from '@flowline/service-testing';
 import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startChain, type Chain } from '../../test/chain';
@@ -124,6 +125,33 @@ describe('bulk actions on system jobs', () => {
     ).toMatchObject({
       matching: 2,
     });
+    // The same over gRPC, with the ListOperations filter.
+    const grpc = chain.executor.client<PromiseClient<ExecutorProto.AsyncOperationServiceClient>>(
+      ProtoFiles.executor,
+      'flowline.executor.v1.AsyncOperationService',
+      ['operator'],
+    );
+    const listFilter = {
+      page: { pageSize: 0, pageToken: '' },
+      states: filter.state,
+      statuses: [],
+      definitionId: '',
+      name: '',
+      primaryEntity: '',
+      regardingId: '',
+      correlationId: '',
+      createdAfter: since,
+      createdBefore: '',
+    };
+    expect(await grpc.startBulkAction({ action: 'cancel', filter: listFilter, dryRun: true, until: '' })).toMatchObject({
+      dryRun: true,
+      matching: 6,
+      byState: { 1: 4, 3: 2 },
+    });
+    await expect(grpc.startBulkAction({ action: 'explode', filter: listFilter, dryRun: true, until: '' })).rejects.toMatchObject({
+      grpcCode: 3,
+      code: 'BULK_INVALID',
+    });
     // A dry run changed nothing.
     await operationsOf(leads, State.Suspended, Status.Waiting);
 
@@ -158,6 +186,7 @@ describe('bulk actions on system jobs', () => {
     const jobs = (await api('GET', '/api/v1/operations?name=bulk-cancel')).body as unknown as { operations: Array<{ id: string }> };
     expect(jobs.operations.map((operation) => operation.id)).toContain(id);
     expect((await api('GET', `/api/v1/operations/bulk/${done[0]}`)).status).toBe(404);
+    expect(await grpc.getBulkAction({ id })).toMatchObject({ action: 'cancel', done: 6, total: 6, applied: 4, refused: 2 });
   }, 180_000);
 
   it('shows progress while it runs and, after a SIGKILL of its executor, is finished by another exactly once', async () => {

@@ -5,6 +5,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BULK_OPTIONS, BulkActionRunner, type BulkActionOptions } from './bulk-action.runner';
 import { BulkActionStore } from './bulk-action.store';
+import { BulkActionsGrpcController } from './bulk-actions.grpc.controller';
 import { BulkActionsHttpController } from './bulk-actions.http.controller';
 import { BulkActionsService } from './bulk-actions.service';
 
@@ -13,7 +14,7 @@ export class BulkActionsModule {
   static forRoot(options: BulkActionOptions): DynamicModule {
     return {
       module: BulkActionsModule,
-      controllers: [BulkActionsHttpController],
+      controllers: [BulkActionsHttpController, BulkActionsGrpcController],
       providers: [{ provide: BULK_OPTIONS, useValue: options }, BulkActionStore, BulkActionRunner, BulkActionsService],
     };
   }

@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Dead letters kept for operators (the letters, and an audit of what was done with them), and
  * bulk actions on system jobs (what each does, its progress, and one row per target with the
  * outcome). Idempotent storing rests on UQ_dead_letter_source; resuming a bulk action on
- * IDX_bulk_action_item_pending.
+ * IDX_bulk_action_item_pending; the bulk runner finds Ready bulk actions (type 13) through
+ * IDX_async_operation_bulk_ready.
  */
 
 export class DeadLettersAndBulkActions1796175009315 implements MigrationInterface {
@@ -12,7 +13,7 @@ export class DeadLettersAndBulkActions1796175009315 implements MigrationInterfac
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      'CREATE TABLE "executor"."dead_letter_audit" ("id" BIGSERIAL NOT NULL, "dead_letter_id" uuid NOT NULL, "action" text NOT NULL, "actor" text NOT NULL, "at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "details" jsonb NOT NULL DEFAULT \'{}\'::jsonb, CONSTRAINT "PK_dead_letter_audit" PRIMARY KEY ("id"))',
+      'CREATE TABLE "executor"."dead_letter_audit" ("id" BIGSERIAL NOT NULL, "dead_letter_id" uuid NOT NULL, "action" text NOT NULL, "actor" text NOT NULL, "at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "details" jsonb NOT NULL, CONSTRAINT "PK_dead_letter_audit" PRIMARY KEY ("id"))',
     );
     await queryRunner.query('CREATE INDEX "IDX_dead_letter_audit_letter" ON "executor"."dead_letter_audit" ("dead_letter_id", "id") ');
     await queryRunner.query(
@@ -34,9 +35,13 @@ export class DeadLettersAndBulkActions1796175009315 implements MigrationInterfac
     await queryRunner.query(
       'CREATE INDEX "IDX_bulk_action_item_pending" ON "executor"."bulk_action_item" ("bulk_id", "position") WHERE "outcome" IS NULL',
     );
+    await queryRunner.query(
+      'CREATE INDEX "IDX_async_operation_bulk_ready" ON "executor"."async_operation" ("sequence") WHERE "state" = 0 AND "operation_type" = 13',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP INDEX "executor"."IDX_async_operation_bulk_ready"');
     await queryRunner.query('DROP INDEX "executor"."IDX_bulk_action_item_pending"');
     await queryRunner.query('DROP TABLE "executor"."bulk_action_item"');
     await queryRunner.query('DROP TABLE "executor"."bulk_action"');
