@@ -218,6 +218,13 @@ describe('dead letters are kept, searched, fixed and replayed, or discarded', ()
     expect(badFilter.body.error).toMatchObject({ code: 'FILTER_INVALID', violations: [{ field: 'status' }, { field: 'failedAfter' }] });
     expect((await api('PATCH', `/api/v1/dead-letters/${letter.id}`, {})).status).toBe(400);
 
+    // What is on the dead-letter topic but no dead letter is kept as it came, and not replayed.
+    const garbageKey = `garbage:${randomUUID()}`;
+    await produce(Topics.deadLetter, [{ key: garbageKey, value: 'not a dead letter' }]);
+    const garbage = await letterWithKey(garbageKey);
+    expect(garbage).toMatchObject({ reasonCode: 'UNREADABLE_DEAD_LETTER', originalTopic: Topics.deadLetter, value: 'not a dead letter' });
+    expect((await api('POST', `/api/v1/dead-letters/${garbage.id}/replay`)).body.error.code).toBe('DEAD_LETTER_NOT_REPLAYABLE');
+
     // Keyset pages: newest first, no letter twice.
     const first = await listed('pageSize=1');
     expect(first.deadLetters).toHaveLength(1);

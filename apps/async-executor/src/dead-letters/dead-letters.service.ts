@@ -6,8 +6,9 @@
  * letter is not replayed again unless the caller forces it.
  */
 import { Injectable, Logger } from '@nestjs/common';
+import { Topics } from '@flowline/contracts';
 import { EnvelopeProducer, TopicNames } from '@flowline/messaging';
-import { failedPrecondition, invalidArgument, notFound, pageWindow, type FieldViolation } from '@flowline/rpc';
+import { failedPrecondition, FlowlineError, invalidArgument, notFound, pageWindow, type FieldViolation } from '@flowline/rpc';
 import type { DeadLetterRow, DeadLetterStatus } from './dead-letter.entity';
 import { deadLetterToJson } from './dead-letters.mapper';
 import { DeadLetterMetrics } from './dead-letters.metrics';
@@ -163,6 +164,11 @@ export class DeadLettersService {
             letter.status === 'replayed' ? ` to ${letter.originalTopic} at offset ${letter.replayedOffset ?? '?'}` : ''
           }: replay it again with force=true`,
         );
+      if (letter.originalTopic === Topics.deadLetter)
+        throw failedPrecondition(
+          'DEAD_LETTER_NOT_REPLAYABLE',
+          `dead letter ${id} came from the dead-letter topic itself (${letter.reasonCode}): there is no original topic to replay it to`,
+        );
       const topic = this.names.topic(letter.originalTopic);
       const headers: Record<string, string> = { ...(letter.editedHeaders ?? letter.headers) };
       delete headers[DEAD_LETTER_REASON_HEADER];
@@ -175,7 +181,15 @@ export class DeadLettersService {
       const value =
         letter.editedValue ??
         (letter.value === null ? null : letter.valueEncoding === 'base64' ? Buffer.from(letter.value, 'base64') : letter.value);
-      const at = await this.producer.sendRawOne(topic, { key: letter.key, value, headers });
+      // Nothing is marked when the broker does not take it: the letter stays as it was.
+      const at = await this.producer.sendRawOne(topic, { key: letter.key, value, headers }).catch((error: unknown) => {
+        this.logger.warn({ deadLetterId: id, topic, err: String(error) }, `replay of dead letter ${id} not sent: ${String(error)}`);
+        throw new FlowlineError(
+          'UNAVAILABLE',
+          'KAFKA_UNAVAILABLE',
+          `the replay could not be sent to ${topic}: ${String(error)}; try again`,
+        );
+      });
       await this.repository.update(manager, id, {
         status: 'replayed',
         replayCount: letter.replayCount + 1,

@@ -163,6 +163,9 @@ describe('bulk actions on system jobs', () => {
     expect(badFilter.status).toBe(400);
     expect(badFilter.body.error.code).toBe('FILTER_INVALID');
     expect((await api('POST', '/api/v1/operations/bulk', { action: 'postpone', filter })).body.error.code).toBe('POSTPONE_INVALID');
+    const misspelt = await api('POST', '/api/v1/operations/bulk', { action: 'delete', filter: { stat: 3 }, dryRun: true });
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.body.error.message).toContain('filter.stat: is not a filter');
     expect((await api('POST', '/api/v1/operations/bulk', { action: 'cancel', filter }, ['user'])).status).toBe(403);
 
     const started = await api('POST', '/api/v1/operations/bulk', { action: 'cancel', filter });

@@ -12,7 +12,7 @@ import type { BulkActionKind, BulkActionRow, BulkItemOutcome } from './bulk-acti
 import { BulkActionStore } from './bulk-action.store';
 import { BulkActionRunner } from './bulk-action.runner';
 import { OperationCommands } from './operation-commands.service';
-import { operationFilterOf } from './operation-filter';
+import { OPERATION_FILTER_NAMES, operationFilterOf } from './operation-filter';
 import { operationToProto } from './operation.mapper';
 
 export const BULK_ACTIONS: BulkActionKind[] = ['cancel', 'pause', 'resume', 'postpone', 'retry', 'delete'];
@@ -43,6 +43,11 @@ export class BulkActionsService {
     const given = body.filter ?? {};
     if (typeof given !== 'object' || given === null || Array.isArray(given))
       violations.push({ field: 'filter', description: 'expected an object with the list filters (state, status, name, entity, ...)' });
+    else
+      // A misspelt filter must not widen a bulk action to every operation.
+      for (const name of Object.keys(given))
+        if (!(OPERATION_FILTER_NAMES as readonly string[]).includes(name))
+          violations.push({ field: `filter.${name}`, description: `is not a filter: expected ${OPERATION_FILTER_NAMES.join(', ')}` });
     if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean')
       violations.push({ field: 'dryRun', description: 'expected true or false' });
     if (violations.length > 0)

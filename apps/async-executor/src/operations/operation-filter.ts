@@ -44,6 +44,19 @@ function numbers(field: string, value: Given): number[] {
   });
 }
 
+/** The public names of the filter (query parameters, and keys of a bulk action's filter). */
+export const OPERATION_FILTER_NAMES = [
+  'state',
+  'status',
+  'definitionId',
+  'name',
+  'entity',
+  'recordId',
+  'correlationId',
+  'createdAfter',
+  'createdBefore',
+] as const;
+
 /**
  * The filter in a query string or JSON object, by its public names: state, status (one, several,
  * or comma-separated), definitionId, name, entity, recordId, correlationId, createdAfter, createdBefore.
