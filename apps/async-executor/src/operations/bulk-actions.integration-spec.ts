@@ -190,10 +190,35 @@ describe('bulk actions on system jobs', () => {
     expect(jobs.operations.map((operation) => operation.id)).toContain(id);
     expect((await api('GET', `/api/v1/operations/bulk/${done[0]}`)).status).toBe(404);
     expect(await grpc.getBulkAction({ id })).toMatchObject({ action: 'cancel', done: 6, total: 6, applied: 4, refused: 2 });
+
+    // Bulk delete: the Completed ones go (with their step logs), the bulk cancel's job among them;
+    // a Ready or Suspended one would be refused. A new lead's waiting operation shows the refusal.
+    const late = await created('lead', { subject: 'bulk late', lastname: 'late', companyname: 'c' });
+    const [lateOperation] = await operationsOf([late], State.Suspended, Status.Waiting);
+    const deleting = await api('POST', '/api/v1/operations/bulk', { action: 'delete', filter: { createdAfter: since } });
+    const deletion = await finished((deleting.body as unknown as Bulk).operation.id);
+    expect(deletion.progress).toEqual({ done: 8, total: 8, applied: 7, refused: 1 });
+    expect(deletion.refusals).toEqual([
+      expect.objectContaining({
+        operationId: lateOperation,
+        message: 'cannot delete an operation that is Suspended (Waiting): only Completed operations are deleted',
+      }),
+    ]);
+    const left = (
+      await chain.sql.query(`SELECT id FROM "executor"."async_operation" WHERE id = ANY($1)`, [[...waiting, ...done, id, lateOperation]])
+    ).rows as Array<{ id: string }>;
+    expect(left.map((row) => row.id)).toEqual([lateOperation]);
+    expect(
+      Number(
+        (await chain.sql.query(`SELECT count(*) FROM "executor"."operation_step_log" WHERE operation_id = ANY($1)`, [done])).rows[0].count,
+      ),
+    ).toBe(0);
+    expect((await api('GET', `/api/v1/operations/bulk/${id}`)).status).toBe(404);
   }, 180_000);
 
   it('shows progress while it runs and, after a SIGKILL of its executor, is finished by another exactly once', async () => {
-    const since = new Date(Date.now() - 1000).toISOString();
+    // Not the operations of the test before (the clock is the database's too: one machine).
+    const since = new Date().toISOString();
     const leads = [];
     for (const name of ['k1', 'k2', 'k3', 'k4', 'k5'])
       leads.push(await created('lead', { subject: `bulk ${name}`, lastname: name, companyname: 'c' }));
@@ -210,6 +235,7 @@ describe('bulk actions on system jobs', () => {
         action: 'cancel',
         filter: { createdAfter: since, state: [State.Suspended] },
       });
+      expect(started).toMatchObject({ status: 202, body: { progress: { done: 0, total: 5 } } });
       const id = (started.body as unknown as Bulk).operation.id;
       const midway = await waitFor(
         async () => {
