@@ -9,7 +9,7 @@ describeServiceFoundation({
   mainPath: 'apps/async-executor/src/main.ts',
   entities: ExecutorEntities,
   migrations: ExecutorMigrations,
-  grpcServices: ['flowline.executor.v1.AsyncOperationService'],
+  grpcServices: ['flowline.executor.v1.AsyncOperationService', 'flowline.executor.v1.DeadLetterService'],
   // Ready means the entity metadata and subscriptions are loaded from the registry.
   dependencies: async () => {
     const registry = await startServiceForTest('apps/process-registry/src/main.ts');

@@ -6,9 +6,11 @@ import { AuthModule, HealthModule, OpenApiModule, OutboundPolicyModule, ServiceD
 import { SERVICE, type ExecutorConfig } from './config';
 import { ExecutorEntities } from './database/entities';
 import { ExecutorMigrations } from './database/migrations';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DispatcherModule } from './dispatcher/dispatcher.module';
 import { OnDemandModule } from './on-demand/on-demand.module';
 import { EXECUTOR_OPENAPI } from './openapi';
+import { BulkActionsModule } from './operations/bulk-actions.module';
 import { OperationsModule } from './operations/operations.module';
 import { WorkerModule } from './worker/worker.module';
 
@@ -45,7 +47,10 @@ export class AppModule {
           gatewayAddress: config.GATEWAY_ADDRESS,
           retentionDays: config.OPERATION_RETENTION_DAYS,
         }),
+        // Bulk actions run as async operations of type 13, carried out by their own runner.
+        BulkActionsModule.forRoot({ leaseMs: config.LEASE_MS, pollMs: config.WORKER_POLL_MS }),
         DispatcherModule,
+        DeadLettersModule,
         OnDemandModule,
         OpenApiModule.forDocument(EXECUTOR_OPENAPI),
         WorkerModule.forRoot({

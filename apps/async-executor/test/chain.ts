@@ -13,6 +13,8 @@ export interface Chain {
   gateway: RunningService;
   executor: RunningService;
   sql: Client;
+  /** The topic and consumer-group prefix the chain's services share. */
+  prefix: string;
   /** Stops the gateway or the registry (its database stays), to play an outage. */
   stopService(service: Restartable, signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same ports and database after stopService. */
@@ -81,6 +83,7 @@ export async function startChain(
     gateway,
     executor,
     sql,
+    prefix: shared.KAFKA_TOPIC_PREFIX,
     async stopService(service, signal = 'SIGTERM') {
       await (restarted.get(service) ?? first[service].process).stop(signal);
     },

@@ -17,6 +17,8 @@ import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn, Vers
 @Index('IDX_async_operation_parent', ['parentOperationId'], { where: '"parent_operation_id" IS NOT NULL' })
 @Index('IDX_async_operation_timer', ['postponeUntil'], { where: '"state" = 1 AND "status" = 10' })
 @Index('IDX_async_operation_lease', ['leaseExpiresAt'], { where: '"state" = 2' })
+// The bulk runner takes Ready bulk actions (type 13) without walking the Ready queue of runs.
+@Index('IDX_async_operation_bulk_ready', ['sequence'], { where: '"state" = 0 AND "operation_type" = 13' })
 export class AsyncOperationRow {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_async_operation' })
   id!: string;

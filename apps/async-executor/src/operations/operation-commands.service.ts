@@ -6,13 +6,14 @@
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AsyncOperationState as State, StatusesByState } from '@flowline/contracts';
+import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { AsyncOperationState as State } from '@flowline/contracts';
 import { failedPrecondition, invalidArgument, notFound, pageInfo, type FieldViolation, type PageWindow } from '@flowline/rpc';
 import { AsyncOperationRow } from './async-operation.entity';
-import { OperationStore, type ColumnValue } from './operation-store';
+import { OperationStore, type ColumnValue, type MoveResult } from './operation-store';
 import { describePosition, IllegalTransition, type OperationAction, type OperationPosition } from './operation-transitions';
 import { StepLogRow } from './step-log.entity';
+import { applyOperationFilter, filterInstant, type OperationFilter } from './operation-filter';
 
 export const OPERATIONS_OPTIONS = Symbol('OPERATIONS_OPTIONS');
 
@@ -22,28 +23,18 @@ export interface OperationsOptions {
   retentionDays: number;
 }
 
-export interface OperationFilter {
-  states?: number[];
-  statuses?: number[];
-  definitionId?: string;
-  name?: string;
-  primaryEntity?: string;
-  regardingId?: string;
-  correlationId?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
+export type { OperationFilter } from './operation-filter';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const instant = filterInstant;
 
-function instant(field: string, value: string | undefined, violations: FieldViolation[]): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
-    violations.push({ field, description: `expected an RFC 3339 time such as 2026-11-25T10:00:00Z, got '${value}'` });
-    return undefined;
-  }
-  return date;
+/** The actions an operator takes on one operation (alone or in bulk). */
+export type OperatorAction = 'cancel' | 'pause' | 'resume' | 'postpone' | 'retry';
+
+/** What an operator's action moves and writes: the one definition single and bulk actions share. */
+export interface OperatorMove {
+  action: OperationAction;
+  columns: (from: OperationPosition) => Record<string, ColumnValue>;
 }
 
 @Injectable()
@@ -60,38 +51,16 @@ export class OperationCommands {
     window: PageWindow,
     filter: OperationFilter,
   ): Promise<{ rows: AsyncOperationRow[]; page: { nextPageToken: string; totalCount: number } }> {
-    const violations: FieldViolation[] = [];
-    for (const state of filter.states ?? []) {
-      if (!(state in StatusesByState))
-        violations.push({ field: 'states', description: `expected 0 Ready, 1 Suspended, 2 Locked or 3 Completed, got ${state}` });
-    }
-    const allStatuses = Object.values(StatusesByState).flat() as number[];
-    for (const status of filter.statuses ?? []) {
-      if (!allStatuses.includes(status))
-        violations.push({ field: 'statuses', description: `expected one of ${allStatuses.join(', ')}, got ${status}` });
-    }
-    if (filter.definitionId && !UUID.test(filter.definitionId))
-      violations.push({ field: 'definitionId', description: 'expected a definition id (a UUID)' });
-    const after = instant('createdAfter', filter.createdAfter, violations);
-    const before = instant('createdBefore', filter.createdBefore, violations);
-    if (violations.length > 0)
-      throw invalidArgument(
-        'FILTER_INVALID',
-        `the filter is not valid: ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`,
-        violations,
-      );
-    const query = this.dataSource.getRepository(AsyncOperationRow).createQueryBuilder('o');
-    if (filter.states?.length) query.andWhere('o.state IN (:...states)', { states: filter.states });
-    if (filter.statuses?.length) query.andWhere('o.status IN (:...statuses)', { statuses: filter.statuses });
-    if (filter.definitionId) query.andWhere('o.definitionId = :definitionId', { definitionId: filter.definitionId });
-    if (filter.name) query.andWhere('o.name = :name', { name: filter.name });
-    if (filter.primaryEntity) query.andWhere('o.primaryEntity = :primaryEntity', { primaryEntity: filter.primaryEntity });
-    if (filter.regardingId) query.andWhere('o.regardingId = :regardingId', { regardingId: filter.regardingId });
-    if (filter.correlationId) query.andWhere('o.correlationId = :correlationId', { correlationId: filter.correlationId });
-    if (after) query.andWhere('o.createdOn >= :after', { after });
-    if (before) query.andWhere('o.createdOn < :before', { before });
+    const query = this.filtered(filter);
     const [rows, total] = await query.orderBy('o.sequence', 'DESC').skip(window.offset).take(window.limit).getManyAndCount();
     return { rows, page: pageInfo(window, rows.length, total) };
+  }
+
+  /** The operations matching a list filter (alias `o`), for listing and bulk actions alike; refuses an invalid filter. */
+  filtered(filter: OperationFilter): SelectQueryBuilder<AsyncOperationRow> {
+    const query = this.dataSource.getRepository(AsyncOperationRow).createQueryBuilder('o');
+    applyOperationFilter(query, filter);
+    return query;
   }
 
   async get(id: string): Promise<{ operation: AsyncOperationRow; steps: StepLogRow[] }> {
@@ -101,20 +70,27 @@ export class OperationCommands {
   }
 
   cancel(id: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, 'cancel', by, (from): Record<string, ColumnValue> =>
-      from.state === State.Locked ? {} : { completed_on: { sql: 'now()' }, error_code: 'CANCELED', friendly_message: `canceled by ${by}` },
-    );
+    return this.apply(id, this.operatorMove('cancel', by), by);
   }
 
   pause(id: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, 'pause', by, () => ({}));
+    return this.apply(id, this.operatorMove('pause', by), by);
   }
 
   resume(id: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, 'resume', by, () => ({ postpone_until: { sql: 'now()' } }));
+    return this.apply(id, this.operatorMove('resume', by), by);
   }
 
   postpone(id: string, until: string, by: string): Promise<AsyncOperationRow> {
+    return this.apply(id, this.operatorMove('postpone', by, this.postponeTime(until)), by);
+  }
+
+  retry(id: string, by: string): Promise<AsyncOperationRow> {
+    return this.apply(id, this.operatorMove('retry', by), by);
+  }
+
+  /** A postpone time checked: RFC 3339 and in the future. */
+  postponeTime(until: string): Date {
     const violations: FieldViolation[] = [];
     const date = instant('until', until, violations);
     if (!until) violations.push({ field: 'until', description: 'is required: expected an RFC 3339 time in the future' });
@@ -126,30 +102,78 @@ export class OperationCommands {
         `cannot postpone: ${violations.map((v) => `${v.field} ${v.description}`).join('; ')}`,
         violations,
       );
-    return this.apply(id, 'postpone', by, () => ({ postpone_until: date }));
+    return date;
+  }
+
+  /** The move and columns of an operator's action (postpone needs its checked time). */
+  operatorMove(action: OperatorAction, by: string, until?: Date): OperatorMove {
+    switch (action) {
+      case 'cancel':
+        return {
+          action: 'cancel',
+          columns: (from): Record<string, ColumnValue> =>
+            from.state === State.Locked
+              ? {}
+              : { completed_on: { sql: 'now()' }, error_code: 'CANCELED', friendly_message: `canceled by ${by}` },
+        };
+      case 'pause':
+        return { action: 'pause', columns: () => ({}) };
+      case 'resume':
+        return { action: 'resume', columns: () => ({ postpone_until: { sql: 'now()' } }) };
+      case 'postpone':
+        if (!until) throw new Error('postpone needs its time');
+        return { action: 'postpone', columns: () => ({ postpone_until: until }) };
+      case 'retry':
+        /*
+         * A failed operation runs again from its last persisted point (from the start if its run had
+         * ended), retry count reset; the record is read again through the gateway when it starts.
+         */
+        return {
+          action: 'retryFailed',
+          columns: () => ({
+            retry_count: 0,
+            error_code: null,
+            friendly_message: null,
+            completed_on: null,
+            postpone_until: { sql: 'now()' },
+            next_attempt_at: null,
+            unavailable_since: null,
+            unavailable_attempts: 0,
+            // The retried run takes the trigger's inputs from its snapshot, but reads the record as it is
+            // now (an operator who fixed the record expects the retry to see it).
+            input: { sql: `"input" || '{"rereadRecord": true}'::jsonb` },
+            instance_state: {
+              sql: `CASE WHEN "instance_state"->>'status' IN ('failed', 'completed', 'canceled') THEN NULL ELSE "instance_state" END`,
+            },
+          }),
+        };
+    }
+  }
+
+  /** Applies an operator's move inside the caller's transaction; throws IllegalTransition when the state does not allow it. */
+  applyIn(manager: EntityManager, id: string, move: OperatorMove): Promise<MoveResult> {
+    return this.store.move(manager, id, move.action, move.columns);
   }
 
   /**
-   * A failed operation runs again from its last persisted point (from the start if its run had
-   * ended), retry count reset; the record is read again through the gateway when it starts.
+   * Deletes these operations (and their step logs and wait subscriptions) where they are
+   * Completed, inside the caller's transaction; answers the ids deleted.
    */
-  retry(id: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, 'retryFailed', by, () => ({
-      retry_count: 0,
-      error_code: null,
-      friendly_message: null,
-      completed_on: null,
-      postpone_until: { sql: 'now()' },
-      next_attempt_at: null,
-      unavailable_since: null,
-      unavailable_attempts: 0,
-      // The retried run takes the trigger's inputs from its snapshot, but reads the record as it is
-      // now (an operator who fixed the record expects the retry to see it).
-      input: { sql: `"input" || '{"rereadRecord": true}'::jsonb` },
-      instance_state: {
-        sql: `CASE WHEN "instance_state"->>'status' IN ('failed', 'completed', 'canceled') THEN NULL ELSE "instance_state" END`,
-      },
-    }));
+  async deleteCompletedIn(manager: EntityManager, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = (await manager.query(
+      `WITH gone AS (DELETE FROM "executor"."async_operation" WHERE "id" = ANY($1::uuid[]) AND "state" = 3 RETURNING "id") SELECT "id" FROM gone`,
+      [ids],
+    )) as Array<{ id: string }>;
+    const gone = rows.map((r) => r.id);
+    if (gone.length > 0) {
+      await manager.query(`DELETE FROM "executor"."operation_step_log" WHERE "operation_id" = ANY($1::uuid[])`, [gone]);
+      await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = ANY($1::uuid[])`, [gone]);
+      // A finished bulk action takes its progress and outcomes with it.
+      await manager.query(`DELETE FROM "executor"."bulk_action_item" WHERE "bulk_id" = ANY($1::uuid[])`, [gone]);
+      await manager.query(`DELETE FROM "executor"."bulk_action" WHERE "operation_id" = ANY($1::uuid[])`, [gone]);
+    }
+    return gone;
   }
 
   /** Deletes Completed operations (and their step logs) finished before the cutoff, in batches. */
@@ -161,20 +185,16 @@ export class OperationCommands {
     let deleted = 0;
     for (;;) {
       const batch = await this.dataSource.transaction(async (manager) => {
-        const rows = (await manager.query(
-          `WITH gone AS (
-             DELETE FROM "executor"."async_operation" WHERE "id" IN (
-               SELECT "id" FROM "executor"."async_operation" WHERE "state" = 3 AND "completed_on" < $1 LIMIT 1000)
-             RETURNING "id")
-           SELECT "id" FROM gone`,
+        const due = (await manager.query(
+          `SELECT "id" FROM "executor"."async_operation" WHERE "state" = 3 AND "completed_on" < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED`,
           [cutoff],
         )) as Array<{ id: string }>;
-        if (rows.length > 0) {
-          await manager.query(`DELETE FROM "executor"."operation_step_log" WHERE "operation_id" = ANY($1::uuid[])`, [
-            rows.map((r) => r.id),
-          ]);
-        }
-        return rows.length;
+        return (
+          await this.deleteCompletedIn(
+            manager,
+            due.map((r) => r.id),
+          )
+        ).length;
       });
       deleted += batch;
       if (batch < 1000) break;
@@ -193,15 +213,11 @@ export class OperationCommands {
     return operation;
   }
 
-  private async apply(
-    id: string,
-    action: OperationAction,
-    by: string,
-    columns: (from: OperationPosition) => Record<string, ColumnValue>,
-  ): Promise<AsyncOperationRow> {
+  private async apply(id: string, move: OperatorMove, by: string): Promise<AsyncOperationRow> {
     const current = await this.find(id);
+    const { action } = move;
     try {
-      await this.dataSource.transaction((manager) => this.store.move(manager, id, action, columns));
+      await this.dataSource.transaction((manager) => this.applyIn(manager, id, move));
     } catch (error) {
       if (error instanceof IllegalTransition) {
         throw failedPrecondition('ILLEGAL_TRANSITION', `${error.message} (operation ${id})`);

@@ -11,6 +11,7 @@ import { Roles, type Principal } from '@flowline/auth';
 import { pageWindow } from '@flowline/rpc';
 import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
 import { OperationCommands } from './operation-commands.service';
+import { operationFilterOf } from './operation-filter';
 import { operationToProto, stepToProto } from './operation.mapper';
 import { OperationRoutes as R } from './operations.http.routes';
 
@@ -21,12 +22,9 @@ export class OperationsHttpController {
   @Get()
   @RequireRoles(Roles.operator)
   async list(@Query() query: unknown) {
-    const { pageSize, pageToken, state, status, entity, recordId, ...filters } = R.list.parseQuery(query);
-    const { rows, page } = await this.commands.list(pageWindow({ pageSize, pageToken }), {
-      states: state ?? [],
-      statuses: status ?? [],
-      ...Object.fromEntries(Object.entries({ ...filters, primaryEntity: entity, regardingId: recordId }).filter(([, value]) => value)),
-    });
+    // The route's schema checks the types (and documents them); the filter is the one bulk actions use too.
+    const { pageSize, pageToken, ...filter } = R.list.parseQuery(query);
+    const { rows, page } = await this.commands.list(pageWindow({ pageSize, pageToken }), operationFilterOf(filter));
     return { operations: rows.map(operationToProto), page };
   }
 

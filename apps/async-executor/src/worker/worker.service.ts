@@ -294,6 +294,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       `WITH candidates AS (
          SELECT o."id", o."definition_id", o."sequence" FROM "executor"."async_operation" o
           WHERE o."state" = 0 AND o."postpone_until" <= now()
+            -- Bulk actions (type 13) are carried out by BulkActionRunner, not by the workers.
+            AND o."operation_type" <> ${int(AsyncOperationType.BulkDelete)}
             AND NOT EXISTS (SELECT 1 FROM "executor"."definition_throttle" t
                              WHERE t."definition_id" = o."definition_id" AND t."throttled_until" > now())
             AND (o."dependency_token" IS NULL OR NOT EXISTS (

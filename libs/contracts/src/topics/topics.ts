@@ -38,6 +38,7 @@ export const TopicSpecs: readonly TopicSpec[] = [
 /** Consumer group ids, named once like the topics. */
 export const ConsumerGroups = {
   executorDispatcher: 'flowline.async-executor.dispatcher',
+  executorDeadLetters: 'flowline.async-executor.dead-letters',
   gatewayDomainEvents: 'flowline.event-gateway.domain-events',
   registryCache: (service: string): string => `flowline.${service}.metadata-cache`,
 } as const;

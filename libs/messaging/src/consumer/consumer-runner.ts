@@ -9,7 +9,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
 import type { KafkaLog } from '../kafka/kafka-client';
 import { ConsumerHealth, type ConsumerHealthReport } from './consumer-health';
-import type { EnvelopeBatchHandler, EnvelopeHandler } from './handlers';
+import type { EnvelopeBatchHandler, EnvelopeHandler, RawMessageHandler } from './handlers';
 import { MessageProcessor } from './message-processor';
 
 export * from './handlers';
@@ -32,6 +32,11 @@ export interface ConsumerRunnerOptions {
    * a batch of one), so one bad message goes to the dead letters alone and holds nothing back.
    */
   batchHandler?: EnvelopeBatchHandler;
+  /**
+   * Handles one message at a time as it came, for topics whose values are not envelopes (the
+   * dead letters): no envelope check, the same retries, dependency waits and commits.
+   */
+  rawHandler?: RawMessageHandler;
   deadLetters: EnvelopeProducer;
   log: KafkaLog;
   maxAttempts?: number;
@@ -61,8 +66,6 @@ export interface ConsumerRunnerOptions {
   /** How often the member is checked against its patience (default 5 s). */
   healthCheckIntervalMs?: number;
 }
-
-
 
 /** Coordinator answers that mean "this member's generation is over", not "the commit failed". */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']);
@@ -96,10 +99,11 @@ export class ConsumerRunner {
   private readonly processor: MessageProcessor;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
-    const { handler, batchHandler } = options;
-    if (!handler && !batchHandler) throw new Error('ConsumerRunner needs a handler or a batchHandler');
-    const single: EnvelopeHandler = handler ?? ((envelope, context) => batchHandler!([{ envelope, context }], async () => undefined));
-    this.processor = new MessageProcessor(options, single, () => this.stopping);
+    const { handler, batchHandler, rawHandler } = options;
+    if (!handler && !batchHandler && !rawHandler) throw new Error('ConsumerRunner needs a handler, a batchHandler or a rawHandler');
+    const single: EnvelopeHandler =
+      handler ?? ((envelope, context) => (batchHandler ? batchHandler([{ envelope, context }], async () => undefined) : Promise.resolve()));
+    this.processor = new MessageProcessor(options, single, () => this.stopping, rawHandler);
     this.health = new ConsumerHealth({
       fetchPatienceMs: options.fetchPatienceMs ?? 60_000,
       joinPatienceMs: options.joinPatienceMs ?? Math.max(90_000, 1.5 * (options.rebalanceTimeoutMs ?? 60_000)),
@@ -242,7 +246,7 @@ export class ConsumerRunner {
   }
 
   private run(): Promise<void> {
-    const batchHandler = this.options.batchHandler;
+    const batchHandler = this.options.rawHandler ? undefined : this.options.batchHandler;
     return this.consumer.run({
       autoCommit: false,
       // Messages of one partition stay in order; partitions may be handled side by side.

@@ -12,6 +12,16 @@ export interface MessageContext {
 
 export type EnvelopeHandler = (envelope: Envelope, context: MessageContext) => Promise<void>;
 
+/** A message as it came (no envelope), for consumers of topics whose values are not envelopes (the dead letters). */
+export interface RawMessage {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Handles one message as it came: nothing is validated before it (the handler judges the value). */
+export type RawMessageHandler = (message: RawMessage, context: MessageContext) => Promise<void>;
+
 /**
  * The valid messages of one partition's batch, in offset order, handled together (one transaction).
  * A handler that works through a long batch calls `heartbeat` between its parts, so the group

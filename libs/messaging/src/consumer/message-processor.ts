@@ -13,7 +13,13 @@ import { deadLetterMessage } from '../dead-letter/dead-letter';
 import type { EnvelopeProducer } from '../producer/envelope-producer';
 import { extractTraceContext } from '../tracing/trace-headers';
 import type { KafkaLog } from '../kafka/kafka-client';
-import { PermanentMessageError, type EnvelopeBatchHandler, type EnvelopeHandler, type MessageContext } from './handlers';
+import {
+  PermanentMessageError,
+  type EnvelopeBatchHandler,
+  type EnvelopeHandler,
+  type MessageContext,
+  type RawMessageHandler,
+} from './handlers';
 
 const tracer = trace.getTracer('flowline.messaging');
 
@@ -49,6 +55,8 @@ export class MessageProcessor {
     private readonly handler: EnvelopeHandler,
     /** True once the consumer is stopping: a failing message is then left for the next owner. */
     private readonly isStopping: () => boolean,
+    /** Given instead of envelope handling: each message goes to it as it came, unvalidated. */
+    private readonly rawHandler?: RawMessageHandler,
   ) {}
 
   /**
@@ -135,11 +143,12 @@ export class MessageProcessor {
   async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
     const headers = headersOf(message);
     const key = message.key?.toString() ?? null;
-    const parsed = parseEnvelope(message.value);
-    if (!parsed.ok) {
+    const parsed = this.rawHandler ? undefined : parseEnvelope(message.value);
+    if (parsed && !parsed.ok) {
       await this.deadLetter(topic, partition, message, parsed.reason, 0);
       return;
     }
+    const envelope = parsed?.envelope;
     const maxAttempts = this.options.maxAttempts ?? 5;
     // Failures of the message count towards maxAttempts; a dependency that is down does not: the
     // message is kept and tried again until the dependency is back (or this consumer stops).
@@ -161,17 +170,17 @@ export class MessageProcessor {
             'messaging.destination.partition.id': String(partition),
             'messaging.kafka.offset': Number(message.offset),
             'messaging.consumer.group.name': this.options.groupId,
-            'messaging.message.id': parsed.envelope.id,
+            ...(envelope ? { 'messaging.message.id': envelope.id, 'flowline.correlation_id': envelope.correlationId } : {}),
             ...(key ? { 'messaging.kafka.message.key': key } : {}),
             'flowline.attempt': attempt,
-            'flowline.correlation_id': parsed.envelope.correlationId,
           },
         },
         parent,
       );
       try {
+        const context = { topic, partition, offset: message.offset, key, headers, attempt };
         await otelContext.with(trace.setSpan(parent, span), () =>
-          this.handler(parsed.envelope, { topic, partition, offset: message.offset, key, headers, attempt }),
+          envelope ? this.handler(envelope, context) : this.rawHandler!({ key, value: message.value, headers }, context),
         );
         span.end();
         if (waitingSince !== undefined)

@@ -56,6 +56,16 @@ export class EnvelopeProducer {
     await this.producer.send({ topic, acks: -1, messages });
   }
 
+  /** Sends one raw message and answers where it was written (for replays that record their offset). */
+  async sendRawOne(
+    topic: string,
+    message: { key: string | null; value: string | Buffer | null; headers: Record<string, string> },
+  ): Promise<{ partition: number; offset: string }> {
+    const [written] = await this.producer.send({ topic, acks: -1, messages: [message] });
+    if (!written) throw new Error(`the broker did not answer where the message to ${topic} was written`);
+    return { partition: written.partition, offset: written.baseOffset ?? written.offset ?? '' };
+  }
+
   async disconnect(): Promise<void> {
     if (!this.connected) return;
     this.connected = false;

@@ -8,6 +8,7 @@ import { OperationControl1795600000000 } from './1795600000000-OperationControl'
 import { DependencyWaits1795700000000 } from './1795700000000-DependencyWaits';
 import { StepLogSeq1795800000000 } from './1795800000000-StepLogSeq';
 import { SweepIndexes1795900000000 } from './1795900000000-SweepIndexes';
+import { DeadLettersAndBulkActions1796175009315 } from './1796175009315-DeadLettersAndBulkActions';
 
 export const ExecutorMigrations: Array<new () => unknown> = [
   OutboxTable1764028900000,
@@ -16,4 +17,5 @@ export const ExecutorMigrations: Array<new () => unknown> = [
   DependencyWaits1795700000000,
   StepLogSeq1795800000000,
   SweepIndexes1795900000000,
+  DeadLettersAndBulkActions1796175009315,
 ];

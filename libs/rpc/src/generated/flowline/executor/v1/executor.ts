@@ -124,6 +124,141 @@ export interface StartWorkflowRequest {
   idempotencyKey: string;
 }
 
+export interface StartBulkActionRequest {
+  /** cancel, pause, resume, postpone, retry or delete */
+  action: string;
+  /** its page is ignored */
+  filter?: ListOperationsRequest | undefined;
+  dryRun: boolean;
+  /** RFC 3339, for postpone */
+  until: string;
+}
+
+export interface StartBulkActionResponse {
+  dryRun: boolean;
+  /** dry run: operations the filter matches */
+  matching: number;
+  /** dry run: of those, how many in each state */
+  byState: { [key: number]: number };
+  /** not a dry run: the bulk action started */
+  bulkAction?: BulkAction | undefined;
+}
+
+export interface StartBulkActionResponse_ByStateEntry {
+  key: number;
+  value: number;
+}
+
+export interface BulkRefusal {
+  operationId: string;
+  position: number;
+  message: string;
+}
+
+export interface BulkAction {
+  operation?: AsyncOperation | undefined;
+  action: string;
+  filterJson: string;
+  until: string;
+  requestedBy: string;
+  done: number;
+  total: number;
+  applied: number;
+  refused: number;
+  refusals: BulkRefusal[];
+}
+
+export interface DeadLetterAuditEntry {
+  /** stored, edited, replayed, discarded */
+  action: string;
+  actor: string;
+  /** RFC 3339 */
+  at: string;
+  detailsJson: string;
+}
+
+export interface DeadLetter {
+  id: string;
+  /** pending, replayed, discarded */
+  status: string;
+  originalTopic: string;
+  originalPartition: number;
+  originalOffset: string;
+  key: string;
+  headers: { [key: string]: string };
+  value: string;
+  /** utf8 or base64 */
+  valueEncoding: string;
+  reason: string;
+  reasonCode: string;
+  consumerGroup: string;
+  attempts: number;
+  failedAt: string;
+  receivedAt: string;
+  edited: boolean;
+  editedValue: string;
+  editedHeaders: { [key: string]: string };
+  replayCount: number;
+  replayedAt: string;
+  replayedPartition: number;
+  replayedOffset: string;
+  /** GetDeadLetter and the actions; empty in lists */
+  audit: DeadLetterAuditEntry[];
+}
+
+export interface DeadLetter_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface DeadLetter_EditedHeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface ListDeadLettersRequest {
+  page?: PageRequest | undefined;
+  topic: string;
+  reasonCode: string;
+  key: string;
+  consumerGroup: string;
+  status: string;
+  /** RFC 3339 */
+  failedAfter: string;
+  /** RFC 3339 */
+  failedBefore: string;
+  text: string;
+}
+
+export interface ListDeadLettersResponse {
+  deadLetters: DeadLetter[];
+  page?: PageInfo | undefined;
+}
+
+export interface DeadLetterRequest {
+  id: string;
+}
+
+export interface EditDeadLetterRequest {
+  id: string;
+  /** the new value (text; JSON as text), when replace_value */
+  value: string;
+  replaceValue: boolean;
+  /** the new headers, when replace_headers */
+  headers: { [key: string]: string };
+  replaceHeaders: boolean;
+}
+
+export interface EditDeadLetterRequest_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface ReplayDeadLetterRequest {
+  id: string;
+  force: boolean;
+}
+
 /**
  * Async operations (system jobs): what operators watch and steer. States and status reasons
  * carry the source platform's codes: state 0 Ready, 1 Suspended, 2 Locked, 3 Completed;
@@ -175,6 +310,18 @@ export interface AsyncOperationServiceClient {
    */
 
   startWorkflow(request: StartWorkflowRequest, metadata?: Metadata): Observable<AsyncOperation>;
+
+  /**
+   * Cancels, pauses, resumes, postpones, retries or deletes every operation the filter matches
+   * (the ListOperations filters). With dry_run: only how many match, by state. Otherwise a bulk
+   * action starts as an async operation of its own (type 13) acting on the set matched now.
+   */
+
+  startBulkAction(request: StartBulkActionRequest, metadata?: Metadata): Observable<StartBulkActionResponse>;
+
+  /** A bulk action's operation, progress and first refusals. */
+
+  getBulkAction(request: OperationRequest, metadata?: Metadata): Observable<BulkAction>;
 }
 
 /**
@@ -255,6 +402,24 @@ export interface AsyncOperationServiceController {
     request: StartWorkflowRequest,
     metadata?: Metadata,
   ): Promise<AsyncOperation> | Observable<AsyncOperation> | AsyncOperation;
+
+  /**
+   * Cancels, pauses, resumes, postpones, retries or deletes every operation the filter matches
+   * (the ListOperations filters). With dry_run: only how many match, by state. Otherwise a bulk
+   * action starts as an async operation of its own (type 13) acting on the set matched now.
+   */
+
+  startBulkAction(
+    request: StartBulkActionRequest,
+    metadata?: Metadata,
+  ): Promise<StartBulkActionResponse> | Observable<StartBulkActionResponse> | StartBulkActionResponse;
+
+  /** A bulk action's operation, progress and first refusals. */
+
+  getBulkAction(
+    request: OperationRequest,
+    metadata?: Metadata,
+  ): Promise<BulkAction> | Observable<BulkAction> | BulkAction;
 }
 
 export function AsyncOperationServiceControllerMethods() {
@@ -269,6 +434,8 @@ export function AsyncOperationServiceControllerMethods() {
       "retryOperation",
       "deleteCompletedOperations",
       "startWorkflow",
+      "startBulkAction",
+      "getBulkAction",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
@@ -285,3 +452,103 @@ export function AsyncOperationServiceControllerMethods() {
 }
 
 export const ASYNC_OPERATION_SERVICE_NAME = "AsyncOperationService";
+
+/**
+ * Messages that reached flowline.dead-letter.v1, kept by the executor: operator to read,
+ * operator or admin to edit, replay and discard. Every action is audited.
+ */
+
+export interface DeadLetterServiceClient {
+  /** Newest first, narrowed by every filter given; keyset pages. */
+
+  listDeadLetters(request: ListDeadLettersRequest, metadata?: Metadata): Observable<ListDeadLettersResponse>;
+
+  /** One letter with its audit. */
+
+  getDeadLetter(request: DeadLetterRequest, metadata?: Metadata): Observable<DeadLetter>;
+
+  /** Puts a new value and/or headers in place for the next replay; the original stays. */
+
+  editDeadLetter(request: EditDeadLetterRequest, metadata?: Metadata): Observable<DeadLetter>;
+
+  /**
+   * Produces the edited value (or the original) to the original topic. FAILED_PRECONDITION for
+   * one replayed or discarded already, unless forced.
+   */
+
+  replayDeadLetter(request: ReplayDeadLetterRequest, metadata?: Metadata): Observable<DeadLetter>;
+
+  /** Marks it dealt with (kept and audited). */
+
+  discardDeadLetter(request: DeadLetterRequest, metadata?: Metadata): Observable<DeadLetter>;
+}
+
+/**
+ * Messages that reached flowline.dead-letter.v1, kept by the executor: operator to read,
+ * operator or admin to edit, replay and discard. Every action is audited.
+ */
+
+export interface DeadLetterServiceController {
+  /** Newest first, narrowed by every filter given; keyset pages. */
+
+  listDeadLetters(
+    request: ListDeadLettersRequest,
+    metadata?: Metadata,
+  ): Promise<ListDeadLettersResponse> | Observable<ListDeadLettersResponse> | ListDeadLettersResponse;
+
+  /** One letter with its audit. */
+
+  getDeadLetter(
+    request: DeadLetterRequest,
+    metadata?: Metadata,
+  ): Promise<DeadLetter> | Observable<DeadLetter> | DeadLetter;
+
+  /** Puts a new value and/or headers in place for the next replay; the original stays. */
+
+  editDeadLetter(
+    request: EditDeadLetterRequest,
+    metadata?: Metadata,
+  ): Promise<DeadLetter> | Observable<DeadLetter> | DeadLetter;
+
+  /**
+   * Produces the edited value (or the original) to the original topic. FAILED_PRECONDITION for
+   * one replayed or discarded already, unless forced.
+   */
+
+  replayDeadLetter(
+    request: ReplayDeadLetterRequest,
+    metadata?: Metadata,
+  ): Promise<DeadLetter> | Observable<DeadLetter> | DeadLetter;
+
+  /** Marks it dealt with (kept and audited). */
+
+  discardDeadLetter(
+    request: DeadLetterRequest,
+    metadata?: Metadata,
+  ): Promise<DeadLetter> | Observable<DeadLetter> | DeadLetter;
+}
+
+export function DeadLetterServiceControllerMethods() {
+  return function (constructor: Function) {
+    const grpcMethods: string[] = [
+      "listDeadLetters",
+      "getDeadLetter",
+      "editDeadLetter",
+      "replayDeadLetter",
+      "discardDeadLetter",
+    ];
+    for (const method of grpcMethods) {
+      const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
+      GrpcMethod("DeadLetterService", method)(constructor.prototype[method], method, descriptor);
+      Object.defineProperty(constructor.prototype, method, descriptor);
+    }
+    const grpcStreamMethods: string[] = [];
+    for (const method of grpcStreamMethods) {
+      const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
+      GrpcStreamMethod("DeadLetterService", method)(constructor.prototype[method], method, descriptor);
+      Object.defineProperty(constructor.prototype, method, descriptor);
+    }
+  };
+}
+
+export const DEAD_LETTER_SERVICE_NAME = "DeadLetterService";
