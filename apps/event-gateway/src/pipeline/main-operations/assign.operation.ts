@@ -1,8 +1,7 @@
 /** Assign: a new owner, a user or a team (`parameters.assignee`). */
 import { invalidArgument } from '@flowline/rpc';
-import { RecordRow } from '../../records/record.entity';
 import { PipelineErrorCode as Code } from '../pipeline.errors';
-import { touched, type MainOperation } from './main-operation';
+import { saveTouched, type MainOperation } from './main-operation';
 
 export const assignRecord: MainOperation = async (context) => {
   const assignee = context.input.parameters['assignee'] as { entity?: string; id?: string } | undefined;
@@ -11,5 +10,5 @@ export const assignRecord: MainOperation = async (context) => {
       { field: 'parameters.assignee', description: 'expected {"entity": "systemuser" or "team", "id": "..."}' },
     ]);
   }
-  return context.manager.getRepository(RecordRow).save(touched(context, { ownerId: `${assignee.entity}:${assignee.id}` }));
+  return saveTouched(context, { ownerId: `${assignee.entity}:${assignee.id}` });
 };

@@ -1,4 +1,5 @@
 /** Create: a new record with the target's attributes, owned by the initiating user, in the first state. */
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RecordRow } from '../../records/record.entity';
 import { checkTarget } from './check-target';
 import type { MainOperation } from './main-operation';
@@ -24,6 +25,7 @@ export const createRecord: MainOperation = async (context) => {
     modifiedOn: now,
     version: 1,
   });
-  await records.save(row);
+  // An insert, not save(): save() would first read the row to choose between insert and update.
+  await records.insert(row as QueryDeepPartialEntity<RecordRow>);
   return row;
 };

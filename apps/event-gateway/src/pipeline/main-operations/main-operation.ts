@@ -4,8 +4,9 @@
  * the pipeline writes without a handler does not compile.
  */
 import type { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { SdkMessage, type EntityMetadata } from '@flowline/contracts';
-import type { RecordRow } from '../../records/record.entity';
+import { RecordRow } from '../../records/record.entity';
 import type { ExecuteInput } from '../pipeline.types';
 
 export interface MainOperationContext {
@@ -48,4 +49,25 @@ export function touched(context: MainOperationContext, changes: Partial<RecordRo
     modifiedOn: context.now,
     version: context.existing!.version + 1,
   };
+}
+
+/**
+ * Saves the record with a new version (touched): one UPDATE of the row the pipeline holds locked,
+ * without the read a repository save() would make first.
+ */
+export async function saveTouched(context: MainOperationContext, changes: Partial<RecordRow>): Promise<RecordRow> {
+  const row = touched(context, changes);
+  await context.manager.getRepository(RecordRow).update(
+    { entity: row.entity, id: row.id },
+    {
+      attributes: row.attributes as QueryDeepPartialEntity<RecordRow>['attributes'],
+      ownerId: row.ownerId,
+      stateCode: row.stateCode,
+      statusCode: row.statusCode,
+      modifiedBy: row.modifiedBy,
+      modifiedOn: row.modifiedOn,
+      version: row.version,
+    },
+  );
+  return row;
 }

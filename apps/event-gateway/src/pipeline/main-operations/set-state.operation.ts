@@ -1,9 +1,8 @@
 /** SetState: a state and one of its statuses (`parameters.state`, `parameters.status`; -1 or none: the state's default). */
 import { invalidArgument } from '@flowline/rpc';
 import { validateStateChange } from '../../records/attribute-validation';
-import { RecordRow } from '../../records/record.entity';
 import { PipelineErrorCode as Code } from '../pipeline.errors';
-import { touched, type MainOperation } from './main-operation';
+import { saveTouched, type MainOperation } from './main-operation';
 
 export const setRecordState: MainOperation = async (context) => {
   const { entity, input } = context;
@@ -15,5 +14,5 @@ export const setRecordState: MainOperation = async (context) => {
     typeof input.parameters['status'] === 'number' && input.parameters['status'] !== -1
       ? input.parameters['status']
       : (statusOption?.value ?? null);
-  return context.manager.getRepository(RecordRow).save(touched(context, { stateCode: state, statusCode: status }));
+  return saveTouched(context, { stateCode: state, statusCode: status });
 };
