@@ -11,11 +11,12 @@ import { invalidArgument, notFound, pageInfo, pageWindow, type FieldViolation } 
 import type { BulkActionKind, BulkActionRow, BulkItemOutcome } from './bulk-action.entity';
 import { BulkActionStore } from './bulk-action.store';
 import { BulkActionRunner } from './bulk-action.runner';
+import { BULK_ACTION_KINDS } from './bulk-actions.http.routes';
 import { OperationCommands } from './operation-commands.service';
 import { OPERATION_FILTER_NAMES, operationFilterOf } from './operation-filter';
 import { operationToProto } from './operation.mapper';
 
-export const BULK_ACTIONS: BulkActionKind[] = ['cancel', 'pause', 'resume', 'postpone', 'retry', 'delete'];
+export const BULK_ACTIONS: readonly BulkActionKind[] = BULK_ACTION_KINDS;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface BulkRequest {
