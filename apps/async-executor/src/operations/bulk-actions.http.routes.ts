@@ -83,6 +83,19 @@ export const BulkDryRunSchema = z
   })
   .meta({ id: 'BulkDryRun' });
 
+export const BulkActionItemsSchema = z.object({
+  items: z.array(
+    z.object({
+      position: z.number().int(),
+      operationId: z.string(),
+      outcome: z.enum(['applied', 'refused', 'pending']),
+      message: z.string().nullable().meta({ description: 'applied: the move; refused: why' }),
+      doneAt: dateTime().nullable(),
+    }),
+  ),
+  page: PageInfoSchema,
+});
+
 const idParams = z.object({ id: z.string().meta({ description: "the bulk action's operation id (a UUID)" }) });
 
 export const BulkActionRoutes = {
@@ -142,18 +155,7 @@ export const BulkActionRoutes = {
     responses: {
       200: {
         description: 'a page of targets',
-        schema: z.object({
-          items: z.array(
-            z.object({
-              position: z.number().int(),
-              operationId: z.string(),
-              outcome: z.enum(['applied', 'refused', 'pending']),
-              message: z.string().nullable().meta({ description: 'applied: the move; refused: why' }),
-              doneAt: dateTime().nullable(),
-            }),
-          ),
-          page: PageInfoSchema,
-        }),
+        schema: BulkActionItemsSchema,
       },
     },
     refusals: [404],
