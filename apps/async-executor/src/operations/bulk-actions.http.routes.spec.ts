@@ -29,6 +29,10 @@ describe('bulk action requests are read by their routes', () => {
     expect(refusal.code).toBe('BULK_INVALID');
     expect(refusal.violations.map((v) => v.field)).toEqual(['action', 'filter', 'dryRun']);
     expect(refusalOf(() => R.start.parseBody({})).violations).toEqual([expect.objectContaining({ field: 'action' })]);
+    // A null filter is refused: it must not read as {} (every operation).
+    expect(refusalOf(() => R.start.parseBody({ action: 'delete', filter: null })).violations).toEqual([
+      expect.objectContaining({ field: 'filter' }),
+    ]);
   });
 
   it('leaves the meaning of filter values to the service (a state 9 passes the schema, FILTER_INVALID comes later)', () => {
