@@ -6,3 +6,4 @@ export * from './chaos/chaos-rig';
 export * from './chaos/chaos-scenario';
 export * from './http-edge.suite';
 export * from './openapi-conformance';
+export * from './documented-routes';

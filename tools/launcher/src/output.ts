@@ -51,7 +51,7 @@ export function renderTable(rows: TableRow[]): string {
 export const REST_RESOURCES: Record<string, string[]> = {
   'event-gateway': ['/api/v1/records/{entity}', '/api/v1/messages/{message}'],
   'process-registry': ['/api/v1/definitions', '/api/v1/steps', '/api/v1/entities'],
-  'async-executor': ['/api/v1/operations', '/api/v1/workflows/{definition}/start'],
+  'async-executor': ['/api/v1/operations', '/api/v1/workflows/{definition}/start', '/api/v1/dead-letters'],
   'session-service': ['/api/v1/sessions', '/dialogs/{dialog}/run'],
 };
 

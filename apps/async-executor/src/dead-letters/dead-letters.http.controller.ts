@@ -5,11 +5,12 @@
  * - `PATCH /api/v1/dead-letters/{id}` with `{"value": <text or JSON>, "headers": {..}}` (either or both)
  * - `POST /api/v1/dead-letters/{id}/replay` (`{"force": true}` to replay one replayed or discarded)
  * - `POST /api/v1/dead-letters/{id}/discard`
+ * Requests are read by the routes' schemas (dead-letters.http.routes.ts), which the OpenAPI document shows.
  */
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Roles, type Principal } from '@flowline/auth';
-import { invalidArgument } from '@flowline/rpc';
 import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
+import { DeadLetterRoutes as R } from './dead-letters.http.routes';
 import { DeadLettersService } from './dead-letters.service';
 
 @Controller('api/v1/dead-letters')
@@ -18,50 +19,36 @@ export class DeadLettersHttpController {
 
   @Get()
   @RequireRoles(Roles.operator)
-  list(@Query() query: Record<string, string | string[] | undefined>) {
-    const one = (name: string): string | undefined => {
-      const value = query[name];
-      return (Array.isArray(value) ? value[0] : value) || undefined;
-    };
-    const pageSize = one('pageSize');
-    if (pageSize !== undefined && !/^\d+$/.test(pageSize))
-      throw invalidArgument('PAGE_SIZE_INVALID', `pageSize must be a whole number, got '${pageSize}'`, [
-        { field: 'pageSize', description: 'expected a whole number' },
-      ]);
-    const fields = ['topic', 'reasonCode', 'key', 'consumerGroup', 'status', 'failedAfter', 'failedBefore', 'text', 'pageToken'] as const;
-    return this.deadLetters.list({
-      ...Object.fromEntries(fields.filter((field) => one(field) !== undefined).map((field) => [field, one(field)])),
-      ...(pageSize !== undefined ? { pageSize: Number(pageSize) } : {}),
-    });
+  list(@Query() query: unknown) {
+    // The route's schema reads the types (pageSize); the filters' values are checked by the service, as over gRPC.
+    const { pageSize, ...filters } = R.list.parseQuery(query);
+    return this.deadLetters.list({ ...filters, ...(pageSize !== undefined ? { pageSize } : {}) });
   }
 
   @Get(':id')
   @RequireRoles(Roles.operator)
-  get(@Param('id') id: string) {
-    return this.deadLetters.get(id);
+  get(@Param() params: unknown) {
+    return this.deadLetters.get(R.get.parseParams(params).id);
   }
 
   @Patch(':id')
   @RequireRoles(Roles.operator, Roles.admin)
-  edit(
-    @Param('id') id: string,
-    @Body() body: { value?: unknown; headers?: unknown } | undefined,
-    @CurrentPrincipal() principal: Principal,
-  ) {
-    return this.deadLetters.edit(id, body ?? {}, principal.subject);
+  edit(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.deadLetters.edit(R.edit.parseParams(params).id, R.edit.parseBody(body ?? {}), principal.subject);
   }
 
   @Post(':id/replay')
   @HttpCode(200)
   @RequireRoles(Roles.operator, Roles.admin)
-  replay(@Param('id') id: string, @Body() body: { force?: unknown } | undefined, @CurrentPrincipal() principal: Principal) {
-    return this.deadLetters.replay(id, body?.force === true, principal.subject);
+  replay(@Param() params: unknown, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    const { id } = R.replay.parseParams(params);
+    return this.deadLetters.replay(id, R.replay.parseBody(body ?? {}).force === true, principal.subject);
   }
 
   @Post(':id/discard')
   @HttpCode(200)
   @RequireRoles(Roles.operator, Roles.admin)
-  discard(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
-    return this.deadLetters.discard(id, principal.subject);
+  discard(@Param() params: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.deadLetters.discard(R.discard.parseParams(params).id, principal.subject);
   }
 }

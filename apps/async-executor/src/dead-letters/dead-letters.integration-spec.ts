@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { ConsumerGroups, DOMAIN_EVENT_TYPE, Topics } from '@flowline/contracts';
 import { createEnvelope } from '@flowline/messaging';
 import { ExecutorProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
-import { testToken, type RunningService } from '@flowline/service-testing';
+import { OpenApiConformance, testToken, type RunningService } from '@flowline/service-testing';
 import { testKafkaBrokers, waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startChain, type Chain } from '../../test/chain';
 
@@ -11,7 +11,8 @@ import { startChain, type Chain } from '../../test/chain';
  * Dead letters end to end: a malformed domain event is dead-lettered by the gateway's consumer,
  * kept by the executor, listed and searched, fixed, replayed to the domain-events topic and
  * applied by the gateway for real; a letter is discarded; redelivered letters are stored once;
- * refusals (unknown id, replay twice, wrong role).
+ * refusals (unknown id, replay twice, wrong role). Every REST answer is checked against the
+ * executor's own /openapi.json, and every dead-letter operation it documents is called.
  */
 type Json = Record<string, unknown>;
 type Letter = Json & {
@@ -28,10 +29,12 @@ describe('dead letters are kept, searched, fixed and replayed, or discarded', ()
   let admin: Admin;
   const extra: RunningService[] = [];
   let executorUrl = '';
+  let openApi: OpenApiConformance;
 
   beforeAll(async () => {
     chain = await startChain('dead-letters', [], { WORKER_POLL_MS: '100' });
     executorUrl = chain.executor.httpUrl;
+    openApi = await OpenApiConformance.of(executorUrl);
     kafka = new Kafka({ clientId: 'dead-letters-test', brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
@@ -48,7 +51,9 @@ describe('dead letters are kept, searched, fixed and replayed, or discarded', ()
       headers: { authorization: `Bearer ${testToken(roles, 'olga')}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: response.status, body: (await response.json()) as Json & { error: { code: string; message: string } } };
+    const answer = (await response.json()) as Json & { error: { code: string; message: string } };
+    openApi.check(method, url, response.status, response.headers.get('content-type'), answer);
+    return { status: response.status, body: answer };
   };
   const produce = async (topic: string, messages: Array<{ key: string; value: string }>) => {
     const producer = kafka.producer();
@@ -217,6 +222,16 @@ describe('dead letters are kept, searched, fixed and replayed, or discarded', ()
     expect(badFilter.status).toBe(400);
     expect(badFilter.body.error).toMatchObject({ code: 'FILTER_INVALID', violations: [{ field: 'status' }, { field: 'failedAfter' }] });
     expect((await api('PATCH', `/api/v1/dead-letters/${letter.id}`, {})).status).toBe(400);
+    const badHeaders = await api('PATCH', `/api/v1/dead-letters/${letter.id}`, { headers: { 'x-ok': 'yes', 'x-count': 3 } });
+    expect(badHeaders.body.error).toMatchObject({ code: 'EDIT_INVALID', violations: [{ field: 'headers.x-count' }] });
+    const badPageSize = await api('GET', `/api/v1/dead-letters?pageSize=many`);
+    expect(badPageSize.status).toBe(400);
+    expect(badPageSize.body.error).toMatchObject({ code: 'PAGE_SIZE_INVALID', violations: [{ field: 'pageSize' }] });
+    const badForce = await api('POST', `/api/v1/dead-letters/${letter.id}/replay`, { force: 'yes' });
+    expect(badForce.status).toBe(400);
+    expect(badForce.body.error).toMatchObject({ code: 'REPLAY_INVALID', violations: [{ field: 'force' }] });
+    // Every dead-letter operation of the OpenAPI document was called above (the rest is covered by the operations and bulk specs).
+    expect(openApi.uncovered().filter((operation) => operation.includes(' /api/v1/dead-letters'))).toEqual([]);
 
     // What is on the dead-letter topic but no dead letter is kept as it came, and not replayed.
     const garbageKey = `garbage:${randomUUID()}`;

@@ -1,7 +1,12 @@
 /** A dead letter and its audit as the API shows them (REST JSON). */
+import type { z } from 'zod';
 import type { ExecutorProto } from '@flowline/rpc';
 import type { DeadLetterAuditRow } from './dead-letter-audit.entity';
 import type { DeadLetterRow } from './dead-letter.entity';
+import type { DeadLetterAuditEntrySchema, DeadLetterSchema } from './dead-letters.http.routes';
+
+/** What REST answers, typed by the schemas the OpenAPI document shows (a field the schema lacks does not compile). */
+export type DeadLetterView = z.output<typeof DeadLetterSchema> & { audit?: Array<z.output<typeof DeadLetterAuditEntrySchema>> };
 
 /** The value parsed when it is JSON text (most are envelopes), else null. */
 function jsonOf(text: string | null, encoding: 'utf8' | 'base64'): unknown {
@@ -13,7 +18,7 @@ function jsonOf(text: string | null, encoding: 'utf8' | 'base64'): unknown {
   }
 }
 
-export function deadLetterToJson(row: DeadLetterRow, audit?: DeadLetterAuditRow[]) {
+export function deadLetterToJson(row: DeadLetterRow, audit?: DeadLetterAuditRow[]): DeadLetterView {
   return {
     id: row.id,
     status: row.status,
@@ -50,8 +55,6 @@ export function deadLetterToJson(row: DeadLetterRow, audit?: DeadLetterAuditRow[
       : {}),
   };
 }
-
-export type DeadLetterView = ReturnType<typeof deadLetterToJson>;
 
 /** The same letter as gRPC's DeadLetter (JSON values as text, absent times as ''). */
 export function deadLetterToProto(view: DeadLetterView): ExecutorProto.DeadLetter {

@@ -5,12 +5,13 @@
  * - `GET /api/v1/operations/bulk/{id}`: its operation, progress (done/total, applied, refused) and the first refusals
  * - `GET /api/v1/operations/bulk/{id}/items?outcome=applied|refused|pending&pageSize=&pageToken=`: every target's outcome
  * Cancel or pause a bulk action like any operation (`POST /api/v1/operations/{id}/cancel`).
+ * Requests are read by the routes' schemas (bulk-actions.http.routes.ts), which the OpenAPI document shows.
  */
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Roles, type Principal } from '@flowline/auth';
-import { CORRELATION_ID_HEADER } from '@flowline/rpc';
 import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
-import { BulkActionsService, type BulkRequest } from './bulk-actions.service';
+import { BulkActionRoutes as R } from './bulk-actions.http.routes';
+import { BulkActionsService } from './bulk-actions.service';
 
 @Controller('api/v1/operations/bulk')
 export class BulkActionsHttpController {
@@ -19,30 +20,24 @@ export class BulkActionsHttpController {
   @Post()
   @HttpCode(202)
   @RequireRoles(Roles.operator, Roles.admin)
-  request(
-    @Body() body: BulkRequest | undefined,
-    @CurrentPrincipal() principal: Principal,
-    @Headers(CORRELATION_ID_HEADER) correlationId: string | undefined,
-  ) {
-    return this.bulk.request(body ?? {}, principal.subject, correlationId);
+  request(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Headers() headers: unknown) {
+    // The route's schema reads the shape (BULK_INVALID); the service checks the filter's values and the postpone time.
+    return this.bulk.request(R.start.parseBody(body ?? {}), principal.subject, R.start.parseHeaders(headers)['x-correlation-id']);
   }
 
   @Get(':id')
   @RequireRoles(Roles.operator)
-  get(@Param('id') id: string) {
-    return this.bulk.get(id);
+  get(@Param() params: unknown) {
+    return this.bulk.get(R.get.parseParams(params).id);
   }
 
   @Get(':id/items')
   @RequireRoles(Roles.operator)
-  items(
-    @Param('id') id: string,
-    @Query('outcome') outcome: string | undefined,
-    @Query('pageSize') pageSize: string | undefined,
-    @Query('pageToken') pageToken: string | undefined,
-  ) {
+  items(@Param() params: unknown, @Query() query: unknown) {
+    const { id } = R.items.parseParams(params);
+    const { outcome, pageSize, pageToken } = R.items.parseQuery(query);
     return this.bulk.items(id, outcome || undefined, {
-      ...(pageSize ? { pageSize: Number(pageSize) } : {}),
+      ...(pageSize !== undefined ? { pageSize } : {}),
       ...(pageToken ? { pageToken } : {}),
     });
   }

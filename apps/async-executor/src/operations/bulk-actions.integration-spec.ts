@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
 import { ExecutorProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
-import { testToken, type RunningService } from '@flowline/service-testing';
+import { OpenApiConformance, testToken, type RunningService } from '@flowline/service-testing';
 import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { startChain, type Chain } from '../../test/chain';
 
@@ -9,7 +9,8 @@ import { startChain, type Chain } from '../../test/chain';
  * Bulk actions on system jobs with the whole chain running: a dry run counts what a filter
  * matches; a bulk cancel acts on the filtered set and lists the operations whose state refused
  * it; progress is readable while it runs; and an executor killed with SIGKILL in the middle of
- * one is replaced by another that finishes it, acting on no operation twice.
+ * one is replaced by another that finishes it, acting on no operation twice. Every REST answer is
+ * checked against the executor's own /openapi.json, and every bulk operation it documents is called.
  */
 const definitions = [
   `schemaVersion: 1
@@ -55,6 +56,7 @@ describe('bulk actions on system jobs', () => {
   let chain: Chain;
   const extra: RunningService[] = [];
   let executorUrl = '';
+  let openApi: OpenApiConformance;
 
   beforeAll(async () => {
     chain = await startChain(
@@ -64,6 +66,7 @@ describe('bulk actions on system jobs', () => {
       { WORKER_POLL_MS: '100', LEASE_MS: '2000' },
     );
     executorUrl = chain.executor.httpUrl;
+    openApi = await OpenApiConformance.of(executorUrl);
   }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const service of extra) await service.stop().catch(() => undefined);
@@ -76,7 +79,9 @@ describe('bulk actions on system jobs', () => {
       headers: { authorization: `Bearer ${testToken(roles, 'olga')}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: response.status, body: (await response.json()) as Json & { error: { code: string; message: string } } };
+    const answer = (await response.json()) as Json & { error: { code: string; message: string } };
+    openApi.check(method, url, response.status, response.headers.get('content-type'), answer);
+    return { status: response.status, body: answer };
   };
   const created = async (entity: string, record: Json) => String((await chain.call('POST', `/api/v1/records/${entity}`, record))['id']);
   /** The operations of these records once each is in the given position, oldest first. */
@@ -189,6 +194,12 @@ describe('bulk actions on system jobs', () => {
     const jobs = (await api('GET', '/api/v1/operations?name=bulk-cancel')).body as unknown as { operations: Array<{ id: string }> };
     expect(jobs.operations.map((operation) => operation.id)).toContain(id);
     expect((await api('GET', `/api/v1/operations/bulk/${done[0]}`)).status).toBe(404);
+    const badOutcome = await api('GET', `/api/v1/operations/bulk/${id}/items?outcome=lost`);
+    expect(badOutcome.body.error).toMatchObject({ code: 'FILTER_INVALID', violations: [{ field: 'outcome' }] });
+    const badPageSize = await api('GET', `/api/v1/operations/bulk/${id}/items?pageSize=ten`);
+    expect(badPageSize.status).toBe(400);
+    expect(badPageSize.body.error).toMatchObject({ code: 'PAGE_SIZE_INVALID', violations: [{ field: 'page.pageSize' }] });
+    expect((await api('GET', `/api/v1/operations/bulk/not-an-id/items`)).body.error.code).toBe('OPERATION_ID_INVALID');
     expect(await grpc.getBulkAction({ id })).toMatchObject({ action: 'cancel', done: 6, total: 6, applied: 4, refused: 2 });
 
     // Bulk delete: the Completed ones go (with their step logs), the bulk cancel's job among them;
@@ -214,6 +225,8 @@ describe('bulk actions on system jobs', () => {
       ),
     ).toBe(0);
     expect((await api('GET', `/api/v1/operations/bulk/${id}`)).status).toBe(404);
+    // Every bulk operation of the OpenAPI document was called above (the rest is covered by the operations and dead-letter specs).
+    expect(openApi.uncovered().filter((operation) => operation.includes(' /api/v1/operations/bulk'))).toEqual([]);
   }, 180_000);
 
   it('shows progress while it runs and, after a SIGKILL of its executor, is finished by another exactly once', async () => {

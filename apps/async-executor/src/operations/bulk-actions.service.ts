@@ -11,11 +11,13 @@ import { invalidArgument, notFound, pageInfo, pageWindow, type FieldViolation } 
 import type { BulkActionKind, BulkActionRow, BulkItemOutcome } from './bulk-action.entity';
 import { BulkActionStore } from './bulk-action.store';
 import { BulkActionRunner } from './bulk-action.runner';
+import type { z } from 'zod';
+import { BULK_ACTION_KINDS, type BulkActionItemsSchema, type BulkActionSchema, type BulkDryRunSchema } from './bulk-actions.http.routes';
 import { OperationCommands } from './operation-commands.service';
 import { OPERATION_FILTER_NAMES, operationFilterOf } from './operation-filter';
 import { operationToProto } from './operation.mapper';
 
-export const BULK_ACTIONS: BulkActionKind[] = ['cancel', 'pause', 'resume', 'postpone', 'retry', 'delete'];
+export const BULK_ACTIONS: readonly BulkActionKind[] = BULK_ACTION_KINDS;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface BulkRequest {
@@ -35,7 +37,11 @@ export class BulkActionsService {
     private readonly runner: BulkActionRunner,
   ) {}
 
-  async request(body: BulkRequest, by: string, correlationId: string | undefined) {
+  async request(
+    body: BulkRequest,
+    by: string,
+    correlationId: string | undefined,
+  ): Promise<z.output<typeof BulkDryRunSchema> | z.output<typeof BulkActionSchema>> {
     const violations: FieldViolation[] = [];
     const action = body.action as BulkActionKind;
     if (!BULK_ACTIONS.includes(action))
@@ -67,7 +73,7 @@ export class BulkActionsService {
         .groupBy('o.state')
         .getRawMany()) as Array<{ state: number; count: number }>;
       const matching = rows.reduce((sum, row) => sum + row.count, 0);
-      return { dryRun: true, action, matching, byState: Object.fromEntries(rows.map((row) => [String(row.state), row.count])) };
+      return { dryRun: true as const, action, matching, byState: Object.fromEntries(rows.map((row) => [String(row.state), row.count])) };
     }
     const { id, total } = await this.store.create(
       { action, filter: filterGiven, until, requestedBy: by, correlationId: correlationId || randomUUID() },
@@ -82,7 +88,7 @@ export class BulkActionsService {
   }
 
   /** The bulk action's operation, its progress, and the first refusals (all of them through items()). */
-  async get(id: string) {
+  async get(id: string): Promise<z.output<typeof BulkActionSchema>> {
     const { operation } = await this.commands.get(id);
     const bulk = await this.store.find(id);
     if (operation.operationType !== AsyncOperationType.BulkDelete || !bulk)
@@ -95,7 +101,11 @@ export class BulkActionsService {
     };
   }
 
-  async items(id: string, outcome: string | undefined, page: { pageSize?: number; pageToken?: string }) {
+  async items(
+    id: string,
+    outcome: string | undefined,
+    page: { pageSize?: number; pageToken?: string },
+  ): Promise<z.output<typeof BulkActionItemsSchema>> {
     if (!UUID.test(id))
       throw invalidArgument('OPERATION_ID_INVALID', `'${id}' is not an operation id (a UUID)`, [
         { field: 'id', description: 'expected a UUID' },

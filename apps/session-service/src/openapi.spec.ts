@@ -1,0 +1,18 @@
+import { buildOpenApiDocument } from '@flowline/service-kit';
+import { controllerRoutes, documentedRoutes } from '@flowline/service-testing';
+import { SESSION_OPENAPI } from './openapi';
+import { RunnerController } from './runner/runner.controller';
+import { SessionsHttpController } from './sessions/sessions.http.controller';
+
+describe("the session service's OpenAPI document", () => {
+  it('lists every route of its sessions API, and no other; the runner page and its assets are not an API', () => {
+    const served = controllerRoutes([SessionsHttpController]);
+    expect(documentedRoutes(buildOpenApiDocument(SESSION_OPENAPI))).toEqual(served);
+    expect(served).toHaveLength(7);
+    expect(controllerRoutes([RunnerController])).toEqual([
+      'GET /dialogs/assets/runner.css',
+      'GET /dialogs/assets/runner.js',
+      'GET /dialogs/{dialog}/run',
+    ]);
+  });
+});
