@@ -13,6 +13,7 @@ import type { DeadLetterRow, DeadLetterStatus } from './dead-letter.entity';
 import { deadLetterToJson } from './dead-letters.mapper';
 import { DeadLetterMetrics } from './dead-letters.metrics';
 import { DeadLettersRepository, type DeadLetterFilter } from './dead-letters.repository';
+import { filterInstant } from '../operations/operation-filter';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES: DeadLetterStatus[] = ['pending', 'replayed', 'discarded'];
@@ -38,16 +39,6 @@ export interface DeadLetterQuery {
   text?: string;
   pageSize?: number;
   pageToken?: string;
-}
-
-function instant(field: string, value: string | undefined, violations: FieldViolation[]): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
-    violations.push({ field, description: `expected an RFC 3339 time such as 2026-11-25T10:00:00Z, got '${value}'` });
-    return undefined;
-  }
-  return date;
 }
 
 /** Keyset page tokens: the last row's arrival number, opaque to callers. */
@@ -76,8 +67,8 @@ export class DeadLettersService {
     const violations: FieldViolation[] = [];
     if (query.status && !STATUSES.includes(query.status as DeadLetterStatus))
       violations.push({ field: 'status', description: `expected one of ${STATUSES.join(', ')}, got '${query.status}'` });
-    const failedAfter = instant('failedAfter', query.failedAfter, violations);
-    const failedBefore = instant('failedBefore', query.failedBefore, violations);
+    const failedAfter = filterInstant('failedAfter', query.failedAfter, violations);
+    const failedBefore = filterInstant('failedBefore', query.failedBefore, violations);
     if (violations.length > 0)
       throw invalidArgument(
         'FILTER_INVALID',
