@@ -39,7 +39,7 @@ import { hydrate } from '../operations/hydrate';
 import { OperationEvents } from '../operations/operation-events';
 import { OperationStore, READY_CHANNEL, type ColumnValue } from '../operations/operation-store';
 import { IllegalTransition, transition, type OperationAction } from '../operations/operation-transitions';
-import { DefinitionVersions } from './definition-versions';
+import { DefinitionVersions } from '../definitions/definition-versions';
 import { DependencyUnavailable, describeNextAttempt, unavailabilityOf } from './dependency-failures';
 import { isActing, type EffectOutcome } from './effects/effect-handler';
 import { EffectHandlers } from './effects/effect-handlers';

@@ -18,7 +18,7 @@ import { dependencyTokenOf } from '../../operations/dependency-token';
 import { OperationEvents } from '../../operations/operation-events';
 import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL } from '../../operations/operation-store';
 import { IllegalTransition } from '../../operations/operation-transitions';
-import { DefinitionVersions } from '../definition-versions';
+import { DefinitionVersions } from '../../definitions/definition-versions';
 import { resultOf, type ActingEffect, type EffectContext, type EffectHandler, type EffectOutcome } from './effect-handler';
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
