@@ -1,8 +1,11 @@
 /**
- * The statements the workers issue on async operations (and on what belongs to a run: its wait
- * subscriptions, its webhook step's log line, its definition's failure throttle), one method
- * each, with the index it relies on. The workers only orchestrate: moves through the transition
- * function are OperationStore's, group-committed boundaries and ends are RunCompleter's.
+ * The statements the workers issue on async operations, one method each, with the index it
+ * relies on where it matters: the claim (one round trip), lease renewal, the sweeper's queries
+ * (due timers, expired leases), loop protection's count, saving a run's state on the one-run
+ * path, a child's insert and read, and what belongs to a run beside its row (its wait
+ * subscriptions, its webhook step's log line, its definition's failure throttle). The workers
+ * only orchestrate: moves through the transition function are OperationStore's, group-committed
+ * boundaries and ends are RunCompleter's.
  */
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -15,7 +18,7 @@ import { writeStepLog } from '../worker/step-log';
 import { AsyncOperationRow } from './async-operation.entity';
 import { hydrate } from './hydrate';
 import { OperationEvents } from './operation-events';
-import { OperationStore, type MoveResult } from './operation-store';
+import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL, type MoveResult } from './operation-store';
 import { transition } from './operation-transitions';
 
 /** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
@@ -36,6 +39,16 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Loop protection's window, for the count of recent runs. */
   loopWindowMs: number;
+}
+
+/** A started child as its waiting parent reads it. */
+export interface ChildRow {
+  id: string;
+  state: State;
+  status: Status;
+  error_code: string | null;
+  friendly_message: string | null;
+  instance_state: InstanceState | null;
 }
 
 /** What a boundary saves on the one-run path: the state, its step log, and the run's time and step. */
@@ -276,5 +289,44 @@ export class OperationRepository {
       `UPDATE "executor"."definition_throttle" SET "throttled_until" = now() + ($2 || ' milliseconds')::interval WHERE "definition_id" = $1`,
       [definitionId, String(holdMs)],
     );
+  }
+
+  /**
+   * Inserts a child operation (in the caller's transaction), once: an insert that conflicts with
+   * the same event and process key does nothing. True when it was inserted now.
+   */
+  async insertChild(manager: EntityManager, values: Partial<AsyncOperationRow>): Promise<boolean> {
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(AsyncOperationRow)
+      .values(values as never)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    return (inserted.raw as unknown[]).length > 0;
+  }
+
+  /** A started child (by its parent's event and its process key), share-locked against its end until the caller commits. */
+  async childForShare(manager: EntityManager, eventId: string, processKey: string): Promise<ChildRow | undefined> {
+    const [child] = (await manager.query(
+      `SELECT "id", "state", "status", "error_code", "friendly_message", "instance_state" FROM "executor"."async_operation"
+        WHERE "event_id" = $1 AND "process_key" = $2 FOR SHARE`,
+      [eventId, processKey],
+    )) as ChildRow[];
+    return child;
+  }
+
+  /** A parent's subscription on its child, whose end (OperationStore.move) wakes it. */
+  async subscribeToChild(manager: EntityManager, parentId: string, childId: string): Promise<void> {
+    await manager.query(
+      `INSERT INTO "executor"."wait_subscription" ("operation_id", "entity", "record_id") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [parentId, CHILD_SUBSCRIPTION, childId],
+    );
+  }
+
+  /** Wakes idle workers when the caller's transaction commits. */
+  async notifyReady(manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
   }
 }
