@@ -39,7 +39,7 @@ import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
 import { OperationStore } from '../operations/operation-store';
-import { DefinitionVersions } from '../worker/definition-versions';
+import { DefinitionVersions } from '../definitions/definition-versions';
 
 const tracer = trace.getTracer('flowline.async-executor');
 

@@ -15,7 +15,7 @@ import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationEvents } from '../operations/operation-events';
 import { READY_CHANNEL } from '../operations/operation-store';
-import { DefinitionVersions } from '../worker/definition-versions';
+import { DefinitionVersions } from '../definitions/definition-versions';
 import { GatewayClient } from '../worker/gateway-client';
 
 export interface StartWorkflowCommand {

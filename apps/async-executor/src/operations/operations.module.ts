@@ -5,7 +5,7 @@
  */
 import { SERVICE_CREDENTIAL, type ServiceCredential } from '@flowline/auth';
 import { Global, Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DefinitionVersions } from '../worker/definition-versions';
+import { DefinitionVersions } from '../definitions/definition-versions';
 import { ExecutorMetrics } from '../worker/executor-metrics';
 import { GatewayClient } from '../worker/gateway-client';
 import { OperationCommands, OPERATIONS_OPTIONS, type OperationsOptions } from './operation-commands.service';

@@ -9,16 +9,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
-import type { InstanceState, Json } from '@flowline/process-runtime';
-import { AsyncOperationRow } from '../../operations/async-operation.entity';
+import type { Json } from '@flowline/process-runtime';
 import { dependencyTokenOf } from '../../operations/dependency-token';
 import { OperationEvents } from '../../operations/operation-events';
-import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL } from '../../operations/operation-store';
+import { OperationRepository, type ChildRow } from '../../operations/operation-repository';
+import { OperationStore } from '../../operations/operation-store';
 import { IllegalTransition } from '../../operations/operation-transitions';
-import { DefinitionVersions } from '../definition-versions';
+import { DefinitionVersions } from '../../definitions/definition-versions';
 import { resultOf, type ActingEffect, type EffectContext, type EffectHandler, type EffectOutcome } from './effect-handler';
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
@@ -29,7 +27,7 @@ export class StartChildHandler implements EffectHandler<'startChild'> {
   private readonly logger = new Logger('Worker');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: OperationRepository,
     private readonly versions: DefinitionVersions,
     private readonly events: OperationEvents,
     private readonly store: OperationStore,
@@ -41,61 +39,42 @@ export class StartChildHandler implements EffectHandler<'startChild'> {
     const childDefinition = await this.versions.get(child.definitionId, child.version);
     const processKey = `${child.definitionId}:${effect.idempotencyKey}`;
     const token = dependencyTokenOf(childDefinition, operation.primaryEntity, operation.regardingId);
-    await this.dataSource.transaction(async (manager) => {
+    await this.repository.transaction(async (manager) => {
       const id = randomUUID();
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(AsyncOperationRow)
-        .values({
-          id,
-          operationType: AsyncOperationType.Workflow,
-          name: effect.workflow,
-          processKey,
-          definitionId: child.definitionId,
-          definitionVersion: child.version,
-          stepRegistrationId: null,
-          state: State.Ready,
-          status: Status.WaitingForResources,
-          eventId: operation.eventId,
-          correlationId: operation.correlationId,
-          depth: operation.depth + 1,
-          primaryEntity: operation.primaryEntity,
-          regardingId: operation.regardingId,
-          owner: operation.owner,
-          input: { ...(operation.input as object), inputs: effect.inputs },
-          instanceState: null,
-          // A child its parent waits for runs on the parent's turn: behind the parent's own token it would never start.
-          dependencyToken: effect.wait && token === operation.dependencyToken ? null : token,
-          parentOperationId: effect.wait ? operation.id : null,
-          postponeUntil: new Date(),
-          traceContext: operation.traceContext,
-        } as never)
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      if ((inserted.raw as unknown[]).length > 0) await this.events.recordMany(manager, [id], operation.correlationId);
-      await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
+      const inserted = await this.repository.insertChild(manager, {
+        id,
+        operationType: AsyncOperationType.Workflow,
+        name: effect.workflow,
+        processKey,
+        definitionId: child.definitionId,
+        definitionVersion: child.version,
+        stepRegistrationId: null,
+        state: State.Ready,
+        status: Status.WaitingForResources,
+        eventId: operation.eventId,
+        correlationId: operation.correlationId,
+        depth: operation.depth + 1,
+        primaryEntity: operation.primaryEntity,
+        regardingId: operation.regardingId,
+        owner: operation.owner,
+        input: { ...(operation.input as object), inputs: effect.inputs },
+        instanceState: null,
+        // A child its parent waits for runs on the parent's turn: behind the parent's own token it would never start.
+        dependencyToken: effect.wait && token === operation.dependencyToken ? null : token,
+        parentOperationId: effect.wait ? operation.id : null,
+        postponeUntil: new Date(),
+        traceContext: operation.traceContext,
+      });
+      if (inserted) await this.events.recordMany(manager, [id], operation.correlationId);
+      await this.repository.notifyReady(manager);
     });
     if (!effect.wait) return resultOf(effect.effectId, { ok: true, output: {} });
     return this.awaitChild(effect, context, processKey);
   }
 
   private async awaitChild(effect: StartChild, { operation, host }: EffectContext, processKey: string): Promise<EffectOutcome> {
-    type ChildRow = {
-      id: string;
-      state: State;
-      status: Status;
-      error_code: string | null;
-      friendly_message: string | null;
-      instance_state: InstanceState | null;
-    };
-    const decision = await this.dataSource.transaction(async (manager): Promise<{ child: ChildRow; suspended: boolean }> => {
-      const [child] = (await manager.query(
-        `SELECT "id", "state", "status", "error_code", "friendly_message", "instance_state" FROM "executor"."async_operation"
-          WHERE "event_id" = $1 AND "process_key" = $2 FOR SHARE`,
-        [operation.eventId, processKey],
-      )) as ChildRow[];
+    const decision = await this.repository.transaction(async (manager): Promise<{ child: ChildRow; suspended: boolean }> => {
+      const child = await this.repository.childForShare(manager, operation.eventId, processKey);
       if (!child) throw new Error(`the child '${effect.workflow}' of step ${effect.stepId} was not found after it was started`);
       if (child.state === State.Completed) return { child, suspended: false };
       try {
@@ -128,10 +107,7 @@ export class StartChildHandler implements EffectHandler<'startChild'> {
         );
         return { child, suspended: true };
       }
-      await manager.query(
-        `INSERT INTO "executor"."wait_subscription" ("operation_id", "entity", "record_id") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-        [operation.id, CHILD_SUBSCRIPTION, child.id],
-      );
+      await this.repository.subscribeToChild(manager, operation.id, child.id);
       return { child, suspended: true };
     });
     const { child, suspended } = decision;

@@ -1,7 +1,8 @@
 /**
  * Compiled definition versions by (definition id, version), fetched from the registry once
  * and kept: versions are immutable, and a running operation keeps the version it started with
- * even after its definition is deactivated.
+ * even after its definition is deactivated. Shared by the dispatcher (which snapshots the version
+ * an operation runs), on-demand starts, and the workers (which run it and start children).
  */
 import { Injectable } from '@nestjs/common';
 import type { ServiceCredential } from '@flowline/auth';

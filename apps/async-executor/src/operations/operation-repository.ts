@@ -1,0 +1,332 @@
+/**
+ * The statements the workers issue on async operations, one method each, with the index it
+ * relies on where it matters: the claim (one round trip), lease renewal, the sweeper's queries
+ * (due timers, expired leases), loop protection's count, saving a run's state on the one-run
+ * path, a child's insert and read, and what belongs to a run beside its row (its wait
+ * subscriptions, its webhook step's log line, its definition's failure throttle). The workers
+ * only orchestrate: moves through the transition function are OperationStore's, group-committed
+ * boundaries and ends are RunCompleter's.
+ */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool, QueryResult } from 'pg';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
+import { sqlLiteral } from '@flowline/messaging';
+import type { InstanceState, StepLogEntry } from '@flowline/process-runtime';
+import { writeStepLog } from '../worker/step-log';
+import { AsyncOperationRow } from './async-operation.entity';
+import { hydrate } from './hydrate';
+import { OperationEvents } from './operation-events';
+import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL, type MoveResult } from './operation-store';
+import { transition } from './operation-transitions';
+
+/** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
+const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
+
+/** An operation just claimed, with its workflow's recent runs on the record (a first run only). */
+export interface Claimed {
+  operation: AsyncOperationRow;
+  recentRuns: number | undefined;
+}
+
+export interface ClaimOptions {
+  /** The claiming host: the lease's owner. */
+  host: string;
+  limit: number;
+  /** Operations of one definition Locked at once across all executors (0: no limit). */
+  definitionConcurrency: number;
+  leaseMs: number;
+  /** Loop protection's window, for the count of recent runs. */
+  loopWindowMs: number;
+}
+
+/** A started child as its waiting parent reads it. */
+export interface ChildRow {
+  id: string;
+  state: State;
+  status: Status;
+  error_code: string | null;
+  friendly_message: string | null;
+  instance_state: InstanceState | null;
+}
+
+/** What a boundary saves on the one-run path: the state, its step log, and the run's time and step. */
+export interface StateSave {
+  state: InstanceState;
+  log: StepLogEntry[];
+  stepStarted: Date;
+  /** The run's execution time in total (earlier runs included). */
+  executionTimeMs: number;
+  /** The step the run is at, for operators. */
+  stage: string | null;
+}
+
+@Injectable()
+export class OperationRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: OperationEvents,
+    private readonly store: OperationStore,
+  ) {}
+
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Claims up to `limit` operations in one round trip: a statement that moves them, answers their
+   * whole rows and writes their change events, with the planner setting below, as one implicit
+   * transaction (so its values are literals: a multi-statement query takes no parameters). For
+   * a first run it also counts the workflow's recent runs on the record, for loop protection.
+   */
+  async claim({ host, limit, definitionConcurrency, leaseMs, loopWindowMs }: ClaimOptions): Promise<Claimed[]> {
+    const int = (value: number): string => String(Math.trunc(Number(value)));
+    const sql = [
+      // The Ready set comes in bursts, so the table's statistics are mostly behind it: estimating a few
+      // Ready rows, the planner would read every Ready row through a bitmap and sort them all (20 ms
+      // with 3,000 Ready) instead of walking IDX_async_operation_ready in order up to the limit.
+      `SET LOCAL enable_bitmapscan = off`,
+      // With a per-definition limit, claims are serialized (a transaction-scoped advisory lock) so two
+      // replicas cannot both take the last free slot of a definition.
+      ...(definitionConcurrency > 0 ? [`SELECT pg_advisory_xact_lock(hashtext('flowline.executor.claim'))`] : []),
+      // Uses IDX_async_operation_ready; SKIP LOCKED lets many workers and replicas claim side by side.
+      `WITH candidates AS (
+         SELECT o."id", o."definition_id", o."sequence" FROM "executor"."async_operation" o
+          WHERE o."state" = 0 AND o."postpone_until" <= now()
+            -- Bulk actions (type 13) are carried out by BulkActionRunner, not by the workers.
+            AND o."operation_type" <> ${int(AsyncOperationType.BulkDelete)}
+            AND NOT EXISTS (SELECT 1 FROM "executor"."definition_throttle" t
+                             WHERE t."definition_id" = o."definition_id" AND t."throttled_until" > now())
+            AND (o."dependency_token" IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM "executor"."async_operation" d
+                  WHERE d."dependency_token" = o."dependency_token" AND d."sequence" < o."sequence" AND d."state" <> 3))
+          ORDER BY o."sequence"
+          -- Candidates are locked: only as many as the claim takes, unless the per-definition limit may pass some over.
+          LIMIT ${int(definitionConcurrency > 0 ? limit * 4 : limit)} FOR UPDATE SKIP LOCKED),
+       ranked AS (
+         SELECT c."id", c."sequence", row_number() OVER (PARTITION BY c."definition_id" ORDER BY c."sequence") AS n,
+                (SELECT count(*) FROM "executor"."async_operation" r WHERE r."state" = 2 AND r."definition_id" = c."definition_id") AS locked,
+                c."definition_id"
+           FROM candidates c),
+       chosen AS (
+         SELECT "id" FROM ranked
+          WHERE ${int(definitionConcurrency)} = 0 OR "definition_id" IS NULL OR "locked" + "n" <= ${int(definitionConcurrency)}
+          ORDER BY "sequence" LIMIT ${int(limit)}),
+       claimed AS (
+         UPDATE "executor"."async_operation" o
+            SET "state" = ${int(CLAIMED.state)}, "status" = ${int(CLAIMED.status)}, "host" = ${sqlLiteral(host)},
+                "lease_expires_at" = now() + interval '${int(leaseMs)} milliseconds', "next_attempt_at" = NULL,
+                "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
+           FROM chosen WHERE o."id" = chosen."id"
+         RETURNING o.*),
+       written AS (${this.events.insertSql('claimed')})
+       SELECT c.*,
+              -- Loop protection (uses IDX_async_operation_regarding): this run included.
+              CASE WHEN c."instance_state" IS NULL AND c."definition_id" IS NOT NULL THEN
+                (SELECT count(*)::int FROM "executor"."async_operation" r
+                  WHERE r."primary_entity" = c."primary_entity" AND r."regarding_id" = c."regarding_id" AND r."definition_id" = c."definition_id"
+                    AND r."sequence" <= c."sequence" AND r."created_on" > now() - interval '${int(loopWindowMs)} milliseconds')
+              END AS "recent_runs",
+              ${this.events.notifySql('written')} AS "notified"
+         FROM claimed c ORDER BY c."sequence"`,
+    ].join(';\n');
+    const results = (await this.pool().query(sql)) as unknown as Array<
+      QueryResult<Record<string, unknown> & { recent_runs: number | null }>
+    >;
+    const raws = results.at(-1)!.rows;
+    if (raws.length === 0) return [];
+    const operations = hydrate(this.dataSource, AsyncOperationRow, raws);
+    return operations.map((operation, index) => ({ operation, recentRuns: raws[index]!.recent_runs ?? undefined }));
+  }
+
+  /** The driver's pool, for a multi-statement query (TypeORM's query answers only one result). */
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  /** Renews the lease of an operation `host` holds; false when it no longer does (another host may have it). */
+  async renewLease(id: string, host: string, leaseMs: number): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `WITH renewed AS (UPDATE "executor"."async_operation" SET "lease_expires_at" = now() + ($3 || ' milliseconds')::interval
+          WHERE "id" = $1 AND "host" = $2 AND "state" = 2 RETURNING "id") SELECT "id" FROM renewed`,
+      [id, host, String(leaseMs)],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Suspended operations whose timer is due (at most 500 at a time). */
+  async dueTimers(): Promise<string[]> {
+    const due = (await this.dataSource.query(
+      `SELECT "id" FROM "executor"."async_operation" WHERE "state" = 1 AND "status" = 10 AND "postpone_until" <= now() LIMIT 500`,
+    )) as Array<{ id: string }>;
+    return due.map(({ id }) => id);
+  }
+
+  /** Locked operations whose lease expired: their host stopped without releasing them (at most 500 at a time). */
+  async expiredLeases(): Promise<string[]> {
+    const expired = (await this.dataSource.query(
+      `SELECT "id" FROM "executor"."async_operation" WHERE "state" = 2 AND "lease_expires_at" < now() LIMIT 500`,
+    )) as Array<{ id: string }>;
+    return expired.map(({ id }) => id);
+  }
+
+  /** A due timer wakes its operation (Ready now), in its own transaction. */
+  async wakeDue(id: string): Promise<void> {
+    await this.dataSource.transaction((manager) => this.store.move(manager, id, 'wake', { postpone_until: { sql: 'now()' } }));
+  }
+
+  /**
+   * An expired lease brings its operation back (Ready; Pausing: Suspended; Canceling: Canceled),
+   * in its own transaction; undefined when it is no longer expired.
+   */
+  async expireLease(id: string): Promise<MoveResult | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      // Checked again under the row lock: the holder may have renewed or finished meanwhile.
+      const [row] = (await manager.query(
+        `SELECT 1 FROM "executor"."async_operation" WHERE "id" = $1 AND "state" = 2 AND "lease_expires_at" < now() FOR UPDATE`,
+        [id],
+      )) as unknown[];
+      if (!row) return undefined;
+      return this.store.move(manager, id, 'leaseExpired', {
+        host: null,
+        lease_expires_at: null,
+        postpone_until: { sql: 'now()' },
+        completed_on: { sql: `CASE WHEN "status" = ${Status.Canceling} THEN now() ELSE NULL END` },
+      });
+    });
+  }
+
+  /** Runs of the operation's workflow on its record within the window, this run included (uses IDX_async_operation_regarding). */
+  async recentRuns(operation: AsyncOperationRow, windowMs: number): Promise<number> {
+    return (
+      (
+        (await this.dataSource.query(
+          `SELECT count(*)::int AS "runs" FROM "executor"."async_operation"
+            WHERE "primary_entity" = $1 AND "regarding_id" = $2 AND "definition_id" = $3 AND "sequence" <= $4
+              AND "created_on" > now() - ($5 || ' milliseconds')::interval`,
+          [operation.primaryEntity, operation.regardingId, operation.definitionId, operation.sequence, String(windowMs)],
+        )) as Array<{ runs: number }>
+      )[0]?.runs ?? 0
+    );
+  }
+
+  /**
+   * Saves the state and the step log (in the caller's transaction) and renews the lease, if `host` still
+   * holds the operation; returns its status then (undefined: another host holds it).
+   */
+  async saveState(manager: EntityManager, id: string, host: string, leaseMs: number, save: StateSave): Promise<Status | undefined> {
+    const { state, log, stepStarted, executionTimeMs, stage } = save;
+    const rows = (await manager.query(
+      `WITH saved AS (
+         UPDATE "executor"."async_operation" SET "instance_state" = $2, "lease_expires_at" = now() + ($3 || ' milliseconds')::interval,
+                "execution_time_ms" = $4, "current_stage" = $6, "unavailable_since" = NULL, "unavailable_attempts" = 0,
+                "row_version" = "row_version" + 1
+          WHERE "id" = $1 AND "host" = $5 AND "state" = 2 RETURNING "status")
+       SELECT "status" FROM saved`,
+      [id, JSON.stringify(state), String(leaseMs), executionTimeMs, host, stage],
+    )) as Array<{ status: Status }>;
+    const status = rows[0]?.status;
+    if (status === undefined) return undefined;
+    await writeStepLog(manager, [{ operationId: id, stepStarted, log }]);
+    return status;
+  }
+
+  /** The status of an operation `host` holds (undefined: another host holds it). */
+  async heldStatus(manager: EntityManager, id: string, host: string): Promise<Status | undefined> {
+    return (
+      (await manager.query(`SELECT "status" FROM "executor"."async_operation" WHERE "id" = $1 AND "host" = $2`, [id, host])) as Array<{
+        status: Status;
+      }>
+    )[0]?.status;
+  }
+
+  /** What a suspended operation waits on: its subscriptions replaced (in the caller's transaction). */
+  async replaceWaitSubscriptions(
+    manager: EntityManager,
+    id: string,
+    subscriptions: Array<{ entity: string; recordId: string }>,
+  ): Promise<void> {
+    await manager.query(`DELETE FROM "executor"."wait_subscription" WHERE "operation_id" = $1`, [id]);
+    for (const subscription of subscriptions) {
+      await manager.query(
+        `INSERT INTO "executor"."wait_subscription" ("operation_id", "entity", "record_id") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [id, subscription.entity, subscription.recordId],
+      );
+    }
+  }
+
+  /** The step log line of an asynchronous plug-in step (its webhook call). */
+  async logWebhookStep(operationId: string, stepName: string, status: number, message: string | undefined, started: Date): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+       VALUES ($1, $2, '$', 'webhook', $3, $4, $5, now())`,
+      [operationId, stepName, status, message ?? null, started],
+    );
+  }
+
+  /** The failure throttle: one success clears a definition's failures in a row (in the caller's transaction). */
+  async clearThrottle(manager: EntityManager, definitionId: string): Promise<void> {
+    await manager.query(`DELETE FROM "executor"."definition_throttle" WHERE "definition_id" = $1`, [definitionId]);
+  }
+
+  /** The failure throttle: one more failure in a row; answers how many there are now. */
+  async countFailure(manager: EntityManager, definitionId: string): Promise<number> {
+    const [row] = (await manager.query(
+      `INSERT INTO "executor"."definition_throttle" AS t ("definition_id", "consecutive_failures", "throttled_until", "updated_on")
+       VALUES ($1, 1, NULL, now())
+       ON CONFLICT ("definition_id") DO UPDATE SET "consecutive_failures" = t."consecutive_failures" + 1, "updated_on" = now()
+       RETURNING "consecutive_failures"`,
+      [definitionId],
+    )) as Array<{ consecutive_failures: number }>;
+    return row?.consecutive_failures ?? 1;
+  }
+
+  /** The failure throttle: the definition's Ready operations wait for `holdMs` from now. */
+  async holdDefinition(manager: EntityManager, definitionId: string, holdMs: number): Promise<void> {
+    await manager.query(
+      `UPDATE "executor"."definition_throttle" SET "throttled_until" = now() + ($2 || ' milliseconds')::interval WHERE "definition_id" = $1`,
+      [definitionId, String(holdMs)],
+    );
+  }
+
+  /**
+   * Inserts a child operation (in the caller's transaction), once: an insert that conflicts with
+   * the same event and process key does nothing. True when it was inserted now.
+   */
+  async insertChild(manager: EntityManager, values: Partial<AsyncOperationRow>): Promise<boolean> {
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(AsyncOperationRow)
+      .values(values as never)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    return (inserted.raw as unknown[]).length > 0;
+  }
+
+  /** A started child (by its parent's event and its process key), share-locked against its end until the caller commits. */
+  async childForShare(manager: EntityManager, eventId: string, processKey: string): Promise<ChildRow | undefined> {
+    const [child] = (await manager.query(
+      `SELECT "id", "state", "status", "error_code", "friendly_message", "instance_state" FROM "executor"."async_operation"
+        WHERE "event_id" = $1 AND "process_key" = $2 FOR SHARE`,
+      [eventId, processKey],
+    )) as ChildRow[];
+    return child;
+  }
+
+  /** A parent's subscription on its child, whose end (OperationStore.move) wakes it. */
+  async subscribeToChild(manager: EntityManager, parentId: string, childId: string): Promise<void> {
+    await manager.query(
+      `INSERT INTO "executor"."wait_subscription" ("operation_id", "entity", "record_id") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [parentId, CHILD_SUBSCRIPTION, childId],
+    );
+  }
+
+  /** Wakes idle workers when the caller's transaction commits. */
+  async notifyReady(manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
+  }
+}
