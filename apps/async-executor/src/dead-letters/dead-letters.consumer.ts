@@ -44,8 +44,10 @@ export class DeadLettersConsumer implements OnApplicationBootstrap, BeforeApplic
       sessionTimeoutMs: 10_000,
       heartbeatIntervalMs: 1_000,
       // Every stored letter's offset is committed already: leaving quickly loses nothing, and the
-      // executor's shutdown grace is shared with the dispatcher and the workers.
-      stopTimeoutMs: 2_000,
+      // executor's shutdown grace is shared with the dispatcher and the workers (modules stop one
+      // after another). Leaving waits on a rebalance while a dead member holds the group up: after
+      // half a second another replica takes the partitions when the member's session times out.
+      stopTimeoutMs: 500,
       topics: [topic],
       // Storing fails only while the database is down (waited out); what still fails after every
       // attempt goes back on the topic as a dead letter of the dead letters, and is stored then.

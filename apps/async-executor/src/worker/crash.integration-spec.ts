@@ -142,6 +142,8 @@ describe('executors crash and shut down without losing or repeating work', () =>
     );
     expect(beforeTerm.length).toBeGreaterThan(0);
     const terminated = await second.process.stop('SIGTERM');
+    // Its log says why, should it not stop cleanly.
+    if (terminated.code !== 0) console.error(second.process.output.slice(-40).join('\n'));
     expect(terminated.code).toBe(0);
     expect(second.process.output.join('\n')).not.toMatch(/grace period over/);
     // The graceful stop released its leases at once instead of leaving them to expire.
