@@ -16,7 +16,7 @@ export interface DefinitionFile {
   /** The parsed value, when the file parses. */
   value: Record<string, unknown> | undefined;
   uniqueName: string | undefined;
-  /** What the registry will record as the version's content hash, when the definition parses. */
+  /** SHA-256 of the canonical JSON of the parsed definition, when it parses (definitionHash). */
   contentHash: string | undefined;
   /** Unique names of the workflows and dialogs it starts (deployed before it). */
   children: string[];
@@ -57,16 +57,27 @@ function readDefinitionFile(file: string): DefinitionFile {
   const source = readFileSync(file, 'utf8');
   const parsed = parseSource(source, format);
   const value = parsed.ok && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value) ? (parsed.value as Record<string, unknown>) : undefined;
-  const typed = value ? DefinitionSchema.safeParse(value) : undefined;
   return {
     file,
     format,
     source,
     value,
     uniqueName: typeof value?.['uniqueName'] === 'string' ? value['uniqueName'] : undefined,
-    contentHash: typed?.success ? createHash('sha256').update(canonicalJson(typed.data)).digest('hex') : undefined,
+    contentHash: value ? definitionHash(value) : undefined,
     children: value ? childNames(value) : [],
   };
+}
+
+/**
+ * The hash deploy compares: SHA-256 of the canonical JSON of the definition as the language
+ * reads it (defaults filled in), so formatting, comments, key order and YAML or JSON make no
+ * difference. The registry keeps each definition's source, so the same hash of the source it
+ * holds says whether a file changed (a version's own content hash also covers what the
+ * metadata resolved, e.g. a dialog's options from a query, so it is not compared).
+ */
+export function definitionHash(value: unknown): string | undefined {
+  const typed = DefinitionSchema.safeParse(value);
+  return typed.success ? createHash('sha256').update(canonicalJson(typed.data)).digest('hex') : undefined;
 }
 
 /** `$.steps[1].then[0].id` -> ['steps', 1, 'then', 0, 'id']. */

@@ -46,6 +46,11 @@ export function buildProgram(): Command {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // `flowline jobs list | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(ExitCode.ok);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

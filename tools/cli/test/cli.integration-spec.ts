@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -151,10 +151,12 @@ describe('the flowline CLI against the real services', () => {
   });
 
   it('validates every file with errors at their paths and lines, and deploys only what changed', async () => {
-    const good = folder('defs', { 'wait.workflow.yaml': waiting('first'), 'mark.workflow.yaml': marking('seen') });
+    // The survey dialog takes options from a query: its version's hash covers what the metadata resolved.
+    const survey = readFileSync(path.resolve(__dirname, '../../../examples/customer-survey.dialog.yaml'), 'utf8');
+    const good = folder('defs', { 'wait.workflow.yaml': waiting('first'), 'mark.workflow.yaml': marking('seen'), 'survey.dialog.yaml': survey });
     const valid = await flowline(['defs', 'validate', good]);
     expect(valid.code).toBe(0);
-    expect(valid.stdout).toContain('2 of 2 file(s) valid');
+    expect(valid.stdout).toContain('3 of 3 file(s) valid');
 
     const broken = folder('broken', { 'wait.workflow.yaml': waiting('first'), 'broken.workflow.yaml': invalid });
     const refused = await flowline(['defs', 'validate', broken]);
@@ -168,7 +170,7 @@ describe('the flowline CLI against the real services', () => {
     expect((await json<{ definitions: unknown[] }>(['defs', 'list'])).definitions).toEqual([]);
 
     const first = await json<{ changed: number; changes: Array<{ uniqueName: string; change: string; version: number }> }>(['defs', 'deploy', good]);
-    expect(first.changed).toBe(2);
+    expect(first.changed).toBe(3);
     expect(first.changes).toEqual(
       expect.arrayContaining([expect.objectContaining({ uniqueName: 'cli-wait', change: 'created', version: 1 }), expect.objectContaining({ uniqueName: 'cli-mark', change: 'created', version: 1 })]),
     );
@@ -180,7 +182,7 @@ describe('the flowline CLI against the real services', () => {
     const changed = await json<{ changed: number; changes: Array<{ uniqueName: string; change: string; version: number }> }>(['defs', 'deploy', good]);
     expect(changed.changed).toBe(1);
     expect(changed.changes).toEqual(
-      expect.arrayContaining([expect.objectContaining({ uniqueName: 'cli-mark', change: 'updated', version: 2 }), expect.objectContaining({ uniqueName: 'cli-wait', change: 'unchanged', version: 1 })]),
+      expect.arrayContaining([expect.objectContaining({ uniqueName: 'cli-mark', change: 'updated', version: 2 }), expect.objectContaining({ uniqueName: 'cli-wait', change: 'unchanged', version: 1 }), expect.objectContaining({ uniqueName: 'customer-survey', change: 'unchanged', version: 1 })]),
     );
     const versions = await json<Array<{ version: number; deactivatedOn: string }>>(['defs', 'versions', 'cli-mark']);
     expect(versions.map((v) => v.version)).toEqual([2, 1]);

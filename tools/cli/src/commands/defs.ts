@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { RegistryProto } from '@flowline/rpc';
 import { withContext, type Context } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
-import { deployOrder, formatOf, lineOf, readDefinitionFiles, type DefinitionFile } from '../definition-files';
+import { definitionHash, deployOrder, formatOf, lineOf, readDefinitionFiles, type DefinitionFile } from '../definition-files';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ref = (idOrName: string) => (UUID.test(idOrName) ? { id: idOrName, uniqueName: '' } : { id: '', uniqueName: idOrName });
@@ -60,6 +60,15 @@ async function validate(context: Context, dir: string): Promise<void> {
   if (problems.length > 0) throw new CliError('', ExitCode.failed, 'DEFINITION_INVALID');
 }
 
+/** The source the registry keeps is JSON text. */
+function parseStored(source: string): unknown {
+  try {
+    return JSON.parse(source) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 type Change = { file: string; uniqueName: string; change: 'created' | 'updated' | 'activated' | 'unchanged'; version: number; contentHash: string };
 
 async function deploy(context: Context, dir: string, options: { dryRun?: boolean }): Promise<void> {
@@ -81,12 +90,9 @@ async function deploy(context: Context, dir: string, options: { dryRun?: boolean
       throw error;
     });
     const activated = existing?.state === RegistryProto.DefinitionState.DEFINITION_STATE_ACTIVATED;
-    if (existing && activated) {
-      const active = await client.getDefinitionVersion({ ref: ref(uniqueName), version: 0 });
-      if (active.contentHash === file.contentHash) {
-        changes.push({ file: file.file, uniqueName, change: 'unchanged', version: active.version, contentHash: active.contentHash });
-        continue;
-      }
+    if (existing && activated && definitionHash(parseStored(existing.source)) === file.contentHash) {
+      changes.push({ file: file.file, uniqueName, change: 'unchanged', version: existing.activeVersion, contentHash: file.contentHash ?? '' });
+      continue;
     }
     const change: Change['change'] = !existing ? 'created' : activated ? 'updated' : 'activated';
     if (options.dryRun) {

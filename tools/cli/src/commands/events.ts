@@ -32,7 +32,6 @@ export function envelopeOf(value: unknown, source: string): Envelope {
       `the event is not a valid domain event, nothing was sent:\n${violations.map((v) => `  ${v.field}: ${v.description}`).join('\n')}`,
       ExitCode.failed,
       'EVENT_INVALID',
-      violations,
     );
   return { ...envelope.data, payload: payload.data };
 }
