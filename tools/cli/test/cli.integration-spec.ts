@@ -189,6 +189,19 @@ describe('the flowline CLI against the real services', () => {
     expect(versions[1]!.deactivatedOn).not.toBe('');
     const listed = await flowline(['defs', 'list', '--state', 'activated']);
     expect(listed.stdout).toMatch(/cli-mark\s+CLI mark\s+workflow\s+account\s+Activated\s+2\s+2/);
+
+    // A Draft of an unchanged file is activated again by deploy; export writes the document.
+    const deactivated = await flowline(['defs', 'deactivate', 'cli-mark']);
+    expect(deactivated.stdout).toContain('cli-mark deactivated');
+    const redeployed = await json<{ changes: Array<{ uniqueName: string; change: string; version: number }> }>(['defs', 'deploy', good]);
+    expect(redeployed.changes).toEqual(expect.arrayContaining([expect.objectContaining({ uniqueName: 'cli-mark', change: 'activated', version: 3 })]));
+    expect(await json<{ state: number; activeVersion: number }>(['defs', 'get', 'cli-mark'])).toMatchObject({ state: 1, activeVersion: 3 });
+    const exported = path.join(work, 'export.yaml');
+    expect((await flowline(['defs', 'export', 'cli-mark', '--out', exported])).code).toBe(0);
+    expect(readFileSync(exported, 'utf8')).toContain('seen by the CLI');
+    const twice = await flowline(['defs', 'activate', 'cli-mark']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('already Activated');
   });
 
   it('reports every service ready with its queue depth, and exits 3 when one cannot be reached', async () => {
@@ -320,6 +333,9 @@ describe('the flowline CLI against the real services', () => {
     const again = await flowline(['dlq', 'replay', letters[0]!.id]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('force');
+    const notAllowed = await flowline(['dlq', 'list'], { FLOWLINE_TOKEN: testToken(['user'], 'ursula') });
+    expect(notAllowed.code).toBe(4);
+    expect(notAllowed.stderr).toContain('role');
     const detail = await json<{ audit: Array<{ action: string; actor: string }> }>(['dlq', 'get', letters[0]!.id]);
     expect(detail.audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'replayed', actor: 'cli-admin' })]));
   });
