@@ -1,7 +1,7 @@
 /** `flowline dlq`: the dead letters the executor keeps: list, read, replay to their topic, discard. */
 import type { Command } from 'commander';
 import { withContext, type Context } from '../context';
-import { usageError } from '../errors';
+import { CliError, usageError } from '../errors';
 
 interface ListOptions {
   topic?: string;
@@ -61,7 +61,14 @@ async function get(context: Context, id: string): Promise<void> {
 }
 
 async function replay(context: Context, id: string, options: { force?: boolean }): Promise<void> {
-  const d = await context.conn.grpc('deadLetters').replayDeadLetter({ id, force: options.force === true });
+  const d = await context.conn
+    .grpc('deadLetters')
+    .replayDeadLetter({ id, force: options.force === true })
+    .catch((error: unknown) => {
+      // The service names its own field (force=true); say which flag that is here.
+      if (error instanceof CliError && /force/.test(error.message)) throw new CliError(`${error.message} (flowline dlq replay ${id} --force)`, error.exitCode, error.code);
+      throw error;
+    });
   context.out.result(d, () => context.out.line(`${d.id} replayed to ${d.originalTopic} [${d.replayedPartition}] @${d.replayedOffset} (replay ${d.replayCount})`));
 }
 
