@@ -10,13 +10,16 @@ import { kustomizeBuild, type K8sObject } from './kustomize';
 
 const standInKey = generateKeyPairSync('ed25519');
 
-/** What the Secrets `flowline-secrets` and `<service>-credentials` hold in a cluster; they are created outside the manifests. */
+/**
+ * What the Secrets `flowline-secrets` and `<service>-credentials` hold in a cluster set up with
+ * `npm run service-keys` (each service its own key; a cluster using the issuer's client
+ * credentials holds SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET instead); they are created
+ * outside the manifests.
+ */
 export const SECRET_STAND_INS: Record<string, string> = {
   DATABASE_URL: 'postgres://flowline:stand-in-password@postgres.example:5432/flowline',
   AUTH_SERVICE_KEYS: JSON.stringify({ keys: [{ ...standInKey.publicKey.export({ format: 'jwk' }), kid: 'stand-in', alg: 'EdDSA' }] }),
   SERVICE_KEY: JSON.stringify({ ...standInKey.privateKey.export({ format: 'jwk' }), kid: 'stand-in', alg: 'EdDSA' }),
-  SERVICE_CLIENT_ID: 'stand-in-client',
-  SERVICE_CLIENT_SECRET: 'stand-in-client-secret',
 };
 
 const cache = new Map<BuildName, K8sObject[]>();

@@ -16,7 +16,7 @@ export type BuildName = keyof typeof BUILDS;
 export interface EnvVar {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } };
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; configMapKeyRef?: { name: string; key: string } };
 }
 export interface Probe {
   httpGet?: { path: string; port: string | number };
@@ -108,7 +108,8 @@ export interface ResolvedEnv {
 
 /**
  * The environment a container starts with: envFrom ConfigMaps first, then `env` (which wins),
- * Secret references replaced by the given stand-in values (the Secret is not in the manifests).
+ * Secret references replaced by the given stand-in values (the Secret is not in the manifests;
+ * an optional key without one stays unset).
  */
 export function containerEnvironment(container: Container, objects: K8sObject[], secretValues: Record<string, string>): ResolvedEnv {
   const values: Record<string, string> = {};
@@ -130,6 +131,8 @@ export function containerEnvironment(container: Container, objects: K8sObject[],
     if (secret) {
       secretRefs[variable.name] = `${secret.name}/${secret.key}`;
       const standIn = secretValues[secret.key];
+      // An optional key the Secret does not hold leaves the variable unset, as Kubernetes does.
+      if (standIn === undefined && secret.optional) continue;
       if (standIn === undefined) throw new Error(`${container.name}: no stand-in value for secret key ${secret.key}`);
       values[variable.name] = standIn;
     } else if (configMapRef) {
