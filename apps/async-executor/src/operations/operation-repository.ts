@@ -257,11 +257,11 @@ export class OperationRepository {
     }
   }
 
-  /** The step log line of an asynchronous plug-in step (its webhook call). */
+  /** The step log line of an asynchronous plug-in step (its webhook call), in the attempt the operation is at. */
   async logWebhookStep(operationId: string, stepName: string, status: number, message: string | undefined, started: Date): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
-       VALUES ($1, $2, '$', 'webhook', $3, $4, $5, now())`,
+      `INSERT INTO "executor"."operation_step_log" ("operation_id", "attempt", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+       SELECT "id", "retry_count" + 1, $2, '$', 'webhook', $3, $4, $5, now() FROM "executor"."async_operation" WHERE "id" = $1`,
       [operationId, stepName, status, message ?? null, started],
     );
   }
