@@ -13,7 +13,7 @@ import type { Pool, QueryResult } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
 import { sqlLiteral } from '@flowline/messaging';
-import type { InstanceState, StepLogEntry } from '@flowline/process-runtime';
+import { StepStatus, type InstanceState, type OpenStep, type StepLogEntry } from '@flowline/process-runtime';
 import { writeStepLog } from '../worker/step-log';
 import { AsyncOperationRow } from './async-operation.entity';
 import { hydrate } from './hydrate';
@@ -255,6 +255,20 @@ export class OperationRepository {
         [id, subscription.entity, subscription.recordId],
       );
     }
+  }
+
+  /**
+   * A step whose attempt ended in a transient failure (put back for a retry): its entry in the
+   * step log ends Failed with the error, in the attempt the operation is at (before the retry's move).
+   */
+  async logFailedAttempt(operationId: string, open: OpenStep, code: string, message: string): Promise<void> {
+    const entry: StepLogEntry = {
+      ...open,
+      status: StepStatus.Failed,
+      endedAt: new Date().toISOString(),
+      error: { code, message: `${code}: ${message}` },
+    };
+    await writeStepLog(this.dataSource.manager, [{ operationId, stepStarted: new Date(open.startedAt), log: [entry] }]);
   }
 
   /** The step log line of an asynchronous plug-in step (its webhook call), in the attempt the operation is at. */
