@@ -19,6 +19,7 @@ export interface ActivityRequest {
 export class ActivityServer {
   readonly requests: ActivityRequest[] = [];
   private readonly answers = new Map<string, number | 'hold'>();
+  private readonly turns = new Map<string, number[]>();
   private readonly held = new Map<string, Array<() => void>>();
   private server: Server | undefined;
   url = '';
@@ -45,7 +46,7 @@ export class ActivityServer {
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ key, status }));
       };
-      const planned = this.answers.get(key) ?? 200;
+      const planned = this.turns.get(key)?.shift() ?? this.answers.get(key) ?? 200;
       if (planned === 'hold') {
         const waiting = this.held.get(key) ?? [];
         waiting.push(() => answer(200));
@@ -60,6 +61,11 @@ export class ActivityServer {
   /** How requests for this key are answered from now on. */
   answer(key: string, how: number | 'hold'): void {
     this.answers.set(key, how);
+  }
+
+  /** The next requests for this key get these status codes, one each, in turn; later ones as before. */
+  answerInTurn(key: string, statuses: number[]): void {
+    this.turns.set(key, [...statuses]);
   }
 
   /** Answers the held requests for this key (200) and stops holding new ones. */

@@ -13,7 +13,7 @@ import type { Pool, QueryResult } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
 import { sqlLiteral } from '@flowline/messaging';
-import type { InstanceState, StepLogEntry } from '@flowline/process-runtime';
+import { StepStatus, type InstanceState, type OpenStep, type StepLogEntry } from '@flowline/process-runtime';
 import { writeStepLog } from '../worker/step-log';
 import { AsyncOperationRow } from './async-operation.entity';
 import { hydrate } from './hydrate';
@@ -257,11 +257,25 @@ export class OperationRepository {
     }
   }
 
-  /** The step log line of an asynchronous plug-in step (its webhook call). */
+  /**
+   * A step whose attempt ended in a transient failure (put back for a retry): its entry in the
+   * step log ends Failed with the error, in the attempt the operation is at (before the retry's move).
+   */
+  async logFailedAttempt(operationId: string, open: OpenStep, code: string, message: string): Promise<void> {
+    const entry: StepLogEntry = {
+      ...open,
+      status: StepStatus.Failed,
+      endedAt: new Date().toISOString(),
+      error: { code, message: `${code}: ${message}` },
+    };
+    await writeStepLog(this.dataSource.manager, [{ operationId, stepStarted: new Date(open.startedAt), log: [entry] }]);
+  }
+
+  /** The step log line of an asynchronous plug-in step (its webhook call), in the attempt the operation is at. */
   async logWebhookStep(operationId: string, stepName: string, status: number, message: string | undefined, started: Date): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO "executor"."operation_step_log" ("operation_id", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
-       VALUES ($1, $2, '$', 'webhook', $3, $4, $5, now())`,
+      `INSERT INTO "executor"."operation_step_log" ("operation_id", "attempt", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+       SELECT "id", "retry_count" + 1, $2, '$', 'webhook', $3, $4, $5, now() FROM "executor"."async_operation" WHERE "id" = $1`,
       [operationId, stepName, status, message ?? null, started],
     );
   }

@@ -49,6 +49,7 @@ export function operationToProto(row: AsyncOperationRow): ExecutorProto.AsyncOpe
 
 export function stepToProto(row: StepLogRow): ExecutorProto.StepLogEntry {
   return {
+    attempt: row.attempt,
     stepId: row.stepId,
     path: row.path,
     stepType: row.stepType,
@@ -57,4 +58,17 @@ export function stepToProto(row: StepLogRow): ExecutorProto.StepLogEntry {
     startedOn: iso(row.startedOn),
     loggedOn: iso(row.loggedOn),
   };
+}
+
+/**
+ * An operation's step log as the API shows it: attempt by attempt, each in the order its steps
+ * started (entries without a start number, a webhook step's, by when they were written).
+ */
+export function stepsToProto(rows: StepLogRow[]): ExecutorProto.StepLogEntry[] {
+  return [...rows]
+    .sort(
+      (a, b) =>
+        a.attempt - b.attempt || (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER) || Number(a.id) - Number(b.id),
+    )
+    .map(stepToProto);
 }

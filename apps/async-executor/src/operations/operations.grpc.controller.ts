@@ -4,7 +4,7 @@ import { Roles, type Principal } from '@flowline/auth';
 import { pageWindow, type ExecutorProto, type Metadata } from '@flowline/rpc';
 import { CurrentPrincipal, GrpcController, RequireRoles } from '@flowline/service-kit';
 import { OperationCommands } from './operation-commands.service';
-import { operationToProto, stepToProto } from './operation.mapper';
+import { operationToProto, stepsToProto } from './operation.mapper';
 
 const SERVICE = 'AsyncOperationService';
 
@@ -33,7 +33,7 @@ export class OperationsGrpcController {
   @RequireRoles(Roles.operator)
   async getOperation(@Payload() request: ExecutorProto.OperationRequest): Promise<ExecutorProto.OperationDetail> {
     const { operation, steps } = await this.commands.get(request.id);
-    return { operation: operationToProto(operation), steps: steps.map(stepToProto) };
+    return { operation: operationToProto(operation), steps: stepsToProto(steps) };
   }
 
   @GrpcMethod(SERVICE, 'CancelOperation')

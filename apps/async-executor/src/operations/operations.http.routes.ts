@@ -58,6 +58,13 @@ export const OperationSchema = z
 
 export const StepLogSchema = z
   .object({
+    attempt: z
+      .number()
+      .int()
+      .meta({
+        description:
+          'the attempt that wrote the entry: 1 the first run, 2 its first retry, ...; 0 for entries written before attempts were recorded',
+      }),
     stepId: z.string(),
     path: z.string(),
     stepType: z.string(),

@@ -275,6 +275,38 @@ describe('operators steer async operations; failures back off and throttle', () 
     expect((await contact(d))['jobtitle']).toBe('called');
   });
 
+  it("keeps every attempt in the step log: a step that failed twice with 503 before it succeeded shows each attempt's error", async () => {
+    server.answerInTurn('flaky-attempts', [503, 503]);
+    const id = await created('contact', { lastname: 'flaky-attempts' });
+    const done = await until(id, State.Completed, Status.Succeeded, 'the flaky call to succeed on its third attempt');
+    expect(done['retry_count']).toBe(2);
+    expect(server.requestsFor('flaky-attempts')).toHaveLength(3);
+
+    type Step = { attempt: number; stepId: string; status: number; message: string; startedOn: string; loggedOn: string };
+    const rest = (await operate('GET', `/api/v1/operations/${String(done['id'])}`)).body as unknown as { steps: Step[] };
+    const calls = rest.steps.filter((step) => step.stepId === 'call');
+    // Each attempt's own entry of the step, in attempt order: two failures with their error, then the success.
+    expect(calls.map((step) => step.attempt)).toEqual([1, 2, 3]);
+    expect(calls.slice(0, 2).every((step) => step.status !== 2 && step.message.includes('503'))).toBe(true);
+    expect(calls[2]).toMatchObject({ attempt: 3, status: 2 });
+    // When each attempt's call ran stays on record: the attempts ran one after the other.
+    expect(calls.every((step) => step.loggedOn !== '')).toBe(true);
+    expect(Date.parse(calls[0]!.loggedOn)).toBeLessThanOrEqual(Date.parse(calls[1]!.loggedOn));
+    expect(Date.parse(calls[1]!.loggedOn)).toBeLessThanOrEqual(Date.parse(calls[2]!.loggedOn));
+    // The step after the call ran once, in the attempt that got through; steps come by attempt then start.
+    expect(rest.steps.filter((step) => step.stepId === 'mark').map((step) => step.attempt)).toEqual([3]);
+    const order = rest.steps.map((step) => step.attempt);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+
+    // gRPC answers the same history.
+    const detail = await grpc.getOperation({ id: String(done['id']) });
+    expect(detail.steps.filter((step) => step.stepId === 'call').map((step) => [step.attempt, step.status === 2])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
+  });
+
   it('holds back a definition that keeps failing for growing intervals, and lets it run normally after a success', async () => {
     const opportunity = (name: string) => created('opportunity', { name });
     server.answer('t1', 400);

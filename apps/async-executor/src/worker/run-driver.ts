@@ -22,7 +22,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
 import { MetadataCache } from '@flowline/metadata-cache';
 import { callWebhook, StepRefusal, type ExecutionContext } from '@flowline/plugin-steps';
-import { advance, StepStatus, type Effect, type Input, type InstanceState, type Json, type StepLogEntry } from '@flowline/process-runtime';
+import {
+  advance,
+  StepStatus,
+  type Effect,
+  type Input,
+  type InstanceState,
+  type Json,
+  type OpenStep,
+  type StepLogEntry,
+} from '@flowline/process-runtime';
 import { DefinitionVersions } from '../definitions/definition-versions';
 import { OperationRepository } from '../operations/operation-repository';
 import { unavailabilityOf } from './dependency-failures';
@@ -162,8 +171,9 @@ export class RunDriver {
     } else if (state.pending) {
       // The previous run stopped with an effect in flight (a crash, an expired lease, a pause):
       // perform it again; its idempotency key makes the gateway answer without acting twice.
+      const open = state.current;
       const replay = await this.stepSpan((state as InstanceState & { lastEffect: Effect }).lastEffect, (effect) =>
-        this.perform(handle, effect),
+        this.perform(handle, effect, open),
       );
       if (!replay) return;
       input = replay;
@@ -229,7 +239,8 @@ export class RunDriver {
       }
       if (effect.type === 'paused') return;
       stepStarted = new Date();
-      const next = await this.stepSpan(effect, (current) => this.perform(handle, current));
+      const open = state.current;
+      const next = await this.stepSpan(effect, (current) => this.perform(handle, current, open));
       if (!next) return; // put back for a retry, or failed
       input = next;
       fresh = false;
@@ -381,8 +392,10 @@ export class RunDriver {
   /**
    * Performs one effect through its handler; returns the input that feeds its result back, or
    * undefined when the run stops here (put back for a retry, or a parent suspended for its child).
+   * A step put back for a retry ends its attempt Failed in the step log, with the error (`open`:
+   * the step in flight), so the attempts before the one that got through stay on record.
    */
-  private async perform(handle: RunHandle, effect: Effect): Promise<Input | undefined> {
+  private async perform(handle: RunHandle, effect: Effect, open?: OpenStep): Promise<Input | undefined> {
     if (!isActing(effect)) return undefined;
     const timer = this.metrics.steps.startTimer({ effect: effect.type });
     let outcome: EffectOutcome;
@@ -394,6 +407,8 @@ export class RunDriver {
     }
     if (outcome.kind === 'retry') {
       timer({ outcome: 'transient' });
+      // Written before the retry moves the row on, so the entry is in the attempt that failed.
+      if (open) await this.repository.logFailedAttempt(handle.operation.id, open, outcome.code, outcome.message);
       await this.ends.retry(handle, outcome.code, outcome.message);
       return undefined;
     }

@@ -1,7 +1,10 @@
 /**
- * The step log of runs, written at their boundaries: one row per step start (`seq`), replaced by
- * the same step's later entry (a wait that ended, an effect replayed). Entries of several runs go
- * in one statement.
+ * The step log of runs, written at their boundaries: one row per attempt and step start (`seq`),
+ * replaced by the same step's later entry in the same attempt (a wait that ended, an effect
+ * replayed after a crash). A retried run starts a new attempt and adds rows, so the earlier
+ * attempts' entries (a step that failed before it succeeded) stay. The attempt is the operation's
+ * retry count at the write, plus one (1: the first attempt), read from its row in the statement
+ * itself. Entries of several runs go in one statement.
  */
 import type { EntityManager } from 'typeorm';
 import type { StepLogEntry } from '@flowline/process-runtime';
@@ -38,19 +41,21 @@ export function stepLogParameters(batches: StepLogBatch[]): unknown[][] {
 }
 
 /**
- * The insert of step log rows given as nine array parameters from `$first` on; `only` (a
+ * The insert of step log rows given as nine array parameters from `$first` on, each in the attempt
+ * its operation's row is at (retry count plus one); `only` (a
  * subquery of operation ids) keeps the rows of those operations alone, so the insert can be a
  * CTE beside the statement that saved them.
  */
 export function stepLogInsert(first: number, only?: string): string {
   const p = (index: number) => `$${first + index}`;
-  return `INSERT INTO "executor"."operation_step_log" ("operation_id", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
-     SELECT l."operation_id", l."seq", l."step_id", l."path", l."step_type", l."status", l."message", l."started_on", coalesce(l."logged_on", now())
+  return `INSERT INTO "executor"."operation_step_log" ("operation_id", "attempt", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on")
+     SELECT l."operation_id", o."retry_count" + 1, l."seq", l."step_id", l."path", l."step_type", l."status", l."message", l."started_on", coalesce(l."logged_on", now())
        FROM unnest(${p(0)}::uuid[], ${p(1)}::int[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::int[], ${p(6)}::text[], ${p(7)}::timestamptz[], ${p(8)}::timestamptz[])
             WITH ORDINALITY AS l("operation_id", "seq", "step_id", "path", "step_type", "status", "message", "started_on", "logged_on", "n")
+       JOIN "executor"."async_operation" o ON o."id" = l."operation_id"
       ${only ? `WHERE l."operation_id" IN (${only})` : ''}
       ORDER BY l."n"
-     ON CONFLICT ("operation_id", "seq") WHERE "seq" IS NOT NULL
+     ON CONFLICT ("operation_id", "attempt", "seq") WHERE "seq" IS NOT NULL
      DO UPDATE SET "status" = EXCLUDED."status", "message" = EXCLUDED."message", "logged_on" = EXCLUDED."logged_on"`;
 }
 

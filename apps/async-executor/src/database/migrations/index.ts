@@ -9,6 +9,7 @@ import { DependencyWaits1795700000000 } from './1795700000000-DependencyWaits';
 import { StepLogSeq1795800000000 } from './1795800000000-StepLogSeq';
 import { SweepIndexes1795900000000 } from './1795900000000-SweepIndexes';
 import { DeadLettersAndBulkActions1796175009315 } from './1796175009315-DeadLettersAndBulkActions';
+import { StepLogAttempt1796200000000 } from './1796200000000-StepLogAttempt';
 
 export const ExecutorMigrations: Array<new () => unknown> = [
   OutboxTable1764028900000,
@@ -18,4 +19,5 @@ export const ExecutorMigrations: Array<new () => unknown> = [
   StepLogSeq1795800000000,
   SweepIndexes1795900000000,
   DeadLettersAndBulkActions1796175009315,
+  StepLogAttempt1796200000000,
 ];

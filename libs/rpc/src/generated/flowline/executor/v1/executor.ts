@@ -65,6 +65,11 @@ export interface StepLogEntry {
   loggedOn: string;
   /** when it began (a record message: when it was sent) */
   startedOn: string;
+  /**
+   * The attempt that wrote the entry: 1 the first run, 2 its first retry, ...; 0 for entries
+   * written before attempts were recorded. Steps come ordered by attempt, then by start.
+   */
+  attempt: number;
 }
 
 export interface OperationDetail {
