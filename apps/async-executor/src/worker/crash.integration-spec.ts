@@ -143,8 +143,10 @@ describe('executors crash and shut down without losing or repeating work', () =>
     expect(beforeTerm.length).toBeGreaterThan(0);
     const terminated = await second.process.stop('SIGTERM');
     // Its log says why, should it not stop cleanly.
-    if (terminated.code !== 0) console.error(second.process.output.slice(-40).join('\n'));
-    expect(terminated.code).toBe(0);
+    expect({ code: terminated.code, log: terminated.code === 0 ? '' : second.process.output.slice(-40).join('\n') }).toEqual({
+      code: 0,
+      log: '',
+    });
     expect(second.process.output.join('\n')).not.toMatch(/grace period over/);
     // The graceful stop released its leases at once instead of leaving them to expire.
     const held = await chain.sql.query(`SELECT id FROM "executor"."async_operation" WHERE state = 2 AND host LIKE $1`, [
