@@ -1,4 +1,5 @@
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
+import { ExecutorProto, ProtoFiles, type PromiseClient } from '@flowline/rpc';
 import { testToken } from '@flowline/service-testing';
 import { waitFor, SERVICE_START_TIMEOUT_MS } from '@flowline/testing';
 import { ActivityServer } from '../../test/activity-server';
@@ -100,6 +101,7 @@ steps:
 describe('canceling a parent cancels the children it waits for', () => {
   const server = new ActivityServer();
   let chain: Chain;
+  let grpc: PromiseClient<ExecutorProto.AsyncOperationServiceClient>;
 
   beforeAll(async () => {
     await server.start();
@@ -108,6 +110,7 @@ describe('canceling a parent cancels the children it waits for', () => {
       definitions(server.url).map((source) => ({ source, format: 'yaml' as const })),
       { WORKER_POLL_MS: '100' },
     );
+    grpc = chain.executor.client(ProtoFiles.executor, 'flowline.executor.v1.AsyncOperationService', ['operator']);
   }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await chain?.stop();
@@ -205,6 +208,17 @@ describe('canceling a parent cancels the children it waits for', () => {
     expect(after['telephone1']).toBeUndefined();
     expect(after['description']).toBeUndefined();
     expect(await rows(id, 'waits-for-held-child')).toEqual([expect.objectContaining({ state: State.Completed, status: Status.Canceled })]);
+  });
+
+  it('cancels the waited-for child the same way when the parent is canceled over gRPC', async () => {
+    const id = await contact({ lastname: 'Grpc kid' });
+    await chain.call('PATCH', `/api/v1/records/contact/${id}`, { jobtitle: 'go' });
+    const parent = await until(id, 'waits-for-timer-child', (row) => row['state'] === State.Suspended, 'the parent to wait');
+    await until(id, 'timer-child', (row) => row['state'] === State.Suspended, 'the child to wait on its timer');
+
+    const answer = await grpc.cancelOperation({ id: String(parent['id']) });
+    expect(answer).toMatchObject({ state: State.Completed, status: Status.Canceled });
+    expect((await rows(id, 'timer-child'))[0]).toMatchObject({ state: State.Completed, status: Status.Canceled, error_code: 'CANCELED' });
   });
 
   it('leaves a child started without wait alone', async () => {
