@@ -54,6 +54,14 @@ export class OperationStore {
     columns: Record<string, ColumnValue> | ((from: OperationPosition) => Record<string, ColumnValue>) = {},
     options: MoveOptions = {},
   ): Promise<MoveResult> {
+    // A cancel takes the waited-for children with it: their rows are locked before the operation's,
+    // in the order a child's own end locks them (child, then the parent it wakes), so that a child
+    // ending at the same moment waits instead of deadlocking. Uses IDX_async_operation_parent.
+    if (action === 'cancel')
+      await manager.query(
+        `SELECT "id" FROM "executor"."async_operation" WHERE "parent_operation_id" = $1 AND "state" <> $2 ORDER BY "sequence" FOR UPDATE`,
+        [id, State.Completed],
+      );
     const rows = (await manager.query(
       `SELECT "state", "status", "host", "correlation_id", "parent_operation_id" FROM "executor"."async_operation" WHERE "id" = $1 FOR UPDATE`,
       [id],
