@@ -259,6 +259,10 @@ export class BulkActionRunner implements OnApplicationBootstrap, BeforeApplicati
     }
     const result = await this.commands.applyIn(manager, targetId, move);
     if (!result.moved) return { outcome: 'refused', message: 'the operation no longer exists' };
-    return { outcome: 'applied', message: `${describePosition(result.from)} -> ${describePosition(result.to)}` };
+    const children = result.childrenCanceled.length;
+    return {
+      outcome: 'applied',
+      message: `${describePosition(result.from)} -> ${describePosition(result.to)}${children > 0 ? `; ${children} waited-for child operation(s) canceled with it` : ''}`,
+    };
   }
 }

@@ -69,24 +69,29 @@ export class OperationCommands {
     return { operation, steps };
   }
 
-  cancel(id: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, this.operatorMove('cancel', by), by);
+  /**
+   * Cancels the operation and, in the same transaction, the children it waits for (recursively);
+   * answers the operation after the move and how many children were canceled with it.
+   */
+  async cancel(id: string, by: string): Promise<{ operation: AsyncOperationRow; childrenCanceled: number }> {
+    const { operation, childrenCanceled } = await this.apply(id, this.operatorMove('cancel', by), by);
+    return { operation, childrenCanceled: childrenCanceled.length };
   }
 
-  pause(id: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, this.operatorMove('pause', by), by);
+  async pause(id: string, by: string): Promise<AsyncOperationRow> {
+    return (await this.apply(id, this.operatorMove('pause', by), by)).operation;
   }
 
-  resume(id: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, this.operatorMove('resume', by), by);
+  async resume(id: string, by: string): Promise<AsyncOperationRow> {
+    return (await this.apply(id, this.operatorMove('resume', by), by)).operation;
   }
 
-  postpone(id: string, until: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, this.operatorMove('postpone', by, this.postponeTime(until)), by);
+  async postpone(id: string, until: string, by: string): Promise<AsyncOperationRow> {
+    return (await this.apply(id, this.operatorMove('postpone', by, this.postponeTime(until)), by)).operation;
   }
 
-  retry(id: string, by: string): Promise<AsyncOperationRow> {
-    return this.apply(id, this.operatorMove('retry', by), by);
+  async retry(id: string, by: string): Promise<AsyncOperationRow> {
+    return (await this.apply(id, this.operatorMove('retry', by), by)).operation;
   }
 
   /** A postpone time checked: RFC 3339 and in the future. */
@@ -213,11 +218,13 @@ export class OperationCommands {
     return operation;
   }
 
-  private async apply(id: string, move: OperatorMove, by: string): Promise<AsyncOperationRow> {
+  private async apply(id: string, move: OperatorMove, by: string): Promise<{ operation: AsyncOperationRow; childrenCanceled: string[] }> {
     const current = await this.find(id);
     const { action } = move;
+    let childrenCanceled: string[] = [];
     try {
-      await this.dataSource.transaction((manager) => this.applyIn(manager, id, move));
+      const result = await this.dataSource.transaction((manager) => this.applyIn(manager, id, move));
+      if (result.moved) childrenCanceled = result.childrenCanceled;
     } catch (error) {
       if (error instanceof IllegalTransition) {
         throw failedPrecondition('ILLEGAL_TRANSITION', `${error.message} (operation ${id})`);
@@ -225,7 +232,17 @@ export class OperationCommands {
       throw error;
     }
     const after = await this.find(id);
-    this.logger.log({ operationId: id, action, by, from: describePosition(current), to: describePosition(after) }, `${action} by ${by}`);
-    return after;
+    this.logger.log(
+      {
+        operationId: id,
+        action,
+        by,
+        from: describePosition(current),
+        to: describePosition(after),
+        childrenCanceled: childrenCanceled.length,
+      },
+      `${action} by ${by}${childrenCanceled.length > 0 ? `, with ${childrenCanceled.length} waited-for child operation(s): ${childrenCanceled.join(', ')}` : ''}`,
+    );
+    return { operation: after, childrenCanceled };
   }
 }

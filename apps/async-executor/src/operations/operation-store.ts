@@ -2,12 +2,14 @@
  * Applies state changes to async operations: the row is locked, the move is checked by the one
  * transition function (an illegal move is refused with the current state), the new position and
  * any other columns are written, and the change goes to the outbox, all in one transaction.
+ * A child that its parent waits for never outlives the parent: a parent's cancel or end cancels
+ * its unfinished waited-for children (recursively) in the same transaction.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
 import { OperationEvents } from './operation-events';
-import { transition, type OperationAction, type OperationPosition } from './operation-transitions';
+import { describePosition, transition, type OperationAction, type OperationPosition } from './operation-transitions';
 
 /** A column value, or SQL for it (e.g. `now()`), in a move. */
 export type ColumnValue = string | number | Date | null | { sql: string };
@@ -19,7 +21,15 @@ export interface MoveOptions {
   notify?: boolean;
 }
 
-export type MoveResult = { moved: true; from: OperationPosition; to: OperationPosition } | { moved: false; reason: 'lost' | 'missing' };
+export type MoveResult =
+  | {
+      moved: true;
+      from: OperationPosition;
+      to: OperationPosition;
+      /** The waited-for children (and theirs, recursively) this move canceled with the operation. */
+      childrenCanceled: string[];
+    }
+  | { moved: false; reason: 'lost' | 'missing' };
 
 export const READY_CHANNEL = 'flowline_executor_ready';
 /** The subscription entity of a parent waiting for a child operation (record_id: the child's id). */
@@ -29,6 +39,8 @@ const WOKEN = transition(WAITING, 'wake');
 
 @Injectable()
 export class OperationStore {
+  private readonly logger = new Logger('Operations');
+
   constructor(private readonly events: OperationEvents) {}
 
   /**
@@ -42,6 +54,14 @@ export class OperationStore {
     columns: Record<string, ColumnValue> | ((from: OperationPosition) => Record<string, ColumnValue>) = {},
     options: MoveOptions = {},
   ): Promise<MoveResult> {
+    // A cancel takes the waited-for children with it: their rows are locked before the operation's,
+    // in the order a child's own end locks them (child, then the parent it wakes), so that a child
+    // ending at the same moment waits instead of deadlocking. Uses IDX_async_operation_parent.
+    if (action === 'cancel')
+      await manager.query(
+        `SELECT "id" FROM "executor"."async_operation" WHERE "parent_operation_id" = $1 AND "state" <> $2 ORDER BY "sequence" FOR UPDATE`,
+        [id, State.Completed],
+      );
     const rows = (await manager.query(
       `SELECT "state", "status", "host", "correlation_id", "parent_operation_id" FROM "executor"."async_operation" WHERE "id" = $1 FOR UPDATE`,
       [id],
@@ -73,8 +93,44 @@ export class OperationStore {
     // parent waiting for it (only a child started with `wait` has a parent that waits).
     const woken = to.state === State.Completed && row.parent_operation_id !== null ? await this.wakeParentsOf(manager, [id]) : [];
     await this.events.recordMany(manager, [id, ...woken], row.correlation_id);
+    // After the operation's own move (it no longer waits), so that the children's ends wake nobody.
+    const childrenCanceled = action === 'cancel' || to.state === State.Completed ? await this.cancelWaitedChildren(manager, id, to) : [];
     if (options.notify || to.state === State.Ready) await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);
-    return { moved: true, from, to };
+    return { moved: true, from, to, childrenCanceled };
+  }
+
+  /**
+   * Cancels the unfinished children this operation waits for (started with `wait`), each through
+   * the same move as an operator's cancel: Ready or Suspended ones end Canceled at once, a Locked
+   * one goes Canceling and its run stops at its next step boundary; their own waited-for
+   * children follow (recursively, through their own moves). Children started without `wait` have
+   * no parent and are left alone; a child already Canceling is on its way. Answers every id canceled.
+   */
+  private async cancelWaitedChildren(manager: EntityManager, parentId: string, parent: OperationPosition): Promise<string[]> {
+    // Uses IDX_async_operation_parent; oldest first, so that locks are taken in one order.
+    const children = (await manager.query(
+      `SELECT "id" FROM "executor"."async_operation"
+        WHERE "parent_operation_id" = $1 AND "state" <> $2 AND NOT ("state" = $3 AND "status" = $4)
+        ORDER BY "sequence"`,
+      [parentId, State.Completed, State.Locked, Status.Canceling],
+    )) as Array<{ id: string }>;
+    const canceled: string[] = [];
+    const why =
+      parent.status === Status.Canceling || parent.status === Status.Canceled
+        ? `canceled with its parent operation ${parentId}`
+        : `canceled: its parent operation ${parentId} ended ${parent.status === Status.Failed ? 'failing' : 'without waiting for it'}`;
+    for (const { id } of children) {
+      const result = await this.move(manager, id, 'cancel', (from): Record<string, ColumnValue> =>
+        from.state === State.Locked ? {} : { completed_on: { sql: 'now()' }, error_code: 'CANCELED', friendly_message: why },
+      );
+      if (!result.moved) continue;
+      this.logger.log(
+        { operationId: id, parentOperationId: parentId, from: describePosition(result.from), to: describePosition(result.to) },
+        `child operation ${id} ${why} (${describePosition(result.from)} -> ${describePosition(result.to)})`,
+      );
+      canceled.push(id, ...result.childrenCanceled);
+    }
+    return canceled;
   }
 
   /**

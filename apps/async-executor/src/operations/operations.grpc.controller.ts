@@ -43,7 +43,7 @@ export class OperationsGrpcController {
     @Ctx() _metadata: Metadata,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ExecutorProto.AsyncOperation> {
-    return operationToProto(await this.commands.cancel(request.id, principal.subject));
+    return operationToProto((await this.commands.cancel(request.id, principal.subject)).operation);
   }
 
   @GrpcMethod(SERVICE, 'PauseOperation')

@@ -39,7 +39,9 @@ export class OperationsHttpController {
   @HttpCode(200)
   @RequireRoles(Roles.operator)
   async cancel(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
-    return operationToProto(await this.commands.cancel(id, principal.subject));
+    const { operation, childrenCanceled } = await this.commands.cancel(id, principal.subject);
+    // The Operation message, plus how many waited-for children were canceled with it (REST only).
+    return { ...operationToProto(operation), childrenCanceled };
   }
 
   @Post(':id/pause')

@@ -77,7 +77,7 @@ export const StepLogSchema = z
 
 const wholeNumbers = repeatedQuery(z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }));
 const idParams = z.object({ id: z.string() });
-const action = (verb: 'cancel' | 'pause' | 'resume' | 'retry', summary: string) =>
+const action = (verb: 'cancel' | 'pause' | 'resume' | 'retry', summary: string, schema: z.ZodType = OperationSchema) =>
   defineRoute({
     method: 'post',
     path: `${BASE}/{id}/${verb}`,
@@ -86,7 +86,7 @@ const action = (verb: 'cancel' | 'pause' | 'resume' | 'retry', summary: string) 
     tag: TAG,
     access: [Roles.operator],
     params: idParams,
-    responses: { 200: { description: 'the operation after the move', schema: OperationSchema } },
+    responses: { 200: { description: 'the operation after the move', schema } },
     refusals: [404, 409],
   });
 
@@ -128,7 +128,15 @@ export const OperationRoutes = {
     },
     refusals: [404],
   }),
-  cancel: action('cancel', 'Cancel a Ready, Suspended or Locked operation'),
+  cancel: action(
+    'cancel',
+    'Cancel a Ready, Suspended or Locked operation, and the child workflows it waits for',
+    OperationSchema.extend({
+      childrenCanceled: z.number().int().meta({
+        description: 'how many child operations it waited for (and theirs, recursively) were canceled with it',
+      }),
+    }),
+  ),
   pause: action('pause', 'Pause a Locked operation (through Pausing to Suspended)'),
   resume: action('resume', 'Resume a Suspended operation'),
   retry: action('retry', 'Run a Failed operation again from its last persisted point'),
