@@ -153,7 +153,11 @@ describe('the flowline CLI against the real services', () => {
   it('validates every file with errors at their paths and lines, and deploys only what changed', async () => {
     // The survey dialog takes options from a query: its version's hash covers what the metadata resolved.
     const survey = readFileSync(path.resolve(__dirname, '../../../examples/customer-survey.dialog.yaml'), 'utf8');
-    const good = folder('defs', { 'wait.workflow.yaml': waiting('first'), 'mark.workflow.yaml': marking('seen'), 'survey.dialog.yaml': survey });
+    const good = folder('defs', {
+      'wait.workflow.yaml': waiting('first'),
+      'mark.workflow.yaml': marking('seen'),
+      'survey.dialog.yaml': survey,
+    });
     const valid = await flowline(['defs', 'validate', good]);
     expect(valid.code).toBe(0);
     expect(valid.stdout).toContain('3 of 3 file(s) valid');
@@ -169,20 +173,35 @@ describe('the flowline CLI against the real services', () => {
     expect(notDeployed.stdout).toContain('nothing was deployed');
     expect((await json<{ definitions: unknown[] }>(['defs', 'list'])).definitions).toEqual([]);
 
-    const first = await json<{ changed: number; changes: Array<{ uniqueName: string; change: string; version: number }> }>(['defs', 'deploy', good]);
+    const first = await json<{ changed: number; changes: Array<{ uniqueName: string; change: string; version: number }> }>([
+      'defs',
+      'deploy',
+      good,
+    ]);
     expect(first.changed).toBe(3);
     expect(first.changes).toEqual(
-      expect.arrayContaining([expect.objectContaining({ uniqueName: 'cli-wait', change: 'created', version: 1 }), expect.objectContaining({ uniqueName: 'cli-mark', change: 'created', version: 1 })]),
+      expect.arrayContaining([
+        expect.objectContaining({ uniqueName: 'cli-wait', change: 'created', version: 1 }),
+        expect.objectContaining({ uniqueName: 'cli-mark', change: 'created', version: 1 }),
+      ]),
     );
     const again = await flowline(['defs', 'deploy', good]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing changed');
 
     writeFileSync(path.join(good, 'mark.workflow.yaml'), marking('seen by the CLI'));
-    const changed = await json<{ changed: number; changes: Array<{ uniqueName: string; change: string; version: number }> }>(['defs', 'deploy', good]);
+    const changed = await json<{ changed: number; changes: Array<{ uniqueName: string; change: string; version: number }> }>([
+      'defs',
+      'deploy',
+      good,
+    ]);
     expect(changed.changed).toBe(1);
     expect(changed.changes).toEqual(
-      expect.arrayContaining([expect.objectContaining({ uniqueName: 'cli-mark', change: 'updated', version: 2 }), expect.objectContaining({ uniqueName: 'cli-wait', change: 'unchanged', version: 1 }), expect.objectContaining({ uniqueName: 'customer-survey', change: 'unchanged', version: 1 })]),
+      expect.arrayContaining([
+        expect.objectContaining({ uniqueName: 'cli-mark', change: 'updated', version: 2 }),
+        expect.objectContaining({ uniqueName: 'cli-wait', change: 'unchanged', version: 1 }),
+        expect.objectContaining({ uniqueName: 'customer-survey', change: 'unchanged', version: 1 }),
+      ]),
     );
     const versions = await json<Array<{ version: number; deactivatedOn: string }>>(['defs', 'versions', 'cli-mark']);
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
@@ -194,7 +213,9 @@ describe('the flowline CLI against the real services', () => {
     const deactivated = await flowline(['defs', 'deactivate', 'cli-mark']);
     expect(deactivated.stdout).toContain('cli-mark deactivated');
     const redeployed = await json<{ changes: Array<{ uniqueName: string; change: string; version: number }> }>(['defs', 'deploy', good]);
-    expect(redeployed.changes).toEqual(expect.arrayContaining([expect.objectContaining({ uniqueName: 'cli-mark', change: 'activated', version: 3 })]));
+    expect(redeployed.changes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ uniqueName: 'cli-mark', change: 'activated', version: 3 })]),
+    );
     expect(await json<{ state: number; activeVersion: number }>(['defs', 'get', 'cli-mark'])).toMatchObject({ state: 1, activeVersion: 3 });
     const exported = path.join(work, 'export.yaml');
     expect((await flowline(['defs', 'export', 'cli-mark', '--out', exported])).code).toBe(0);
@@ -205,7 +226,10 @@ describe('the flowline CLI against the real services', () => {
   });
 
   it('reports every service ready with its queue depth, and exits 3 when one cannot be reached', async () => {
-    const status = await json<{ ready: boolean; services: Array<{ service: string; ready: boolean; version?: string; readyQueueDepth?: number }> }>(['status']);
+    const status = await json<{
+      ready: boolean;
+      services: Array<{ service: string; ready: boolean; version?: string; readyQueueDepth?: number }>;
+    }>(['status']);
     expect(status.ready).toBe(true);
     expect(status.services.map((s) => s.service)).toEqual(['process-registry', 'event-gateway', 'async-executor', 'session-service']);
     expect(status.services.find((s) => s.service === 'async-executor')!.readyQueueDepth).toEqual(expect.any(Number));
@@ -220,15 +244,42 @@ describe('the flowline CLI against the real services', () => {
 
   it('creates, reads and queries records, and refuses a bad token with exit 4', async () => {
     const lastname = `Cli${randomUUID().slice(0, 8)}`;
-    const created = await json<{ id: string; version: number; record: Record<string, unknown> }>(['records', 'create', 'contact', JSON.stringify({ lastname, firstname: 'Ada' })]);
+    const created = await json<{ id: string; version: number; record: Record<string, unknown> }>([
+      'records',
+      'create',
+      'contact',
+      JSON.stringify({ lastname, firstname: 'Ada' }),
+    ]);
     expect(created.record).toMatchObject({ lastname, firstname: 'Ada' });
     const read = await json<{ record: Record<string, unknown> }>(['records', 'get', 'contact', created.id]);
     expect(read.record).toMatchObject({ lastname });
-    const updated = await json<{ version: number; record: Record<string, unknown> }>(['records', 'update', 'contact', created.id, '{"firstname": "Grace"}', '--if-version', String(created.version)]);
+    const updated = await json<{ version: number; record: Record<string, unknown> }>([
+      'records',
+      'update',
+      'contact',
+      created.id,
+      '{"firstname": "Grace"}',
+      '--if-version',
+      String(created.version),
+    ]);
     expect(updated.record).toMatchObject({ firstname: 'Grace' });
-    const stale = await flowline(['records', 'update', 'contact', created.id, '{"firstname": "Old"}', '--if-version', String(created.version)]);
+    const stale = await flowline([
+      'records',
+      'update',
+      'contact',
+      created.id,
+      '{"firstname": "Old"}',
+      '--if-version',
+      String(created.version),
+    ]);
     expect(stale.code).toBe(1);
-    const found = await json<{ records: Array<Record<string, unknown>>; totalCount: number }>(['records', 'query', 'contact', '--where', `lastname=${lastname}`]);
+    const found = await json<{ records: Array<Record<string, unknown>>; totalCount: number }>([
+      'records',
+      'query',
+      'contact',
+      '--where',
+      `lastname=${lastname}`,
+    ]);
     expect(found.totalCount).toBe(1);
     expect(found.records[0]).toMatchObject({ firstname: 'Grace' });
     const table = await flowline(['records', 'query', 'contact', '--where', `lastname=${lastname}`, '--columns', 'lastname,firstname']);
@@ -243,11 +294,19 @@ describe('the flowline CLI against the real services', () => {
 
   it('lists, reads and cancels jobs; --all-matching counts, asks, then runs a bulk job', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await json<{ id: string }>(['records', 'create', 'contact', JSON.stringify({ lastname: `Waiter${i}` })])).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await json<{ id: string }>(['records', 'create', 'contact', JSON.stringify({ lastname: `Waiter${i}` })])).id);
     // The contact of the records test started one too: wait for these three, count them all.
     const listing = await waitFor(
       async () => {
-        const page = await json<{ operations: Array<{ id: string; regardingId: string }> }>(['jobs', 'list', '--name', 'cli-wait', '--state', 'suspended']);
+        const page = await json<{ operations: Array<{ id: string; regardingId: string }> }>([
+          'jobs',
+          'list',
+          '--name',
+          'cli-wait',
+          '--state',
+          'suspended',
+        ]);
         return ids.every((id) => page.operations.some((o) => o.regardingId === id)) ? page : undefined;
       },
       { timeoutMs: 60_000, what: 'three cli-wait jobs to be Suspended' },
@@ -267,14 +326,31 @@ describe('the flowline CLI against the real services', () => {
     expect(noId.code).toBe(2);
 
     const filter = ['--name', 'cli-wait', '--state', 'suspended'];
-    const dry = await json<{ matching: number; byState: Record<string, number> }>(['jobs', 'cancel', '--all-matching', ...filter, '--dry-run']);
+    const dry = await json<{ matching: number; byState: Record<string, number> }>([
+      'jobs',
+      'cancel',
+      '--all-matching',
+      ...filter,
+      '--dry-run',
+    ]);
     expect(dry).toMatchObject({ matching: suspended - 1, byState: { suspended: suspended - 1 } });
     const unconfirmed = await flowline(['jobs', 'cancel', '--all-matching', ...filter]);
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('add --yes');
     expect((await json<{ operations: unknown[] }>(['jobs', 'list', ...filter])).operations).toHaveLength(suspended - 1);
-    const bulk = await json<{ applied: number; refused: number; total: number; operation: { operationType: number; statusName: string } }>(['jobs', 'cancel', '--all-matching', ...filter, '--yes']);
-    expect(bulk).toMatchObject({ applied: suspended - 1, refused: 0, total: suspended - 1, operation: { operationType: 13, statusName: 'Succeeded' } });
+    const bulk = await json<{ applied: number; refused: number; total: number; operation: { operationType: number; statusName: string } }>([
+      'jobs',
+      'cancel',
+      '--all-matching',
+      ...filter,
+      '--yes',
+    ]);
+    expect(bulk).toMatchObject({
+      applied: suspended - 1,
+      refused: 0,
+      total: suspended - 1,
+      operation: { operationType: 13, statusName: 'Succeeded' },
+    });
     expect((await json<{ operations: unknown[] }>(['jobs', 'list', ...filter])).operations).toHaveLength(0);
     const none = await flowline(['jobs', 'cancel', '--all-matching', ...filter, '--yes']);
     expect(none.code).toBe(0);
@@ -285,7 +361,10 @@ describe('the flowline CLI against the real services', () => {
     const recordId = randomUUID();
     const name = `Evented ${recordId.slice(0, 8)}`;
     const eventFile = path.join(work, 'event.json');
-    writeFileSync(eventFile, JSON.stringify({ message: 'Create', entity: 'account', recordId, target: { name }, initiatingUserId: 'crm-user' }));
+    writeFileSync(
+      eventFile,
+      JSON.stringify({ message: 'Create', entity: 'account', recordId, target: { name }, initiatingUserId: 'crm-user' }),
+    );
     const sent = await flowline(['events', 'send', eventFile]);
     expect(sent.code).toBe(0);
     expect(sent.stdout).toContain(`sent Create account:${recordId} to ${prefix}${Topics.domainEvents}`);
@@ -299,7 +378,10 @@ describe('the flowline CLI against the real services', () => {
     expect(record.record).toMatchObject({ name });
 
     const badFile = path.join(work, 'bad-event.json');
-    writeFileSync(badFile, JSON.stringify({ message: 'Create', entity: 'account', recordId: 'not-a-uuid', target: {}, initiatingUserId: 'crm-user' }));
+    writeFileSync(
+      badFile,
+      JSON.stringify({ message: 'Create', entity: 'account', recordId: 'not-a-uuid', target: {}, initiatingUserId: 'crm-user' }),
+    );
     const refused = await flowline(['events', 'send', badFile]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('payload.recordId: expected the record id, a UUID');
@@ -309,7 +391,11 @@ describe('the flowline CLI against the real services', () => {
   it('lists dead letters and replays one, refusing a second replay without --force', async () => {
     const key = `contact:${randomUUID()}`;
     const malformed = createEnvelope({
-      type: DOMAIN_EVENT_TYPE, schemaVersion: 1, source: 'crm', correlationId: `cli-${randomUUID()}`, depth: 1,
+      type: DOMAIN_EVENT_TYPE,
+      schemaVersion: 1,
+      source: 'crm',
+      correlationId: `cli-${randomUUID()}`,
+      depth: 1,
       payload: { message: 'Create', entity: 'contact', recordId: 'not-a-uuid', target: { lastname: 'Dead' }, initiatingUserId: 'crm-user' },
     });
     const kafka = new Kafka({ clientId: 'cli-test', brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING });
@@ -338,6 +424,121 @@ describe('the flowline CLI against the real services', () => {
     expect(notAllowed.stderr).toContain('role');
     const detail = await json<{ audit: Array<{ action: string; actor: string }> }>(['dlq', 'get', letters[0]!.id]);
     expect(detail.audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'replayed', actor: 'cli-admin' })]));
+  });
+
+  it('acts on one job at a time, applies relative updates, discards a dead letter, reads sessions and imports definitions', async () => {
+    // A job waiting three days: postpone and resume are allowed, pause (a running job only) and retry (a failed one only) are refused with the state.
+    const contact = (await json<{ id: string }>(['records', 'create', 'contact', JSON.stringify({ lastname: 'Single' })])).id;
+    const job = await waitFor(
+      async () =>
+        (
+          await json<{ operations: Array<{ id: string; regardingId: string }> }>([
+            'jobs',
+            'list',
+            '--record',
+            contact,
+            '--state',
+            'suspended',
+          ])
+        ).operations[0],
+      { timeoutMs: 60_000, what: 'the cli-wait job of the contact to wait' },
+    );
+    const until = new Date(Date.now() + 7 * 24 * 3600_000).toISOString();
+    const postponed = await flowline(['jobs', 'postpone', job.id, '--until', until]);
+    expect(postponed.code).toBe(0);
+    expect(Date.parse((await json<{ operation: { postponeUntil: string } }>(['jobs', 'get', job.id])).operation.postponeUntil)).toBe(
+      Date.parse(until),
+    );
+    const paused = await flowline(['jobs', 'pause', job.id]);
+    expect(paused.code).toBe(1);
+    expect(paused.stderr).toContain('cannot pause');
+    const retried = await flowline(['jobs', 'retry', job.id]);
+    expect(retried.code).toBe(1);
+    expect(retried.stderr).toMatch(/cannot retry/);
+    const resumed = await flowline(['jobs', 'resume', job.id]);
+    expect(resumed.code).toBe(0);
+    // Resumed, it runs again and waits again (its three days are not over).
+    await waitFor(
+      async () => {
+        const { operation } = await json<{ operation: { stateName: string; postponeUntil: string } }>(['jobs', 'get', job.id]);
+        return operation.stateName === 'Suspended' && Date.parse(operation.postponeUntil) < Date.parse(until) ? operation : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the resumed job to wait again' },
+    );
+
+    // Relative updates: two increments on one record, neither lost.
+    const account = await json<{ id: string; version: number }>([
+      'records',
+      'create',
+      'account',
+      JSON.stringify({ name: 'Counted', numberofemployees: 10 }),
+    ]);
+    const increment = JSON.stringify({ numberofemployees: { op: 'increment', value: 5 } });
+    await json(['records', 'update', 'account', account.id, '{}', '--operations', increment]);
+    const twice = await json<{ record: Record<string, unknown> }>([
+      'records',
+      'update',
+      'account',
+      account.id,
+      '{}',
+      '--operations',
+      increment,
+    ]);
+    expect(twice.record['numberofemployees']).toBe(20);
+
+    // A dead letter discarded: kept, marked, audited, and no longer replayable.
+    const key = `contact:${randomUUID()}`;
+    const kafka = new Kafka({ clientId: 'cli-test', brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: `${prefix}${Topics.domainEvents}`, messages: [{ key, value: '{"not": "an envelope"}' }] });
+    await producer.disconnect();
+    const letter = await waitFor(
+      async () => (await json<{ deadLetters: Array<{ id: string }> }>(['dlq', 'list', '--key', key])).deadLetters[0],
+      { timeoutMs: 60_000, what: 'the dead letter to be kept' },
+    );
+    const discarded = await flowline(['dlq', 'discard', letter.id]);
+    expect(discarded.code).toBe(0);
+    const kept = await json<{ status: string; audit: Array<{ action: string; actor: string }> }>(['dlq', 'get', letter.id]);
+    expect(kept.status).toBe('discarded');
+    expect(kept.audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'discarded', actor: 'cli-admin' })]));
+    expect((await flowline(['dlq', 'replay', letter.id])).code).toBe(1);
+
+    // A dialog session started over REST is listed and read.
+    const started = await fetch(`${sessions.httpUrl}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${env['FLOWLINE_TOKEN']}` },
+      body: JSON.stringify({ dialog: 'customer-survey', entity: 'contact', recordId: contact }),
+    });
+    expect(started.status).toBe(201);
+    const sessionId = ((await started.json()) as { session: { id: string } }).session.id;
+    const listed = await json<{ sessions: Array<{ id: string }> }>([
+      'sessions',
+      'list',
+      '--dialog',
+      'customer-survey',
+      '--record',
+      contact,
+    ]);
+    expect(listed.sessions.map((one) => one.id)).toEqual([sessionId]);
+    expect(await json<{ view: { session: { id: string; recordId: string } } }>(['sessions', 'get', sessionId])).toMatchObject({
+      view: { session: { id: sessionId, recordId: contact } },
+    });
+    expect((await flowline(['sessions', 'get', randomUUID()])).code).toBe(1);
+
+    // An export imported under another name, activated.
+    const exported = path.join(work, 'to-import.yaml');
+    expect((await flowline(['defs', 'export', 'cli-mark', '--out', exported])).code).toBe(0);
+    writeFileSync(
+      exported,
+      readFileSync(exported, 'utf8')
+        .replace(/cli-mark/g, 'cli-imported')
+        .replace(/CLI mark/g, 'CLI imported'),
+    );
+    const imported = await flowline(['defs', 'import', exported, '--activate']);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/cli-imported\s+Activated\s+1/);
+    expect((await flowline(['defs', 'import', path.join(work, 'no-such-file.yaml')])).code).toBe(2);
   });
 
   it('answers usage errors with exit 2 and help with exit 0', async () => {
