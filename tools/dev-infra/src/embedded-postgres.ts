@@ -277,6 +277,24 @@ function assertReachable(dataDir: string, runAs: RunAs): void {
   }
 }
 
+/**
+ * Right after a server was killed, its backends (checkpointer, autovacuum ...) may still hold
+ * its shared memory for a moment, until they notice the postmaster is gone: PostgreSQL then
+ * refuses to start ("pre-existing shared memory block ... is still in use"). That start is
+ * tried again for up to 10 s; any other failure is answered at once.
+ */
+async function startAfterCrash<T>(start: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!/pre-existing shared memory block .* is still in use/.test(String(error)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const binaries = await loadBinaries();
   const user = options.user ?? 'postgres';
@@ -289,7 +307,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (existsSync(path.join(dataDir, 'PG_VERSION'))) await clearStalePid(dataDir);
   else await initialise(binaries, dataDir, user, password, runAs, onLog);
 
-  const { child, serverPid } = await startServer(binaries, dataDir, options.port, runAs, onLog, options.stopWithParent === true);
+  const { child, serverPid } = await startAfterCrash(async () => {
+    await clearStalePid(dataDir); // also what a refused attempt may leave
+    return startServer(binaries, dataDir, options.port, runAs, onLog, options.stopWithParent === true);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // If our process dies without stopping it, do not leave the server behind.
   const killOnExit = () => child.kill('SIGINT');
