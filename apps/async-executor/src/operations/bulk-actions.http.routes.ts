@@ -10,7 +10,7 @@ import { Roles } from '@flowline/auth';
 import { dateTime, defineRoute, PageInfoSchema, PageQueryShape } from '@flowline/service-kit';
 import type { BulkActionKind } from './bulk-action.entity';
 import { OPERATION_FILTER_NAMES } from './operation-filter';
-import { OperationSchema } from './operations.http.routes';
+import { OperationSchema, TextFilterShape } from './operations.http.routes';
 
 const TAG = 'bulk-actions';
 const BASE = '/api/v1/operations/bulk';
@@ -33,13 +33,7 @@ export const BulkFilterSchema = z
   .object({
     state: numbersFilter('states: 0 Ready, 1 Suspended, 2 Locked, 3 Completed'),
     status: numbersFilter('status reasons'),
-    definitionId: z.string().optional(),
-    name: z.string().optional(),
-    entity: z.string().optional().meta({ description: 'the primary entity' }),
-    recordId: z.string().optional().meta({ description: 'the record the job is about' }),
-    correlationId: z.string().optional(),
-    createdAfter: z.string().optional().meta({ description: 'RFC 3339' }),
-    createdBefore: z.string().optional().meta({ description: 'RFC 3339' }),
+    ...TextFilterShape,
   } satisfies Record<(typeof OPERATION_FILTER_NAMES)[number], z.ZodType>)
   // A misspelt filter must not widen a bulk action to every operation: each unknown name is refused at
   // its own field (filter.stat), which zod's strict objects do not do (they name the object).

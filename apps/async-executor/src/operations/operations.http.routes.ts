@@ -58,13 +58,10 @@ export const OperationSchema = z
 
 export const StepLogSchema = z
   .object({
-    attempt: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'the attempt that wrote the entry: 1 the first run, 2 its first retry, ...; 0 for entries written before attempts were recorded',
-      }),
+    attempt: z.number().int().meta({
+      description:
+        'the attempt that wrote the entry: 1 the first run, 2 its first retry, ...; 0 for entries written before attempts were recorded',
+    }),
     stepId: z.string(),
     path: z.string(),
     stepType: z.string(),
@@ -76,6 +73,16 @@ export const StepLogSchema = z
   .meta({ id: 'StepLogEntry' }) satisfies z.ZodType<ExecutorProto.StepLogEntry>;
 
 const wholeNumbers = repeatedQuery(z.coerce.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }));
+/** The list filters given as text, the same in the list's query and in a bulk action's filter. */
+export const TextFilterShape = {
+  definitionId: z.string().optional(),
+  name: z.string().optional(),
+  entity: z.string().optional().meta({ description: 'the primary entity' }),
+  recordId: z.string().optional().meta({ description: 'the record the job is about' }),
+  correlationId: z.string().optional(),
+  createdAfter: z.string().optional().meta({ description: 'RFC 3339' }),
+  createdBefore: z.string().optional().meta({ description: 'RFC 3339' }),
+};
 const idParams = z.object({ id: z.string() });
 const action = (verb: 'cancel' | 'pause' | 'resume' | 'retry', summary: string, schema: z.ZodType = OperationSchema) =>
   defineRoute({
@@ -101,13 +108,7 @@ export const OperationRoutes = {
     query: z.object({
       state: wholeNumbers.optional().meta({ description: 'states (repeat or separate by commas)' }),
       status: wholeNumbers.optional().meta({ description: 'status reasons (repeat or separate by commas)' }),
-      definitionId: z.string().optional(),
-      name: z.string().optional(),
-      entity: z.string().optional().meta({ description: 'the primary entity' }),
-      recordId: z.string().optional().meta({ description: 'the record the job is about' }),
-      correlationId: z.string().optional(),
-      createdAfter: z.string().optional().meta({ description: 'RFC 3339' }),
-      createdBefore: z.string().optional().meta({ description: 'RFC 3339' }),
+      ...TextFilterShape,
       ...PageQueryShape,
     }),
     refusal: { query: { code: 'FILTER_INVALID', violationCode: '' } },
