@@ -137,6 +137,7 @@ export class OperationRepository {
     >;
     const raws = results.at(-1)!.rows;
     if (raws.length === 0) return [];
+    this.events.wakeRelay();
     const operations = hydrate(this.dataSource, AsyncOperationRow, raws);
     return operations.map((operation, index) => ({ operation, recentRuns: raws[index]!.recent_runs ?? undefined }));
   }

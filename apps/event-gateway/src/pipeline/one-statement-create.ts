@@ -2,7 +2,7 @@
  * A plain Create in one statement. When nothing runs inside the transaction (no plug-in step and
  * no real-time workflow at stages 20 and 40, no lookup to find, no relative operation), the whole
  * write is known before it starts: the record, its pipeline event and the idempotency answer.
- * Then one autocommitted statement writes them all, with the relay's NOTIFY, where the
+ * Then one autocommitted statement writes them all, and wakes the relay, where the
  * transaction took five round trips (BEGIN, the lock, the insert, the outbox, COMMIT).
  *
  * Nothing changes for the caller or the events: an existing record is refused as ALREADY_EXISTS
@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PipelineStage, SdkMessage } from '@flowline/contracts';
-import { outboxHeaders, outboxInsertSql, outboxNotifySql } from '@flowline/messaging';
+import { outboxHeaders, outboxInsertSql, outboxNotifySql, wakeRelayAfterCommit } from '@flowline/messaging';
 import { FlowlineError } from '@flowline/rpc';
 import { requestHash } from '../idempotency/idempotency.store';
 import type { RealTimeWorkflows } from '../real-time/real-time-workflows';
@@ -123,6 +123,7 @@ export async function createInOneStatement(
      SELECT (SELECT count(*) FROM created)::int AS "created", ${outboxNotifySql(schema, 'written')} AS "notified"`,
     parameters,
   )) as Array<{ created: number }>;
+  wakeRelayAfterCommit(schema);
   if (outcome!.created === 0)
     throw new FlowlineError('ALREADY_EXISTS', Code.RecordExists, `${entity.logicalName} ${recordId} already exists: use Update`);
   return result;
