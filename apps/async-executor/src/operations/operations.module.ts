@@ -10,6 +10,7 @@ import { ExecutorMetrics } from '../worker/executor-metrics';
 import { GatewayClient } from '../worker/gateway-client';
 import { OperationCommands, OPERATIONS_OPTIONS, type OperationsOptions } from './operation-commands.service';
 import { OperationEvents } from './operation-events';
+import { OperationRepository } from './operation-repository';
 import { OperationStore } from './operation-store';
 import { OperationsGrpcController } from './operations.grpc.controller';
 import { OperationsHttpController } from './operations.http.controller';
@@ -30,6 +31,7 @@ export class OperationsModule implements OnApplicationBootstrap, OnApplicationSh
       { provide: OPERATIONS_OPTIONS, useValue: options },
       OperationEvents,
       OperationStore,
+      OperationRepository,
       OperationCommands,
       DefinitionVersions,
       GatewayClient,
@@ -40,7 +42,15 @@ export class OperationsModule implements OnApplicationBootstrap, OnApplicationSh
       module: OperationsModule,
       controllers: [OperationsHttpController, OperationsGrpcController],
       providers,
-      exports: [OperationEvents, OperationStore, OperationCommands, DefinitionVersions, GatewayClient, ExecutorMetrics],
+      exports: [
+        OperationEvents,
+        OperationStore,
+        OperationRepository,
+        OperationCommands,
+        DefinitionVersions,
+        GatewayClient,
+        ExecutorMetrics,
+      ],
     };
   }
 
