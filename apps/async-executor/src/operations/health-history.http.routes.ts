@@ -15,14 +15,9 @@ export const HealthSampleSchema = z
     oldestReadyAgeSeconds: z.number().min(0).meta({ description: 'how long the oldest due Ready operation has waited' }),
     completedPerMinute: count('operations completed (any outcome) in the minute before the sample, by every replica'),
     failedPerMinute: count('of those, Failed'),
-    consumerLag: z
-      .number()
-      .int()
-      .min(0)
-      .nullable()
-      .meta({
-        description: "pipeline events the dispatcher's consumer group has not yet committed; null when the broker could not be asked",
-      }),
+    consumerLag: z.number().int().min(0).nullable().meta({
+      description: "pipeline events the dispatcher's consumer group has not yet committed; null when the broker could not be asked",
+    }),
   })
   .meta({ id: 'HealthSample' });
 

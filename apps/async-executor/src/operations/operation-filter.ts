@@ -148,5 +148,5 @@ export function applyOperationFilter(query: SelectQueryBuilder<AsyncOperationRow
   if (after) query.andWhere('o.createdOn >= :after', { after });
   if (before) query.andWhere('o.createdOn < :before', { before });
   // Uses the trigram index IDX_async_operation_text (for 3 characters or more).
-  if (filter.text) query.andWhere(`${OPERATION_TEXT_SQL} ILIKE :text`, { text: likePattern(filter.text) });
+  if (filter.text) query.andWhere(`${OPERATION_TEXT_SQL} ILIKE :textPattern`, { textPattern: likePattern(filter.text) });
 }

@@ -28,7 +28,12 @@ const timestamp = (column: string): KeyColumn => ({
   cast: 'timestamptz',
   valid: (value) => TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)),
 });
-const SEQUENCE: KeyColumn = { sql: '"o"."sequence"', select: '"o"."sequence"::text', cast: 'bigint', valid: (v) => /^\d{1,19}$/.test(v) };
+const SEQUENCE: KeyColumn = {
+  sql: '"o"."sequence"',
+  select: 'CAST("o"."sequence" AS text)',
+  cast: 'bigint',
+  valid: (v) => /^\d{1,19}$/.test(v),
+};
 const NAME: KeyColumn = { sql: '"o"."name"', select: '"o"."name"', cast: 'text', valid: (v) => v.length <= 10_000 };
 
 interface SortSpec {

@@ -76,7 +76,7 @@ describe('the system jobs list pages by keyset, in every sort and with every fil
   });
 
   const get = async (query: Record<string, string | number>) => {
-    const url = `/api/v1/operations?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()}`;
+    const url = `/api/v1/operations?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
     const response = await fetch(`${executor.httpUrl}${url}`, { headers: { authorization: `Bearer ${testToken(['operator'], 'olga')}` } });
     const body = (await response.json()) as ListAnswer & { error: { code: string; violations: Array<{ field: string }> } };
     api.check('GET', url, response.status, response.headers.get('content-type'), body);
@@ -186,14 +186,15 @@ describe('the system jobs list pages by keyset, in every sort and with every fil
     const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { k: string[] };
     decoded.k[1] = '1';
     const altered = Buffer.from(JSON.stringify(decoded)).toString('base64url');
-    for (const query of [
+    const refused: Array<Record<string, string>> = [
       { pageToken: altered },
       { pageToken: token, sort: 'createdOn' },
       { pageToken: token, state: '3' },
       { pageToken: Buffer.from('o:50').toString('base64url') },
       { pageToken: 'not a token!' },
       { pageToken: Buffer.from('{"v":1,"k":["x","y"],"c":"zz"}').toString('base64url') },
-    ]) {
+    ];
+    for (const query of refused) {
       const { status, body } = await get({ pageSize: 5, ...query });
       expect({ query, status, code: body.error.code, fields: body.error.violations.map((v) => v.field) }).toEqual({
         query,
@@ -239,8 +240,8 @@ describe('the system jobs list pages by keyset, in every sort and with every fil
         `INSERT INTO "executor"."async_operation" ("id", "operation_type", "name", "process_key", "state", "status", "event_id",
            "correlation_id", "depth", "primary_entity", "regarding_id", "owner", "input", "postpone_until", "trace_context",
            "parent_operation_id", "completed_on", "row_version")
-         VALUES ($1, 10, $2, $1, $3, $4, gen_random_uuid(), 'family', 1, 'account', 'rec-f', 'olga', '{}', now() + interval '30 days', $5, $6, $7, 1)`,
-        [id, name, state, status, JSON.stringify(trace), parentId, state === 3 ? new Date() : null],
+         VALUES ($1, 10, $2, $8, $3, $4, gen_random_uuid(), 'family', 1, 'account', 'rec-f', 'olga', '{}', now() + interval '30 days', $5, $6, $7, 1)`,
+        [id, name, state, status, trace, parentId, state === 3 ? new Date() : null, `family-${id}`],
       );
     await insert(parent, 'Parent flow', null, 1, 10, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
     await insert(child1, 'First child', parent, 3, 30, {});
