@@ -5,7 +5,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * each sort and each common filter walks an index in order and stops after a page, however many
  * operations the table holds. Built with CREATE INDEX CONCURRENTLY, so a running executor keeps
  * inserting and claiming while they are built; that cannot run inside a transaction, hence
- * `transaction = false` (the data source runs each migration on its own, 'each').
+ * `transaction = false` (the data source runs each migration on its own, 'each'). Where a
+ * transaction is open anyway (TypeORM reverts a migration inside one whatever it says), the same
+ * statements run without CONCURRENTLY.
  *
  * - created_on, sequence: the default sort (newest first) and the created range.
  * - state / status / definition_id / name, then created_on, sequence: a filter by one of them in
@@ -35,6 +37,7 @@ export class ConsoleListIndexes1796400000000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    const concurrently = concurrentlyIn(queryRunner);
     await queryRunner.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
     const [trgm] = (await queryRunner.query(
       `SELECT n."nspname" AS "schema" FROM pg_extension e JOIN pg_namespace n ON n."oid" = e."extnamespace" WHERE e."extname" = 'pg_trgm'`,
@@ -43,22 +46,26 @@ export class ConsoleListIndexes1796400000000 implements MigrationInterface {
     const indexes: Array<[string, string]> = [...BTREE, ['IDX_async_operation_text', `USING gin (${TEXT} ${opclass})`]];
     for (const [name, definition] of indexes) {
       await dropInvalid(queryRunner, name);
-      await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS "${name}" ON ${TABLE} ${definition}`);
+      await queryRunner.query(`CREATE INDEX ${concurrently}IF NOT EXISTS "${name}" ON ${TABLE} ${definition}`);
     }
-    await queryRunner.query('DROP INDEX CONCURRENTLY IF EXISTS "executor"."IDX_async_operation_completed"');
+    await queryRunner.query(`DROP INDEX ${concurrently}IF EXISTS "executor"."IDX_async_operation_completed"`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    const concurrently = concurrentlyIn(queryRunner);
     await dropInvalid(queryRunner, 'IDX_async_operation_completed');
     await queryRunner.query(
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS "IDX_async_operation_completed" ON ${TABLE} ("completed_on") WHERE "state" = 3`,
+      `CREATE INDEX ${concurrently}IF NOT EXISTS "IDX_async_operation_completed" ON ${TABLE} ("completed_on") WHERE "state" = 3`,
     );
     for (const [name] of [...BTREE, ['IDX_async_operation_text']]) {
-      await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "executor"."${name}"`);
+      await queryRunner.query(`DROP INDEX ${concurrently}IF EXISTS "executor"."${name}"`);
     }
     // pg_trgm stays: other schemas of the database may use it.
   }
 }
+
+/** CONCURRENTLY where it may run: outside a transaction. */
+const concurrentlyIn = (queryRunner: QueryRunner): string => (queryRunner.isTransactionActive ? '' : 'CONCURRENTLY ');
 
 async function dropInvalid(queryRunner: QueryRunner, name: string): Promise<void> {
   const invalid = (await queryRunner.query(
@@ -66,5 +73,5 @@ async function dropInvalid(queryRunner: QueryRunner, name: string): Promise<void
       WHERE n."nspname" = 'executor' AND c."relname" = $1 AND NOT i."indisvalid"`,
     [name],
   )) as unknown[];
-  if (invalid.length > 0) await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "executor"."${name}"`);
+  if (invalid.length > 0) await queryRunner.query(`DROP INDEX ${concurrentlyIn(queryRunner)}IF EXISTS "executor"."${name}"`);
 }
