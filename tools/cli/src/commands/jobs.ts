@@ -9,26 +9,16 @@ import { CliError, ExitCode, usageError } from '../errors';
 
 const STATES: Record<string, number> = { ready: 0, suspended: 1, locked: 2, completed: 3 };
 const STATUSES: Record<string, number> = {
-  waitingforresources: 0,
-  waiting: 10,
-  inprogress: 20,
-  pausing: 21,
-  canceling: 22,
-  succeeded: 30,
-  failed: 31,
-  canceled: 32,
+  waitingforresources: 0, waiting: 10, inprogress: 20, pausing: 21, canceling: 22, succeeded: 30, failed: 31, canceled: 32,
 };
 const STEP_STATUS: Record<number, string> = { 1: 'InProgress', 2: 'Succeeded', 3: 'Failed', 4: 'Canceled', 5: 'Waiting' };
 
 function codes(values: string[] | undefined, names: Record<string, number>, option: string): number[] {
-  return (values ?? [])
-    .flatMap((value) => value.split(','))
-    .map((value) => {
-      const code = /^\d+$/.test(value) ? Number(value) : names[value.toLowerCase()];
-      if (code === undefined)
-        throw usageError(`${option} expected one of ${Object.keys(names).join(', ')} (or its number), got '${value}'`);
-      return code;
-    });
+  return (values ?? []).flatMap((value) => value.split(',')).map((value) => {
+    const code = /^\d+$/.test(value) ? Number(value) : names[value.toLowerCase()];
+    if (code === undefined) throw usageError(`${option} expected one of ${Object.keys(names).join(', ')} (or its number), got '${value}'`);
+    return code;
+  });
 }
 
 interface FilterOptions {
@@ -44,12 +34,8 @@ interface FilterOptions {
 }
 
 function filterOf(options: FilterOptions, page?: { pageSize: number; pageToken: string }): ExecutorProto.ListOperationsRequest {
-  for (const [option, value] of [
-    ['--created-after', options.createdAfter],
-    ['--created-before', options.createdBefore],
-  ] as const) {
-    if (value !== undefined && Number.isNaN(Date.parse(value)))
-      throw usageError(`${option} expected a time such as 2026-12-01T09:00:00Z, got '${value}'`);
+  for (const [option, value] of [['--created-after', options.createdAfter], ['--created-before', options.createdBefore]] as const) {
+    if (value !== undefined && Number.isNaN(Date.parse(value))) throw usageError(`${option} expected a time such as 2026-12-01T09:00:00Z, got '${value}'`);
   }
   return {
     page: page ?? { pageSize: 0, pageToken: '' },
@@ -85,30 +71,14 @@ function addFilters(command: Command): Command {
 const stateLabel = (operation: ExecutorProto.AsyncOperation) => `${operation.stateName} (${operation.statusName})`;
 
 async function list(context: Context, options: FilterOptions & { pageSize: string; pageToken?: string }): Promise<void> {
-  const answer = await context.conn
-    .grpc('operations')
-    .listOperations(filterOf(options, { pageSize: Number(options.pageSize), pageToken: options.pageToken ?? '' }));
-  context.out.result(
-    { operations: answer.operations, nextPageToken: answer.page?.nextPageToken ?? '', totalCount: answer.page?.totalCount ?? 0 },
-    () => {
-      context.out.table(
-        ['id', 'name', 'type', 'state', 'entity', 'record', 'created', 'error'],
-        answer.operations.map((o) => [
-          o.id,
-          o.name,
-          o.operationType,
-          stateLabel(o),
-          o.primaryEntity,
-          o.regardingId,
-          o.createdOn,
-          o.errorCode,
-        ]),
-      );
-      context.out.line(
-        `${answer.operations.length} of ${answer.totalCountCapped ? 'more than ' : ''}${answer.page?.totalCount ?? answer.operations.length} job(s)${answer.page?.nextPageToken ? `; more: --page-token ${answer.page.nextPageToken}` : ''}`,
-      );
-    },
-  );
+  const answer = await context.conn.grpc('operations').listOperations(filterOf(options, { pageSize: Number(options.pageSize), pageToken: options.pageToken ?? '' }));
+  context.out.result({ operations: answer.operations, nextPageToken: answer.page?.nextPageToken ?? '', totalCount: answer.page?.totalCount ?? 0 }, () => {
+    context.out.table(
+      ['id', 'name', 'type', 'state', 'entity', 'record', 'created', 'error'],
+      answer.operations.map((o) => [o.id, o.name, o.operationType, stateLabel(o), o.primaryEntity, o.regardingId, o.createdOn, o.errorCode]),
+    );
+    context.out.line(`${answer.operations.length} of ${answer.totalCountCapped ? 'more than ' : ''}${answer.page?.totalCount ?? answer.operations.length} job(s)${answer.page?.nextPageToken ? `; more: --page-token ${answer.page.nextPageToken}` : ''}`);
+  });
 }
 
 async function get(context: Context, id: string): Promise<void> {
@@ -136,10 +106,7 @@ async function get(context: Context, id: string): Promise<void> {
     });
     if (detail.steps.length > 0) {
       context.out.line();
-      context.out.table(
-        ['step', 'type', 'status', 'finished', 'message'],
-        detail.steps.map((s) => [s.path || s.stepId, s.stepType, STEP_STATUS[s.status] ?? s.status, s.loggedOn, s.message]),
-      );
+      context.out.table(['step', 'type', 'status', 'finished', 'message'], detail.steps.map((s) => [s.path || s.stepId, s.stepType, STEP_STATUS[s.status] ?? s.status, s.loggedOn, s.message]));
     }
   });
 }
@@ -155,51 +122,26 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function bulk(
-  context: Context,
-  action: ActionName,
-  options: FilterOptions & { yes?: boolean; dryRun?: boolean },
-  until: string,
-): Promise<void> {
+async function bulk(context: Context, action: ActionName, options: FilterOptions & { yes?: boolean; dryRun?: boolean }, until: string): Promise<void> {
   const client = context.conn.grpc('operations');
   const filter = filterOf(options);
   const count = await client.startBulkAction({ action, filter, dryRun: true, until });
   const byState = Object.fromEntries(Object.entries(count.byState).map(([state, n]) => [Object.keys(STATES)[Number(state)] ?? state, n]));
   if (options.dryRun || count.matching === 0) {
     context.out.result({ dryRun: true, action, matching: count.matching, byState }, () =>
-      context.out.line(
-        `${count.matching} job(s) match${
-          count.matching
-            ? ` (${Object.entries(byState)
-                .map(([s, n]) => `${s} ${n}`)
-                .join(', ')})`
-            : ''
-        }; ${count.matching ? `run again without --dry-run to ${action} them` : 'nothing to do'}`,
-      ),
+      context.out.line(`${count.matching} job(s) match${count.matching ? ` (${Object.entries(byState).map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}; ${count.matching ? `run again without --dry-run to ${action} them` : 'nothing to do'}`),
     );
     return;
   }
-  context.out.note(
-    `${count.matching} job(s) match (${Object.entries(byState)
-      .map(([s, n]) => `${s} ${n}`)
-      .join(', ')})`,
-  );
+  context.out.note(`${count.matching} job(s) match (${Object.entries(byState).map(([s, n]) => `${s} ${n}`).join(', ')})`);
   if (!options.yes) {
-    if (!process.stdin.isTTY)
-      throw new CliError(
-        `refusing to ${action} ${count.matching} job(s) without confirmation: add --yes (or run with --dry-run to count only)`,
-        ExitCode.failed,
-        'NOT_CONFIRMED',
-      );
+    if (!process.stdin.isTTY) throw new CliError(`refusing to ${action} ${count.matching} job(s) without confirmation: add --yes (or run with --dry-run to count only)`, ExitCode.failed, 'NOT_CONFIRMED');
     if (!(await confirm(`${action} ${count.matching} job(s)?`))) throw new CliError('nothing was done', ExitCode.failed, 'NOT_CONFIRMED');
   }
   const started = await client.startBulkAction({ action, filter, dryRun: false, until });
   const id = started.bulkAction!.operation!.id;
   context.out.note(`bulk ${action} started as system job ${id}`);
-  const bar =
-    process.stderr.isTTY && !context.config.json
-      ? new SingleBar({ format: `${action} [{bar}] {value}/{total} applied {applied} refused {refused}`, stream: process.stderr })
-      : undefined;
+  const bar = process.stderr.isTTY && !context.config.json ? new SingleBar({ format: `${action} [{bar}] {value}/{total} applied {applied} refused {refused}`, stream: process.stderr }) : undefined;
   bar?.start(started.bulkAction!.total || count.matching, 0, { applied: 0, refused: 0 });
   let last = started.bulkAction!;
   try {
@@ -213,33 +155,16 @@ async function bulk(
     bar?.stop();
   }
   context.out.result(last, () => {
-    context.out.line(
-      `bulk ${action} ${id}: ${stateLabel(last.operation!)}; ${last.applied} applied, ${last.refused} refused of ${last.total}`,
-    );
-    if (last.refusals.length > 0)
-      context.out.table(
-        ['job', 'refused because'],
-        last.refusals.map((r) => [r.operationId, r.message]),
-      );
+    context.out.line(`bulk ${action} ${id}: ${stateLabel(last.operation!)}; ${last.applied} applied, ${last.refused} refused of ${last.total}`);
+    if (last.refusals.length > 0) context.out.table(['job', 'refused because'], last.refusals.map((r) => [r.operationId, r.message]));
   });
-  if (last.operation!.status !== 30)
-    throw new CliError(
-      `the bulk ${action} ended ${stateLabel(last.operation!)}: see flowline jobs get ${id}`,
-      ExitCode.failed,
-      'BULK_FAILED',
-    );
+  if (last.operation!.status !== 30) throw new CliError(`the bulk ${action} ended ${stateLabel(last.operation!)}: see flowline jobs get ${id}`, ExitCode.failed, 'BULK_FAILED');
 }
 
-async function act(
-  context: Context,
-  action: ActionName,
-  id: string | undefined,
-  options: FilterOptions & { allMatching?: boolean; yes?: boolean; dryRun?: boolean; until?: string },
-): Promise<void> {
+async function act(context: Context, action: ActionName, id: string | undefined, options: FilterOptions & { allMatching?: boolean; yes?: boolean; dryRun?: boolean; until?: string }): Promise<void> {
   let until = '';
   if (action === 'postpone') {
-    if (!options.until || Number.isNaN(Date.parse(options.until)))
-      throw usageError('postpone needs --until <time>, e.g. --until 2026-12-01T09:00:00Z');
+    if (!options.until || Number.isNaN(Date.parse(options.until))) throw usageError('postpone needs --until <time>, e.g. --until 2026-12-01T09:00:00Z');
     until = new Date(options.until).toISOString();
   }
   if (options.allMatching) {
@@ -251,15 +176,11 @@ async function act(
   if (options.dryRun) throw usageError('--dry-run goes with --all-matching');
   const client = context.conn.grpc('operations');
   const operation =
-    action === 'cancel'
-      ? await client.cancelOperation({ id })
-      : action === 'pause'
-        ? await client.pauseOperation({ id })
-        : action === 'resume'
-          ? await client.resumeOperation({ id })
-          : action === 'retry'
-            ? await client.retryOperation({ id })
-            : await client.postponeOperation({ id, until });
+    action === 'cancel' ? await client.cancelOperation({ id })
+    : action === 'pause' ? await client.pauseOperation({ id })
+    : action === 'resume' ? await client.resumeOperation({ id })
+    : action === 'retry' ? await client.retryOperation({ id })
+    : await client.postponeOperation({ id, until });
   context.out.result(operation, () => context.out.line(`${operation.id} ${operation.name}: ${stateLabel(operation)}`));
 }
 
@@ -281,9 +202,7 @@ export function jobsCommand(program: Command): void {
     const command = addFilters(
       jobs
         .command(action)
-        .description(
-          `${description}; with --all-matching, every job the filters match (counted first, then confirmed, then run as a bulk job with progress)`,
-        )
+        .description(`${description}; with --all-matching, every job the filters match (counted first, then confirmed, then run as a bulk job with progress)`)
         .argument('[id]', 'job id (or --all-matching)'),
     )
       .option('--all-matching', 'act on every job the filters match, as one bulk job')

@@ -12,9 +12,7 @@ export class SweepIndexes1795900000000 implements MigrationInterface {
     await queryRunner.query(
       'CREATE INDEX "IDX_async_operation_timer" ON "executor"."async_operation" ("postpone_until") WHERE "state" = 1 AND "status" = 10',
     );
-    await queryRunner.query(
-      'CREATE INDEX "IDX_async_operation_lease" ON "executor"."async_operation" ("lease_expires_at") WHERE "state" = 2',
-    );
+    await queryRunner.query('CREATE INDEX "IDX_async_operation_lease" ON "executor"."async_operation" ("lease_expires_at") WHERE "state" = 2');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
