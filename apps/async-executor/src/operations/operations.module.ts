@@ -1,6 +1,7 @@
 /**
  * Async operations: the store that moves them, their change events, the clients to the
- * registry and gateway that runs use, metrics, and the management API (gRPC and REST).
+ * registry and gateway that runs use, metrics, the management API (gRPC and REST), and the
+ * recent health history the console charts.
  * Global, so the dispatcher and the workers share one of each.
  */
 import { SERVICE_CREDENTIAL, type ServiceCredential } from '@flowline/auth';
@@ -14,6 +15,8 @@ import { OperationRepository } from './operation-repository';
 import { OperationStore } from './operation-store';
 import { OperationsGrpcController } from './operations.grpc.controller';
 import { OperationsHttpController } from './operations.http.controller';
+import { HealthHistory, HEALTH_HISTORY_OPTIONS } from './health-history';
+import { HealthHistoryHttpController } from './health-history.http.controller';
 import { RetentionSweeper } from './retention-sweeper';
 
 @Global()
@@ -26,9 +29,11 @@ export class OperationsModule implements OnApplicationBootstrap, OnApplicationSh
     @Inject(SERVICE_CREDENTIAL) private readonly credential: ServiceCredential,
   ) {}
 
-  static forRoot(options: OperationsOptions): DynamicModule {
+  static forRoot(options: OperationsOptions & { healthSampleMs: number }): DynamicModule {
     const providers = [
       { provide: OPERATIONS_OPTIONS, useValue: options },
+      { provide: HEALTH_HISTORY_OPTIONS, useValue: { sampleMs: options.healthSampleMs } },
+      HealthHistory,
       OperationEvents,
       OperationStore,
       OperationRepository,
@@ -40,7 +45,7 @@ export class OperationsModule implements OnApplicationBootstrap, OnApplicationSh
     ];
     return {
       module: OperationsModule,
-      controllers: [OperationsHttpController, OperationsGrpcController],
+      controllers: [OperationsHttpController, OperationsGrpcController, HealthHistoryHttpController],
       providers,
       exports: [
         OperationEvents,
