@@ -142,6 +142,33 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     await this.runner?.stop();
   }
 
+  /**
+   * The one operation of an inbound webhook call the gateway accepted: the workflow version it
+   * named, with the id it already answered the caller, the call's inputs, and the record the
+   * trigger's `record` input names (read by the gateway) or none. Idempotent as any other
+   * (event id + process), so a redelivered event creates it once.
+   */
+  private async webhookOperation(
+    event: PipelineEvent,
+    webhook: NonNullable<PipelineEvent['webhook']>,
+    base: Partial<AsyncOperationRow>,
+    input: Record<string, unknown>,
+  ): Promise<Partial<AsyncOperationRow>> {
+    const compiled = await this.versions.get(webhook.definitionId, webhook.version);
+    return {
+      ...base,
+      id: webhook.operationId,
+      operationType: AsyncOperationType.Workflow,
+      name: webhook.uniqueName,
+      processKey: webhook.definitionId,
+      definitionId: webhook.definitionId,
+      definitionVersion: webhook.version,
+      stepRegistrationId: null,
+      dependencyToken: webhook.hasRecord ? dependencyTokenOf(compiled, event.entity, event.recordId) : null,
+      input: { ...input, inputs: webhook.inputs, webhook: { path: webhook.path }, contentHash: compiled.contentHash },
+    };
+  }
+
   /** The operations of one event, in execution order (not yet inserted). */
   private async operationsOf(event: PipelineEvent, traceHeaders?: Record<string, string>): Promise<Array<Partial<AsyncOperationRow>>> {
     const resolution = this.metadata.resolve(event.message, event.entity, event.changedAttributes);
@@ -175,6 +202,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       instanceState: null,
       dependencyToken: null,
     };
+    if (event.webhook) return [await this.webhookOperation(event, event.webhook, base, input)];
     const background = resolution.workflows.filter((workflow) => workflow.mode === ProcessMode.Background);
     // Definitions asking for one run at a time per record get the token `entity:recordId`
     // (compiled versions are immutable and cached: one registry call per version).
@@ -219,7 +247,10 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   async dispatchMany(events: Array<{ event: PipelineEvent; trace?: Record<string, string> }>): Promise<DispatchResult> {
     const rows: Array<Partial<AsyncOperationRow>> = [];
     for (const { event, trace: traceHeaders } of events) rows.push(...(await this.operationsOf(event, traceHeaders)));
-    const records = [...new Map(events.map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event])).values()];
+    // A webhook call changed no record: it wakes nothing.
+    const records = [
+      ...new Map(events.filter(({ event }) => !event.webhook).map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event])).values(),
+    ];
     return this.dataSource.transaction(async (manager) => {
       const created: string[] = [];
       for (let from = 0; from < rows.length; from += INSERT_CHUNK) {

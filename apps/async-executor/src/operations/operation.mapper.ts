@@ -47,6 +47,12 @@ export function operationToProto(row: AsyncOperationRow): ExecutorProto.AsyncOpe
   };
 }
 
+/** A workflow run's step outputs by step id, as JSON text ("{}" when it has none yet). */
+export function outputsOf(row: AsyncOperationRow): string {
+  const outputs = (row.instanceState as { outputs?: unknown } | null)?.outputs;
+  return JSON.stringify(outputs && typeof outputs === 'object' ? outputs : {});
+}
+
 export function stepToProto(row: StepLogRow): ExecutorProto.StepLogEntry {
   return {
     attempt: row.attempt,

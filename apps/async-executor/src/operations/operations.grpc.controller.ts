@@ -4,7 +4,7 @@ import { Roles, type Principal } from '@flowline/auth';
 import { pageWindow, type ExecutorProto, type Metadata } from '@flowline/rpc';
 import { CurrentPrincipal, GrpcController, RequireRoles } from '@flowline/service-kit';
 import { OperationCommands } from './operation-commands.service';
-import { operationToProto, stepsToProto } from './operation.mapper';
+import { operationToProto, outputsOf, stepsToProto } from './operation.mapper';
 
 const SERVICE = 'AsyncOperationService';
 
@@ -30,10 +30,11 @@ export class OperationsGrpcController {
   }
 
   @GrpcMethod(SERVICE, 'GetOperation')
-  @RequireRoles(Roles.operator)
+  // The gateway reads a webhook run's outcome with its service token.
+  @RequireRoles(Roles.operator, Roles.service)
   async getOperation(@Payload() request: ExecutorProto.OperationRequest): Promise<ExecutorProto.OperationDetail> {
     const { operation, steps } = await this.commands.get(request.id);
-    return { operation: operationToProto(operation), steps: stepsToProto(steps) };
+    return { operation: operationToProto(operation), steps: stepsToProto(steps), outputs: outputsOf(operation) };
   }
 
   @GrpcMethod(SERVICE, 'CancelOperation')

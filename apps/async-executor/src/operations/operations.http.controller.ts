@@ -12,7 +12,7 @@ import { pageWindow } from '@flowline/rpc';
 import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
 import { OperationCommands } from './operation-commands.service';
 import { operationFilterOf } from './operation-filter';
-import { operationToProto, stepsToProto } from './operation.mapper';
+import { operationToProto, outputsOf, stepsToProto } from './operation.mapper';
 import { OperationRoutes as R } from './operations.http.routes';
 
 @Controller('api/v1/operations')
@@ -32,7 +32,7 @@ export class OperationsHttpController {
   @RequireRoles(Roles.operator)
   async get(@Param('id') id: string) {
     const { operation, steps } = await this.commands.get(id);
-    return { operation: operationToProto(operation), steps: stepsToProto(steps) };
+    return { operation: operationToProto(operation), steps: stepsToProto(steps), outputs: outputsOf(operation) };
   }
 
   @Post(':id/cancel')

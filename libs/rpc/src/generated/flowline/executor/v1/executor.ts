@@ -75,6 +75,8 @@ export interface StepLogEntry {
 export interface OperationDetail {
   operation?: AsyncOperation | undefined;
   steps: StepLogEntry[];
+  /** JSON object: the step outputs of a workflow run by step id ("{}" when it has none yet) */
+  outputs: string;
 }
 
 export interface ListOperationsRequest {
