@@ -196,11 +196,10 @@ export const WEBHOOK_AUTH = ['signature', 'token'] as const;
 export const WebhookTriggerSchema = z.object({
   on: z.literal('webhook'),
   path: z
-    .string({ error: 'expected a path such as orders/created' })
-    .regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, {
-      error: 'expected lowercase letters, digits, dots, dashes or underscores, in segments separated by /',
+    .string({ error: 'expected a path such as orders-created' })
+    .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
+      error: 'expected lowercase letters, digits, dots, dashes or underscores, starting with a letter or digit (at most 100 characters)',
     })
-    .max(200, { error: 'expected at most 200 characters' })
     .optional(),
   auth: z.enum(WEBHOOK_AUTH, { error: 'expected signature or token' }).default('signature'),
   secret: z.string({ error: 'expected the name of a secret, such as orders-hook' }).regex(/^[a-z][a-z0-9_-]{1,63}$/, {
