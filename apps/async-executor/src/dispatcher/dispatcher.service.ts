@@ -249,7 +249,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     for (const { event, trace: traceHeaders } of events) rows.push(...(await this.operationsOf(event, traceHeaders)));
     // A webhook call changed no record: it wakes nothing.
     const records = [
-      ...new Map(events.filter(({ event }) => !event.webhook).map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event])).values(),
+      ...new Map(
+        events.filter(({ event }) => !event.webhook).map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event]),
+      ).values(),
     ];
     return this.dataSource.transaction(async (manager) => {
       const created: string[] = [];

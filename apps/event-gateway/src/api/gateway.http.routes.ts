@@ -64,16 +64,19 @@ export const GatewayRoutes = {
     method: 'post',
     path: '/api/v1/hooks/{path}',
     operationId: 'callWebhook',
-    summary: "Start the active version of the workflow whose webhook trigger has this path, with the body as its inputs",
+    summary: 'Start the active version of the workflow whose webhook trigger has this path, with the body as its inputs',
     description:
-      'Authenticated by the trigger\'s secret: `Authorization: Bearer <secret>` (auth: token) or a Standard Webhooks signature ' +
+      "Authenticated by the trigger's secret: `Authorization: Bearer <secret>` (auth: token) or a Standard Webhooks signature " +
       '(`webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`). ' +
       'A repeat with the same `Idempotency-Key` (or, signed, the same webhook-id) answers the first operation; the very same signed request twice is refused (409).',
     tag: 'webhooks',
     access: 'public',
     params: z.object({ path: z.string().meta({ description: "the trigger's path (default: the workflow's unique name)" }) }),
     query: z.object({
-      wait: z.string().optional().meta({ description: "wait up to this long for the run to end: 10s, 2500ms or seconds (at most WEBHOOK_MAX_WAIT_MS)" }),
+      wait: z
+        .string()
+        .optional()
+        .meta({ description: 'wait up to this long for the run to end: 10s, 2500ms or seconds (at most WEBHOOK_MAX_WAIT_MS)' }),
     }),
     headers: z.object({
       authorization: z.string().optional(),

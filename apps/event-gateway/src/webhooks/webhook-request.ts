@@ -52,13 +52,26 @@ export function secretOf(endpoint: WebhookEndpoint, env: NodeJS.ProcessEnv = pro
   return value ? value : undefined;
 }
 
-export function authenticate(endpoint: WebhookEndpoint, secret: string, headers: HeaderMap, rawBody: Buffer, now = Date.now()): Authenticated {
+export function authenticate(
+  endpoint: WebhookEndpoint,
+  secret: string,
+  headers: HeaderMap,
+  rawBody: Buffer,
+  now = Date.now(),
+): Authenticated {
   if (endpoint.trigger.auth === 'token') {
     const given = /^Bearer (.+)$/i.exec(header(headers, 'authorization') ?? '')?.[1];
-    if (!given) throw unauthenticated('missing_token', 'WEBHOOK_TOKEN_MISSING', 'send the webhook token as Authorization: Bearer <token>', 'Authorization');
+    if (!given)
+      throw unauthenticated(
+        'missing_token',
+        'WEBHOOK_TOKEN_MISSING',
+        'send the webhook token as Authorization: Bearer <token>',
+        'Authorization',
+      );
     const a = createHash('sha256').update(given).digest();
     const b = createHash('sha256').update(secret).digest();
-    if (!timingSafeEqual(a, b)) throw unauthenticated('bad_token', 'WEBHOOK_TOKEN_INVALID', 'the webhook token is not the one this endpoint takes', 'Authorization');
+    if (!timingSafeEqual(a, b))
+      throw unauthenticated('bad_token', 'WEBHOOK_TOKEN_INVALID', 'the webhook token is not the one this endpoint takes', 'Authorization');
     return {};
   }
   const id = header(headers, 'webhook-id');
@@ -77,7 +90,8 @@ export function authenticate(endpoint: WebhookEndpoint, secret: string, headers:
         name,
       );
   }
-  if (id!.length > 200) throw unauthenticated('bad_signature', 'WEBHOOK_ID_INVALID', 'webhook-id is longer than 200 characters', 'webhook-id');
+  if (id!.length > 200)
+    throw unauthenticated('bad_signature', 'WEBHOOK_ID_INVALID', 'webhook-id is longer than 200 characters', 'webhook-id');
   const seconds = /^\d{1,12}$/.test(timestamp!) ? Number(timestamp) : NaN;
   if (!Number.isFinite(seconds))
     throw unauthenticated('bad_signature', 'WEBHOOK_TIMESTAMP_INVALID', 'webhook-timestamp must be Unix seconds', 'webhook-timestamp');
@@ -89,7 +103,11 @@ export function authenticate(endpoint: WebhookEndpoint, secret: string, headers:
       'webhook-timestamp',
     );
   try {
-    webhookSigner(secret).verify(rawBody, { 'webhook-id': id!, 'webhook-timestamp': timestamp!, 'webhook-signature': signature! }, { jsonParse: false });
+    webhookSigner(secret).verify(
+      rawBody,
+      { 'webhook-id': id!, 'webhook-timestamp': timestamp!, 'webhook-signature': signature! },
+      { jsonParse: false },
+    );
   } catch (error) {
     if (!(error instanceof WebhookVerificationError)) throw error;
     throw unauthenticated(
@@ -149,7 +167,8 @@ export function inputsOf(endpoint: WebhookEndpoint, body: unknown): Record<strin
   for (const input of endpoint.inputs) {
     const item = given[input.name];
     if (item === undefined || item === null) {
-      if (input.required) violations.push({ field: input.name, description: `is required: expected ${input.type}`, code: 'INPUT_REQUIRED' });
+      if (input.required)
+        violations.push({ field: input.name, description: `is required: expected ${input.type}`, code: 'INPUT_REQUIRED' });
       continue;
     }
     const problem = typeProblem(input.type, item);
@@ -159,7 +178,11 @@ export function inputsOf(endpoint: WebhookEndpoint, body: unknown): Record<strin
   if (recordInput && violations.length === 0) {
     const id = recordIdOf(given[recordInput]);
     if (id === undefined)
-      violations.push({ field: recordInput, description: `expected the id (a UUID) of the ${endpoint.primaryEntity} record to run on`, code: 'RECORD_ID' });
+      violations.push({
+        field: recordInput,
+        description: `expected the id (a UUID) of the ${endpoint.primaryEntity} record to run on`,
+        code: 'RECORD_ID',
+      });
     else if (typeof given[recordInput] === 'object' && (given[recordInput] as { entity: string }).entity !== endpoint.primaryEntity)
       violations.push({ field: recordInput, description: `expected a ${endpoint.primaryEntity} record`, code: 'RECORD_ENTITY' });
   }

@@ -15,16 +15,39 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { SERVICE_CREDENTIAL, type ServiceCredential } from '@flowline/auth';
-import { AsyncOperationState, PIPELINE_EVENT_SCHEMA_VERSION, PIPELINE_EVENT_TYPE, Topics, WEBHOOK_MESSAGE, type PipelineEvent } from '@flowline/contracts';
+import {
+  AsyncOperationState,
+  PIPELINE_EVENT_SCHEMA_VERSION,
+  PIPELINE_EVENT_TYPE,
+  Topics,
+  WEBHOOK_MESSAGE,
+  type PipelineEvent,
+} from '@flowline/contracts';
 import { MetadataCache } from '@flowline/metadata-cache';
 import { createEnvelope, recordKey, writeToOutbox } from '@flowline/messaging';
-import { createGrpcClient, FlowlineError, invalidArgument, notFound, ProtoFiles, type ExecutorProto, type GrpcClientHandle } from '@flowline/rpc';
+import {
+  createGrpcClient,
+  FlowlineError,
+  invalidArgument,
+  notFound,
+  ProtoFiles,
+  type ExecutorProto,
+  type GrpcClientHandle,
+} from '@flowline/rpc';
 import { METRICS_REGISTRY } from '@flowline/service-kit';
 import { SERVICE } from '../config';
 import { RecordRow } from '../records/record.entity';
 import { recordView } from '../records/record-view';
 import { WebhookDirectory, type WebhookEndpoint } from './webhook-directory';
-import { authenticate, inputsOf, recordIdOf, secretOf, SIGNATURE_TOLERANCE_SECONDS, WebhookRefusal, type HeaderMap } from './webhook-request';
+import {
+  authenticate,
+  inputsOf,
+  recordIdOf,
+  secretOf,
+  SIGNATURE_TOLERANCE_SECONDS,
+  WebhookRefusal,
+  type HeaderMap,
+} from './webhook-request';
 import { WebhookDeliveryRow } from './webhook.entities';
 
 const tracer = trace.getTracer('flowline.event-gateway');
@@ -119,12 +142,16 @@ export class WebhooksService implements OnModuleInit, OnModuleDestroy {
         span.setAttribute('http.response.status_code', answer.status);
         return answer;
       } catch (error) {
-        const outcome = error instanceof WebhookRefusal ? error.outcome : error instanceof FlowlineError ? error.code.toLowerCase() : 'error';
+        const outcome =
+          error instanceof WebhookRefusal ? error.outcome : error instanceof FlowlineError ? error.code.toLowerCase() : 'error';
         this.calls.inc({ outcome });
         span.setAttribute('flowline.webhook.outcome', outcome);
         if (!(error instanceof FlowlineError) || error.kind === 'UNAVAILABLE' || error.kind === 'INTERNAL')
           span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-        this.logger.warn({ path: call.path, outcome, code: error instanceof FlowlineError ? error.code : undefined }, `webhook ${call.path} refused: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(
+          { path: call.path, outcome, code: error instanceof FlowlineError ? error.code : undefined },
+          `webhook ${call.path} refused: ${error instanceof Error ? error.message : String(error)}`,
+        );
         throw error;
       } finally {
         span.end();
@@ -148,7 +175,12 @@ export class WebhooksService implements OnModuleInit, OnModuleDestroy {
         { path: call.path, definition: endpoint.uniqueName, secret: endpoint.trigger.secret },
         `webhook ${call.path} of ${endpoint.uniqueName} cannot be checked: its secret '${endpoint.trigger.secret}' is not set on the gateway (set WEBHOOK_SECRET_${endpoint.trigger.secret.toUpperCase().replace(/-/g, '_')})`,
       );
-      throw new WebhookRefusal('secret_missing', 'UNAVAILABLE', 'WEBHOOK_SECRET_MISSING', `the gateway does not hold this webhook's secret yet; try again later`);
+      throw new WebhookRefusal(
+        'secret_missing',
+        'UNAVAILABLE',
+        'WEBHOOK_SECRET_MISSING',
+        `the gateway does not hold this webhook's secret yet; try again later`,
+      );
     }
     const auth = authenticate(endpoint, secret, call.headers, call.rawBody);
     const inputs = this.inputs(endpoint, call.body);
@@ -313,4 +345,3 @@ function headerText(headers: HeaderMap, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
-

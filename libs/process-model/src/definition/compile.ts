@@ -144,7 +144,9 @@ export function compileDefinition(value: unknown, metadata: readonly EntityMetad
     definition,
     // Record triggers become subscriptions; a webhook trigger is an endpoint on the gateway.
     triggers: definition.triggers.flatMap((trigger) =>
-      trigger.on === 'webhook' ? [] : [{ message: MESSAGES[trigger.on]!, entity: definition.primaryEntity, attributes: trigger.attributes }],
+      trigger.on === 'webhook'
+        ? []
+        : [{ message: MESSAGES[trigger.on]!, entity: definition.primaryEntity, attributes: trigger.attributes }],
     ),
     referencedEntities: [...entities].sort(),
     children: [...children].sort(),

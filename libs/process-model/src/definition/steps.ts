@@ -203,7 +203,8 @@ export const WebhookTriggerSchema = z.object({
     .optional(),
   auth: z.enum(WEBHOOK_AUTH, { error: 'expected signature or token' }).default('signature'),
   secret: z.string({ error: 'expected the name of a secret, such as orders-hook' }).regex(/^[a-z][a-z0-9_-]{1,63}$/, {
-    error: 'expected the name of a secret (lowercase letters, digits, dashes or underscores): the gateway reads it from WEBHOOK_SECRET_<NAME>',
+    error:
+      'expected the name of a secret (lowercase letters, digits, dashes or underscores): the gateway reads it from WEBHOOK_SECRET_<NAME>',
   }),
   record: z.string({ error: 'expected the name of an input' }).optional(),
 });

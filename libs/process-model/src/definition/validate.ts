@@ -15,7 +15,15 @@ import { DefinitionSchema } from './definition';
 import { DefinitionHeaderSchema } from './header';
 import { checkValueLimits } from './limits';
 import type { DefinitionError } from './parse-source';
-import { optionsFromQuery, StepSchema, TriggerSchema, type AuthoredOptionsFrom, type AuthoredStep, type Trigger, type WebhookTrigger } from './steps';
+import {
+  optionsFromQuery,
+  StepSchema,
+  TriggerSchema,
+  type AuthoredOptionsFrom,
+  type AuthoredStep,
+  type Trigger,
+  type WebhookTrigger,
+} from './steps';
 
 const jsonPath = (path: ReadonlyArray<PropertyKey>) =>
   `$${path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('')}`;
