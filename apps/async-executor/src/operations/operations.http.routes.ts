@@ -125,7 +125,14 @@ export const OperationRoutes = {
     access: [Roles.operator],
     params: idParams,
     responses: {
-      200: { description: 'the operation and its steps', schema: z.object({ operation: OperationSchema, steps: z.array(StepLogSchema) }) },
+      200: {
+        description: 'the operation and its steps',
+        schema: z.object({
+          operation: OperationSchema,
+          steps: z.array(StepLogSchema),
+          outputs: z.string().meta({ description: "JSON text: a workflow run's step outputs by step id ({} while it has none)" }),
+        }),
+      },
     },
     refusals: [404],
   }),

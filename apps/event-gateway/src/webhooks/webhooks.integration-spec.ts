@@ -1,8 +1,16 @@
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
-import { startServiceForTest, testToken, type RunningService } from '@flowline/service-testing';
-import { freePortForTests, testPrefix, waitFor } from '@flowline/testing';
+import { startServiceForTest, TEST_SECRET, testToken, type RunningService } from '@flowline/service-testing';
+import {
+  freePortForTests,
+  SERVICE_START_TIMEOUT_MS,
+  spawnService,
+  testKafkaBrokers,
+  testPrefix,
+  waitFor,
+  type ServiceProcess,
+} from '@flowline/testing';
 
 /** Webhook triggers, end to end: registry, gateway (the endpoint) and executor (the run), as real processes. */
 describe('webhook triggers', () => {
@@ -67,7 +75,7 @@ describe('webhook triggers', () => {
       body: text,
     });
     const answer = await response.text();
-    return { status: response.status, body: (answer ? JSON.parse(answer) : {}) as Record<string, any> };
+    return { status: response.status, body: (answer ? JSON.parse(answer) : {}) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
 
   const signed = (id: string, body: string, at = new Date(), secret = SIGNING) => ({
@@ -82,6 +90,9 @@ describe('webhook triggers', () => {
       input: { inputs: Record<string, unknown> };
     }>;
 
+  const asAlice = { authorization: `Bearer ${testToken(['user'], 'alice')}`, 'content-type': 'application/json' };
+  let executorSettings: Record<string, string> = {};
+  let restartedExecutor: ServiceProcess | undefined;
   let tokenDefinition = '';
   let signedDefinition = '';
 
@@ -97,12 +108,13 @@ describe('webhook triggers', () => {
       WEBHOOK_SECRET_ORDERS_TOKEN: TOKEN,
       WEBHOOK_SECRET_PAYMENTS_SIGNING: SIGNING,
     });
-    executor = await startServiceForTest('apps/async-executor/src/main.ts', {
+    executorSettings = {
       ...shared,
       GRPC_PORT: String(executorGrpc),
       REGISTRY_ADDRESS: registry.grpcAddress,
       GATEWAY_ADDRESS: gateway.grpcAddress,
-    });
+    };
+    executor = await startServiceForTest('apps/async-executor/src/main.ts', executorSettings);
     sql = new Client({ connectionString: executor.db.url });
     await sql.connect();
     definitions = registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
@@ -112,17 +124,18 @@ describe('webhook triggers', () => {
     );
     tokenDefinition = await activate(workflow('orders-hook', { on: 'webhook', auth: 'token', secret: 'orders-token' }));
     signedDefinition = await activate(workflow('payments-hook', { on: 'webhook', path: 'payments', secret: 'payments-signing' }));
-  });
+  }, 3 * SERVICE_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await sql?.end();
+    await restartedExecutor?.stop();
     await executor?.stop();
     await gateway?.stop();
     await registry?.stop();
-  });
+  }, SERVICE_START_TIMEOUT_MS);
 
   it("a good token with ?wait answers the run's outputs, and the run really executed with the inputs", async () => {
-    const answer = await hook('orders-hook', { subject: 'A-17', amount: 40 }, { authorization: `Bearer ${TOKEN}` }, '?wait=30s');
+    const answer = await hook('orders-hook', { subject: 'A-17', amount: 40 }, { authorization: `Bearer ${TOKEN}` }, '?wait=20s');
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ status: 'succeeded', repeat: false, outputs: { make: { id: expect.any(String) } } });
     const taskId = String(answer.body['outputs'].make.id);
@@ -225,4 +238,116 @@ describe('webhook triggers', () => {
     const gone = await hook('short-lived-hook', { subject: 'x' }, { authorization: `Bearer ${TOKEN}` });
     expect(gone.status).toBe(404);
   });
+  it('with a record input, runs on that record; an unknown record is refused 400 naming the input', async () => {
+    await activate({
+      ...workflow('account-hook', { on: 'webhook', auth: 'token', secret: 'orders-token', record: 'accountid' }),
+      inputs: [
+        { name: 'accountid', type: 'string', required: true },
+        { name: 'subject', type: 'string', required: true },
+      ],
+      steps: [
+        {
+          id: 'make',
+          type: 'createRecord',
+          entity: 'task',
+          set: { subject: '{{inputs.subject}} for {{record.name}}', regardingobjectid: '=record.ref' },
+        },
+      ],
+    });
+    const created = await fetch(`${gateway.httpUrl}/api/v1/records/account`, {
+      method: 'POST',
+      headers: asAlice,
+      body: JSON.stringify({ name: 'Contoso' }),
+    });
+    const accountId = String(((await created.json()) as { id: string }).id);
+    const answer = await hook(
+      'account-hook',
+      { accountid: accountId, subject: 'Call back' },
+      { authorization: `Bearer ${TOKEN}` },
+      '?wait=20s',
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body['status']).toBe('succeeded');
+    const task = await fetch(`${gateway.httpUrl}/api/v1/records/task/${String(answer.body['outputs'].make.id)}`, { headers: asAlice });
+    expect(((await task.json()) as { record: Record<string, unknown> }).record).toMatchObject({
+      subject: 'Call back for Contoso',
+      regardingobjectid: { entity: 'account', id: accountId },
+    });
+    const [operation] = (
+      await sql.query(`SELECT "regarding_id", "primary_entity" FROM "executor"."async_operation" WHERE "id" = $1`, [
+        answer.body['operationId'],
+      ])
+    ).rows;
+    expect(operation).toEqual({ regarding_id: accountId, primary_entity: 'account' });
+
+    const unknown = await hook(
+      'account-hook',
+      { accountid: '00000000-0000-4000-8000-000000000001', subject: 'x' },
+      { authorization: `Bearer ${TOKEN}` },
+    );
+    expect(unknown.status).toBe(400);
+    expect(unknown.body['error']).toMatchObject({
+      code: 'WEBHOOK_RECORD_NOT_FOUND',
+      violations: [expect.objectContaining({ field: 'accountid' })],
+    });
+    const notAnId = await hook('account-hook', { accountid: 'forty-two', subject: 'x' }, { authorization: `Bearer ${TOKEN}` });
+    expect(notAnId.status).toBe(400);
+    expect(notAnId.body['error'].violations).toEqual([expect.objectContaining({ field: 'accountid', code: 'RECORD_ID' })]);
+  });
+
+  it('a wait that runs out answers 202 with the id; a bad wait is refused naming it', async () => {
+    await activate({
+      ...workflow('slow-hook', { on: 'webhook', auth: 'token', secret: 'orders-token' }),
+      steps: [{ id: 'later', type: 'waitTimeout', duration: 'PT1H' }],
+    });
+    const answer = await hook('slow-hook', { subject: 'S' }, { authorization: `Bearer ${TOKEN}`, prefer: 'wait=1' });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ status: 'accepted', operationId: expect.any(String) });
+    const bad = await hook('slow-hook', { subject: 'S' }, { authorization: `Bearer ${TOKEN}` }, '?wait=soon');
+    expect(bad.status).toBe(400);
+    expect(bad.body['error'].violations).toEqual([expect.objectContaining({ field: 'wait' })]);
+  });
+
+  it('a webhook whose secret the gateway does not hold answers 503 (the sender retries) and says which setting is missing in the log', async () => {
+    await activate(workflow('unconfigured-hook', { on: 'webhook', auth: 'token', secret: 'never-set' }));
+    const answer = await hook('unconfigured-hook', { subject: 'x' }, { authorization: 'Bearer anything' });
+    expect(answer.status).toBe(503);
+    expect(answer.body['error']).toMatchObject({ code: 'WEBHOOK_SECRET_MISSING' });
+    await waitFor(async () => gateway.process.output.some((line) => line.includes('WEBHOOK_SECRET_NEVER_SET')), {
+      what: 'the log line naming the missing setting',
+    });
+  });
+
+  it('counts calls by outcome in /metrics', async () => {
+    const text = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
+    for (const outcome of ['accepted', 'repeat', 'bad_token', 'bad_signature', 'stale_timestamp', 'replayed', 'invalid_body', 'not_found'])
+      expect(text).toMatch(new RegExp(`flowline_gateway_webhook_calls_total\\{outcome="${outcome}"[^}]*\\} [1-9]`));
+  });
+
+  it(
+    'a call accepted while the executor is down is run when it is back: nothing is lost',
+    async () => {
+      const [httpPort, grpcPort] = [new URL(executor.httpUrl).port, executor.grpcAddress.split(':').at(-1)!];
+      await executor.process.stop('SIGKILL');
+      const answer = await hook('orders-hook', { subject: 'while-down' }, { authorization: `Bearer ${TOKEN}` });
+      expect(answer.status).toBe(202);
+      restartedExecutor = spawnService('apps/async-executor/src/main.ts', {
+        DATABASE_URL: executor.db.url,
+        AUTH_JWT_SECRET: TEST_SECRET,
+        KAFKA_BROKERS: testKafkaBrokers(),
+        LOG_LEVEL: 'warn',
+        ...executorSettings,
+        HTTP_PORT: httpPort,
+        GRPC_PORT: grpcPort,
+      });
+      await restartedExecutor.waitForReady(executor.httpUrl, 120_000);
+      await waitFor(
+        async () =>
+          (await sql.query(`SELECT 1 FROM "executor"."async_operation" WHERE "id" = $1 AND "status" = 30`, [answer.body['operationId']]))
+            .rows.length === 1,
+        { what: 'the run accepted while the executor was down to succeed', timeoutMs: 60_000 },
+      );
+    },
+    2 * SERVICE_START_TIMEOUT_MS,
+  );
 });
