@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
@@ -15,6 +16,9 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** How many example definitions npm start loads: every examples/*.yaml. */
+const EXAMPLES = readdirSync(path.resolve(__dirname, '../../../examples')).filter((file) => file.endsWith('.yaml')).length;
 
 describe('npm start (the launcher)', () => {
   let dataRoot: string;
@@ -38,7 +42,8 @@ describe('npm start (the launcher)', () => {
     }
     expect(output).toContain(`postgres://postgres:***@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline`);
     expect(output).toMatch(new RegExp(`kafka\\s+127\\.0\\.0\\.1:${env['FLOWLINE_KAFKA_PORT']}\\s+development broker`));
-    expect(output).toContain('Example definitions: 4 loaded and activated, 0 already there');
+    expect(output).toContain(`Example definitions: ${EXAMPLES} loaded and activated, 0 already there`);
+    expect(output).toContain(`order-intake: POST http://127.0.0.1:${env['EVENT_GATEWAY_HTTP_PORT']}/api/v1/hooks/order-intake`);
     const token = output.match(/Admin token .*\n {2}(\S+)/)?.[1];
     expect(token).toBeDefined();
     expect((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'admin-token'), 'utf8')).trim()).toBe(token);
@@ -71,7 +76,7 @@ describe('npm start (the launcher)', () => {
     const launch = startLauncher(env, ['--executors', '2', '--traces']);
     try {
       await untilReady(launch);
-      expect(launch.output()).toContain('Example definitions: 0 loaded and activated, 4 already there');
+      expect(launch.output()).toContain(`Example definitions: 0 loaded and activated, ${EXAMPLES} already there`);
       const replicaPort = Number(env['ASYNC_EXECUTOR_HTTP_PORT']) + 100;
       expect(launch.output()).toMatch(new RegExp(`async-executor-2\\s+http://127\\.0\\.0\\.1:${replicaPort}`));
       expect((await fetch(`http://127.0.0.1:${replicaPort}/health/ready`)).status).toBe(200);
