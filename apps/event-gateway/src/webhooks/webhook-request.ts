@@ -200,3 +200,20 @@ export function recordIdOf(value: unknown): string | undefined {
   const id = typeof value === 'string' ? value : (value as { id?: unknown } | null)?.id;
   return typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : undefined;
 }
+
+/** `10s`, `2500ms` or seconds (`10`) as milliseconds. */
+export function waitMsOf(query: unknown, prefer: string | undefined): number {
+  const fromPrefer = /(?:^|[,;\s])wait=(\d+)/i.exec(prefer ?? '')?.[1];
+  const text = typeof query === 'string' ? query : fromPrefer;
+  if (text === undefined) return 0;
+  const match = /^(\d{1,7})(ms|s)?$/.exec(text.trim());
+  if (!match)
+    throw new WebhookRefusal(
+      'invalid_wait',
+      'INVALID_ARGUMENT',
+      'WAIT_INVALID',
+      `wait must be a duration such as 10s or 2500ms, got ${text}`,
+      [{ field: typeof query === 'string' ? 'wait' : 'Prefer', description: 'expected a duration such as 10s, 2500ms or 10 (seconds)' }],
+    );
+  return match[2] === 'ms' ? Number(match[1]) : Number(match[1]) * 1000;
+}

@@ -7,24 +7,11 @@
  */
 import { Body, Controller, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { CORRELATION_ID_HEADER, invalidArgument } from '@flowline/rpc';
+import { CORRELATION_ID_HEADER } from '@flowline/rpc';
 import { Public } from '@flowline/service-kit';
 import { GatewayRoutes as R } from '../api/gateway.http.routes';
 import type { HeaderMap } from './webhook-request';
 import { WebhooksService } from './webhooks.service';
-
-/** `10s`, `2500ms` or seconds (`10`) as milliseconds. */
-export function waitMsOf(query: unknown, prefer: string | undefined): number {
-  const fromPrefer = /(?:^|[,;\s])wait=(\d+)/i.exec(prefer ?? '')?.[1];
-  const text = typeof query === 'string' ? query : fromPrefer;
-  if (text === undefined) return 0;
-  const match = /^(\d{1,7})(ms|s)?$/.exec(text.trim());
-  if (!match)
-    throw invalidArgument('WAIT_INVALID', `wait must be a duration such as 10s or 2500ms, got ${text}`, [
-      { field: typeof query === 'string' ? 'wait' : 'Prefer', description: 'expected a duration such as 10s, 2500ms or 10 (seconds)' },
-    ]);
-  return match[2] === 'ms' ? Number(match[1]) : Number(match[1]) * 1000;
-}
 
 @Controller('api/v1/hooks')
 export class WebhooksHttpController {
@@ -47,7 +34,8 @@ export class WebhooksHttpController {
       headers,
       body,
       rawBody: request.rawBody ?? Buffer.alloc(0),
-      waitMs: waitMsOf(wait, prefer),
+      ...(wait !== undefined ? { wait } : {}),
+      ...(prefer !== undefined ? { prefer } : {}),
       ...(typeof headers[CORRELATION_ID_HEADER] === 'string' ? { correlationId: headers[CORRELATION_ID_HEADER] } : {}),
     });
     response.status(answer.status).json(answer.body);

@@ -13,7 +13,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { InjectDataSource } from '@nestjs/typeorm';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { SERVICE_CREDENTIAL, type ServiceCredential } from '@flowline/auth';
 import {
   AsyncOperationState,
@@ -45,6 +45,7 @@ import {
   recordIdOf,
   secretOf,
   SIGNATURE_TOLERANCE_SECONDS,
+  waitMsOf,
   WebhookRefusal,
   type HeaderMap,
 } from './webhook-request';
@@ -68,7 +69,10 @@ export interface WebhookCall {
   headers: HeaderMap;
   body: unknown;
   rawBody: Buffer;
-  waitMs: number;
+  /** `?wait=` as given. */
+  wait?: string;
+  /** The Prefer header (`wait=10`). */
+  prefer?: string;
   correlationId?: string;
 }
 
@@ -169,6 +173,7 @@ export class WebhooksService implements OnModuleInit, OnModuleDestroy {
         `no active workflow has a webhook at ${call.path} (path): activate the workflow, or check its trigger's path`,
       );
     found(endpoint);
+    const waitMs = waitMsOf(call.wait, call.prefer);
     const secret = secretOf(endpoint);
     if (!secret) {
       this.logger.error(
@@ -269,8 +274,8 @@ export class WebhooksService implements OnModuleInit, OnModuleDestroy {
         ? `webhook ${endpoint.path}: a repeat of delivery ${deliveryKey} for ${endpoint.uniqueName}, answered with its operation ${operationId}`
         : `webhook ${endpoint.path} started ${endpoint.uniqueName} v${endpoint.version}: operation ${operationId}`,
     );
-    if (call.waitMs <= 0) return { status: 202, body: { operationId, status: 'accepted', repeat } };
-    return this.waitFor(operationId, repeat, Math.min(call.waitMs, this.options.maxWaitMs));
+    if (waitMs <= 0) return { status: 202, body: { operationId, status: 'accepted', repeat } };
+    return this.waitFor(operationId, repeat, Math.min(waitMs, this.options.maxWaitMs));
   }
 
   private inputs(endpoint: WebhookEndpoint, body: unknown): Record<string, unknown> {
@@ -284,7 +289,7 @@ export class WebhooksService implements OnModuleInit, OnModuleDestroy {
 
   /** The record the trigger's `record` input names, read in the delivery's transaction. */
   private async record(
-    manager: import('typeorm').EntityManager,
+    manager: EntityManager,
     endpoint: WebhookEndpoint,
     inputs: Record<string, unknown>,
   ): Promise<{ id: string; version: number; view: Record<string, unknown> } | undefined> {
