@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { ProtoFiles, RegistryProto, type PromiseClient } from '@flowline/rpc';
@@ -317,6 +318,33 @@ describe('webhook triggers', () => {
       what: 'the log line naming the missing setting',
     });
   });
+
+  it('never answers 5xx for any JSON body or header value (property)', async () => {
+    const header = fc.oneof(
+      fc.string(),
+      fc.constantFrom(`Bearer ${TOKEN}`, `Bearer ${TOKEN}`, '', 'v1,', 'v1,AAAA', 'Bearer ', '99999999999999', '-1', 'msg_\u00e9'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 3 }),
+          fc.dictionary(fc.constantFrom('subject', 'amount', 'other'), fc.jsonValue({ maxDepth: 2 })),
+        ),
+        fc.constantFrom('orders-hook', 'payments'),
+        fc.dictionary(fc.constantFrom('authorization', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'idempotency-key'), header),
+        async (body, path, headers) => {
+          const safe = Object.fromEntries(Object.entries(headers).filter(([, value]) => /^[\x20-\x7e]*$/.test(value)));
+          const answer = await hook(path, body, safe);
+          expect({ body, headers: safe, status: answer.status < 500 ? 'not 5xx' : answer.body }).toEqual({
+            body,
+            headers: safe,
+            status: 'not 5xx',
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  }, 120_000);
 
   it('counts calls by outcome in /metrics', async () => {
     const text = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
