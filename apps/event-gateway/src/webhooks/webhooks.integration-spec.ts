@@ -226,6 +226,11 @@ describe('webhook triggers', () => {
     );
     const notObject = await hook('orders-hook', [1, 2], { authorization: `Bearer ${TOKEN}` });
     expect(notObject.status).toBe(400);
+    // The gateway's body limit (HTTP_BODY_LIMIT_BYTES, 1 MiB) and JSON-only edge hold for webhooks too.
+    const huge = await hook('orders-hook', { subject: 'x'.repeat(1_100_000) }, { authorization: `Bearer ${TOKEN}` });
+    expect(huge.status).toBe(413);
+    const text = await hook('orders-hook', 'subject=x', { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
   });
 
   it('an unknown path, and the path of a deactivated workflow, answer 404', async () => {
