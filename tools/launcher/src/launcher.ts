@@ -24,6 +24,7 @@ import { clashingPorts, describeTakenPorts, findTakenPorts, neededPorts } from '
 import { readRunState, RunStateWriter, stillRunning } from './run-state';
 import { describeExit, ServiceSupervisor, waitUntilReady, type SupervisedService } from './service-supervisor';
 import { serviceKeys } from './service-keys';
+import { exampleWebhooks, renderWebhooks, webhookSecretSettings } from './webhook-examples';
 import type { LauncherSettings } from './settings';
 
 export const FLOWLINE_DATABASE = 'flowline';
@@ -169,6 +170,8 @@ export class Flowline {
     );
     this.checkpoint();
 
+    const webhooks = await exampleWebhooks(path.join(this.repoRoot, 'examples'));
+    const webhookSecrets = await webhookSecretSettings(settings.dataDir, webhooks);
     const grpcOf = (name: string, fallback: number) =>
       `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === name)?.grpcPort ?? fallback}`;
     // The operator console's origin (the session service's HTTP port) may call every service's REST API.
@@ -185,6 +188,8 @@ export class Flowline {
         KAFKA_BROKERS: brokers,
         REGISTRY_ADDRESS: grpcOf('process-registry', 50051),
         GATEWAY_ADDRESS: grpcOf('event-gateway', 50052),
+        EXECUTOR_ADDRESS: grpcOf('async-executor', 50053),
+        ...webhookSecrets.settings,
         LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
         // Development: webhooks and http activities may call services on this machine (production refuses loopback).
         OUTBOUND_ALLOW: process.env['OUTBOUND_ALLOW'] ?? 'loopback',
@@ -247,6 +252,11 @@ export class Flowline {
     io.write(
       `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
         `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
+        renderWebhooks(
+          supervisor.services.find((service) => service.plan.descriptor.name === 'event-gateway')?.httpUrl,
+          webhooks,
+          webhookSecrets.files,
+        ) +
         `  REST APIs (OpenAPI document, resources):\n${renderRestApis(supervisor.services.map((service) => ({ name: service.plan.label, url: service.httpUrl })))}\n` +
         `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C, or npm run stop -- --data ${settings.dataDir}\n` +
         (settings.traces ? `  Traces: OTLP JSON in ${path.join(settings.dataDir, 'traces')}; show them with: npm run trace\n` : '') +
