@@ -46,6 +46,13 @@ import { WORKER_HOST, WORKER_OPTIONS, type WorkerOptions } from './worker-option
 
 const tracer = trace.getTracer('flowline.async-executor');
 
+/**
+ * Acting steps that may run before any boundary of a first attempt: each carries an idempotency
+ * key, so performing it again after a crash acts once. A child workflow's start is not among
+ * them: the parent waits for it from a saved state.
+ */
+const DEFERRABLE: ReadonlySet<string> = new Set(['executeMessage', 'customActivity']);
+
 @Injectable()
 export class RunDriver {
   private readonly logger = new Logger('Worker');
@@ -160,7 +167,9 @@ export class RunDriver {
       input = {
         type: 'start',
         operationId: operation.id,
-        now: new Date().toISOString(),
+        // The first claim's time, the same in every attempt: a run started again from the
+        // beginning (see deferBoundary) takes the same path to its first step.
+        now: (operation.startedOn ?? new Date()).toISOString(),
         depth: operation.depth,
         // A retried (or on-demand) run reads the record as it is now; the trigger's inputs stay the snapshot's.
         record: recordOf(operation, event.rereadRecord ? await this.reader.current(operation) : event.postImage),
@@ -183,6 +192,8 @@ export class RunDriver {
     // Whether the run's copy of the records is as fresh as a wake-up's read (a wait then needs no re-read).
     let fresh = input.type === 'wakeUp';
     let carried: StepLogEntry[] = [];
+    // A first attempt from the beginning needs no boundary before its first acting step.
+    let deferBoundary = !state && operation.retryCount === 0;
     for (let guard = 0; guard < 10_000; guard++) {
       const result = advance(compiled, state ?? undefined, input);
       const effect = result.effects.at(-1);
@@ -214,6 +225,22 @@ export class RunDriver {
         input = await this.reader.wakeUp(operation, state);
         continue;
       }
+      if (deferBoundary && effect && DEFERRABLE.has(effect.type) && !handle.lost && !handle.loop.stopping()) {
+        // Nothing the run did so far is lost if it dies during this step: started again, it
+        // takes the same path (the same snapshot and start time) to the same step, whose
+        // idempotency key makes the repeat answer without acting twice. The state and the
+        // step log so far are saved at the next boundary or the end.
+        deferBoundary = false;
+        carried = log;
+        span.addEvent('step', { 'flowline.input': input.type, 'flowline.effect': effect.type, 'flowline.boundary': 'deferred' });
+        stepStarted = new Date();
+        const next = await this.stepSpan(effect, (current) => this.perform(handle, current, state!.current));
+        if (!next) return; // put back for a retry, or failed: the next attempt starts from the beginning
+        input = next;
+        fresh = false;
+        continue;
+      }
+      deferBoundary = false;
       const boundary = await this.persist(handle, state, log, stepStarted, Date.now() - started);
       span.addEvent('step', { 'flowline.input': input.type, 'flowline.effect': effect?.type ?? 'none', 'flowline.boundary': boundary });
       if (boundary === 'lost') {

@@ -56,11 +56,22 @@ export interface UnavailabilityOptions {
 export function unavailabilityOf(error: unknown, options: UnavailabilityOptions = {}): DependencyUnavailable | undefined {
   if (error instanceof DependencyUnavailable) return error;
   if (error === null || typeof error !== 'object') return undefined;
-  const failure = error as { name?: unknown; code?: unknown; grpcCode?: unknown; details?: unknown; driverError?: unknown; cause?: unknown };
+  const failure = error as {
+    name?: unknown;
+    code?: unknown;
+    grpcCode?: unknown;
+    details?: unknown;
+    driverError?: unknown;
+    cause?: unknown;
+  };
   const message = error instanceof Error ? error.message : String(error);
   // RpcCallError (grpcCode) or a raw grpc-js ServiceError (numeric code with details).
   const grpcCode =
-    typeof failure.grpcCode === 'number' ? failure.grpcCode : typeof failure.code === 'number' && 'details' in failure ? failure.code : undefined;
+    typeof failure.grpcCode === 'number'
+      ? failure.grpcCode
+      : typeof failure.code === 'number' && 'details' in failure
+        ? failure.code
+        : undefined;
   if (grpcCode !== undefined) {
     if (!UNAVAILABLE_GRPC.has(grpcCode)) return undefined;
     const code = typeof failure.code === 'string' && failure.code ? failure.code : `GRPC_${grpcCode}`;

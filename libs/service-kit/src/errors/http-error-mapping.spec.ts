@@ -92,6 +92,17 @@ describe('mapHttpError: every HTTP error in the shape { error: { code, message, 
     expect(mapHttpError('a thrown string', limits).status).toBe(500);
     expect(mapHttpError(new FlowlineError('INTERNAL', 'BROKEN', 'broken'), limits).unexpected).toBe(true);
   });
+
+  it('answers 503 DEPENDENCY_UNAVAILABLE when the database is down, wrapped or not, so callers try again', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const mapped = mapHttpError(refused, limits);
+    expect(mapped.status).toBe(503);
+    expect(mapped.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    expect(mapped.body.error.message).toMatch(/database is unavailable.*try again in a moment/);
+    expect(mapped.unexpected).toBe(false);
+    const wrapped = Object.assign(new Error('query failed'), { driverError: Object.assign(new Error('shutting down'), { code: '57P01' }) });
+    expect(mapHttpError(wrapped, limits).status).toBe(503);
+  });
 });
 
 describe('isJsonMediaType', () => {

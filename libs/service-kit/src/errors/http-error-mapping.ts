@@ -6,6 +6,7 @@
  * a PostgreSQL refusal of the caller's value (22P05, 22021, 22P02) is a 400 UNSTORABLE_VALUE;
  * anything else is an INTERNAL 500 whose details go to the log, never to the caller.
  */
+import { unavailabilityOf } from './dependency-unavailable';
 import { HttpException } from '@nestjs/common';
 import { FlowlineError, type FieldViolation } from '@flowline/rpc';
 import { storageRefusalOf } from './text-safety';
@@ -38,6 +39,7 @@ export const HttpErrorCodes = {
   badRequest: 'BAD_REQUEST',
   routeNotFound: 'ROUTE_NOT_FOUND',
   internal: 'INTERNAL',
+  unavailable: 'DEPENDENCY_UNAVAILABLE',
 } as const;
 
 /** Codes of Nest's HttpExceptions by status, for those thrown by Nest itself or a pipe. */
@@ -171,5 +173,8 @@ export function mapHttpError(exception: unknown, limits: HttpLimitsForErrors): M
   // A value PostgreSQL cannot store or read (22P05, 22021, 22P02) is the caller's input, not a fault of the service.
   const refusal = storageRefusalOf(exception);
   if (refusal) return shape(refusal.httpStatus, refusal.code, refusal.fullMessage, refusal.violations);
+  // The service's database (or another dependency) is down for now: 503, and the caller may try again.
+  const unavailable = unavailabilityOf(exception);
+  if (unavailable) return shape(503, HttpErrorCodes.unavailable, `${unavailable.message}: try again in a moment`, []);
   return shape(500, HttpErrorCodes.internal, 'internal error: the service logged the details', [], true);
 }

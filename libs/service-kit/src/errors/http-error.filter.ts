@@ -36,6 +36,13 @@ export class HttpErrorFilter extends BaseExceptionFilter {
         `unexpected error serving ${request.method} ${request.path}: ${message}`,
       );
     }
+    if (mapped.status === 503) {
+      this.logger.warn(
+        { method: request.method, path: request.path },
+        `answered 503 to ${request.method} ${request.path}: ${mapped.body.error.message}`,
+      );
+      if (!response.headersSent) response.setHeader('Retry-After', '1');
+    }
     if (response.headersSent) {
       // Part of the answer is out: all that is left is to end it.
       response.end();

@@ -1,7 +1,8 @@
 /**
  * Turns every error thrown by a gRPC handler into a proper gRPC status: FlowlineErrors keep
  * their status, code and field violations; a PostgreSQL refusal of the caller's value (22P05,
- * 22021, 22P02) becomes INVALID_ARGUMENT; anything else becomes INTERNAL with a generic
+ * 22021, 22P02) becomes INVALID_ARGUMENT; an unavailable database or dependency UNAVAILABLE
+ * (the caller may try again); anything else becomes INTERNAL with a generic
  * message (the details go to the log, not to the caller). Every service's gRPC controllers
  * are declared with `@GrpcController()`, which binds this filter.
  */
@@ -21,6 +22,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { throwError, type Observable } from 'rxjs';
 import { FlowlineError } from '@flowline/rpc';
 import { AuthGuard } from '../auth/auth.guard';
+import { unavailabilityOf } from '../errors/dependency-unavailable';
 import { storageRefusalOf } from '../errors/text-safety';
 import { BadTextInterceptor } from './bad-text.interceptor';
 
@@ -49,6 +51,16 @@ export class GrpcExceptionFilter implements RpcExceptionFilter<unknown> {
     if (refusal) {
       this.logger.warn({ err: exception }, `refused a value the database cannot store: ${message}`);
       return throwError(() => statusOf(refusal));
+    }
+    // The service's own database (or another dependency) is down: the caller may try again.
+    const unavailable = unavailabilityOf(exception);
+    if (unavailable) {
+      this.logger.warn({ err: exception, dependency: unavailable.dependency }, `answered UNAVAILABLE: ${unavailable.message}`);
+      return throwError(() => ({
+        code: GrpcStatus.UNAVAILABLE,
+        details: `${unavailable.message}: try again in a moment`,
+        message: unavailable.message,
+      }));
     }
     this.logger.error({ err: exception }, `unexpected error in a gRPC handler: ${message}`);
     return throwError(() => ({
