@@ -8,6 +8,7 @@ import { OnDemandHttpController } from './on-demand/on-demand.http.controller';
 import { EXECUTOR_OPENAPI } from './openapi';
 import { BulkActionsHttpController } from './operations/bulk-actions.http.controller';
 import { OperationsHttpController } from './operations/operations.http.controller';
+import { SchedulesHttpController } from './schedules/schedules.http.controller';
 
 /**
  * The executor's document as a whole: every REST API of the service is in it, and what the
@@ -24,6 +25,7 @@ describe("the executor's OpenAPI document", () => {
       BulkActionsHttpController,
       OnDemandHttpController,
       DeadLettersHttpController,
+      SchedulesHttpController,
     ]);
     expect(documentedRoutes(document)).toEqual(served);
     expect(served).toEqual(

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { EntityMetadata } from '@flowline/contracts';
 import { DefinitionSchema, type Definition } from './definition';
 import { optionsFromQuery, type AuthoredOptionsFrom, type AuthoredStep } from './steps';
+import { compileSchedule, type CompiledSchedule } from './schedule';
 import { validateDefinition } from './validate';
 
 export const COMPILED_FORMAT_VERSION = 1;
@@ -22,6 +23,8 @@ export interface CompiledDefinition {
   readonly contentHash: string;
   readonly definition: Definition;
   readonly triggers: readonly CompiledTrigger[];
+  /** Schedule triggers (the executor fires them); absent in versions compiled before they existed. */
+  readonly schedules?: readonly CompiledSchedule[];
   readonly referencedEntities: readonly string[];
   readonly children: readonly string[];
 }
@@ -142,11 +145,14 @@ export function compileDefinition(value: unknown, metadata: readonly EntityMetad
     formatVersion: COMPILED_FORMAT_VERSION,
     contentHash: createHash('sha256').update(canonicalJson(definition)).digest('hex'),
     definition,
-    triggers: definition.triggers.map((trigger) => ({
-      message: MESSAGES[trigger.on]!,
-      entity: definition.primaryEntity,
-      attributes: trigger.attributes,
-    })),
+    triggers: definition.triggers
+      .filter((trigger) => trigger.on !== 'schedule')
+      .map((trigger) => ({
+        message: MESSAGES[trigger.on]!,
+        entity: definition.primaryEntity,
+        attributes: trigger.attributes,
+      })),
+    schedules: definition.triggers.flatMap((trigger, index) => (trigger.on === 'schedule' ? [compileSchedule(trigger, index)] : [])),
     referencedEntities: [...entities].sort(),
     children: [...children].sort(),
   });
