@@ -349,7 +349,7 @@ describe('validateDefinition checks what expressions and templates read', () => 
       {
         path: '$.steps[0].set.subject',
         message:
-          "'recrd.name' reads 'recrd', which is not a variable here; did you mean 'record'? (a workflow reads record, pre, changed, steps, inputs, now)",
+          "'recrd.name' reads 'recrd', which is not a variable here; did you mean 'record'? (a workflow reads record, pre, changed, steps, inputs, trigger, now)",
         code: 'UNKNOWN_VARIABLE',
       },
     ]);
