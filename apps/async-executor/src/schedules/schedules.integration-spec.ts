@@ -1,0 +1,177 @@
+import type { RunningService } from '@flowline/service-testing';
+import { testToken } from '@flowline/service-testing';
+import { SERVICE_START_TIMEOUT_MS, waitFor } from '@flowline/testing';
+import { startChain, type Chain } from '../../test/chain';
+
+/** Every second, no record: one task per run, its subject the run's scheduled time. */
+const everySecond = `schemaVersion: 1
+name: Every second
+uniqueName: every-second
+category: workflow
+primaryEntity: account
+triggers:
+  - on: schedule
+    every: 1s
+    overlap: allow
+steps:
+  - id: note
+    type: createRecord
+    entity: task
+    set:
+      subject: 'tick {{trigger.scheduledAt}}'
+`;
+
+/** Hourly, catching up every missed hour (at most 10), on the accounts the query matches. */
+const hourlyOverAccounts = `schemaVersion: 1
+name: Hourly over accounts
+uniqueName: hourly-accounts
+category: workflow
+primaryEntity: account
+triggers:
+  - on: schedule
+    every: 1h
+    overlap: allow
+    catchUp: all
+    query:
+      entity: account
+      conditions:
+        - attribute: name
+          operator: like
+          value: 'sched-%'
+steps:
+  - id: done
+    type: stop
+    status: succeeded
+`;
+
+/**
+ * Schedules fired by three executor replicas on one database, one of them killed with SIGKILL
+ * while they fire: each due time starts exactly one run, none is lost, and each run carries its
+ * scheduled time. A downtime is caught up per the schedule's policy; operators list, pause,
+ * resume and trigger schedules over REST.
+ */
+describe('schedules across executor replicas', () => {
+  let chain: Chain;
+  const replicas: RunningService[] = [];
+
+  beforeAll(async () => {
+    chain = await startChain(
+      'schedules',
+      [
+        { source: everySecond, format: 'yaml' },
+        { source: hourlyOverAccounts, format: 'yaml' },
+      ],
+      { SCHEDULER_POLL_MS: '100', WORKER_POLL_MS: '100' },
+    );
+  }, SERVICE_START_TIMEOUT_MS);
+  afterAll(async () => {
+    for (const replica of replicas) await replica.stop().catch(() => undefined);
+    await chain?.stop();
+  });
+
+  const api = async (method: string, url: string, roles = ['operator']) => {
+    const response = await fetch(`${chain.executor.httpUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${testToken(roles, 'olivia')}` },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const firings = async (uniqueName: string) =>
+    (
+      await chain.sql.query(
+        `SELECT "input"->'trigger'->>'scheduledAt' AS "at", count(*)::int AS "runs" FROM "executor"."async_operation"
+          WHERE "name" = $1 AND "input"->'trigger'->>'outcome' <> 'trigger-now' GROUP BY 1 ORDER BY 1`,
+        [uniqueName],
+      )
+    ).rows as Array<{ at: string; runs: number }>;
+
+  it('fires each due time exactly once with three replicas, one of them killed with SIGKILL, and each run carries its scheduled time', async () => {
+    replicas.push(await chain.startExecutor({ SCHEDULER_POLL_MS: '100' }));
+    replicas.push(await chain.startExecutor({ SCHEDULER_POLL_MS: '100' }));
+    await waitFor(async () => (await firings('every-second')).length >= 6, { timeoutMs: 60_000, what: 'six firings' });
+    const killed = await replicas[0]!.process.stop('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    const before = (await firings('every-second')).length;
+    await waitFor(async () => (await firings('every-second')).length >= before + 6, { timeoutMs: 60_000, what: 'six more firings' });
+
+    const fired = await firings('every-second');
+    expect(fired.every((firing) => firing.runs === 1)).toBe(true);
+    // No due time lost between the first and the last: consecutive seconds.
+    const seconds = fired.map((firing) => Date.parse(firing.at) / 1000);
+    expect(seconds).toEqual(seconds.map((_, i) => seconds[0]! + i));
+    // The runs complete, and each one's task names its scheduled time.
+    const first = fired[0]!.at;
+    await waitFor(
+      async () =>
+        (
+          await chain.sql.query(
+            `SELECT 1 FROM "executor"."async_operation" WHERE "name" = 'every-second' AND "input"->'trigger'->>'scheduledAt' = $1 AND "state" = 3 AND "status" = 30`,
+            [first],
+          )
+        ).rowCount === 1,
+      { timeoutMs: 60_000, what: 'the first scheduled run to succeed' },
+    );
+    const tasks = await chain.call('GET', `/api/v1/records/task?subject=${encodeURIComponent(`tick ${first}`)}`);
+    expect(JSON.stringify(tasks)).toContain(`tick ${first}`);
+  }, 240_000);
+
+  it('catches up every missed hour after a downtime (catchUp: all), one run per matching record', async () => {
+    await chain.call('POST', '/api/v1/records/account', { name: 'sched-a' });
+    await chain.call('POST', '/api/v1/records/account', { name: 'sched-b' });
+    await chain.call('POST', '/api/v1/records/account', { name: 'other' });
+    await waitFor(
+      async () => (await chain.sql.query(`SELECT 1 FROM "executor"."schedule" WHERE "unique_name" = 'hourly-accounts'`)).rowCount === 1,
+      {
+        what: 'the hourly schedule',
+      },
+    );
+    // As the row stands after five hours and a half with no executor running.
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const missedFrom = new Date(hour - 5 * 3_600_000);
+    await chain.sql.query(
+      `UPDATE "executor"."schedule" SET "next_due_at" = $1, "next_fire_at" = $1 WHERE "unique_name" = 'hourly-accounts'`,
+      [missedFrom],
+    );
+    await waitFor(async () => (await firings('hourly-accounts')).length >= 6, {
+      timeoutMs: 30_000,
+      what: 'the missed hours to be caught up',
+    });
+    const fired = await firings('hourly-accounts');
+    expect(fired.map((firing) => firing.at)).toEqual([5, 4, 3, 2, 1, 0].map((h) => new Date(hour - h * 3_600_000).toISOString()));
+    // Two accounts match the query: two runs per due time, each on its record.
+    expect(fired.every((firing) => firing.runs === 2)).toBe(true);
+    const regarding = await chain.sql.query(
+      `SELECT DISTINCT "regarding_id" FROM "executor"."async_operation" WHERE "name" = 'hourly-accounts'`,
+    );
+    expect(regarding.rowCount).toBe(2);
+    const { body } = await api('GET', '/api/v1/schedules');
+    const schedule = (body['schedules'] as Array<Record<string, unknown>>).find((s) => s['uniqueName'] === 'hourly-accounts')!;
+    expect(schedule['lastDueAt']).toBe(new Date(hour).toISOString());
+    expect(schedule['nextDueAt']).toBe(new Date(hour + 3_600_000).toISOString());
+  }, 120_000);
+
+  it('lets operators list, pause, resume and trigger schedules over REST, and refuses what does not apply', async () => {
+    const { status, body } = await api('GET', '/api/v1/schedules');
+    expect(status).toBe(200);
+    const schedule = (body['schedules'] as Array<Record<string, unknown>>).find((s) => s['uniqueName'] === 'every-second')!;
+    expect(schedule).toMatchObject({ every: '1000ms', timeZone: 'UTC', overlap: 'allow', catchUp: 'latest', paused: false });
+    expect(schedule['lastFiredAt']).toEqual(expect.any(String));
+    const id = encodeURIComponent(String(schedule['id']));
+
+    expect((await api('POST', `/api/v1/schedules/${id}/pause`, ['user'])).status).toBe(403);
+    const paused = await api('POST', `/api/v1/schedules/${id}/pause`);
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ paused: true, pausedBy: 'olivia' });
+    expect((await api('POST', `/api/v1/schedules/${id}/pause`)).body).toMatchObject({ code: 'SCHEDULE_PAUSED' });
+
+    const triggered = await api('POST', `/api/v1/schedules/${id}/trigger`);
+    expect(triggered.status).toBe(200);
+    expect(triggered.body['operationIds']).toHaveLength(1);
+    expect((triggered.body['schedule'] as Record<string, unknown>)['lastOutcome']).toBe('trigger-now');
+
+    const resumed = await api('POST', `/api/v1/schedules/${id}/resume`);
+    expect(resumed.body).toMatchObject({ paused: false, pausedBy: null });
+    expect(Date.parse(String(resumed.body['nextDueAt']))).toBeGreaterThan(Date.parse(String(paused.body['nextDueAt'] ?? 0)) - 1);
+    expect((await api('GET', '/api/v1/schedules/nope:0')).status).toBe(404);
+  }, 60_000);
+});
