@@ -132,6 +132,14 @@ export class ScheduleRepository {
     );
   }
 
+  /** A firing that failed: tried again at `until`, its due time kept (in the firing's transaction). */
+  async deferFiring(manager: EntityManager, id: string, until: Date): Promise<void> {
+    await manager.query(
+      `UPDATE "executor"."schedule" SET "next_fire_at" = $2, "last_outcome" = 'failed', "updated_on" = now() WHERE "id" = $1`,
+      [id, until],
+    );
+  }
+
   async list(): Promise<ScheduleRow[]> {
     return this.dataSource.getRepository(ScheduleRow).find({ order: { uniqueName: 'ASC', triggerIndex: 'ASC' } });
   }

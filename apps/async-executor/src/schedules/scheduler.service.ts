@@ -38,6 +38,9 @@ export interface SchedulerOptions {
   misfireGraceMs: number;
 }
 
+/** A firing that failed is tried again after this long. */
+const RETRY_FAILED_FIRING_MS = 10_000;
+
 /** Schedules fired per transaction loop of one tick, at most. */
 const FIRINGS_PER_TICK = 100;
 
@@ -140,13 +143,31 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
 
   /** Fires one due schedule, in one transaction; false when none is due. */
   private async fireNext(): Promise<boolean> {
-    return this.schedules.transaction(async (manager) => {
+    let failed: { id: string; error: unknown } | undefined;
+    const claimed = await this.schedules.transaction(async (manager) => {
       const now = this.clock.now();
       const [row] = await this.schedules.claimDue(manager, now, 1);
       if (!row) return false;
-      await this.fire(manager, row, now);
+      // A firing that fails (its query: the gateway unavailable) rolls back whole; the schedule is
+      // tried again after a pause, its due time kept (so others due meanwhile are not held up).
+      await manager.query('SAVEPOINT firing');
+      try {
+        await this.fire(manager, row, now);
+      } catch (error) {
+        await manager.query('ROLLBACK TO SAVEPOINT firing');
+        failed = { id: row.id, error };
+        await this.schedules.deferFiring(manager, row.id, new Date(now.getTime() + RETRY_FAILED_FIRING_MS));
+      }
       return true;
     });
+    if (failed) {
+      this.metrics.firings.inc({ outcome: 'failed' });
+      this.logger.warn(
+        { scheduleId: failed.id, err: failed.error },
+        `schedule ${failed.id} could not fire: ${String(failed.error)}; trying again in ${RETRY_FAILED_FIRING_MS / 1000} s`,
+      );
+    }
+    return claimed;
   }
 
   private async fire(manager: EntityManager, row: ScheduleRow, now: Date): Promise<void> {
@@ -288,8 +309,9 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
         'SCHEDULE_QUERY_FAILED',
         `the query of schedule ${row.id} failed (${outcome.code}): ${outcome.message}`,
       );
+    const idAttribute = (await this.metadata.entity(query.entity))?.primaryIdAttribute ?? `${query.entity}id`;
     return ((outcome.records ?? []) as Array<Record<string, unknown>>).flatMap((record) => {
-      const id = record['id'] ?? (record['ref'] as { id?: unknown } | undefined)?.id;
+      const id = record[idAttribute];
       return typeof id === 'string' ? [{ id, record }] : [];
     });
   }

@@ -162,7 +162,7 @@ describe('schedules across executor replicas', () => {
     const paused = await api('POST', `/api/v1/schedules/${id}/pause`);
     expect(paused.status).toBe(200);
     expect(paused.body).toMatchObject({ paused: true, pausedBy: 'olivia' });
-    expect((await api('POST', `/api/v1/schedules/${id}/pause`)).body).toMatchObject({ code: 'SCHEDULE_PAUSED' });
+    expect((await api('POST', `/api/v1/schedules/${id}/pause`)).body).toMatchObject({ error: { code: 'SCHEDULE_PAUSED' } });
 
     const triggered = await api('POST', `/api/v1/schedules/${id}/trigger`);
     expect(triggered.status).toBe(200);

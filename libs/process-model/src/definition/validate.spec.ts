@@ -18,6 +18,7 @@ describe('validateDefinition', () => {
     'account-onboarding.workflow.yaml',
     'case-escalation.workflow.yaml',
     'credit-check.workflow.yaml',
+    'stale-case-sweep.workflow.yaml',
     'customer-survey.dialog.yaml',
   ])('accepts the example %s', (file) => {
     expect(validateDefinition(example(file), DEFAULT_ENTITIES)).toEqual([]);
