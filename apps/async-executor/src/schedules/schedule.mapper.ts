@@ -1,4 +1,5 @@
 /** A schedule row as the REST and gRPC answers show it. */
+import type { ExecutorProto } from '@flowline/rpc';
 import type { ScheduleRow } from './schedule.entity';
 
 export interface ScheduleJson {
@@ -50,5 +51,33 @@ export function scheduleToJson(row: ScheduleRow): ScheduleJson {
     lastFiredAt: iso(row.lastFiredAt),
     lastOutcome: row.lastOutcome,
     lastOperationIds: row.lastOperationIds,
+  };
+}
+
+/** A schedule as gRPC answers it (empty text for an unset time, as the other executor messages). */
+export function scheduleToProto(row: ScheduleRow): ExecutorProto.Schedule {
+  const json = scheduleToJson(row);
+  return {
+    id: json.id,
+    definitionId: json.definitionId,
+    definitionVersion: json.definitionVersion,
+    uniqueName: json.uniqueName,
+    triggerIndex: json.triggerIndex,
+    primaryEntity: json.primaryEntity,
+    cron: json.cron ?? '',
+    everyMs: String(row.spec.everyMs ?? 0),
+    timeZone: json.timeZone,
+    overlap: json.overlap,
+    catchUp: json.catchUp,
+    queryJson: json.query ? JSON.stringify(json.query) : '',
+    paused: json.paused,
+    pausedBy: json.pausedBy ?? '',
+    nextDueAt: json.nextDueAt ?? '',
+    nextFireAt: json.nextFireAt ?? '',
+    bufferedDueAt: json.bufferedDueAt ?? '',
+    lastDueAt: json.lastDueAt ?? '',
+    lastFiredAt: json.lastFiredAt ?? '',
+    lastOutcome: json.lastOutcome ?? '',
+    lastOperationIds: json.lastOperationIds,
   };
 }

@@ -1,3 +1,4 @@
+import type { Role } from '@flowline/auth';
 import type { RunningService } from '@flowline/service-testing';
 import { testToken } from '@flowline/service-testing';
 import { SERVICE_START_TIMEOUT_MS, waitFor } from '@flowline/testing';
@@ -69,7 +70,7 @@ describe('schedules across executor replicas', () => {
     await chain?.stop();
   });
 
-  const api = async (method: string, url: string, roles = ['operator']) => {
+  const api = async (method: string, url: string, roles: Role[] = ['operator']) => {
     const response = await fetch(`${chain.executor.httpUrl}${url}`, {
       method,
       headers: { authorization: `Bearer ${testToken(roles, 'olivia')}` },
