@@ -1,8 +1,14 @@
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { Role } from '@flowline/auth';
+import { ProtoFiles, type ExecutorProto, type PromiseClient } from '@flowline/rpc';
 import type { RunningService } from '@flowline/service-testing';
 import { testToken } from '@flowline/service-testing';
 import { SERVICE_START_TIMEOUT_MS, waitFor } from '@flowline/testing';
 import { startChain, type Chain } from '../../test/chain';
+
+const CLI = path.resolve(__dirname, '../../../../tools/cli/bin/flowline.js');
 
 /** Every second, no record: one task per run, its subject the run's scheduled time. */
 const everySecond = `schemaVersion: 1
@@ -174,5 +180,64 @@ describe('schedules across executor replicas', () => {
     expect(resumed.body).toMatchObject({ paused: false, pausedBy: null });
     expect(Date.parse(String(resumed.body['nextDueAt']))).toBeGreaterThan(Date.parse(String(paused.body['nextDueAt'] ?? 0)) - 1);
     expect((await api('GET', '/api/v1/schedules/nope:0')).status).toBe(404);
+  }, 60_000);
+
+  it('offers the same actions over gRPC and in the CLI (flowline schedules list|pause|resume|trigger)', async () => {
+    const grpc = chain.executor.client<PromiseClient<ExecutorProto.ScheduleServiceClient>>(
+      ProtoFiles.executor,
+      'flowline.executor.v1.ScheduleService',
+      ['operator'],
+    );
+    const { schedules } = await grpc.listSchedules({});
+    const schedule = schedules.find((s) => s.uniqueName === 'every-second')!;
+    expect(schedule).toMatchObject({ everyMs: '1000', overlap: 'allow', catchUp: 'latest', paused: false });
+    expect(schedule.nextDueAt).not.toBe('');
+    expect((await grpc.pauseSchedule({ id: schedule.id })).paused).toBe(true);
+    await expect(grpc.pauseSchedule({ id: schedule.id })).rejects.toMatchObject({ code: 'SCHEDULE_PAUSED', grpcCode: 9 });
+    expect((await grpc.triggerSchedule({ id: schedule.id })).operationIds).toHaveLength(1);
+    expect((await grpc.resumeSchedule({ id: schedule.id })).paused).toBe(false);
+    await expect(grpc.getSchedule({ id: 'nope:0' })).rejects.toMatchObject({ code: 'SCHEDULE_NOT_FOUND', grpcCode: 5 });
+    const user = chain.executor.client<PromiseClient<ExecutorProto.ScheduleServiceClient>>(
+      ProtoFiles.executor,
+      'flowline.executor.v1.ScheduleService',
+      ['user'],
+    );
+    await expect(user.pauseSchedule({ id: schedule.id })).rejects.toMatchObject({ grpcCode: 7 });
+
+    const flowline = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], {
+          env: {
+            PATH: process.env['PATH'] ?? '',
+            HOME: tmpdir(),
+            FLOWLINE_TOKEN: testToken(['operator'], 'cli-operator'),
+            FLOWLINE_EXECUTOR_URL: chain.executor.httpUrl,
+            FLOWLINE_EXECUTOR_GRPC: chain.executor.grpcAddress,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const listed = await flowline('schedules', 'list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('every-second');
+    expect(listed.stdout).toContain('hourly-accounts');
+    const paused = await flowline('--json', 'schedules', 'pause', schedule.id);
+    expect(paused.code).toBe(0);
+    expect(JSON.parse(paused.stdout)).toMatchObject({ id: schedule.id, paused: true, pausedBy: 'cli-operator' });
+    const again = await flowline('schedules', 'pause', schedule.id);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('is paused already');
+    const triggered = await flowline('schedules', 'trigger', schedule.id);
+    expect(triggered.code).toBe(0);
+    expect(triggered.stdout).toContain('1 run(s) started');
+    const resumed = await flowline('schedules', 'resume', schedule.id);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('resumed');
   }, 60_000);
 });

@@ -22,7 +22,7 @@ export const MIN_INTERVAL_MS = 1000;
 /** The longest jitter. */
 export const MAX_JITTER_MS = 3_600_000;
 
-const CONDITION_OPERATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'null', 'notnull', 'in'] as const;
+export const CONDITION_OPERATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'null', 'notnull', 'in'] as const;
 
 export interface ScheduleCondition {
   attribute: string;

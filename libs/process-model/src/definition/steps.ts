@@ -4,7 +4,7 @@
  * e.g. `=record.creditlimit * 2`).
  */
 import { z } from 'zod';
-import { CATCH_UP_POLICIES, OVERLAP_POLICIES } from './schedule';
+import { CATCH_UP_POLICIES, CONDITION_OPERATORS, OVERLAP_POLICIES } from './schedule';
 
 const id = z
   .string({ error: 'expected a step id' })
@@ -195,9 +195,7 @@ export const TriggerSchema = z.object({
         .array(
           z.object({
             attribute: z.string({ error: 'expected an attribute name' }),
-            operator: z.enum(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'null', 'notnull', 'in'], {
-              error: 'expected eq, ne, gt, ge, lt, le, like, null, notnull or in',
-            }),
+            operator: z.enum(CONDITION_OPERATORS, { error: 'expected eq, ne, gt, ge, lt, le, like, null, notnull or in' }),
             value: z.unknown().optional(),
           }),
         )
