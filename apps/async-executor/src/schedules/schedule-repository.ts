@@ -93,12 +93,13 @@ export class ScheduleRepository {
    * Claims up to `limit` schedules due at `now` (or holding a buffered firing), locked until the
    * caller's transaction ends; rows another replica is firing are skipped (uses IDX_schedule_due).
    */
-  async claimDue(manager: EntityManager, now: Date, limit: number): Promise<ScheduleRow[]> {
+  async claimDue(manager: EntityManager, now: Date, limit: number, handled: readonly string[] = []): Promise<ScheduleRow[]> {
+    // `handled`: schedules this round looked at already (one holding a buffered firing stays eligible until its run ends).
     const raws = (await manager.query(
       `SELECT * FROM "executor"."schedule"
-        WHERE "paused" = false AND ("next_fire_at" <= $1 OR "buffered_due_at" IS NOT NULL)
+        WHERE "paused" = false AND ("next_fire_at" <= $1 OR "buffered_due_at" IS NOT NULL) AND NOT ("id" = ANY($3::text[]))
         ORDER BY "next_fire_at" NULLS LAST LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [now, limit],
+      [now, limit, handled],
     )) as Array<Record<string, unknown>>;
     return hydrate(this.dataSource, ScheduleRow, raws);
   }

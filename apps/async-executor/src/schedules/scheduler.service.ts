@@ -102,8 +102,11 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   async tick(): Promise<void> {
     if (!this.metadata.ready) return;
     if (this.metadata.version !== this.syncedVersion) await this.sync();
+    const handled: string[] = [];
     for (let fired = 0; fired < FIRINGS_PER_TICK && !this.stopped; fired++) {
-      if (!(await this.fireNext())) break;
+      const id = await this.fireNext(handled);
+      if (!id) break;
+      handled.push(id);
     }
   }
 
@@ -141,13 +144,13 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     this.logger.debug({ metadataVersion: version, schedules: rows.length }, 'schedules synced with the active definition versions');
   }
 
-  /** Fires one due schedule, in one transaction; false when none is due. */
-  private async fireNext(): Promise<boolean> {
+  /** Fires one due schedule (not one of `handled`), in one transaction; its id, or undefined when none is due. */
+  private async fireNext(handled: readonly string[]): Promise<string | undefined> {
     let failed: { id: string; error: unknown } | undefined;
     const claimed = await this.schedules.transaction(async (manager) => {
       const now = this.clock.now();
-      const [row] = await this.schedules.claimDue(manager, now, 1);
-      if (!row) return false;
+      const [row] = await this.schedules.claimDue(manager, now, 1, handled);
+      if (!row) return undefined;
       // A firing that fails (its query: the gateway unavailable) rolls back whole; the schedule is
       // tried again after a pause, its due time kept (so others due meanwhile are not held up).
       await manager.query('SAVEPOINT firing');
@@ -158,7 +161,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
         failed = { id: row.id, error };
         await this.schedules.deferFiring(manager, row.id, new Date(now.getTime() + RETRY_FAILED_FIRING_MS));
       }
-      return true;
+      return row.id;
     });
     if (failed) {
       this.metrics.firings.inc({ outcome: 'failed' });

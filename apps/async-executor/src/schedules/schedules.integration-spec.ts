@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Role } from '@flowline/auth';
-import { ProtoFiles, type ExecutorProto, type PromiseClient } from '@flowline/rpc';
+import { ProtoFiles, type ExecutorProto, type PromiseClient, type RegistryProto } from '@flowline/rpc';
 import type { RunningService } from '@flowline/service-testing';
 import { testToken } from '@flowline/service-testing';
 import { SERVICE_START_TIMEOUT_MS, waitFor } from '@flowline/testing';
@@ -240,4 +240,31 @@ describe('schedules across executor replicas', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed');
   }, 60_000);
+
+  it('removes the schedule when its definition is deactivated, and starts no more runs of it', async () => {
+    const registry = chain.registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
+      ProtoFiles.registry,
+      'flowline.registry.v1.ProcessDefinitionService',
+      ['author'],
+    );
+    await registry.deactivateDefinition({ ref: { id: '', uniqueName: 'every-second' } });
+    await waitFor(
+      async () => (await chain.sql.query(`SELECT 1 FROM "executor"."schedule" WHERE "unique_name" = 'every-second'`)).rowCount === 0,
+      { timeoutMs: 60_000, what: 'the schedule of the deactivated definition to be removed' },
+    );
+    const count = async () =>
+      Number((await chain.sql.query(`SELECT count(*) AS "n" FROM "executor"."async_operation" WHERE "name" = 'every-second'`)).rows[0].n);
+    const after = await count();
+    // The other schedule goes on firing meanwhile; this one starts nothing more.
+    await chain.sql.query(
+      `UPDATE "executor"."schedule" SET "next_due_at" = now(), "next_fire_at" = now() WHERE "unique_name" = 'hourly-accounts'`,
+    );
+    await waitFor(
+      async () =>
+        (await chain.sql.query(`SELECT 1 FROM "executor"."schedule" WHERE "unique_name" = 'hourly-accounts' AND "next_fire_at" > now()`))
+          .rowCount === 1,
+      { what: 'the hourly schedule to fire again' },
+    );
+    expect(await count()).toBe(after);
+  }, 90_000);
 });
