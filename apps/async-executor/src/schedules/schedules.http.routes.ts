@@ -39,7 +39,10 @@ export const ScheduleSchema = z
     lastOutcome: z
       .string()
       .nullable()
-      .meta({ description: 'fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered' }),
+      .meta({
+        description:
+          'fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered, failed (tried again 10 s later)',
+      }),
     lastOperationIds: z.array(z.string()),
   })
   .meta({ id: 'Schedule' });

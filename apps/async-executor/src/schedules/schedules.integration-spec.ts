@@ -10,7 +10,7 @@ import { startChain, type Chain } from '../../test/chain';
 
 const CLI = path.resolve(__dirname, '../../../../tools/cli/bin/flowline.js');
 
-/** Every second, no record: one task per run, its subject the run's scheduled time. */
+/** Every second, no record: a short wait (a wake-up with no primary record), then one task, its subject the run's scheduled time. */
 const everySecond = `schemaVersion: 1
 name: Every second
 uniqueName: every-second
@@ -21,6 +21,9 @@ triggers:
     every: 1s
     overlap: allow
 steps:
+  - id: breath
+    type: waitTimeout
+    duration: PT1S
   - id: note
     type: createRecord
     entity: task

@@ -6,7 +6,7 @@ import { ScheduleRepository } from './schedule-repository';
 
 @Injectable()
 export class ScheduleMetrics {
-  /** fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered. */
+  /** fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered, failed. */
   readonly firings: Counter<'outcome'>;
   readonly lag: Histogram;
   readonly runsStarted: Counter;
@@ -14,7 +14,7 @@ export class ScheduleMetrics {
   constructor(@Inject(METRICS_REGISTRY) registry: Registry, repository: ScheduleRepository) {
     this.firings = new Counter({
       name: 'flowline_schedule_firings_total',
-      help: 'Due times of schedules handled by this process, by outcome (fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered)',
+      help: 'Due times of schedules handled by this process, by outcome (fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered; failed: tried again later)',
       labelNames: ['outcome'],
       registers: [registry],
     });
