@@ -125,7 +125,7 @@ describe('schedules across executor replicas', () => {
     expect(JSON.stringify(tasks)).toContain(`tick ${first}`);
   }, 240_000);
 
-  it('catches up every missed hour after a downtime (catchUp: all), one run per matching record', async () => {
+  it('catches up every missed hour of a row left behind by a long downtime (catchUp: all), one run per matching record', async () => {
     await chain.call('POST', '/api/v1/records/account', { name: 'sched-a' });
     await chain.call('POST', '/api/v1/records/account', { name: 'sched-b' });
     await chain.call('POST', '/api/v1/records/account', { name: 'other' });
@@ -270,4 +270,81 @@ describe('schedules across executor replicas', () => {
     );
     expect(await count()).toBe(after);
   }, 90_000);
+});
+
+/** Every 2 s, catching up each missed due time (at most 10). */
+const everyTwoSeconds = `schemaVersion: 1
+name: Every two seconds
+uniqueName: every-two-seconds
+category: workflow
+primaryEntity: account
+triggers:
+  - on: schedule
+    every: 2s
+    overlap: allow
+    catchUp: all
+steps:
+  - id: done
+    type: stop
+    status: succeeded
+`;
+
+/**
+ * A real downtime: the only executor that fires schedules is killed with SIGKILL, and a new one
+ * starts a while later. The due times that passed meanwhile are caught up (catchUp: all), each
+ * once, and none is lost.
+ */
+describe('schedules after a downtime of every scheduler', () => {
+  let chain: Chain;
+  let scheduler: RunningService | undefined;
+  // A short grace period, so the due times of the downtime count as missed.
+  const schedulerEnv = { SCHEDULER_POLL_MS: '100', SCHEDULE_MISFIRE_GRACE_MS: '500' };
+
+  beforeAll(async () => {
+    // The chain's own executor runs the workflows but fires no schedule.
+    chain = await startChain('schedules-downtime', [{ source: everyTwoSeconds, format: 'yaml' }], {
+      SCHEDULER_POLL_MS: '0',
+      WORKER_POLL_MS: '100',
+    });
+  }, SERVICE_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await scheduler?.stop().catch(() => undefined);
+    await chain?.stop();
+  });
+
+  const firings = async () =>
+    (
+      await chain.sql.query(
+        `SELECT "input"->'trigger'->>'scheduledAt' AS "at", "input"->'trigger'->>'outcome' AS "outcome", count(*)::int AS "runs"
+           FROM "executor"."async_operation" WHERE "name" = 'every-two-seconds' GROUP BY 1, 2 ORDER BY 1`,
+      )
+    ).rows as Array<{ at: string; outcome: string; runs: number }>;
+
+  it('catches up each due time missed while no scheduler ran, exactly once', async () => {
+    const first = await chain.startExecutor(schedulerEnv);
+    await waitFor(async () => (await firings()).length >= 2, { timeoutMs: 60_000, what: 'two firings' });
+    expect((await first.process.stop('SIGKILL')).signal).toBe('SIGKILL');
+    const killedAt = Date.now();
+    const before = (await firings()).length;
+    // Down for at least three due times.
+    await waitFor(async () => Date.now() - killedAt > 6_500, { timeoutMs: 10_000, what: 'the downtime to pass' });
+    expect((await firings()).length).toBe(before);
+
+    scheduler = await chain.startExecutor(schedulerEnv);
+    await waitFor(async () => (await firings()).some((firing) => firing.outcome === 'caught-up'), {
+      timeoutMs: 60_000,
+      what: 'the missed due times to be caught up',
+    });
+    await waitFor(async () => (await firings()).some((firing) => firing.outcome === 'fired' && Date.parse(firing.at) > killedAt + 6_500), {
+      timeoutMs: 60_000,
+      what: 'firing on time again',
+    });
+    const fired = await firings();
+    expect(fired.every((firing) => firing.runs === 1)).toBe(true);
+    const times = fired.map((firing) => Date.parse(firing.at));
+    expect(new Set(times).size).toBe(times.length);
+    // Every 2 s from the first to the last, none lost (the downtime was shorter than 10 due times).
+    expect(times).toEqual(times.map((_, i) => times[0]! + i * 2_000));
+    expect(fired.filter((firing) => firing.outcome === 'caught-up').length).toBeGreaterThanOrEqual(3);
+  }, 240_000);
 });
