@@ -52,6 +52,9 @@ function eventIdOf(...parts: string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** A metric and log line of a firing, given once its transaction has committed. */
+type Report = () => void;
+
 export function specHashOf(spec: CompiledSchedule): string {
   return createHash('sha256').update(canonicalJson(spec)).digest('hex');
 }
@@ -147,6 +150,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
   /** Fires one due schedule (not one of `handled`), in one transaction; its id, or undefined when none is due. */
   private async fireNext(handled: readonly string[]): Promise<string | undefined> {
     let failed: { id: string; error: unknown } | undefined;
+    const reports: Report[] = [];
     const claimed = await this.schedules.transaction(async (manager) => {
       const now = this.clock.now();
       const [row] = await this.schedules.claimDue(manager, now, 1, handled);
@@ -155,14 +159,17 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       // tried again after a pause, its due time kept (so others due meanwhile are not held up).
       await manager.query('SAVEPOINT firing');
       try {
-        await this.fire(manager, row, now);
+        await this.fire(manager, reports, row, now);
       } catch (error) {
         await manager.query('ROLLBACK TO SAVEPOINT firing');
+        reports.length = 0;
         failed = { id: row.id, error };
         await this.schedules.deferFiring(manager, row.id, new Date(now.getTime() + RETRY_FAILED_FIRING_MS));
       }
       return row.id;
     });
+    // Metrics and log lines once the firing is committed (a rolled-back one reports nothing).
+    for (const report of reports) report();
     if (failed) {
       this.metrics.firings.inc({ outcome: 'failed' });
       this.logger.warn(
@@ -173,7 +180,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     return claimed;
   }
 
-  private async fire(manager: EntityManager, row: ScheduleRow, now: Date): Promise<void> {
+  private async fire(manager: EntityManager, reports: Report[], row: ScheduleRow, now: Date): Promise<void> {
     const previousOpen = await this.operations.anyOpen(manager, row.lastOperationIds);
     const plan = planFiring(
       { id: row.id, spec: row.spec, nextDueAt: row.nextDueAt, bufferedDueAt: row.bufferedDueAt },
@@ -183,20 +190,24 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     );
     let last: { dueAt: Date; firedAt: Date; outcome: string; operationIds?: string[] } | undefined;
     for (const firing of plan.fire) {
-      const ids = await this.startRuns(manager, row, firing.dueAt, firing.outcome, now);
+      const ids = await this.startRuns(manager, reports, row, firing.dueAt, firing.outcome, now);
       last = { dueAt: firing.dueAt, firedAt: now, outcome: firing.outcome, operationIds: ids };
     }
     for (const skipped of plan.skipped) {
-      this.metrics.firings.inc({ outcome: skipped.reason });
-      this.logger.log(
-        { scheduleId: row.id, definition: row.uniqueName, scheduledAt: skipped.dueAt.toISOString(), outcome: skipped.reason },
-        `schedule ${row.id} (${row.uniqueName}) due ${skipped.dueAt.toISOString()}: ${skipped.reason}`,
-      );
+      reports.push(() => {
+        this.metrics.firings.inc({ outcome: skipped.reason });
+        this.logger.log(
+          { scheduleId: row.id, definition: row.uniqueName, scheduledAt: skipped.dueAt.toISOString(), outcome: skipped.reason },
+          `schedule ${row.id} (${row.uniqueName}) due ${skipped.dueAt.toISOString()}: ${skipped.reason}`,
+        );
+      });
       if (!last || skipped.dueAt > last.dueAt)
         last = { dueAt: skipped.dueAt, firedAt: now, outcome: skipped.reason, operationIds: last?.operationIds };
     }
     if (plan.moreMissed)
-      this.logger.warn({ scheduleId: row.id }, `schedule ${row.id}: more due times were missed than are caught up or listed`);
+      reports.push(() =>
+        this.logger.warn({ scheduleId: row.id }, `schedule ${row.id}: more due times were missed than are caught up or listed`),
+      );
     await this.schedules.saveFiring(manager, row.id, {
       nextDueAt: plan.nextDueAt,
       nextFireAt: plan.nextFireAt,
@@ -211,6 +222,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
    */
   private async startRuns(
     manager: EntityManager,
+    reports: Report[],
     row: ScheduleRow,
     dueAt: Date,
     outcome: FiringOutcome,
@@ -268,22 +280,24 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
         traceContext,
       }));
       const ids = await this.operations.insertStarted(manager, values);
-      this.metrics.firings.inc({ outcome });
-      this.metrics.runsStarted.inc(ids.length);
-      this.metrics.lag.observe(Math.max(0, now.getTime() - dueAt.getTime()) / 1000);
       span.setAttribute('flowline.schedule.runs', ids.length);
-      this.logger.log(
-        {
-          scheduleId: row.id,
-          definition: row.uniqueName,
-          scheduledAt: dueAt.toISOString(),
-          outcome,
-          runs: ids.length,
-          operationIds: ids.slice(0, 20),
-          correlationId,
-        },
-        `schedule ${row.id} (${row.uniqueName}) due ${dueAt.toISOString()}: ${outcome}, ${ids.length} run(s) started`,
-      );
+      reports.push(() => {
+        this.metrics.firings.inc({ outcome });
+        this.metrics.runsStarted.inc(ids.length);
+        this.metrics.lag.observe(Math.max(0, now.getTime() - dueAt.getTime()) / 1000);
+        this.logger.log(
+          {
+            scheduleId: row.id,
+            definition: row.uniqueName,
+            scheduledAt: dueAt.toISOString(),
+            outcome,
+            runs: ids.length,
+            operationIds: ids.slice(0, 20),
+            correlationId,
+          },
+          `schedule ${row.id} (${row.uniqueName}) due ${dueAt.toISOString()}: ${outcome}, ${ids.length} run(s) started`,
+        );
+      });
       return ids;
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
@@ -350,11 +364,12 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
 
   /** Starts the schedule's runs now (scheduled time: now), whatever its overlap policy and even when paused; its next due time stays. */
   async triggerNow(id: string, by: string): Promise<{ schedule: ScheduleRow; operationIds: string[] }> {
+    const reports: Report[] = [];
     const operationIds = await this.schedules.transaction(async (manager) => {
       const row = await this.schedules.lockOne(manager, id);
       if (!row) throw notFound('SCHEDULE_NOT_FOUND', `no schedule '${id}' (field id): list them with GET /api/v1/schedules`);
       const now = this.clock.now();
-      const ids = await this.startRuns(manager, row, now, 'trigger-now', now, randomUUID());
+      const ids = await this.startRuns(manager, reports, row, now, 'trigger-now', now, randomUUID());
       await this.schedules.saveFiring(manager, id, {
         nextDueAt: row.nextDueAt,
         nextFireAt: row.nextFireAt,
@@ -363,6 +378,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       });
       return ids;
     });
+    for (const report of reports) report();
     this.logger.log({ scheduleId: id, by, operationIds }, `${by} triggered schedule ${id} now: ${operationIds.length} run(s)`);
     return { schedule: await this.get(id), operationIds };
   }

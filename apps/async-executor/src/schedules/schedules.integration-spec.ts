@@ -242,7 +242,7 @@ describe('schedules across executor replicas', () => {
     const resumed = await flowline('schedules', 'resume', schedule.id);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed');
-  }, 60_000);
+  }, 240_000);
 
   it('removes the schedule when its definition is deactivated, and starts no more runs of it', async () => {
     const registry = chain.registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
