@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Role } from '@flowline/auth';
-import { ProtoFiles, type ExecutorProto, type PromiseClient, type RegistryProto } from '@flowline/rpc';
+import { ProtoFiles, RegistryProto, type ExecutorProto, type PromiseClient } from '@flowline/rpc';
 import type { RunningService } from '@flowline/service-testing';
 import { testToken } from '@flowline/service-testing';
 import { SERVICE_START_TIMEOUT_MS, waitFor } from '@flowline/testing';
@@ -243,6 +243,41 @@ describe('schedules across executor replicas', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('resumed');
   }, 240_000);
+
+  it('is refused on save by the registry with each bad field at its path: cron, time zone, query attribute', async () => {
+    const registry = chain.registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
+      ProtoFiles.registry,
+      'flowline.registry.v1.ProcessDefinitionService',
+      ['author'],
+    );
+    const source = `schemaVersion: 1
+name: Bad schedule
+uniqueName: bad-schedule
+category: workflow
+primaryEntity: account
+triggers:
+  - on: schedule
+    cron: '0 0 32 * *'
+    timeZone: Mars/Olympus
+    query:
+      entity: account
+      conditions:
+        - { attribute: creditlimt, operator: gt, value: 1 }
+steps:
+  - id: done
+    type: stop
+    status: succeeded
+`;
+    const failure = await registry
+      .saveDefinition({ source, format: RegistryProto.DefinitionFormat.DEFINITION_FORMAT_YAML, id: '', expectedRowVersion: 0 })
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ grpcCode: 3, code: 'DEFINITION_INVALID' });
+    expect((failure as { violations: Array<{ field: string; code: string }> }).violations.map((v) => [v.field, v.code])).toEqual([
+      ['$.triggers[0].cron', 'BAD_CRON'],
+      ['$.triggers[0].timeZone', 'UNKNOWN_TIME_ZONE'],
+      ['$.triggers[0].query.conditions[0].attribute', 'UNKNOWN_ATTRIBUTE'],
+    ]);
+  }, 60_000);
 
   it('removes the schedule when its definition is deactivated, and starts no more runs of it', async () => {
     const registry = chain.registry.client<PromiseClient<RegistryProto.ProcessDefinitionServiceClient>>(
