@@ -324,6 +324,25 @@ steps:
     status: succeeded
 `;
 
+/** Every second, each run waiting 2 s: runs would overlap but for the policy. */
+const overlapping = (uniqueName: string, overlap: string) => `schemaVersion: 1
+name: Overlap ${overlap}
+uniqueName: ${uniqueName}
+category: workflow
+primaryEntity: account
+triggers:
+  - on: schedule
+    every: 1s
+    overlap: ${overlap}
+steps:
+  - id: linger
+    type: waitTimeout
+    duration: PT2S
+  - id: done
+    type: stop
+    status: succeeded
+`;
+
 /**
  * A real downtime: the only executor that fires schedules is killed with SIGKILL, and a new one
  * starts a while later. The due times that passed meanwhile are caught up (catchUp: all), each
@@ -337,10 +356,18 @@ describe('schedules after a downtime of every scheduler', () => {
 
   beforeAll(async () => {
     // The chain's own executor runs the workflows but fires no schedule.
-    chain = await startChain('schedules-downtime', [{ source: everyTwoSeconds, format: 'yaml' }], {
-      SCHEDULER_POLL_MS: '0',
-      WORKER_POLL_MS: '100',
-    });
+    chain = await startChain(
+      'schedules-downtime',
+      [
+        { source: everyTwoSeconds, format: 'yaml' },
+        { source: overlapping('overlap-skip', 'skip'), format: 'yaml' },
+        { source: overlapping('overlap-buffer', 'bufferOne'), format: 'yaml' },
+      ],
+      {
+        SCHEDULER_POLL_MS: '0',
+        WORKER_POLL_MS: '100',
+      },
+    );
   }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
     await scheduler?.stop().catch(() => undefined);
@@ -382,4 +409,33 @@ describe('schedules after a downtime of every scheduler', () => {
     expect(times).toEqual(times.map((_, i) => times[0]! + i * 2_000));
     expect(fired.filter((firing) => firing.outcome === 'caught-up').length).toBeGreaterThanOrEqual(3);
   }, 240_000);
+
+  it('never runs two at once with overlap skip or bufferOne, and bufferOne starts the held-back due time when the open run ends', async () => {
+    const runs = async (uniqueName: string) =>
+      (
+        await chain.sql.query(
+          `SELECT "created_on", "completed_on", "state", "input"->'trigger'->>'outcome' AS "outcome", "input"->'trigger'->>'scheduledAt' AS "at"
+             FROM "executor"."async_operation" WHERE "name" = $1 ORDER BY "sequence"`,
+          [uniqueName],
+        )
+      ).rows as Array<{ created_on: Date; completed_on: Date | null; state: number; outcome: string; at: string }>;
+    const completed = async (uniqueName: string) => (await runs(uniqueName)).filter((run) => run.state === 3).length;
+    await waitFor(async () => (await completed('overlap-skip')) >= 3 && (await completed('overlap-buffer')) >= 3, {
+      timeoutMs: 120_000,
+      what: 'three runs of each overlapping schedule to end',
+    });
+    for (const name of ['overlap-skip', 'overlap-buffer']) {
+      const all = await runs(name);
+      // Each run starts only once the one before it has ended. Both times are their transactions' start
+      // times, so a firing that began a moment before the end committed may show a few milliseconds
+      // earlier; an overlapping run would start seconds earlier (each run lasts 2 s, one is due every second).
+      for (let i = 1; i < all.length; i++) {
+        expect(all[i - 1]!.completed_on).not.toBeNull();
+        expect(all[i]!.created_on.getTime()).toBeGreaterThan(all[i - 1]!.completed_on!.getTime() - 500);
+      }
+      expect(new Set(all.map((run) => run.at)).size).toBe(all.length);
+    }
+    expect((await runs('overlap-buffer')).some((run) => run.outcome === 'buffered-fired')).toBe(true);
+    expect((await runs('overlap-skip')).some((run) => run.outcome === 'buffered-fired')).toBe(false);
+  }, 180_000);
 });
