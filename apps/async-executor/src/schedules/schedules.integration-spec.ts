@@ -183,6 +183,12 @@ describe('schedules across executor replicas', () => {
     expect(resumed.body).toMatchObject({ paused: false, pausedBy: null });
     expect(Date.parse(String(resumed.body['nextDueAt']))).toBeGreaterThan(Date.parse(String(paused.body['nextDueAt'] ?? 0)) - 1);
     expect((await api('GET', '/api/v1/schedules/nope:0')).status).toBe(404);
+
+    // What operators watch: firings by outcome, lag, and schedules by pause.
+    const metrics = await (await fetch(`${chain.executor.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/flowline_schedule_firings_total\{outcome="trigger-now"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/flowline_schedule_lag_seconds_count(\{[^}]*\})? [1-9]/);
+    expect(metrics).toMatch(/flowline_schedules\{paused="false"[^}]*\} [1-9]/);
   }, 60_000);
 
   it('offers the same actions over gRPC and in the CLI (flowline schedules list|pause|resume|trigger)', async () => {
