@@ -36,13 +36,10 @@ export const ScheduleSchema = z
     bufferedDueAt: moment('a due time held back until the open run ends (overlap bufferOne)'),
     lastDueAt: moment('never fired'),
     lastFiredAt: moment('never fired'),
-    lastOutcome: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          'fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered, failed (tried again 10 s later)',
-      }),
+    lastOutcome: z.string().nullable().meta({
+      description:
+        'fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered, failed (tried again 10 s later)',
+    }),
     lastOperationIds: z.array(z.string()),
   })
   .meta({ id: 'Schedule' });
