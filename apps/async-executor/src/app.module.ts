@@ -12,6 +12,7 @@ import { OnDemandModule } from './on-demand/on-demand.module';
 import { EXECUTOR_OPENAPI } from './openapi';
 import { BulkActionsModule } from './operations/bulk-actions.module';
 import { OperationsModule } from './operations/operations.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { WorkerModule } from './worker/worker.module';
 
 @Module({})
@@ -53,6 +54,7 @@ export class AppModule {
         DispatcherModule,
         DeadLettersModule,
         OnDemandModule,
+        SchedulesModule.forRoot({ pollMs: config.SCHEDULER_POLL_MS, misfireGraceMs: config.SCHEDULE_MISFIRE_GRACE_MS }),
         OpenApiModule.forDocument(EXECUTOR_OPENAPI),
         WorkerModule.forRoot({
           databaseUrl: config.DATABASE_URL,

@@ -28,6 +28,10 @@ export const ExecutorConfigShape = {
   /** Loop protection: a workflow started more than this many times on one record within the window is canceled. */
   LOOP_MAX_RUNS: z.coerce.number({ error: 'expected a whole number' }).int().min(1).default(16),
   LOOP_WINDOW_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(300_000),
+  /** How often the scheduler looks for due schedules (0: this process fires none). */
+  SCHEDULER_POLL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(0).default(1000),
+  /** A due time fired later than this after its time was missed, and follows the schedule's catchUp policy. */
+  SCHEDULE_MISFIRE_GRACE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(0).default(60_000),
   OPERATION_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).int().min(1).default(30),
   /** How often the health history (GET /api/v1/health/history) takes a sample; the last hour is kept in memory. */
   HEALTH_SAMPLE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).max(300_000).default(15_000),

@@ -9,6 +9,7 @@ import { EXECUTOR_OPENAPI } from './openapi';
 import { BulkActionsHttpController } from './operations/bulk-actions.http.controller';
 import { HealthHistoryHttpController } from './operations/health-history.http.controller';
 import { OperationsHttpController } from './operations/operations.http.controller';
+import { SchedulesHttpController } from './schedules/schedules.http.controller';
 
 /**
  * The executor's document as a whole: every REST API of the service is in it, and what the
@@ -26,6 +27,7 @@ describe("the executor's OpenAPI document", () => {
       OnDemandHttpController,
       DeadLettersHttpController,
       HealthHistoryHttpController,
+      SchedulesHttpController,
     ]);
     expect(documentedRoutes(document)).toEqual(served);
     expect(served).toEqual(

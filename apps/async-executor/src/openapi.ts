@@ -5,17 +5,19 @@ import { OnDemandRoutes } from './on-demand/on-demand.http.routes';
 import { BulkActionRoutes } from './operations/bulk-actions.http.routes';
 import { HealthHistoryRoutes } from './operations/health-history.http.routes';
 import { OperationRoutes } from './operations/operations.http.routes';
+import { ScheduleRoutes } from './schedules/schedules.http.routes';
 
 export const EXECUTOR_OPENAPI: OpenApiDocumentOptions = {
   title: 'Flowline async executor',
   version: '1',
   description:
-    'Async operations (system jobs): list, inspect, cancel, pause, resume, postpone, retry and delete, one at a time or in bulk by a filter; on-demand workflow starts; dead letters: list, search, inspect, edit, replay and discard; the recent health history for charts.',
+    'Async operations (system jobs): list, inspect, cancel, pause, resume, postpone, retry and delete, one at a time or in bulk by a filter; on-demand workflow starts; dead letters: list, search, inspect, edit, replay and discard; schedules: list, pause, resume and trigger now; the recent health history for charts.',
   routes: [
     ...Object.values(OperationRoutes),
     ...Object.values(BulkActionRoutes),
     ...Object.values(OnDemandRoutes),
     ...Object.values(DeadLetterRoutes),
     ...Object.values(HealthHistoryRoutes),
+    ...Object.values(ScheduleRoutes),
   ],
 };

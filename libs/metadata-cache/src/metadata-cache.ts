@@ -133,7 +133,11 @@ export class MetadataCache {
   private require(): Loaded {
     // Unavailability, not a failure of what asked: a consumer keeps its message and asks again.
     if (!this.loaded)
-      throw new DependencyUnavailable('registry', 'METADATA_NOT_LOADED', 'the metadata cache is not loaded yet (the registry has not answered since start)');
+      throw new DependencyUnavailable(
+        'registry',
+        'METADATA_NOT_LOADED',
+        'the metadata cache is not loaded yet (the registry has not answered since start)',
+      );
     return this.loaded;
   }
 
@@ -167,7 +171,7 @@ export class MetadataCache {
     return this.require().stepsById.get(id);
   }
 
-  /** Every active definition version, with its compiled form. */
+  /** Every active definition version, with its compiled form (the executor's schedules follow them). */
   activeVersions(): RegistryProto.DefinitionVersion[] {
     return [...this.require().versions.values()];
   }

@@ -7,5 +7,6 @@ export * from './definition/definition';
 export * from './definition/validate';
 export * from './definition/children';
 export * from './definition/compile';
+export * from './definition/schedule';
 export * from './expressions/expression';
 export * from './expressions/references';

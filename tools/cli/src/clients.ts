@@ -10,6 +10,7 @@ type Clients = {
   definitions: PromiseClient<RegistryProto.ProcessDefinitionServiceClient>;
   operations: PromiseClient<ExecutorProto.AsyncOperationServiceClient>;
   deadLetters: PromiseClient<ExecutorProto.DeadLetterServiceClient>;
+  schedules: PromiseClient<ExecutorProto.ScheduleServiceClient>;
   sessions: PromiseClient<SessionProto.SessionServiceClient>;
   execute: PromiseClient<GatewayProto.ExecuteServiceClient>;
 };
@@ -18,6 +19,7 @@ const CLIENTS: { [K in keyof Clients]: { service: ServiceKey; proto: string; nam
   definitions: { service: 'registry', proto: ProtoFiles.registry, name: 'flowline.registry.v1.ProcessDefinitionService' },
   operations: { service: 'executor', proto: ProtoFiles.executor, name: 'flowline.executor.v1.AsyncOperationService' },
   deadLetters: { service: 'executor', proto: ProtoFiles.executor, name: 'flowline.executor.v1.DeadLetterService' },
+  schedules: { service: 'executor', proto: ProtoFiles.executor, name: 'flowline.executor.v1.ScheduleService' },
   sessions: { service: 'sessions', proto: ProtoFiles.session, name: 'flowline.session.v1.SessionService' },
   execute: { service: 'gateway', proto: ProtoFiles.gateway, name: 'flowline.gateway.v1.ExecuteService' },
 };

@@ -8,6 +8,7 @@ import { dlqCommand } from './commands/dlq';
 import { eventsCommand } from './commands/events';
 import { jobsCommand } from './commands/jobs';
 import { recordsCommand } from './commands/records';
+import { schedulesCommand } from './commands/schedules';
 import { sessionsCommand } from './commands/sessions';
 import { statusCommand } from './commands/status';
 import { tokenCommand } from './commands/token';
@@ -15,7 +16,7 @@ import { CliError, ExitCode } from './errors';
 
 export function buildProgram(): Command {
   const program = new Command('flowline')
-    .description('Manage Flowline: definitions, system jobs, dead letters, sessions, records, events and tokens.')
+    .description('Manage Flowline: definitions, system jobs, dead letters, schedules, sessions, records, events and tokens.')
     .version('0.1.0')
     .option('--json', 'print results as JSON (for scripts)')
     .option('--config <file>', 'config file (default: FLOWLINE_CONFIG, else ~/.config/flowline/config.json)')
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   defsCommand(program);
   jobsCommand(program);
   dlqCommand(program);
+  schedulesCommand(program);
   sessionsCommand(program);
   recordsCommand(program);
   eventsCommand(program);

@@ -7,6 +7,7 @@ import { BulkActionItemRow, BulkActionRow } from '../operations/bulk-action.enti
 import { DefinitionThrottleRow } from '../operations/definition-throttle.entity';
 import { StepLogRow } from '../operations/step-log.entity';
 import { WaitSubscriptionRow } from '../operations/wait-subscription.entity';
+import { ScheduleRow } from '../schedules/schedule.entity';
 
 export const ExecutorEntities: Array<new () => unknown> = [
   AsyncOperationRow,
@@ -18,4 +19,5 @@ export const ExecutorEntities: Array<new () => unknown> = [
   DeadLetterAuditRow,
   BulkActionRow,
   BulkActionItemRow,
+  ScheduleRow,
 ];

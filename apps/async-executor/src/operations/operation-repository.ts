@@ -446,6 +446,41 @@ export class OperationRepository {
     );
   }
 
+  /**
+   * Inserts started operations (a schedule's firing, in the caller's transaction), each once: one
+   * that conflicts with the same event and process key (UQ_async_operation_event_process) does
+   * nothing. Writes their change events and wakes idle workers at commit; answers the ids inserted.
+   */
+  async insertStarted(manager: EntityManager, rows: Array<Partial<AsyncOperationRow>>): Promise<string[]> {
+    const created: string[] = [];
+    for (let from = 0; from < rows.length; from += 200) {
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(AsyncOperationRow)
+        .values(rows.slice(from, from + 200) as never)
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      created.push(...(result.raw as Array<{ id: string }>).map((row) => row.id));
+    }
+    if (created.length > 0) {
+      await this.events.recordMany(manager, created);
+      await this.notifyReady(manager);
+    }
+    return created;
+  }
+
+  /** Whether one of the operations is still open (not Completed); deleted ones (retention) are not (uses the primary key). */
+  async anyOpen(manager: EntityManager, ids: readonly string[]): Promise<boolean> {
+    if (ids.length === 0) return false;
+    const [row] = (await manager.query(
+      `SELECT EXISTS (SELECT 1 FROM "executor"."async_operation" WHERE "id" = ANY($1::uuid[]) AND "state" <> ${State.Completed}) AS "open"`,
+      [ids],
+    )) as Array<{ open: boolean }>;
+    return row?.open === true;
+  }
+
   /** Wakes idle workers when the caller's transaction commits. */
   async notifyReady(manager: EntityManager): Promise<void> {
     await manager.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL]);

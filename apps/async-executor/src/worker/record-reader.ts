@@ -62,7 +62,10 @@ export class RecordReader {
       if (!outcome.ok && outcome.transient)
         throw new DependencyUnavailable('gateway', outcome.code, `reading ${what} on wake-up: ${outcome.message}`);
     };
-    const current = await retrieve(operation.primaryEntity, operation.regardingId);
+    // A scheduled run without a query has no primary record (regarding id ''): nothing to read.
+    const current = operation.regardingId
+      ? await retrieve(operation.primaryEntity, operation.regardingId)
+      : ({ ok: false, transient: false, grpcCode: 5, code: 'NO_RECORD', message: 'no primary record' } as const);
     unavailable(current, `${operation.primaryEntity} ${operation.regardingId}`);
     const related: Record<string, Record<string, Json>> = {};
     // Related records the run has seen, and those its wait watches (other than its own record).

@@ -163,6 +163,7 @@ export class RunDriver {
         changedAttributes: string[];
         inputs?: Record<string, Json>;
         rereadRecord?: boolean;
+        trigger?: Record<string, Json>;
       };
       input = {
         type: 'start',
@@ -176,6 +177,7 @@ export class RunDriver {
         pre: (event.preImage ?? null) as never,
         changed: event.changedAttributes,
         ...(event.inputs ? { inputs: event.inputs } : {}),
+        ...(event.trigger ? { trigger: event.trigger } : {}),
       };
     } else if (state.pending) {
       // The previous run stopped with an effect in flight (a crash, an expired lease, a pause):
@@ -282,6 +284,8 @@ export class RunDriver {
   private async loopDetected(handle: RunHandle): Promise<boolean> {
     const operation = handle.operation;
     if (!operation.definitionId) return false;
+    // A schedule's runs repeat by design; overlap policies, not loop protection, bound them.
+    if ((operation.input as { trigger?: { type?: string } }).trigger?.type === 'schedule') return false;
     // Counted by the claim; otherwise here (uses IDX_async_operation_regarding).
     const runs = handle.recentRuns ?? (await this.repository.recentRuns(operation, this.options.loopWindowMs));
     if (runs <= this.options.loopMaxRuns) return false;

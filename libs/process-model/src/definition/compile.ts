@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { EntityMetadata } from '@flowline/contracts';
 import { DefinitionSchema, type Definition } from './definition';
 import { optionsFromQuery, type AuthoredOptionsFrom, type AuthoredStep } from './steps';
+import { compileSchedule, type CompiledSchedule } from './schedule';
 import { validateDefinition } from './validate';
 
 export const COMPILED_FORMAT_VERSION = 1;
@@ -22,6 +23,8 @@ export interface CompiledDefinition {
   readonly contentHash: string;
   readonly definition: Definition;
   readonly triggers: readonly CompiledTrigger[];
+  /** Schedule triggers (the executor fires them); absent in versions compiled before they existed. */
+  readonly schedules?: readonly CompiledSchedule[];
   readonly referencedEntities: readonly string[];
   readonly children: readonly string[];
 }
@@ -142,12 +145,13 @@ export function compileDefinition(value: unknown, metadata: readonly EntityMetad
     formatVersion: COMPILED_FORMAT_VERSION,
     contentHash: createHash('sha256').update(canonicalJson(definition)).digest('hex'),
     definition,
-    // Record triggers become subscriptions; a webhook trigger is an endpoint on the gateway.
+    // Record triggers become subscriptions; a webhook trigger is an endpoint on the gateway, a schedule the executor's.
     triggers: definition.triggers.flatMap((trigger) =>
-      trigger.on === 'webhook'
+      trigger.on === 'webhook' || trigger.on === 'schedule'
         ? []
         : [{ message: MESSAGES[trigger.on]!, entity: definition.primaryEntity, attributes: trigger.attributes }],
     ),
+    schedules: definition.triggers.flatMap((trigger, index) => (trigger.on === 'schedule' ? [compileSchedule(trigger, index)] : [])),
     referencedEntities: [...entities].sort(),
     children: [...children].sort(),
   });

@@ -4,6 +4,7 @@
  * e.g. `=record.creditlimit * 2`).
  */
 import { z } from 'zod';
+import { CATCH_UP_POLICIES, CONDITION_OPERATORS, OVERLAP_POLICIES } from './schedule';
 
 const id = z
   .string({ error: 'expected a step id' })
@@ -173,11 +174,35 @@ export function stepTypes(): StepType[] {
   return stepSchemas().map((schema) => schema.shape.type.value);
 }
 
+/** Triggers on a record's changes (create ... statusChange) and on a schedule (`on: schedule`, schedule.ts). */
 export const RecordTriggerSchema = z.object({
-  on: z.enum(['create', 'update', 'delete', 'assign', 'statusChange'], {
-    error: 'expected create, update, delete, assign or statusChange',
+  on: z.enum(['create', 'update', 'delete', 'assign', 'statusChange', 'schedule'], {
+    error: 'expected create, update, delete, assign, statusChange, schedule or webhook',
   }),
   attributes: z.array(z.string()).default([]),
+  // Schedule triggers (on: schedule): their fields are checked in schedule.ts, at their paths.
+  cron: z.string({ error: 'expected a cron expression as text' }).optional(),
+  every: z.string({ error: 'expected an interval such as 5m' }).optional(),
+  timeZone: z.string({ error: 'expected an IANA time zone name' }).optional(),
+  startAt: z.string({ error: 'expected an RFC 3339 date and time' }).optional(),
+  endAt: z.string({ error: 'expected an RFC 3339 date and time' }).optional(),
+  jitter: z.string({ error: 'expected a duration such as 30s' }).optional(),
+  overlap: z.enum(OVERLAP_POLICIES, { error: `expected ${OVERLAP_POLICIES.join(', ')}` }).optional(),
+  catchUp: z.enum(CATCH_UP_POLICIES, { error: `expected ${CATCH_UP_POLICIES.join(', ')}` }).optional(),
+  query: z
+    .object({
+      entity: z.string({ error: 'expected the logical name of an entity' }),
+      conditions: z
+        .array(
+          z.object({
+            attribute: z.string({ error: 'expected an attribute name' }),
+            operator: z.enum(CONDITION_OPERATORS, { error: 'expected eq, ne, gt, ge, lt, le, like, null, notnull or in' }),
+            value: z.unknown().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .optional(),
   /**
    * Real-time workflows: the pipeline stage they run at, before the operation (preOperation, 20:
    * an update of the primary record changes the operation's target) or after it (postOperation, 40).
@@ -210,7 +235,7 @@ export const WebhookTriggerSchema = z.object({
 });
 
 export const TriggerSchema = z.discriminatedUnion('on', [RecordTriggerSchema, WebhookTriggerSchema], {
-  error: 'expected create, update, delete, assign, statusChange or webhook',
+  error: 'expected create, update, delete, assign, statusChange, schedule or webhook',
 });
 
 /** The environment variable that holds the secret a webhook trigger names. */

@@ -18,6 +18,7 @@ describe('validateDefinition', () => {
     'account-onboarding.workflow.yaml',
     'case-escalation.workflow.yaml',
     'credit-check.workflow.yaml',
+    'stale-case-sweep.workflow.yaml',
     'customer-survey.dialog.yaml',
   ])('accepts the example %s', (file) => {
     expect(validateDefinition(example(file), DEFAULT_ENTITIES)).toEqual([]);
@@ -349,7 +350,7 @@ describe('validateDefinition checks what expressions and templates read', () => 
       {
         path: '$.steps[0].set.subject',
         message:
-          "'recrd.name' reads 'recrd', which is not a variable here; did you mean 'record'? (a workflow reads record, pre, changed, steps, inputs, now)",
+          "'recrd.name' reads 'recrd', which is not a variable here; did you mean 'record'? (a workflow reads record, pre, changed, steps, inputs, trigger, now)",
         code: 'UNKNOWN_VARIABLE',
       },
     ]);

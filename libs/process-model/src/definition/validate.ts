@@ -14,6 +14,7 @@ import { expressionReferences, templateParts } from '../expressions/references';
 import { DefinitionSchema } from './definition';
 import { DefinitionHeaderSchema } from './header';
 import { checkValueLimits } from './limits';
+import { scheduleProblems } from './schedule';
 import type { DefinitionError } from './parse-source';
 import {
   optionsFromQuery,
@@ -21,6 +22,7 @@ import {
   TriggerSchema,
   type AuthoredOptionsFrom,
   type AuthoredStep,
+  type RecordTrigger,
   type Trigger,
   type WebhookTrigger,
 } from './steps';
@@ -135,7 +137,7 @@ interface Checked {
 
 /** The variables expressions may read, by category; CEL's own type names may appear as identifiers too. */
 const VARIABLES = {
-  workflow: ['record', 'pre', 'changed', 'steps', 'inputs', 'now'],
+  workflow: ['record', 'pre', 'changed', 'steps', 'inputs', 'trigger', 'now'],
   dialog: ['record', 'steps', 'inputs', 'vars', 'answers', 'now'],
 } as const;
 const CEL_IDENTIFIERS = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
@@ -518,6 +520,52 @@ class Checker {
     if (entity && label !== undefined) this.attribute(entity, label, `${path}.label`);
   }
 
+  /** A schedule trigger: its timing fields, that it starts background workflows, and its query's entity and attributes. */
+  private schedule(trigger: RecordTrigger, path: string): void {
+    this.errors.push(...scheduleProblems(trigger, path));
+    if (trigger.attributes.length > 0)
+      this.add(`${path}.attributes`, 'only update triggers have attributes, not schedule', 'TRIGGER_ATTRIBUTES');
+    if (trigger.stage !== undefined) this.add(`${path}.stage`, 'schedule triggers start background runs: remove stage', 'TRIGGER_FIELD');
+    if (this.definition.mode === 'realTime')
+      this.add(
+        path,
+        'real-time workflows run inside a record operation; a schedule starts background workflows: set mode: background',
+        'SCHEDULE_MODE',
+      );
+    if (!trigger.query) return;
+    const entity = this.entity(trigger.query.entity, `${path}.query.entity`);
+    if (!entity) return;
+    trigger.query.conditions.forEach((condition, i) => {
+      const at = `${path}.query.conditions[${i}]`;
+      const attribute = this.attribute(entity, condition.attribute, `${at}.attribute`);
+      const valueless = condition.operator === 'null' || condition.operator === 'notnull';
+      if (valueless && condition.value !== undefined) this.add(`${at}.value`, `${condition.operator} takes no value`, 'CONDITION_VALUE');
+      if (!valueless && condition.value === undefined)
+        this.add(`${at}.value`, `is required: ${condition.operator} compares with a value`, 'REQUIRED');
+      if (attribute && condition.operator === 'in' && !Array.isArray(condition.value))
+        this.add(`${at}.value`, 'in takes a list of values', 'CONDITION_VALUE');
+      else if (
+        attribute &&
+        !valueless &&
+        condition.operator !== 'in' &&
+        condition.operator !== 'like' &&
+        condition.value !== undefined &&
+        !fits(attribute, condition.value)
+      )
+        this.add(
+          `${at}.value`,
+          `attribute '${attribute.logicalName}' is ${attribute.type}, not ${literalType(condition.value)}`,
+          'TYPE_MISMATCH',
+        );
+    });
+    if (entity.logicalName !== this.definition.primaryEntity)
+      this.add(
+        `${path}.query.entity`,
+        `each matching record becomes the run's primary record, so the query is on the primary entity '${this.definition.primaryEntity ?? ''}', not '${entity.logicalName}'`,
+        'QUERY_ENTITY',
+      );
+  }
+
   header(): void {
     const primary = this.definition.primaryEntity === undefined ? undefined : this.entity(this.definition.primaryEntity, '$.primaryEntity');
     if (this.definition.category === 'dialog' && this.definition.triggers.length > 0) {
@@ -531,6 +579,10 @@ class Checker {
         this.webhook(trigger, index, webhooks);
         return;
       }
+      if (trigger.on === 'schedule') return this.schedule(trigger, `$.triggers[${index}]`);
+      for (const field of SCHEDULE_FIELDS)
+        if (trigger[field] !== undefined)
+          this.add(`$.triggers[${index}].${field}`, `only schedule triggers have ${field}, not ${trigger.on}`, 'TRIGGER_FIELD');
       if (trigger.attributes.length > 0 && trigger.on !== 'update')
         this.add(`$.triggers[${index}].attributes`, `only update triggers have attributes, not ${trigger.on}`, 'TRIGGER_ATTRIBUTES');
       if (primary) trigger.attributes.forEach((name, i) => this.attribute(primary, name, `$.triggers[${index}].attributes[${i}]`));
@@ -555,6 +607,8 @@ class Checker {
       );
   }
 }
+
+const SCHEDULE_FIELDS = ['cron', 'every', 'timeZone', 'startAt', 'endAt', 'jitter', 'overlap', 'catchUp', 'query'] as const;
 
 /** Calls visit for every step of a tree (nested lists, branches and their waits). */
 function walkSteps(steps: readonly AuthoredStep[], visit: (step: AuthoredStep) => void): void {

@@ -19,6 +19,8 @@ export interface StartInput {
   pre?: RecordImage | null;
   changed?: string[];
   inputs?: Record<string, Json>;
+  /** What started the run beyond its record: a schedule's `scheduleId`, `scheduledAt` and `firedAt`. */
+  trigger?: Record<string, Json>;
 }
 
 /** A change computed by the gateway from the stored value (see Effect executeMessage). */
@@ -197,6 +199,8 @@ export interface InstanceState {
   pre: RecordImage | null;
   changed: string[];
   inputs: Record<string, Json>;
+  /** The start input's `trigger` (a scheduled run's time); absent in runs started without one. */
+  trigger?: Record<string, Json>;
   vars: Record<string, Json>;
   outputs: Record<string, Record<string, Json>>;
   pending?: { effectId: string; stepPath: string };

@@ -32,13 +32,14 @@ export function bindings(state: InstanceState, now: string): Record<string, unkn
     vars: state.vars,
     steps: state.outputs,
     inputs: state.inputs,
+    trigger: state.trigger ?? {},
     now,
   };
 }
 
 /** Evaluates over the run's bindings; `record` may be replaced (a wait on a related record). */
 /** The bindings read with null semantics (see the header). */
-const RECORD_BINDINGS = { records: ['record', 'pre', 'inputs', 'answers'] } as const;
+const RECORD_BINDINGS = { records: ['record', 'pre', 'inputs', 'answers', 'trigger'] } as const;
 
 export function evaluate(source: string, state: InstanceState, now: string, record?: Record<string, Json>): Json {
   return compiled(source).evaluate({ ...bindings(state, now), ...(record ? { record } : {}) }, RECORD_BINDINGS) as Json;

@@ -299,6 +299,55 @@ export interface ReplayDeadLetterRequest {
   force: boolean;
 }
 
+export interface ListSchedulesRequest {
+}
+
+export interface ListSchedulesResponse {
+  schedules: Schedule[];
+}
+
+export interface ScheduleRequest {
+  /** <definition id>:<trigger index> */
+  id: string;
+}
+
+export interface Schedule {
+  id: string;
+  definitionId: string;
+  definitionVersion: number;
+  uniqueName: string;
+  triggerIndex: number;
+  primaryEntity: string;
+  /** empty for an interval */
+  cron: string;
+  /** 0 for a cron schedule */
+  everyMs: string;
+  timeZone: string;
+  /** skip, allow, bufferOne */
+  overlap: string;
+  /** skip, latest, all */
+  catchUp: string;
+  /** the query, JSON text; empty: none */
+  queryJson: string;
+  paused: boolean;
+  pausedBy: string;
+  /** RFC 3339; empty: no further firing */
+  nextDueAt: string;
+  /** with jitter */
+  nextFireAt: string;
+  bufferedDueAt: string;
+  lastDueAt: string;
+  lastFiredAt: string;
+  /** fired, caught-up, buffered-fired, trigger-now, skipped-overlap, skipped-missed, buffered, failed */
+  lastOutcome: string;
+  lastOperationIds: string[];
+}
+
+export interface TriggerScheduleResponse {
+  schedule?: Schedule | undefined;
+  operationIds: string[];
+}
+
 /**
  * Async operations (system jobs): what operators watch and steer. States and status reasons
  * carry the source platform's codes: state 0 Ready, 1 Suspended, 2 Locked, 3 Completed;
@@ -592,3 +641,84 @@ export function DeadLetterServiceControllerMethods() {
 }
 
 export const DEAD_LETTER_SERVICE_NAME = "DeadLetterService";
+
+/** Schedules of the active workflow versions (schedule triggers): operator to read and act. */
+
+export interface ScheduleServiceClient {
+  /** Every schedule, with its next and last firings. */
+
+  listSchedules(request: ListSchedulesRequest, metadata?: Metadata): Observable<ListSchedulesResponse>;
+
+  getSchedule(request: ScheduleRequest, metadata?: Metadata): Observable<Schedule>;
+
+  /** FAILED_PRECONDITION SCHEDULE_PAUSED when it is paused already. */
+
+  pauseSchedule(request: ScheduleRequest, metadata?: Metadata): Observable<Schedule>;
+
+  /**
+   * Fires again from its next due time after now (no catch-up of what fell due while paused).
+   * FAILED_PRECONDITION SCHEDULE_NOT_PAUSED when it is not paused.
+   */
+
+  resumeSchedule(request: ScheduleRequest, metadata?: Metadata): Observable<Schedule>;
+
+  /** Starts the schedule's runs now, whatever its overlap policy; its next due time stays. */
+
+  triggerSchedule(request: ScheduleRequest, metadata?: Metadata): Observable<TriggerScheduleResponse>;
+}
+
+/** Schedules of the active workflow versions (schedule triggers): operator to read and act. */
+
+export interface ScheduleServiceController {
+  /** Every schedule, with its next and last firings. */
+
+  listSchedules(
+    request: ListSchedulesRequest,
+    metadata?: Metadata,
+  ): Promise<ListSchedulesResponse> | Observable<ListSchedulesResponse> | ListSchedulesResponse;
+
+  getSchedule(request: ScheduleRequest, metadata?: Metadata): Promise<Schedule> | Observable<Schedule> | Schedule;
+
+  /** FAILED_PRECONDITION SCHEDULE_PAUSED when it is paused already. */
+
+  pauseSchedule(request: ScheduleRequest, metadata?: Metadata): Promise<Schedule> | Observable<Schedule> | Schedule;
+
+  /**
+   * Fires again from its next due time after now (no catch-up of what fell due while paused).
+   * FAILED_PRECONDITION SCHEDULE_NOT_PAUSED when it is not paused.
+   */
+
+  resumeSchedule(request: ScheduleRequest, metadata?: Metadata): Promise<Schedule> | Observable<Schedule> | Schedule;
+
+  /** Starts the schedule's runs now, whatever its overlap policy; its next due time stays. */
+
+  triggerSchedule(
+    request: ScheduleRequest,
+    metadata?: Metadata,
+  ): Promise<TriggerScheduleResponse> | Observable<TriggerScheduleResponse> | TriggerScheduleResponse;
+}
+
+export function ScheduleServiceControllerMethods() {
+  return function (constructor: Function) {
+    const grpcMethods: string[] = [
+      "listSchedules",
+      "getSchedule",
+      "pauseSchedule",
+      "resumeSchedule",
+      "triggerSchedule",
+    ];
+    for (const method of grpcMethods) {
+      const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
+      GrpcMethod("ScheduleService", method)(constructor.prototype[method], method, descriptor);
+      Object.defineProperty(constructor.prototype, method, descriptor);
+    }
+    const grpcStreamMethods: string[] = [];
+    for (const method of grpcStreamMethods) {
+      const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
+      GrpcStreamMethod("ScheduleService", method)(constructor.prototype[method], method, descriptor);
+      Object.defineProperty(constructor.prototype, method, descriptor);
+    }
+  };
+}
+
+export const SCHEDULE_SERVICE_NAME = "ScheduleService";
