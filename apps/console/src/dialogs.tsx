@@ -41,6 +41,12 @@ const SESSION_STATUSES: Record<number, string> = {
   6: 'Failed',
 };
 
+/** `pageShown` as "Page shown". */
+function plainWords(kind: string): string {
+  const words = kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** The dialog runner's address for a dialog on a record (the runner reads this tab's token). */
 export function runnerUrl(dialog: string, entity: string, recordId: string): string {
   return `/dialogs/${encodeURIComponent(dialog)}/run?entity=${encodeURIComponent(entity)}&id=${encodeURIComponent(recordId)}`;
@@ -259,7 +265,7 @@ export function SessionPage({ id }: { id: string }): ReactNode {
             {actions.map((action) => (
               <tr key={action.sequence}>
                 <td>{action.sequence}</td>
-                <td>{action.kind}</td>
+                <td>{plainWords(action.kind)}</td>
                 <td className="mono">{action.stepId}</td>
                 <td>
                   {action.entity} <span className="mono">{action.recordId}</span>

@@ -37,21 +37,20 @@ async function readiness(): Promise<Readiness[]> {
       try {
         const response = await fetch(`${baseOf(service)}/health/ready`, { headers: { accept: 'application/json' } });
         const body = (await response.json().catch(() => ({}))) as {
-          status?: string;
-          info?: Record<string, unknown>;
-          error?: Record<string, unknown>;
+          checks?: Record<string, { status: string; error?: string }>;
+          error?: { message?: string };
         };
-        const failing = Object.keys(body.error ?? {}).filter((name) => !(name in (body.info ?? {})));
-        const checks = Object.keys({ ...(body.info ?? {}), ...(body.error ?? {}) });
+        const checks = Object.entries(body.checks ?? {});
+        const failing = checks.filter(([, check]) => check.status !== 'ok');
         return {
           service,
           label,
           ready: response.ok,
           detail: response.ok
-            ? `ready (${checks.join(', ') || 'no checks'})`
+            ? `checked: ${checks.map(([name]) => name).join(', ') || 'nothing to check'}`
             : response.status === 502
-              ? 'not reachable'
-              : `not ready${failing.length ? `: ${failing.join(', ')} failing` : ` (HTTP ${response.status})`}`,
+              ? `not reachable: ${body.error?.message ?? 'no answer'}`
+              : `failing: ${failing.map(([name, check]) => `${name}${check.error ? ` (${check.error})` : ''}`).join(', ') || `HTTP ${response.status}`}`,
         };
       } catch (error) {
         return { service, label, ready: false, detail: `not reachable: ${(error as Error).message}` };

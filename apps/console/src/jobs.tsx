@@ -118,13 +118,14 @@ function bulkFilterOf(filters: Record<FilterName, string>): Record<string, strin
 export function JobsList({ params, caller }: { params: URLSearchParams; caller: Caller }): ReactNode {
   const filters = filtersOf(params);
   const sort = params.get('sort') ?? '-createdOn';
+  const pageSize = Number(params.get('pageSize') ?? '') || 25;
   const [tokens, setTokens] = useState<string[]>([]); // the page tokens used to get here (page 1 has none)
   const [live, setLive] = useState(true);
   const key = params.toString();
   useEffect(() => setTokens([]), [key]);
   const pageToken = tokens[tokens.length - 1] ?? '';
   const { data, error, loading, loadedAt } = useLoad(
-    () => call<OperationsPage>('executor', 'GET', `/api/v1/operations${query({ ...filters, sort, pageSize: 25, pageToken })}`),
+    () => call<OperationsPage>('executor', 'GET', `/api/v1/operations${query({ ...filters, sort, pageSize, pageToken })}`),
     [key, pageToken],
     { everyMs: POLL_MS, live },
   );
@@ -136,7 +137,7 @@ export function JobsList({ params, caller }: { params: URLSearchParams; caller: 
   return (
     <section aria-labelledby="jobs-title">
       <h1 id="jobs-title">System jobs</h1>
-      <JobFilters filters={filters} sort={sort} />
+      <JobFilters filters={filters} sort={sort} pageSize={params.get('pageSize') ?? ''} />
       <div className="toolbar">
         <label className="inline">
           <input type="checkbox" checked={live} onChange={(event) => setLive(event.target.checked)} /> Live updates (every {POLL_MS / 1000}{' '}
@@ -208,7 +209,7 @@ export function JobsList({ params, caller }: { params: URLSearchParams; caller: 
   );
 }
 
-function JobFilters({ filters, sort }: { filters: Record<FilterName, string>; sort: string }): ReactNode {
+function JobFilters({ filters, sort, pageSize }: { filters: Record<FilterName, string>; sort: string; pageSize: string }): ReactNode {
   const [draft, setDraft] = useState(filters);
   const [draftSort, setDraftSort] = useState(sort);
   const key = JSON.stringify(filters) + sort;
@@ -220,7 +221,7 @@ function JobFilters({ filters, sort }: { filters: Record<FilterName, string>; so
   const set = (name: FilterName, value: string) => setDraft({ ...draft, [name]: value });
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    navigate(href(['jobs'], { ...draft, sort: draftSort === '-createdOn' ? '' : draftSort }));
+    navigate(href(['jobs'], { ...draft, sort: draftSort === '-createdOn' ? '' : draftSort, pageSize }));
   };
   const text = (name: FilterName, label: string, placeholder = '') => (
     <div className="field">

@@ -18,6 +18,7 @@ import { Roles, signToken } from '@flowline/auth';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
 import { startBroker, type RunningBroker } from '@flowline/kafka-broker';
 import { startApacheKafka, type RunningApacheKafka } from '@flowline/apache-kafka';
+import { buildConsole, consoleBuildNeeded, CONSOLE_OUTPUT } from './console-build';
 import { loadExamples } from './examples';
 import { renderRestApis, renderTable, type TableRow } from './output';
 import { clashingPorts, describeTakenPorts, findTakenPorts, neededPorts } from './port-check';
@@ -171,6 +172,15 @@ export class Flowline {
 
     const grpcOf = (name: string, fallback: number) =>
       `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === name)?.grpcPort ?? fallback}`;
+    const httpOf = (name: string, fallback: number) =>
+      `http://${settings.host}:${settings.services.find((plan) => plan.descriptor.name === name)?.httpPort ?? fallback}`;
+    // The operator console (served by the session service) is built here when missing or out of date.
+    if (consoleBuildNeeded(this.repoRoot)) {
+      io.write(`Building the operator console into ${CONSOLE_OUTPUT}\n`);
+      const failure = await buildConsole(this.repoRoot);
+      if (failure) io.write(`The operator console could not be built (the services start without it):\n${failure}\n`);
+    }
+    this.checkpoint();
     const supervisor = new ServiceSupervisor({
       repoRoot: this.repoRoot,
       host: settings.host,
@@ -182,6 +192,11 @@ export class Flowline {
         KAFKA_BROKERS: brokers,
         REGISTRY_ADDRESS: grpcOf('process-registry', 50051),
         GATEWAY_ADDRESS: grpcOf('event-gateway', 50052),
+        // Where the operator console's page reaches the other services, through the session service.
+        REGISTRY_HTTP_URL: httpOf('process-registry', 8081),
+        GATEWAY_HTTP_URL: httpOf('event-gateway', 8080),
+        EXECUTOR_HTTP_URL: httpOf('async-executor', 8082),
+        CONSOLE_DIR: path.join(this.repoRoot, CONSOLE_OUTPUT),
         LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
         // Development: webhooks and http activities may call services on this machine (production refuses loopback).
         OUTBOUND_ALLOW: process.env['OUTBOUND_ALLOW'] ?? 'loopback',
@@ -240,8 +255,10 @@ export class Flowline {
         detail: `gRPC ${settings.host}:${service.plan.grpcPort}, schema ${service.plan.descriptor.schema}, pid ${service.child.pid ?? '?'}`,
       })),
     ];
+    const sessionService = supervisor.services.find((service) => service.plan.descriptor.name === 'session-service');
     io.write(
       `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
+        (sessionService ? `  Operator console: ${sessionService.httpUrl}/console/  (sign in with the admin token below)\n` : '') +
         `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
         `  REST APIs (OpenAPI document, resources):\n${renderRestApis(supervisor.services.map((service) => ({ name: service.plan.label, url: service.httpUrl })))}\n` +
         `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C, or npm run stop -- --data ${settings.dataDir}\n` +

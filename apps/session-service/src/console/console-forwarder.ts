@@ -71,8 +71,9 @@ export class ConsoleForwarder implements NestMiddleware {
       const value = request.headers[header];
       if (typeof value === 'string') headers[header] = value;
     }
-    const parsed = (request as Request & { _body?: boolean })._body === true;
-    const body = parsed && request.body !== undefined ? JSON.stringify(request.body) : undefined;
+    // Express 5 leaves the body undefined unless the edge's JSON parser read one.
+    const body =
+      request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD' ? JSON.stringify(request.body) : undefined;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const upstream = this.settings.upstreams[name];
     try {
