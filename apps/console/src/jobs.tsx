@@ -443,6 +443,7 @@ interface OperationDetail {
   steps: StepEntry[];
   parent?: Related;
   children?: Related[];
+  traceId?: string;
 }
 
 /** What a state allows (as the executor's transitions say); anything else is refused there anyway. */
@@ -489,6 +490,7 @@ export function JobPage({ id, caller }: { id: string; caller: Caller }): ReactNo
     }
   };
   const inputs = operation.inputs ?? operation.inputParameters;
+  const traceId = data.traceId || operation.traceId;
   const actions = can(caller, 'operate') ? allowedActions(operation) : [];
   return (
     <article aria-labelledby="job-title">
@@ -552,7 +554,7 @@ export function JobPage({ id, caller }: { id: string; caller: Caller }): ReactNo
             ''
           )}
         </Field>
-        <Field label="Trace id">{operation.traceId ? <span className="mono">{operation.traceId}</span> : ''}</Field>
+        <Field label="Trace id">{traceId ? <span className="mono">{traceId}</span> : ''}</Field>
         <Field label="Created">{when(operation.createdOn)}</Field>
         <Field label="Started">{when(operation.startedOn)}</Field>
         <Field label="Completed">{when(operation.completedOn)}</Field>

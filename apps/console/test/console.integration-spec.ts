@@ -421,8 +421,8 @@ describe('the operator console in a browser', () => {
     await page.getByLabel('From version', { exact: true }).selectOption('1');
     await page.getByLabel('To version', { exact: true }).selectOption('2');
     const diff = page.getByLabel('Difference from version 1 to version 2');
-    expect(await diff.locator('.removed').innerText()).toContain('P3D');
-    expect(await diff.locator('.added').innerText()).toContain('P4D');
+    expect((await diff.locator('.removed').allInnerTexts()).join('\n')).toContain('duration: P3D');
+    expect((await diff.locator('.added').allInnerTexts()).join('\n')).toContain('duration: P4D');
     await shot(page, '12-definition-diff');
 
     // Someone without the author role reads the definition but is offered no action.
