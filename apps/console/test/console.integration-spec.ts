@@ -237,6 +237,29 @@ describe('the operator console in a browser', () => {
     const late = await record('contact', { lastname: `Late ${tag}` });
     await page.locator('tbody tr', { hasText: late }).waitFor({ timeout: 60_000 });
 
+    // Sorting and the text filter, where the executor offers them (its OpenAPI document says so).
+    const document = (await (await fetch(`${chain.executor.httpUrl}/openapi.json`)).json()) as {
+      paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }>;
+    };
+    const listParameters = (document.paths['/api/v1/operations']?.get?.parameters ?? []).map((parameter) => parameter.name);
+    if (listParameters.includes('sort')) {
+      await page.getByLabel('Sort').selectOption({ label: 'Oldest first' });
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await waitFor(() => page.url().includes('sort=createdOn') || undefined, { what: 'the sort in the address' });
+      await waitFor(async () => ((await rows.first().innerText()).includes(contacts[0]!) ? true : undefined), {
+        what: 'the oldest job first',
+      });
+      await page.getByLabel('Sort').selectOption({ label: 'Newest first' });
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await waitFor(async () => ((await rows.first().innerText()).includes(late) ? true : undefined), { what: 'the newest job first' });
+    }
+    if (listParameters.includes('text')) {
+      await go(page, `#/jobs?definitionId=${definitionIds['wait']}&text=no-such-job-name`);
+      await page.getByText('No system jobs match.').waitFor();
+      await go(page, `#/jobs?definitionId=${definitionIds['wait']}&text=CONSOLE-WA`);
+      await waitFor(async () => ((await rows.count()) === total + 1 ? true : undefined), { what: 'every job by its name, any case' });
+    }
+
     // The record filter: only that record's job.
     await go(page, `#/jobs?definitionId=${definitionIds['wait']}&recordId=${contacts[1]}`);
     await waitFor(async () => ((await rows.count()) === 1 ? true : undefined), { what: 'the one job of that record' });
