@@ -124,7 +124,7 @@ export function JobsList({ params, caller }: { params: URLSearchParams; caller: 
   const key = params.toString();
   useEffect(() => setTokens([]), [key]);
   const pageToken = tokens[tokens.length - 1] ?? '';
-  const { data, error, loading, loadedAt } = useLoad(
+  const { data, error, loading, loadedAt, reload } = useLoad(
     () => call<OperationsPage>('executor', 'GET', `/api/v1/operations${query({ ...filters, sort, pageSize, pageToken })}`),
     [key, pageToken],
     { everyMs: POLL_MS, live },
@@ -204,7 +204,7 @@ export function JobsList({ params, caller }: { params: URLSearchParams; caller: 
           Next page
         </button>
       </nav>
-      {can(caller, 'operate') ? <BulkPanel filters={filters} caller={caller} /> : null}
+      {can(caller, 'operate') ? <BulkPanel filters={filters} caller={caller} onDone={reload} /> : null}
     </section>
   );
 }
@@ -315,7 +315,7 @@ interface DryRun {
 
 const BULK_ACTIONS = ['cancel', 'pause', 'resume', 'postpone', 'retry', 'delete'];
 
-function BulkPanel({ filters, caller }: { filters: Record<FilterName, string>; caller: Caller }): ReactNode {
+function BulkPanel({ filters, caller, onDone }: { filters: Record<FilterName, string>; caller: Caller; onDone: () => void }): ReactNode {
   const [action, setAction] = useState('cancel');
   const [until, setUntil] = useState('');
   const [count, setCount] = useState<DryRun>();
@@ -393,20 +393,23 @@ function BulkPanel({ filters, caller }: { filters: Record<FilterName, string>; c
         </div>
       ) : null}
       <Problem error={error} />
-      {bulkId ? <BulkProgress id={bulkId} /> : null}
+      {bulkId ? <BulkProgress id={bulkId} onDone={onDone} /> : null}
     </section>
   );
 }
 
-function BulkProgress({ id }: { id: string }): ReactNode {
+function BulkProgress({ id, onDone }: { id: string; onDone: () => void }): ReactNode {
   const [done, setDone] = useState(false);
   const { data, error } = useLoad(() => call<BulkAction>('executor', 'GET', `/api/v1/operations/bulk/${id}`), [id], {
     everyMs: 1000,
     live: !done,
   });
   useEffect(() => {
-    if (data && data.operation.state === 3) setDone(true);
-  }, [data]);
+    if (data && data.operation.state === 3 && !done) {
+      setDone(true);
+      onDone();
+    }
+  }, [data, done, onDone]);
   if (!data) return <Problem error={error} />;
   const { progress } = data;
   return (
@@ -638,7 +641,11 @@ function StepTimeline({ steps }: { steps: StepEntry[] }): ReactNode {
                   </span>
                   <span className="muted">
                     {when(step.startedOn)}
-                    {duration(step.startedOn, step.loggedOn) ? ` · took ${duration(step.startedOn, step.loggedOn)}` : ''}
+                    {[2, 3, 4].includes(step.status) && duration(step.startedOn, step.loggedOn)
+                      ? ` · took ${duration(step.startedOn, step.loggedOn)}`
+                      : step.status === 5
+                        ? ' · waiting'
+                        : ''}
                   </span>
                   {step.message ? <span className={step.status === 3 ? 'error-text' : ''}>{step.message}</span> : null}
                 </li>
