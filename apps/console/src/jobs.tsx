@@ -563,7 +563,9 @@ export function JobPage({ id, caller }: { id: string; caller: Caller }): ReactNo
         <Field label="Completed">{when(operation.completedOn)}</Field>
         <Field label="Run time">{operation.executionTimeMs ? `${operation.executionTimeMs} ms` : ''}</Field>
         <Field label="Retries">{String(operation.retryCount)}</Field>
-        <Field label="Postponed until">{when(operation.postponeUntil)}</Field>
+        <Field label="Postponed until">
+          {operation.postponeUntil.startsWith('9999') ? 'until an event, a timer or a child job wakes it' : when(operation.postponeUntil)}
+        </Field>
         <Field label="Next attempt">{when(operation.nextAttemptAt)}</Field>
         <Field label="Waiting for a dependency since">
           {operation.unavailableSince ? `${when(operation.unavailableSince)} (${operation.unavailableAttempts} attempt(s))` : ''}

@@ -89,6 +89,13 @@ steps:
     wait: true
 `;
 
+/** What the tests read of the page's globals (the type-check of tests has no DOM library). */
+interface BrowserGlobals {
+  location: { hash: string };
+  sessionStorage: { getItem(key: string): string | null };
+  localStorage: { length: number };
+}
+
 interface Operation {
   id: string;
   name: string;
@@ -157,7 +164,7 @@ describe('the operator console in a browser', () => {
     return tab;
   };
   const go = async (page: Page, hash: string) => {
-    await page.evaluate((to) => (window.location.hash = to), hash);
+    await page.evaluate((to) => ((globalThis as unknown as BrowserGlobals).location.hash = to), hash);
   };
   const sections = (page: Page) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts();
 
@@ -180,12 +187,19 @@ describe('the operator console in a browser', () => {
     expect(await sections(page)).toEqual(['Definitions', 'Dialogs']);
     expect(await page.getByText('Signed in as').innerText()).toContain('ursula (user)');
     // The token is in this tab's sessionStorage, nowhere else.
-    expect(await page.evaluate(() => [sessionStorage.getItem('flowline.console.token') !== null, localStorage.length])).toEqual([true, 0]);
+    expect(
+      await page.evaluate(() => {
+        const { sessionStorage, localStorage } = globalThis as unknown as BrowserGlobals;
+        return [sessionStorage.getItem('flowline.console.token') !== null, localStorage.length];
+      }),
+    ).toEqual([true, 0]);
     await go(page, '#/jobs');
     await page.getByRole('alert').filter({ hasText: 'may not see system jobs' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Access token').waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('flowline.console.token'))).toBeNull();
+    expect(
+      await page.evaluate(() => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem('flowline.console.token')),
+    ).toBeNull();
 
     await signIn(['operator'], 'olga', page);
     expect(await sections(page)).toEqual(['System jobs', 'Definitions', 'Dead letters', 'Dialogs', 'Health']);
