@@ -588,6 +588,48 @@ describe('the operator console in a browser', () => {
     await shot(page, '17-health');
   });
 
+  it('works from the keyboard: sign-in, the skip link, a filter sent with Enter; every field has a label', async () => {
+    const page = await open();
+    await page.goto(chain.url);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(testToken(['operator'], 'kim'));
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Sections' }).waitFor();
+    // A reload keeps the tab signed in, and starts the keyboard at the top of the page.
+    await page.reload();
+    await page.getByRole('heading', { name: 'System jobs' }).waitFor();
+    await page.keyboard.press('Tab');
+    const focusedText = () =>
+      page.evaluate(() => {
+        const active = (globalThis as unknown as { document: { activeElement: { textContent: string; id: string } | null } }).document
+          .activeElement;
+        return { textContent: active?.textContent ?? '', id: active?.id ?? '' };
+      });
+    expect((await focusedText()).textContent).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect((await focusedText()).id).toBe('main');
+    await page.getByLabel('Text', { exact: true }).focus();
+    await page.keyboard.type('console');
+    await page.keyboard.press('Enter');
+    await waitFor(() => page.url().includes('text=console') || undefined, { what: 'the filter sent with Enter' });
+    // Every input, select and textarea of every view has an accessible name.
+    for (const hash of ['#/jobs', '#/definitions', '#/dead-letters', '#/dialogs', '#/health']) {
+      await go(page, hash);
+      await page.locator('h1').first().waitFor();
+      const controls = page.locator('input, select, textarea');
+      for (let index = 0; index < (await controls.count()); index++) {
+        const control = controls.nth(index);
+        const named = await control.evaluate(
+          (element) =>
+            Boolean((element as unknown as { labels: { length: number } | null }).labels?.length) ||
+            Boolean((element as unknown as { getAttribute(name: string): string | null }).getAttribute('aria-label')),
+        );
+        expect({ hash, index, named }).toEqual({ hash, index, named: true });
+      }
+    }
+  });
+
   it('serves the console with a strict content policy, forwards only API paths, and names a service it cannot reach', async () => {
     const page = await fetch(chain.url);
     expect(page.status).toBe(200);
