@@ -13,9 +13,9 @@ import { parse as parseYaml } from 'yaml';
 import { signToken, type Role } from '@flowline/auth';
 import { DOMAIN_EVENT_TYPE, Topics } from '@flowline/contracts';
 import { createEnvelope } from '@flowline/messaging';
-import { testToken } from '@flowline/service-testing';
+import { startServiceForTest, testToken } from '@flowline/service-testing';
 import { REPO_ROOT, SERVICE_START_TIMEOUT_MS, waitFor } from '@flowline/testing';
-import { ensureConsoleBuilt, startConsoleChain, type ConsoleChain } from './console-chain';
+import { CONSOLE_DIR, ensureConsoleBuilt, startConsoleChain, type ConsoleChain } from './console-chain';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -646,5 +646,37 @@ describe('the operator console in a browser', () => {
     expect(noToken.status).toBe(401);
     const traversal = await fetch(`${chain.sessions.httpUrl}/console/assets/..%2f..%2fpackage.json`);
     expect(traversal.status).toBe(404);
+
+    // A session service whose executor is not there answers 502 naming it, and its console says so.
+    const alone = await startServiceForTest('apps/session-service/src/main.ts', {
+      KAFKA_TOPIC_PREFIX: chain.prefix,
+      REGISTRY_ADDRESS: chain.registry.grpcAddress,
+      GATEWAY_ADDRESS: chain.gateway.grpcAddress,
+      CONSOLE_DIR,
+      REGISTRY_HTTP_URL: chain.registry.httpUrl,
+      GATEWAY_HTTP_URL: chain.gateway.httpUrl,
+      EXECUTOR_HTTP_URL: 'http://127.0.0.1:9',
+    });
+    try {
+      const unreachable = await fetch(`${alone.httpUrl}/console/api/executor/api/v1/operations`, {
+        headers: { authorization: `Bearer ${testToken(['operator'])}` },
+      });
+      expect(unreachable.status).toBe(502);
+      expect(((await unreachable.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: expect.stringContaining('the executor (http://127.0.0.1:9) did not answer'),
+      });
+      // Another origin (its own port): its own sign-in.
+      const page = await open();
+      await page.goto(`${alone.httpUrl}/console/#/health`);
+      await page.getByLabel('Access token').fill(testToken(['operator'], 'olga'));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('ul.readiness li', { hasText: 'Async executor' }).getByText('Not ready').waitFor();
+      expect(await page.locator('ul.readiness li', { hasText: 'Async executor' }).innerText()).toContain('not reachable');
+      await go(page, '#/jobs');
+      await page.getByRole('alert').filter({ hasText: 'UPSTREAM_UNAVAILABLE' }).waitFor();
+    } finally {
+      await alone.stop();
+    }
   });
 });
