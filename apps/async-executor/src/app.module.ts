@@ -46,6 +46,7 @@ export class AppModule {
           registryAddress: config.REGISTRY_ADDRESS,
           gatewayAddress: config.GATEWAY_ADDRESS,
           retentionDays: config.OPERATION_RETENTION_DAYS,
+          healthSampleMs: config.HEALTH_SAMPLE_MS,
         }),
         // Bulk actions run as async operations of type 13, carried out by their own runner.
         BulkActionsModule.forRoot({ leaseMs: config.LEASE_MS, pollMs: config.WORKER_POLL_MS }),

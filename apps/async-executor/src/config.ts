@@ -29,6 +29,8 @@ export const ExecutorConfigShape = {
   LOOP_MAX_RUNS: z.coerce.number({ error: 'expected a whole number' }).int().min(1).default(16),
   LOOP_WINDOW_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(300_000),
   OPERATION_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).int().min(1).default(30),
+  /** How often the health history (GET /api/v1/health/history) takes a sample; the last hour is kept in memory. */
+  HEALTH_SAMPLE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).max(300_000).default(15_000),
 };
 
 export type ExecutorConfig = z.infer<z.ZodObject<typeof ExecutorConfigShape>>;

@@ -7,6 +7,7 @@ import { deadLetterToJson } from './dead-letters/dead-letters.mapper';
 import { OnDemandHttpController } from './on-demand/on-demand.http.controller';
 import { EXECUTOR_OPENAPI } from './openapi';
 import { BulkActionsHttpController } from './operations/bulk-actions.http.controller';
+import { HealthHistoryHttpController } from './operations/health-history.http.controller';
 import { OperationsHttpController } from './operations/operations.http.controller';
 
 /**
@@ -18,12 +19,13 @@ describe("the executor's OpenAPI document", () => {
   const document = buildOpenApiDocument(EXECUTOR_OPENAPI);
   const conformance = new OpenApiConformance(document as unknown as Record<string, unknown>, 'http://executor.test');
 
-  it('lists every route the HTTP controllers serve, and no other: system jobs, bulk actions, on-demand starts, dead letters', () => {
+  it('lists every route the HTTP controllers serve, and no other: system jobs, bulk actions, on-demand starts, dead letters, health history', () => {
     const served = controllerRoutes([
       OperationsHttpController,
       BulkActionsHttpController,
       OnDemandHttpController,
       DeadLettersHttpController,
+      HealthHistoryHttpController,
     ]);
     expect(documentedRoutes(document)).toEqual(served);
     expect(served).toEqual(
@@ -32,6 +34,7 @@ describe("the executor's OpenAPI document", () => {
         'GET /api/v1/operations/bulk/{id}/items',
         'PATCH /api/v1/dead-letters/{id}',
         'POST /api/v1/dead-letters/{id}/replay',
+        'GET /api/v1/health/history',
       ]),
     );
   });

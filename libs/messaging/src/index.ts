@@ -10,5 +10,6 @@ export * from './kafka/kafka-client';
 export * from './producer/envelope-producer';
 export * from './consumer/consumer-runner';
 export * from './outbox/outbox-relay';
+export * from './outbox/outbox-signal';
 export * from './kafka/topic-names';
 export * from './messaging.module';

@@ -9,6 +9,7 @@ export * from './database/service-instance.migration';
 export * from './database/service-instance.registry';
 export * from './bootstrap/start-service';
 export * from './bootstrap/trust-proxy';
+export * from './bootstrap/cors';
 export * from './grpc/rpc-exception.filter';
 export * from './grpc/bad-text.interceptor';
 export * from './grpc/grpc-health.controller';

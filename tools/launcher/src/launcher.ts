@@ -181,6 +181,9 @@ export class Flowline {
       if (failure) io.write(`The operator console could not be built (the services start without it):\n${failure}\n`);
     }
     this.checkpoint();
+    // The operator console's origin (the session service's HTTP port) may call every service's REST API.
+    const consolePort = settings.services.find((plan) => plan.descriptor.name === 'session-service')?.httpPort ?? 8083;
+    const consoleOrigins = [...new Set([`http://${settings.host}:${consolePort}`, `http://localhost:${consolePort}`])].join(',');
     const supervisor = new ServiceSupervisor({
       repoRoot: this.repoRoot,
       host: settings.host,
@@ -203,6 +206,7 @@ export class Flowline {
         ...(process.env['OUTBOUND_DENY'] ? { OUTBOUND_DENY: process.env['OUTBOUND_DENY'] } : {}),
         ...(process.env['RATE_LIMIT_PER_MINUTE'] ? { RATE_LIMIT_PER_MINUTE: process.env['RATE_LIMIT_PER_MINUTE'] } : {}),
         SHUTDOWN_GRACE_MS: String(settings.shutdownGraceMs - 2_000),
+        CORS_ORIGINS: process.env['CORS_ORIGINS'] ?? consoleOrigins,
       },
       logFormat: settings.logFormat,
       write: io.write,

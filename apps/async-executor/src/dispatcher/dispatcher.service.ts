@@ -3,14 +3,13 @@
  * the activated workflows and asynchronous steps it triggers (from the metadata cache),
  * snapshots the definition version and the event, and inserts one async operation per match in
  * execution order, idempotently (event id + process). It also makes Ready the suspended
- * operations that wait on the event's record. All in one transaction; the offset is committed
- * after it (ConsumerRunner commits after the handler).
+ * operations that wait on the event's record. A batch of events is one statement
+ * (OperationRepository.dispatch); the offset is committed after it (ConsumerRunner commits after
+ * the handler).
  */
 import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import {
   AsyncOperationState as State,
   AsyncOperationStatus as Status,
@@ -35,16 +34,11 @@ import {
   type Kafka,
 } from '@flowline/messaging';
 import { DependencyUnavailable } from '@flowline/service-kit';
-import { AsyncOperationRow } from '../operations/async-operation.entity';
 import { dependencyTokenOf } from '../operations/dependency-token';
-import { OperationEvents } from '../operations/operation-events';
-import { OperationStore } from '../operations/operation-store';
+import { OperationRepository, type NewOperation } from '../operations/operation-repository';
 import { DefinitionVersions } from '../definitions/definition-versions';
 
 const tracer = trace.getTracer('flowline.async-executor');
-
-/** Operations per INSERT statement (PostgreSQL takes at most 65,535 parameters in one). */
-const INSERT_CHUNK = 200;
 
 export interface DispatchResult {
   created: string[];
@@ -57,14 +51,12 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   private runner: ConsumerRunner | undefined;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metadata: MetadataCache,
-    private readonly events: OperationEvents,
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly names: TopicNames,
     private readonly producer: EnvelopeProducer,
     private readonly versions: DefinitionVersions,
-    private readonly store: OperationStore,
+    private readonly repository: OperationRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -143,7 +135,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** The operations of one event, in execution order (not yet inserted). */
-  private async operationsOf(event: PipelineEvent, traceHeaders?: Record<string, string>): Promise<Array<Partial<AsyncOperationRow>>> {
+  private async operationsOf(event: PipelineEvent, traceHeaders?: Record<string, string>): Promise<NewOperation[]> {
     const resolution = this.metadata.resolve(event.message, event.entity, event.changedAttributes);
     const traceContext = traceHeaders ?? (injectTraceHeaders({}) as Record<string, string>);
     const input = {
@@ -217,43 +209,24 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
    * suspended operations waiting on their records woken.
    */
   async dispatchMany(events: Array<{ event: PipelineEvent; trace?: Record<string, string> }>): Promise<DispatchResult> {
-    const rows: Array<Partial<AsyncOperationRow>> = [];
+    const rows: NewOperation[] = [];
     for (const { event, trace: traceHeaders } of events) rows.push(...(await this.operationsOf(event, traceHeaders)));
     const records = [...new Map(events.map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event])).values()];
-    return this.dataSource.transaction(async (manager) => {
-      const created: string[] = [];
-      for (let from = 0; from < rows.length; from += INSERT_CHUNK) {
-        // Uses UQ_async_operation_event_process: a redelivered event creates nothing twice.
-        const result = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(AsyncOperationRow)
-          .values(rows.slice(from, from + INSERT_CHUNK) as never)
-          .orIgnore()
-          .returning(['id'])
-          .execute();
-        created.push(...(result.raw as Array<{ id: string }>).map((row) => row.id));
-      }
-      const woken = await this.store.wakeWaitingOn(
-        manager,
-        records.map((event) => event.entity),
-        records.map((event) => event.recordId),
+    const { created, woken } = await this.repository.dispatch(
+      rows,
+      records.map((event) => ({ entity: event.entity, recordId: event.recordId })),
+    );
+    if (created.length + woken.length > 0) {
+      this.logger.log(
+        {
+          events: events.length,
+          ...(events.length === 1 ? { eventId: events[0]!.event.eventId, correlationId: events[0]!.event.correlationId } : {}),
+          created: created.length,
+          woken: woken.length,
+        },
+        'dispatched',
       );
-      await this.events.recordMany(manager, [...created, ...woken]);
-      // Delivered at commit: idle workers start at once instead of at their next poll.
-      if (created.length + woken.length > 0) {
-        await manager.query(`SELECT pg_notify('flowline_executor_ready', '')`);
-        this.logger.log(
-          {
-            events: events.length,
-            ...(events.length === 1 ? { eventId: events[0]!.event.eventId, correlationId: events[0]!.event.correlationId } : {}),
-            created: created.length,
-            woken: woken.length,
-          },
-          'dispatched',
-        );
-      }
-      return { created, woken };
-    });
+    }
+    return { created, woken };
   }
 }

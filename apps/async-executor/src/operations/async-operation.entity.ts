@@ -10,7 +10,16 @@ import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn, Vers
 // Workers claim with: WHERE state = 0 AND postpone_until <= now() ORDER BY sequence (see the claim query).
 @Index('IDX_async_operation_ready', ['sequence'], { where: '"state" = 0' })
 @Index('IDX_async_operation_dependency', ['dependencyToken', 'sequence'], { where: '"dependency_token" IS NOT NULL' })
-@Index('IDX_async_operation_completed', ['completedOn'], { where: '"state" = 3' })
+// Retention and the list's completedOn sort (keyset on completed_on, sequence).
+@Index('IDX_async_operation_completed_sequence', ['completedOn', 'sequence'], { where: '"state" = 3' })
+// The system jobs list (operation-page.ts): the default sort, and a filter by state, status, definition or name in it.
+@Index('IDX_async_operation_created', ['createdOn', 'sequence'])
+@Index('IDX_async_operation_state_created', ['state', 'createdOn', 'sequence'])
+@Index('IDX_async_operation_status_created', ['status', 'createdOn', 'sequence'])
+@Index('IDX_async_operation_definition_created', ['definitionId', 'createdOn', 'sequence'])
+@Index('IDX_async_operation_name_created', ['name', 'createdOn', 'sequence'])
+// The list's text filter: a pg_trgm GIN index over an expression, kept by its migration alone.
+@Index('IDX_async_operation_text', { synchronize: false })
 @Index('IDX_async_operation_correlation', ['correlationId'])
 @Index('IDX_async_operation_locked', ['definitionId'], { where: '"state" = 2' })
 @Index('IDX_async_operation_regarding', ['primaryEntity', 'regardingId'])

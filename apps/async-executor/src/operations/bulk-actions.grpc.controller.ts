@@ -45,6 +45,7 @@ export class BulkActionsGrpcController {
         correlationId: f?.correlationId,
         createdAfter: f?.createdAfter,
         createdBefore: f?.createdBefore,
+        text: f?.text,
       }).filter(([, value]) => (Array.isArray(value) ? value.length > 0 : Boolean(value))),
     );
     const result = await this.bulk.request(

@@ -147,6 +147,8 @@ describe('bulk actions on system jobs', () => {
       correlationId: '',
       createdAfter: since,
       createdBefore: '',
+      text: '',
+      sort: '',
     };
     expect(await grpc.startBulkAction({ action: 'cancel', filter: listFilter, dryRun: true, until: '' })).toMatchObject({
       dryRun: true,

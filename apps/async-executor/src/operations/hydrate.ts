@@ -4,7 +4,11 @@
  */
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 
-export function hydrate<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>, raws: Array<Record<string, unknown>>): T[] {
+export function hydrate<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  target: EntityTarget<T>,
+  raws: Array<Record<string, unknown>>,
+): T[] {
   const metadata = dataSource.getMetadata(target);
   const driver = dataSource.driver;
   return raws.map((raw) => {

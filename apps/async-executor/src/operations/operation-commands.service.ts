@@ -8,12 +8,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { AsyncOperationState as State } from '@flowline/contracts';
-import { failedPrecondition, invalidArgument, notFound, pageInfo, type FieldViolation, type PageWindow } from '@flowline/rpc';
+import { failedPrecondition, invalidArgument, notFound, pageWindow, type FieldViolation } from '@flowline/rpc';
 import { AsyncOperationRow } from './async-operation.entity';
 import { OperationStore, type ColumnValue, type MoveResult } from './operation-store';
 import { describePosition, IllegalTransition, type OperationAction, type OperationPosition } from './operation-transitions';
 import { StepLogRow } from './step-log.entity';
 import { applyOperationFilter, filterInstant, type OperationFilter } from './operation-filter';
+import { applyKeysetPage, COUNT_CAP, decodePageToken, encodePageToken, listSortOf, type ListSort } from './operation-page';
 
 export const OPERATIONS_OPTIONS = Symbol('OPERATIONS_OPTIONS');
 
@@ -27,6 +28,35 @@ export type { OperationFilter } from './operation-filter';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const instant = filterInstant;
+
+/** The most child operations a job's page lists. */
+export const MAX_CHILDREN = 200;
+
+/** An operation, its step log, and the operations linked to it. */
+export interface OperationDetail {
+  operation: AsyncOperationRow;
+  steps: StepLogRow[];
+  parent: Pick<AsyncOperationRow, 'id' | 'name' | 'state' | 'status' | 'createdOn' | 'completedOn'> | undefined;
+  children: Array<Pick<AsyncOperationRow, 'id' | 'name' | 'state' | 'status' | 'createdOn' | 'completedOn'>>;
+}
+
+/** A list request as REST and gRPC give it. */
+export interface ListRequest {
+  filter: OperationFilter;
+  sort?: string | undefined;
+  pageSize?: number | undefined;
+  pageToken?: string | undefined;
+}
+
+/** A page of the list. */
+export interface OperationList {
+  rows: AsyncOperationRow[];
+  page: { nextPageToken: string; totalCount: number };
+  /** More than COUNT_CAP match: totalCount is COUNT_CAP. */
+  totalCountCapped: boolean;
+  /** The planner's estimate when capped, 0 otherwise. */
+  estimatedTotalCount: number;
+}
 
 /** The actions an operator takes on one operation (alone or in bulk). */
 export type OperatorAction = 'cancel' | 'pause' | 'resume' | 'postpone' | 'retry';
@@ -47,13 +77,52 @@ export class OperationCommands {
     @Inject(OPERATIONS_OPTIONS) private readonly options: OperationsOptions,
   ) {}
 
-  async list(
-    window: PageWindow,
-    filter: OperationFilter,
-  ): Promise<{ rows: AsyncOperationRow[]; page: { nextPageToken: string; totalCount: number } }> {
-    const query = this.filtered(filter);
-    const [rows, total] = await query.orderBy('o.sequence', 'DESC').skip(window.offset).take(window.limit).getManyAndCount();
-    return { rows, page: pageInfo(window, rows.length, total) };
+  /**
+   * A page of the list in the sort asked for (keyset paging, see operation-page.ts), with the
+   * count of what matches up to COUNT_CAP and, beyond it, the planner's estimate.
+   */
+  async list(request: ListRequest): Promise<OperationList> {
+    const sort = listSortOf(request.sort);
+    const { limit } = pageWindow({ ...(request.pageSize !== undefined ? { pageSize: request.pageSize } : {}) });
+    const after = request.pageToken ? decodePageToken(request.pageToken, sort, request.filter) : undefined;
+    const page = applyKeysetPage(this.filtered(request.filter), sort, after, limit);
+    const [{ entities, raw }, count] = await Promise.all([page.getRawAndEntities(), this.count(request.filter, sort)]);
+    const rows = entities.slice(0, limit);
+    const last = raw[rows.length - 1] as Record<string, string> | undefined;
+    const nextPageToken =
+      entities.length > limit && last
+        ? encodePageToken(
+            sort,
+            request.filter,
+            sort.spec.key.map((_, i) => String(last[`page_key_${i}`])),
+          )
+        : '';
+    return { rows, page: { nextPageToken, totalCount: count.total }, totalCountCapped: count.capped, estimatedTotalCount: count.estimate };
+  }
+
+  /** How many match, counted no further than COUNT_CAP + 1 rows; beyond, the planner's estimate (no scan). */
+  private async count(filter: OperationFilter, sort: ListSort): Promise<{ total: number; capped: boolean; estimate: number }> {
+    const matching = () => {
+      const query = this.filtered(filter);
+      if (sort.spec.completedOnly) query.andWhere(`"o"."state" = ${State.Completed} AND "o"."completed_on" IS NOT NULL`);
+      return query;
+    };
+    const [sql, parameters] = matching()
+      .select('1')
+      .limit(COUNT_CAP + 1)
+      .getQueryAndParameters();
+    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS "n" FROM (${sql}) AS "capped"`, parameters)) as Array<{
+      n: number;
+    }>;
+    const counted = row?.n ?? 0;
+    if (counted <= COUNT_CAP) return { total: counted, capped: false, estimate: 0 };
+    const [explainSql, explainParameters] = matching().select('1').getQueryAndParameters();
+    const [plan] = (await this.dataSource.query(`EXPLAIN (FORMAT JSON) ${explainSql}`, explainParameters)) as Array<{
+      'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }>;
+    }>;
+    const estimated = Math.round(plan?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
+    // The estimate is never below what was counted.
+    return { total: COUNT_CAP, capped: true, estimate: Math.min(2_147_483_647, Math.max(estimated, COUNT_CAP + 1)) };
   }
 
   /** The operations matching a list filter (alias `o`), for listing and bulk actions alike; refuses an invalid filter. */
@@ -63,10 +132,21 @@ export class OperationCommands {
     return query;
   }
 
-  async get(id: string): Promise<{ operation: AsyncOperationRow; steps: StepLogRow[] }> {
+  /**
+   * An operation with what its page shows beside it, in one call: its step log, the parent that
+   * waits for it and the children it waits for (parent_operation_id, IDX_async_operation_parent).
+   * Children started without waiting are not linked to it; they share its correlation id.
+   */
+  async get(id: string): Promise<OperationDetail> {
     const operation = await this.find(id);
-    const steps = await this.dataSource.getRepository(StepLogRow).find({ where: { operationId: id }, order: { id: 'ASC' } });
-    return { operation, steps };
+    const operations = this.dataSource.getRepository(AsyncOperationRow);
+    const related = { id: true, name: true, state: true, status: true, createdOn: true, completedOn: true } as const;
+    const [steps, parent, children] = await Promise.all([
+      this.dataSource.getRepository(StepLogRow).find({ where: { operationId: id }, order: { id: 'ASC' } }),
+      operation.parentOperationId ? operations.findOne({ select: related, where: { id: operation.parentOperationId } }) : null,
+      operations.find({ select: related, where: { parentOperationId: id }, order: { sequence: 'ASC' }, take: MAX_CHILDREN }),
+    ]);
+    return { operation, steps, parent: parent ?? undefined, children };
   }
 
   /**

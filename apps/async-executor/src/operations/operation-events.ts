@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Topics } from '@flowline/contracts';
-import { outboxHeaders, outboxInsertSql, outboxNotifySql, sqlLiteral } from '@flowline/messaging';
+import { outboxHeaders, outboxInsertSql, outboxNotifySql, sqlLiteral, wakeRelayAfterCommit } from '@flowline/messaging';
 import { SERVICE } from '../config';
 
 export const ASYNC_OPERATION_CHANGED = 'async-operation.changed';
@@ -18,6 +18,7 @@ export class OperationEvents {
        SELECT ${this.notifySql('written')} AS "notified"`,
       [ids],
     );
+    this.wakeRelay(manager);
   }
 
   /**
@@ -44,8 +45,16 @@ export class OperationEvents {
     );
   }
 
-  /** The scalar subquery that wakes the relay once `written` (the insert's CTE) has rows. */
+  /**
+   * The scalar subquery that wakes a relay in another process once `written` (the insert's CTE)
+   * has rows; a statement using it calls `wakeRelay` when done, for a relay in this process.
+   */
   notifySql(written: string): string {
     return outboxNotifySql(OPERATIONS_SCHEMA, written);
+  }
+
+  /** Wakes this process's relay once what `manager` wrote commits (at once for an autocommitted statement). */
+  wakeRelay(manager?: EntityManager): void {
+    wakeRelayAfterCommit(OPERATIONS_SCHEMA, manager);
   }
 }

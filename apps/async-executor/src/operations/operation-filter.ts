@@ -18,7 +18,21 @@ export interface OperationFilter {
   correlationId?: string;
   createdAfter?: string;
   createdBefore?: string;
+  /** A case-insensitive substring of the name, error code or message. */
+  text?: string;
 }
+
+/** The longest free text a filter takes (longer is refused, naming the field). */
+export const MAX_FILTER_TEXT = 200;
+
+/**
+ * What the text filter searches: one expression, the same as the trigram index
+ * IDX_async_operation_text's (migration ConsoleListIndexes), so the planner can use it.
+ */
+export const OPERATION_TEXT_SQL = `("o"."name" || ' ' || coalesce("o"."error_code", '') || ' ' || coalesce("o"."friendly_message", ''))`;
+
+/** `text` as a LIKE pattern: its own %, _ and \\ stand for themselves. */
+export const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -55,11 +69,12 @@ export const OPERATION_FILTER_NAMES = [
   'correlationId',
   'createdAfter',
   'createdBefore',
+  'text',
 ] as const;
 
 /**
  * The filter in a query string or JSON object, by its public names: state, status (one, several,
- * or comma-separated), definitionId, name, entity, recordId, correlationId, createdAfter, createdBefore.
+ * or comma-separated), definitionId, name, entity, recordId, correlationId, createdAfter, createdBefore, text.
  */
 export function operationFilterOf(given: Record<string, Given>): OperationFilter {
   const one = (name: string): string | undefined => {
@@ -80,6 +95,7 @@ export function operationFilterOf(given: Record<string, Given>): OperationFilter
           ['correlationId', 'correlationId'],
           ['createdAfter', 'createdAfter'],
           ['createdBefore', 'createdBefore'],
+          ['text', 'text'],
         ] as const
       )
         .filter(([, param]) => one(param))
@@ -114,6 +130,8 @@ export function applyOperationFilter(query: SelectQueryBuilder<AsyncOperationRow
     violations.push({ field: 'definitionId', description: 'expected a definition id (a UUID)' });
   const after = filterInstant('createdAfter', filter.createdAfter, violations);
   const before = filterInstant('createdBefore', filter.createdBefore, violations);
+  if (filter.text !== undefined && filter.text.length > MAX_FILTER_TEXT)
+    violations.push({ field: 'text', description: `expected at most ${MAX_FILTER_TEXT} characters, got ${filter.text.length}` });
   if (violations.length > 0)
     throw invalidArgument(
       'FILTER_INVALID',
@@ -129,4 +147,6 @@ export function applyOperationFilter(query: SelectQueryBuilder<AsyncOperationRow
   if (filter.correlationId) query.andWhere('o.correlationId = :correlationId', { correlationId: filter.correlationId });
   if (after) query.andWhere('o.createdOn >= :after', { after });
   if (before) query.andWhere('o.createdOn < :before', { before });
+  // Uses the trigram index IDX_async_operation_text (for 3 characters or more).
+  if (filter.text) query.andWhere(`${OPERATION_TEXT_SQL} ILIKE :textPattern`, { textPattern: likePattern(filter.text) });
 }

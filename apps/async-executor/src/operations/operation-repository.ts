@@ -23,6 +23,33 @@ import { transition } from './operation-transitions';
 
 /** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
 const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
+/** A run waiting on a record or a child, and where an event on that record moves it. */
+const WAITING = { state: State.Suspended, status: Status.Waiting };
+const WOKEN = transition(WAITING, 'wake');
+
+/** An operation the dispatcher creates for an event. */
+export type NewOperation = Pick<
+  AsyncOperationRow,
+  | 'id'
+  | 'operationType'
+  | 'name'
+  | 'processKey'
+  | 'definitionId'
+  | 'definitionVersion'
+  | 'stepRegistrationId'
+  | 'state'
+  | 'status'
+  | 'eventId'
+  | 'correlationId'
+  | 'depth'
+  | 'primaryEntity'
+  | 'regardingId'
+  | 'owner'
+  | 'input'
+  | 'dependencyToken'
+  | 'postponeUntil'
+  | 'traceContext'
+>;
 
 /** An operation just claimed, with its workflow's recent runs on the record (a first run only). */
 export interface Claimed {
@@ -137,8 +164,88 @@ export class OperationRepository {
     >;
     const raws = results.at(-1)!.rows;
     if (raws.length === 0) return [];
+    this.events.wakeRelay();
     const operations = hydrate(this.dataSource, AsyncOperationRow, raws);
     return operations.map((operation, index) => ({ operation, recentRuns: raws[index]!.recent_runs ?? undefined }));
+  }
+
+  /**
+   * The dispatcher's write for one batch of events, one autocommitted statement: the new
+   * operations inserted in the order given (so `sequence` keeps event order), each at most once
+   * (UQ_async_operation_event_process: a redelivered event creates nothing twice); the suspended
+   * operations waiting on the events' records woken (IDX_wait_subscription_record) and their
+   * subscriptions spent; the change events of both; and, when any is Ready, the workers' NOTIFY.
+   */
+  async dispatch(
+    operations: ReadonlyArray<NewOperation>,
+    touched: ReadonlyArray<{ entity: string; recordId: string }>,
+  ): Promise<{ created: string[]; woken: string[] }> {
+    const [row] = (await this.dataSource.query(
+      `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+                    "n" int, "id" uuid, "operation_type" smallint, "name" text, "process_key" text, "definition_id" uuid,
+                    "definition_version" int, "step_registration_id" uuid, "state" smallint, "status" smallint, "event_id" uuid,
+                    "correlation_id" text, "depth" int, "primary_entity" text, "regarding_id" text, "owner" text, "input" jsonb,
+                    "dependency_token" text, "postpone_until" timestamptz, "trace_context" jsonb)),
+       created AS (
+         INSERT INTO "executor"."async_operation" ("id", "operation_type", "name", "process_key", "definition_id",
+                "definition_version", "step_registration_id", "state", "status", "event_id", "correlation_id", "depth",
+                "primary_entity", "regarding_id", "owner", "input", "instance_state", "dependency_token", "postpone_until",
+                "trace_context", "created_on", "row_version")
+         SELECT "id", "operation_type", "name", "process_key", "definition_id", "definition_version", "step_registration_id",
+                "state", "status", "event_id", "correlation_id", "depth", "primary_entity", "regarding_id", "owner", "input",
+                NULL, "dependency_token", "postpone_until", "trace_context", now(), 1
+           FROM r ORDER BY "n"
+         ON CONFLICT DO NOTHING
+         RETURNING *),
+       touched AS (SELECT * FROM unnest($2::text[], $3::text[]) AS t("entity", "record_id")),
+       woken AS (
+         UPDATE "executor"."async_operation" o SET "state" = $4, "status" = $5, "postpone_until" = now(), "row_version" = o."row_version" + 1
+          WHERE o."state" = $6 AND o."status" = $7
+            AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s
+                             JOIN touched t ON s."entity" = t."entity" AND s."record_id" = t."record_id")
+         RETURNING o.*),
+       spent AS (DELETE FROM "executor"."wait_subscription" WHERE "operation_id" IN (SELECT "id" FROM woken)),
+       changed AS (SELECT * FROM created UNION ALL SELECT * FROM woken),
+       written AS (${this.events.insertSql('changed')})
+       SELECT (SELECT coalesce(array_agg("id"::text ORDER BY "sequence"), '{}') FROM created) AS "created",
+              (SELECT coalesce(array_agg("id"::text), '{}') FROM woken) AS "woken",
+              (SELECT count(*) FROM (SELECT pg_notify(${sqlLiteral(READY_CHANNEL)}, '') FROM (SELECT 1 FROM changed LIMIT 1) AS c) AS n) AS "ready",
+              ${this.events.notifySql('written')} AS "notified"`,
+      [
+        JSON.stringify(
+          operations.map((operation, n) => ({
+            n,
+            id: operation.id,
+            operation_type: operation.operationType,
+            name: operation.name,
+            process_key: operation.processKey,
+            definition_id: operation.definitionId,
+            definition_version: operation.definitionVersion,
+            step_registration_id: operation.stepRegistrationId,
+            state: operation.state,
+            status: operation.status,
+            event_id: operation.eventId,
+            correlation_id: operation.correlationId,
+            depth: operation.depth,
+            primary_entity: operation.primaryEntity,
+            regarding_id: operation.regardingId,
+            owner: operation.owner,
+            input: operation.input,
+            dependency_token: operation.dependencyToken,
+            postpone_until: operation.postponeUntil.toISOString(),
+            trace_context: operation.traceContext,
+          })),
+        ),
+        touched.map((record) => record.entity),
+        touched.map((record) => record.recordId),
+        WOKEN.state,
+        WOKEN.status,
+        WAITING.state,
+        WAITING.status,
+      ],
+    )) as Array<{ created: string[]; woken: string[] }>;
+    this.events.wakeRelay();
+    return { created: row!.created, woken: row!.woken };
   }
 
   /** The driver's pool, for a multi-statement query (TypeORM's query answers only one result). */

@@ -1,6 +1,7 @@
 /** Async operations and step log entries as the API shows them (gRPC messages; REST uses the same shape as JSON). */
 import type { ExecutorProto } from '@flowline/rpc';
 import type { AsyncOperationRow } from './async-operation.entity';
+import type { OperationDetail, OperationList } from './operation-commands.service';
 import { describePosition } from './operation-transitions';
 import type { StepLogRow } from './step-log.entity';
 
@@ -44,6 +45,50 @@ export function operationToProto(row: AsyncOperationRow): ExecutorProto.AsyncOpe
     unavailableSince: iso(row.unavailableSince),
     unavailableAttempts: row.unavailableAttempts ?? 0,
     parentOperationId: row.parentOperationId ?? '',
+  };
+}
+
+/** A page of the list (REST answers the same shape as JSON). */
+export function listToProto(list: OperationList): ExecutorProto.ListOperationsResponse {
+  return {
+    operations: list.rows.map(operationToProto),
+    page: list.page,
+    totalCountCapped: list.totalCountCapped,
+    estimatedTotalCount: list.estimatedTotalCount,
+  };
+}
+
+/** Another operation as a job's page links to it. */
+export function relatedToProto(
+  row: Pick<AsyncOperationRow, 'id' | 'name' | 'state' | 'status' | 'createdOn' | 'completedOn'>,
+): ExecutorProto.RelatedOperation {
+  const [stateName, statusName] = describePosition(row).replace(')', '').split(' (') as [string, string];
+  return {
+    id: row.id,
+    name: row.name,
+    state: row.state,
+    status: row.status,
+    stateName,
+    statusName,
+    createdOn: iso(row.createdOn),
+    completedOn: iso(row.completedOn),
+  };
+}
+
+/** The trace id of the W3C traceparent an operation keeps ('' without one). */
+export function traceIdOf(row: Pick<AsyncOperationRow, 'traceContext'>): string {
+  const match = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(row.traceContext?.['traceparent'] ?? '');
+  return match && !/^0+$/.test(match[1]!) ? match[1]! : '';
+}
+
+/** An operation's page: the operation, its step log, its parent and children, its trace id. */
+export function detailToProto(detail: OperationDetail): ExecutorProto.OperationDetail {
+  return {
+    operation: operationToProto(detail.operation),
+    steps: stepsToProto(detail.steps),
+    ...(detail.parent ? { parent: relatedToProto(detail.parent) } : {}),
+    children: detail.children.map(relatedToProto),
+    traceId: traceIdOf(detail.operation),
   };
 }
 

@@ -1,12 +1,29 @@
 /** gRPC: flowline.executor.v1.AsyncOperationService, for operators (operator or admin role). */
 import { Ctx, GrpcMethod, Payload } from '@nestjs/microservices';
 import { Roles, type Principal } from '@flowline/auth';
-import { pageWindow, type ExecutorProto, type Metadata } from '@flowline/rpc';
+import type { ExecutorProto, Metadata } from '@flowline/rpc';
 import { CurrentPrincipal, GrpcController, RequireRoles } from '@flowline/service-kit';
 import { OperationCommands } from './operation-commands.service';
-import { operationToProto, stepsToProto } from './operation.mapper';
+import type { OperationFilter } from './operation-filter';
+import { detailToProto, listToProto, operationToProto } from './operation.mapper';
 
 const SERVICE = 'AsyncOperationService';
+
+/** The filter of a ListOperations request (empty fields: no filter). */
+function listFilterOf(request: ExecutorProto.ListOperationsRequest): OperationFilter {
+  return {
+    states: request.states,
+    statuses: request.statuses,
+    ...(request.definitionId ? { definitionId: request.definitionId } : {}),
+    ...(request.name ? { name: request.name } : {}),
+    ...(request.primaryEntity ? { primaryEntity: request.primaryEntity } : {}),
+    ...(request.regardingId ? { regardingId: request.regardingId } : {}),
+    ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+    ...(request.createdAfter ? { createdAfter: request.createdAfter } : {}),
+    ...(request.createdBefore ? { createdBefore: request.createdBefore } : {}),
+    ...(request.text ? { text: request.text } : {}),
+  };
+}
 
 @GrpcController()
 export class OperationsGrpcController {
@@ -15,25 +32,19 @@ export class OperationsGrpcController {
   @GrpcMethod(SERVICE, 'ListOperations')
   @RequireRoles(Roles.operator)
   async listOperations(@Payload() request: ExecutorProto.ListOperationsRequest): Promise<ExecutorProto.ListOperationsResponse> {
-    const { rows, page } = await this.commands.list(pageWindow(request.page), {
-      states: request.states,
-      statuses: request.statuses,
-      ...(request.definitionId ? { definitionId: request.definitionId } : {}),
-      ...(request.name ? { name: request.name } : {}),
-      ...(request.primaryEntity ? { primaryEntity: request.primaryEntity } : {}),
-      ...(request.regardingId ? { regardingId: request.regardingId } : {}),
-      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-      ...(request.createdAfter ? { createdAfter: request.createdAfter } : {}),
-      ...(request.createdBefore ? { createdBefore: request.createdBefore } : {}),
+    const list = await this.commands.list({
+      filter: listFilterOf(request),
+      sort: request.sort,
+      pageSize: request.page?.pageSize,
+      pageToken: request.page?.pageToken,
     });
-    return { operations: rows.map(operationToProto), page };
+    return listToProto(list);
   }
 
   @GrpcMethod(SERVICE, 'GetOperation')
   @RequireRoles(Roles.operator)
   async getOperation(@Payload() request: ExecutorProto.OperationRequest): Promise<ExecutorProto.OperationDetail> {
-    const { operation, steps } = await this.commands.get(request.id);
-    return { operation: operationToProto(operation), steps: stepsToProto(steps) };
+    return detailToProto(await this.commands.get(request.id));
   }
 
   @GrpcMethod(SERVICE, 'CancelOperation')

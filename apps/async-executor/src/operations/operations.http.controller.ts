@@ -1,18 +1,17 @@
 /**
  * REST for operators (operator or admin role):
- * - `GET /api/v1/operations?state=0&state=1&status=31&definitionId=&name=&entity=&recordId=&correlationId=&createdAfter=&createdBefore=&pageSize=&pageToken=`
- * - `GET /api/v1/operations/{id}`: the operation and its step log
+ * - `GET /api/v1/operations?state=0&state=1&status=31&definitionId=&name=&entity=&recordId=&correlationId=&createdAfter=&createdBefore=&text=&sort=&pageSize=&pageToken=`
+ * - `GET /api/v1/operations/{id}`: the operation, its step log, parent, children and trace id
  * - `POST /api/v1/operations/{id}/cancel|pause|resume|retry`, `POST /api/v1/operations/{id}/postpone` with `{"until": "<RFC 3339>"}`
  * - `DELETE /api/v1/operations?completedBefore=<RFC 3339>` (admin): completed operations finished before then (default: the retention setting)
  * Requests are read by the routes' schemas (operations.http.routes.ts), which the OpenAPI document shows.
  */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Roles, type Principal } from '@flowline/auth';
-import { pageWindow } from '@flowline/rpc';
 import { CurrentPrincipal, RequireRoles } from '@flowline/service-kit';
 import { OperationCommands } from './operation-commands.service';
 import { operationFilterOf } from './operation-filter';
-import { operationToProto, stepsToProto } from './operation.mapper';
+import { detailToProto, listToProto, operationToProto } from './operation.mapper';
 import { OperationRoutes as R } from './operations.http.routes';
 
 @Controller('api/v1/operations')
@@ -23,16 +22,15 @@ export class OperationsHttpController {
   @RequireRoles(Roles.operator)
   async list(@Query() query: unknown) {
     // The route's schema checks the types (and documents them); the filter is the one bulk actions use too.
-    const { pageSize, pageToken, ...filter } = R.list.parseQuery(query);
-    const { rows, page } = await this.commands.list(pageWindow({ pageSize, pageToken }), operationFilterOf(filter));
-    return { operations: rows.map(operationToProto), page };
+    const { pageSize, pageToken, sort, ...filter } = R.list.parseQuery(query);
+    const list = await this.commands.list({ filter: operationFilterOf(filter), sort, pageSize, pageToken });
+    return listToProto(list);
   }
 
   @Get(':id')
   @RequireRoles(Roles.operator)
   async get(@Param('id') id: string) {
-    const { operation, steps } = await this.commands.get(id);
-    return { operation: operationToProto(operation), steps: stepsToProto(steps) };
+    return detailToProto(await this.commands.get(id));
   }
 
   @Post(':id/cancel')

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { Roles } from '@flowline/auth';
 import type { ExecutorProto } from '@flowline/rpc';
 import { defineRoute, PageInfoSchema, PageQueryShape, repeatedQuery } from '@flowline/service-kit';
+import { MAX_FILTER_TEXT } from './operation-filter';
+import { COUNT_CAP, OPERATION_SORTS } from './operation-page';
 
 const TAG = 'operations';
 const BASE = '/api/v1/operations';
@@ -82,7 +84,24 @@ export const TextFilterShape = {
   correlationId: z.string().optional(),
   createdAfter: z.string().optional().meta({ description: 'RFC 3339' }),
   createdBefore: z.string().optional().meta({ description: 'RFC 3339' }),
+  text: z
+    .string()
+    .optional()
+    .meta({ description: `a case-insensitive substring of the name, error code or message (at most ${MAX_FILTER_TEXT} characters)` }),
 };
+
+export const RelatedOperationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    state: z.number().int(),
+    status: z.number().int(),
+    stateName: z.string(),
+    statusName: z.string(),
+    createdOn: moment(),
+    completedOn: moment(),
+  })
+  .meta({ id: 'RelatedOperation' }) satisfies z.ZodType<ExecutorProto.RelatedOperation>;
 const idParams = z.object({ id: z.string() });
 const action = (verb: 'cancel' | 'pause' | 'resume' | 'retry', summary: string, schema: z.ZodType = OperationSchema) =>
   defineRoute({
@@ -102,30 +121,63 @@ export const OperationRoutes = {
     method: 'get',
     path: BASE,
     operationId: 'listOperations',
-    summary: 'List system jobs, newest first',
+    summary: 'List system jobs (newest first unless sorted otherwise), a page at a time',
     tag: TAG,
     access: [Roles.operator],
     query: z.object({
       state: wholeNumbers.optional().meta({ description: 'states (repeat or separate by commas)' }),
       status: wholeNumbers.optional().meta({ description: 'status reasons (repeat or separate by commas)' }),
       ...TextFilterShape,
+      sort: z
+        .enum(OPERATION_SORTS, { error: `expected one of ${OPERATION_SORTS.join(', ')}` })
+        .optional()
+        .meta({
+          description:
+            'the order: -createdOn (default, newest first), createdOn, -completedOn, completedOn (Completed operations only), -name, name; ties by creation, then sequence',
+        }),
       ...PageQueryShape,
     }),
     refusal: { query: { code: 'FILTER_INVALID', violationCode: '' } },
     responses: {
-      200: { description: 'a page of operations', schema: z.object({ operations: z.array(OperationSchema), page: PageInfoSchema }) },
+      200: {
+        description: 'a page of operations',
+        schema: z.object({
+          operations: z.array(OperationSchema),
+          page: PageInfoSchema.meta({
+            description: `totalCount is exact up to ${COUNT_CAP.toLocaleString('en')}; when more match it is ${COUNT_CAP} and totalCountCapped is true`,
+          }),
+          totalCountCapped: z.boolean().meta({ description: `more than ${COUNT_CAP.toLocaleString('en')} operations match` }),
+          estimatedTotalCount: z
+            .number()
+            .int()
+            .meta({ description: "the database planner's estimate of how many match, when totalCountCapped (0 otherwise)" }),
+        }),
+      },
     },
   }),
   get: defineRoute({
     method: 'get',
     path: `${BASE}/{id}`,
     operationId: 'getOperation',
-    summary: 'An operation and its step log',
+    summary: 'An operation, its step log, its parent and children, and its trace id',
     tag: TAG,
     access: [Roles.operator],
     params: idParams,
     responses: {
-      200: { description: 'the operation and its steps', schema: z.object({ operation: OperationSchema, steps: z.array(StepLogSchema) }) },
+      200: {
+        description: 'the operation and what its page shows beside it',
+        schema: z.object({
+          operation: OperationSchema,
+          steps: z.array(StepLogSchema),
+          parent: RelatedOperationSchema.optional().meta({
+            description: 'the operation waiting for this one as its child, when there is one',
+          }),
+          children: z
+            .array(RelatedOperationSchema)
+            .meta({ description: 'the child workflows it started and waits (or waited) for, oldest first, at most 200' }),
+          traceId: z.string().meta({ description: 'the W3C trace id of the event that created it; empty without one' }),
+        }),
+      },
     },
     refusals: [404],
   }),

@@ -1,6 +1,7 @@
 /**
  * Async operations: the store that moves them, their change events, the clients to the
- * registry and gateway that runs use, metrics, and the management API (gRPC and REST).
+ * registry and gateway that runs use, metrics, the management API (gRPC and REST), and the
+ * recent health history the console charts.
  * Global, so the dispatcher and the workers share one of each.
  */
 import { SERVICE_CREDENTIAL, type ServiceCredential } from '@flowline/auth';
@@ -10,9 +11,12 @@ import { ExecutorMetrics } from '../worker/executor-metrics';
 import { GatewayClient } from '../worker/gateway-client';
 import { OperationCommands, OPERATIONS_OPTIONS, type OperationsOptions } from './operation-commands.service';
 import { OperationEvents } from './operation-events';
+import { OperationRepository } from './operation-repository';
 import { OperationStore } from './operation-store';
 import { OperationsGrpcController } from './operations.grpc.controller';
 import { OperationsHttpController } from './operations.http.controller';
+import { HealthHistory, HEALTH_HISTORY_OPTIONS } from './health-history';
+import { HealthHistoryHttpController } from './health-history.http.controller';
 import { RetentionSweeper } from './retention-sweeper';
 
 @Global()
@@ -25,11 +29,14 @@ export class OperationsModule implements OnApplicationBootstrap, OnApplicationSh
     @Inject(SERVICE_CREDENTIAL) private readonly credential: ServiceCredential,
   ) {}
 
-  static forRoot(options: OperationsOptions): DynamicModule {
+  static forRoot(options: OperationsOptions & { healthSampleMs: number }): DynamicModule {
     const providers = [
       { provide: OPERATIONS_OPTIONS, useValue: options },
+      { provide: HEALTH_HISTORY_OPTIONS, useValue: { sampleMs: options.healthSampleMs } },
+      HealthHistory,
       OperationEvents,
       OperationStore,
+      OperationRepository,
       OperationCommands,
       DefinitionVersions,
       GatewayClient,
@@ -38,9 +45,17 @@ export class OperationsModule implements OnApplicationBootstrap, OnApplicationSh
     ];
     return {
       module: OperationsModule,
-      controllers: [OperationsHttpController, OperationsGrpcController],
+      controllers: [OperationsHttpController, OperationsGrpcController, HealthHistoryHttpController],
       providers,
-      exports: [OperationEvents, OperationStore, OperationCommands, DefinitionVersions, GatewayClient, ExecutorMetrics],
+      exports: [
+        OperationEvents,
+        OperationStore,
+        OperationRepository,
+        OperationCommands,
+        DefinitionVersions,
+        GatewayClient,
+        ExecutorMetrics,
+      ],
     };
   }
 

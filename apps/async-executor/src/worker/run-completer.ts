@@ -161,8 +161,8 @@ export class RunCompleter {
    */
   private async saveEnds(ends: RunEnd[]): Promise<Set<string>> {
     const sorted = byOperationId(ends);
-    const end = async (manager: EntityManager): Promise<Array<{ id: string; parent_operation_id: string | null }>> =>
-      (await manager.query(
+    const end = async (manager: EntityManager): Promise<Array<{ id: string; parent_operation_id: string | null }>> => {
+      const moved = (await manager.query(
         `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "message")),
          -- id = ANY(...) lets the planner find the rows by the primary key, whatever it guesses of unnest.
          moved AS (UPDATE "executor"."async_operation" o
@@ -193,6 +193,9 @@ export class RunCompleter {
           ...stepLogParameters(sorted),
         ],
       )) as Array<{ id: string; parent_operation_id: string | null }>;
+      this.events.wakeRelay(manager);
+      return moved;
+    };
     if (!sorted.some((one) => one.parentOperationId)) return new Set((await end(this.dataSource.manager)).map((row) => row.id));
     return this.dataSource.transaction(async (manager) => {
       const moved = await end(manager);

@@ -6,7 +6,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OperationEvents } from '../operations/operation-events';
-import { OperationRepository } from '../operations/operation-repository';
 import { OperationStore } from '../operations/operation-store';
 import { EFFECT_HANDLER_PROVIDERS, EffectHandlers } from './effects/effect-handlers';
 import { RecordReader } from './record-reader';
@@ -34,7 +33,6 @@ export class WorkerModule {
         ...EFFECT_HANDLER_PROVIDERS,
         EffectHandlers,
         RecordReader,
-        OperationRepository,
         RunEnds,
         RunDriver,
         WorkerService,

@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import { PIPELINE_EVENT_SCHEMA_VERSION, PIPELINE_EVENT_TYPE, Topics, type PipelineEvent } from '@flowline/contracts';
-import { createEnvelope, recordKey, writeToOutbox } from '@flowline/messaging';
+import { createEnvelope, recordKey, writeToOutbox, type OutboxMessage } from '@flowline/messaging';
 import type { RecordImage } from '@flowline/plugin-steps';
 import { SERVICE } from '../config';
 import { changedAttributes, type RecordView } from '../records/record-view';
@@ -80,23 +80,24 @@ export class TransactionEvents {
   }
 
   async write(manager: EntityManager): Promise<void> {
-    const events = this.slots.filter((event): event is PipelineEvent => event !== undefined);
-    await writeToOutbox(
-      manager,
-      events.map((event) => ({
-        topic: Topics.pipelineEvents,
-        key: recordKey(event.entity, event.recordId || 'none'),
-        envelope: createEnvelope({
-          id: event.eventId,
-          type: PIPELINE_EVENT_TYPE,
-          schemaVersion: PIPELINE_EVENT_SCHEMA_VERSION,
-          source: SERVICE.name,
-          correlationId: event.correlationId,
-          depth: event.depth,
-          payload: event,
-          occurredAt: new Date(event.occurredAt),
-        }),
-      })),
-    );
+    await writeToOutbox(manager, this.slots.filter((event): event is PipelineEvent => event !== undefined).map(outboxMessageOf));
   }
+}
+
+/** A pipeline event as its outbox message: on the pipeline-events topic, keyed by its record. */
+export function outboxMessageOf(event: PipelineEvent): OutboxMessage {
+  return {
+    topic: Topics.pipelineEvents,
+    key: recordKey(event.entity, event.recordId || 'none'),
+    envelope: createEnvelope({
+      id: event.eventId,
+      type: PIPELINE_EVENT_TYPE,
+      schemaVersion: PIPELINE_EVENT_SCHEMA_VERSION,
+      source: SERVICE.name,
+      correlationId: event.correlationId,
+      depth: event.depth,
+      payload: event,
+      occurredAt: new Date(event.occurredAt),
+    }),
+  };
 }

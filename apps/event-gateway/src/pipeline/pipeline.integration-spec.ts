@@ -478,4 +478,43 @@ describe('the event pipeline (Execute)', () => {
     const http = await fetch(`${harness.gateway.httpUrl}/api/v1/records/contact/${created.id}`);
     expect(http.status).toBe(401);
   });
+
+  it('writes a plain Create in one statement: an existing id is refused with no event, and racing calls with one key make one record', async () => {
+    const execute = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
+      ProtoFiles.gateway,
+      'flowline.gateway.v1.ExecuteService',
+      ['service'],
+    );
+    const create = (id: string, lastname: string, idempotencyKey = '') =>
+      execute.execute({
+        message: 'Create',
+        entity: 'contact',
+        id,
+        targetJson: JSON.stringify({ lastname }),
+        parametersJson: '',
+        expectedVersion: 0,
+        idempotencyKey,
+        depth: 1,
+        correlationId: '',
+        columns: ['lastname'],
+        operationsJson: '',
+      });
+    const id = '5f0c8a9e-1b7d-4a53-9e0f-3c2d1a4b5e6f';
+    const first = await create(id, 'Plain');
+    expect(JSON.parse(first.recordJson)).toEqual({ contactid: id, lastname: 'Plain' });
+    const stored = await harness.call('GET', `/api/v1/records/contact/${id}`);
+    expect(stored.body['record']).toMatchObject({ lastname: 'Plain', versionnumber: 1, statecode: 0, ownerid: { entity: 'systemuser' } });
+    const event = (await harness.outbox()).find((row) => row.envelope.id === first.eventId)!;
+    expect(event.envelope.payload).toMatchObject({ message: 'Create', recordId: id, recordVersion: 1, preImage: null });
+
+    const before = (await harness.outbox()).length;
+    await expect(create(id, 'Again')).rejects.toMatchObject({ grpcCode: status.ALREADY_EXISTS });
+    expect((await harness.outbox()).length).toBe(before);
+    expect((await harness.call('GET', `/api/v1/records/contact/${id}`)).body['record']).toMatchObject({ lastname: 'Plain' });
+
+    const racing = await Promise.all([1, 2, 3, 4].map(() => create('', 'Raced', 'plain-create-race')));
+    expect(new Set(racing.map((answer) => answer.id)).size).toBe(1);
+    expect(racing.filter((answer) => !answer.replayed)).toHaveLength(1);
+    expect((await harness.call('GET', '/api/v1/records/contact?lastname=Raced')).body['records']).toHaveLength(1);
+  });
 });

@@ -12,6 +12,9 @@
  *     the pipeline event into the outbox (pipeline-event.ts); the idempotency answer
  *   COMMIT
  *
+ * A plain Create, one that nothing runs inside of, skips the transaction: one statement writes
+ * the record, its pipeline event and the idempotency answer (one-statement-create.ts).
+ *
  * `executeBatch` runs several writes this way in one transaction, each in a savepoint, so a
  * refused one rolls back alone (the domain-event consumer applies a fetched batch like this).
  *
@@ -45,6 +48,7 @@ import { retrieve, retrieveMultiple } from './read-messages';
 import { applyOperations, checkOperations } from './relative-operations';
 import { refuseUnknownColumns, refuseUnstorableInput } from './input-checks';
 import { runStage } from './step-runner';
+import { createInOneStatement, isPlainCreate } from './one-statement-create';
 import { lockRecord, prepareOperation, type Operation } from './operation';
 import { inRankOrder } from './synchronous-stage';
 
@@ -74,6 +78,8 @@ const STAGE_NAMES = {
 export class PipelineService {
   private readonly logger = new Logger('Pipeline');
   private readonly idempotency: IdempotencyStore;
+  /** The gateway's schema, for the statements written by hand. */
+  private readonly schema: string;
 
   /** Time spent in each stage of the pipeline (stage 30, the main operation, includes its validation and write). */
   private readonly stageDuration: Histogram<'stage'>;
@@ -87,6 +93,7 @@ export class PipelineService {
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
     this.idempotency = new IdempotencyStore(dataSource);
+    this.schema = (dataSource.options as { schema?: string }).schema ?? 'gateway';
     this.stageDuration = new Histogram({
       name: 'flowline_gateway_pipeline_stage_duration_seconds',
       help: 'Time spent in each pipeline stage of Execute: prevalidation (10), preoperation (20), mainoperation (30: validation and the write), postoperation (40, synchronous steps)',
@@ -118,6 +125,13 @@ export class PipelineService {
     try {
       // Stage 10 runs before any lock is taken: it sees no images.
       await this.preValidation(operation);
+      if (isPlainCreate(operation, this.realTime)) {
+        const created = await this.timed('mainoperation', () => createInOneStatement(this.dataSource, this.schema, operation));
+        if (created) {
+          this.logExecuted(operation, created.eventId!);
+          return created;
+        }
+      }
       return await this.dataSource.transaction((manager) => this.write(manager, operation));
     } catch (error) {
       if (error instanceof StepRefusal) throw this.refusal(error, operation);
@@ -202,6 +216,13 @@ export class PipelineService {
       if (error instanceof StepRefusal) throw this.refusal(error, operation);
       throw error;
     }
+  }
+
+  private logExecuted({ input, entity, recordId }: Operation, eventId: string): void {
+    this.logger.debug(
+      { message: input.message, entity: entity.logicalName, recordId, eventId, correlationId: input.correlationId },
+      'executed',
+    );
   }
 
   private refusal(error: StepRefusal, operation: Operation): FlowlineError {
@@ -362,10 +383,7 @@ export class PipelineService {
       asynchronousSteps: resolution.asynchronous,
     });
     events.fill(slot, event);
-    this.logger.debug(
-      { message: input.message, entity: entity.logicalName, recordId, eventId: event.eventId, correlationId: input.correlationId },
-      'executed',
-    );
+    this.logExecuted(operation, event.eventId);
     // A PostOperation real-time workflow may have changed the record again: answer it as it is now.
     const answered =
       postOperation.actedOnRecords && row

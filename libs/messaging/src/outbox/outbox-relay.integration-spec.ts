@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
 import { Topics } from '@flowline/contracts';
@@ -10,7 +11,8 @@ import { TopicNames } from '../kafka/topic-names';
 import { EnvelopeProducer } from '../producer/envelope-producer';
 import { OutboxMessageRow } from './outbox-message.entity';
 import { OutboxTable1764028900000 } from './outbox.migration';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay, outboxChannel } from './outbox-relay';
+import { relayIsLocal } from './outbox-signal';
 import { writeToOutbox } from './outbox-writer';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -138,6 +140,54 @@ describe('transactional outbox and relay', () => {
       await Promise.all(relays.map((relay) => relay.stop()));
       await Promise.all([producerA.disconnect(), producerB.disconnect()]);
     }
+  });
+
+  it('wakes a relay in its own process after the commit, without a NOTIFY, and notifies when the leading relay is elsewhere', async () => {
+    await dataSource.query(`DELETE FROM "${schema}"."outbox"`);
+    const listener = new Client({ connectionString: db.url });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (message) => notifications.push(message.channel));
+    await listener.query(`LISTEN ${outboxChannel(schema)}`);
+    const producer = new EnvelopeProducer(kafka);
+    await producer.connect();
+    // A poll far longer than the test: only a wake-up publishes in time.
+    const relay = new OutboxRelay({
+      dataSource,
+      schema,
+      databaseUrl: db.url,
+      producer,
+      topicNames: names,
+      log: quiet,
+      pollIntervalMs: 600_000,
+    });
+    relay.start();
+    try {
+      await waitFor(() => relay.isLeader && relayIsLocal(schema), { what: 'the relay to lead' });
+      await waitFor(async () => (await relay.lag()).pending === 0, { what: 'the first (empty) batch' });
+      await write(3, 2000);
+      await waitFor(async () => (await relay.lag()).pending === 0, { timeoutMs: 20_000, what: 'the relay to publish after the commit' });
+      // Autocommitted writes (no transaction) wake it too.
+      await writeToOutbox(dataSource.manager, [
+        {
+          topic: Topics.pipelineEvents,
+          key: 'k',
+          envelope: createEnvelope({ type: 't', schemaVersion: 1, source: 's', correlationId: 'c', depth: 1, payload: {} }),
+        },
+      ]);
+      await waitFor(async () => (await relay.lag()).pending === 0, {
+        timeoutMs: 20_000,
+        what: 'the relay to publish an autocommitted write',
+      });
+      expect(notifications).toEqual([]);
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
+    }
+    expect(relayIsLocal(schema)).toBe(false);
+    await write(1, 3000);
+    await waitFor(() => notifications.length > 0, { what: 'the NOTIFY for a relay in another process' });
+    await listener.end();
   });
 
   it('delivers every row at least once when the relay process is killed mid-batch, and consumers can dedupe by id', async () => {

@@ -4,8 +4,9 @@
  * Several instances may run (one per replica); a PostgreSQL advisory lock makes exactly one
  * the active relay at a time, which keeps per-key order without coordination. Normal path:
  * each row is published once. Crash between send and mark: the row is sent again by the next
- * relay (at least once); consumers dedupe by the envelope id. New rows wake the relay through
- * LISTEN/NOTIFY; polling is the fallback.
+ * relay (at least once); consumers dedupe by the envelope id. New rows wake the relay: writers in
+ * its own process directly after their commit, others through LISTEN/NOTIFY (outbox-signal.ts);
+ * polling is the fallback.
  */
 import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Client } from 'pg';
@@ -14,6 +15,7 @@ import type { EnvelopeProducer } from '../producer/envelope-producer';
 import type { KafkaLog } from '../kafka/kafka-client';
 import type { TopicNames } from '../kafka/topic-names';
 import { extractTraceContext, injectTraceHeaders } from '../tracing/trace-headers';
+import { registerLocalRelay } from './outbox-signal';
 
 const tracer = trace.getTracer('flowline.messaging');
 
@@ -57,13 +59,20 @@ export class OutboxRelay {
   private listener: Client | undefined;
   private leader: Client | undefined;
   private readonly table: string;
+  private unregister: (() => void) | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `"${options.schema}"."outbox"`;
   }
 
   start(): void {
+    this.unregister = registerLocalRelay(this.options.schema, this, this.options.dataSource);
     this.loop = this.run();
+  }
+
+  /** New rows are committed: publish them now rather than at the next poll. */
+  wakeUp(): void {
+    this.notified();
   }
 
   /** True when this instance holds the relay lock. */
@@ -205,6 +214,7 @@ export class OutboxRelay {
   }
 
   async stop(): Promise<void> {
+    this.unregister?.();
     this.stopped = true;
     this.notified();
     await this.loop;

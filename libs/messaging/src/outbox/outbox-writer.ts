@@ -6,6 +6,7 @@ import type { EntityManager } from 'typeorm';
 import type { Envelope, TopicName } from '@flowline/contracts';
 import { injectTraceHeaders } from '../tracing/trace-headers';
 import { outboxChannel } from './outbox-relay';
+import { relayIsLocal, wakeRelayAfterCommit } from './outbox-signal';
 
 export interface OutboxMessage {
   topic: TopicName;
@@ -19,8 +20,8 @@ export async function writeToOutbox(manager: EntityManager, messages: OutboxMess
   const schema = (manager.connection.options as { schema?: string }).schema;
   if (!schema) throw new Error('the outbox needs the DataSource schema');
   const rows = messages.map((message) => ({ message, headers: outboxHeaders(message.envelope.type, message.headers) }));
-  // One statement, one round trip: the rows, and a NOTIFY delivered at commit that wakes the
-  // relay at once instead of at its next poll.
+  // One statement, one round trip: the rows, and the relay's wake-up at commit (outbox-signal.ts).
+  const local = relayIsLocal(schema);
   await manager.query(
     `WITH written AS (
        INSERT INTO "${schema}"."outbox" ("event_id", "topic", "message_key", "envelope", "headers", "published_at")
@@ -28,7 +29,7 @@ export async function writeToOutbox(manager: EntityManager, messages: OutboxMess
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS m(e, t, k, v, h, n)
         ORDER BY n -- ids (the relay's publishing order) follow the order given
        RETURNING 1)
-     SELECT pg_notify($1, '') FROM (SELECT count(*) FROM written) AS n`,
+     SELECT ${local ? '$1::text IS NULL' : `pg_notify($1, '')`} FROM (SELECT count(*) FROM written) AS n`,
     [
       outboxChannel(schema),
       rows.map(({ message }) => message.envelope.id),
@@ -38,6 +39,7 @@ export async function writeToOutbox(manager: EntityManager, messages: OutboxMess
       rows.map(({ headers }) => JSON.stringify(headers)),
     ],
   );
+  if (local) wakeRelayAfterCommit(schema, manager);
 }
 
 /** The Kafka headers of an outbox message: its content type and type, extra ones, and the active trace context. */
@@ -64,7 +66,12 @@ export function outboxInsertSql(schema: string, select: string): string {
      RETURNING 1`;
 }
 
-/** A scalar subquery that notifies the relay (at commit) once `written` (the insert's CTE) has rows. */
+/**
+ * A scalar subquery that tells the relay (at commit) that `written` (the insert's CTE) has rows:
+ * a NOTIFY, or nothing when the relay leading for the schema runs in this process. Either way the
+ * caller calls `wakeRelayAfterCommit` once the statement is done (outbox-signal.ts).
+ */
 export function outboxNotifySql(schema: string, written: string): string {
+  if (relayIsLocal(schema)) return '0';
   return `(SELECT count(*) FROM (SELECT pg_notify(${sqlLiteral(outboxChannel(schema))}, '') FROM (SELECT 1 FROM ${written} LIMIT 1) AS w) AS n)`;
 }

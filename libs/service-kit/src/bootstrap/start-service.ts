@@ -10,6 +10,7 @@ import { configurePaging, grpcServerOptions, MAX_PAGE_SIZE } from '@flowline/rpc
 import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
 import { installHttpEdge } from '../errors/http-edge';
 import { ReadinessRegistry } from '../health/readiness.registry';
+import { applyCors, describeCors, parseCorsOrigins } from './cors';
 import { applyTrustProxy, describeTrustProxy, parseTrustProxy } from './trust-proxy';
 
 export interface StartServiceOptions {
@@ -27,6 +28,8 @@ export interface StartServiceOptions {
     PAGE_SIZE_MAX?: number;
     /** See trust-proxy.ts; off when absent. */
     TRUST_PROXY?: string | undefined;
+    /** See cors.ts; none when absent. */
+    CORS_ORIGINS?: string | undefined;
   };
   /** The service's own gRPC packages and proto files; the health service is always served. */
   grpc?: { packages: string[]; protoFiles: string[] };
@@ -55,6 +58,10 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     const trustProxy = parseTrustProxy(options.config.TRUST_PROXY);
     applyTrustProxy(app, trustProxy);
     logger.info({ trustProxy }, describeTrustProxy(trustProxy));
+    // Before the edge, so that preflights are answered and refusals carry the CORS headers too.
+    const corsOrigins = parseCorsOrigins(options.config.CORS_ORIGINS);
+    applyCors(app, corsOrigins);
+    logger.info({ corsOrigins }, describeCors(corsOrigins));
     installHttpEdge(app, {
       bodyLimitBytes: options.config.HTTP_BODY_LIMIT_BYTES ?? DEFAULT_HTTP_BODY_LIMIT_BYTES,
       ...(options.textMediaTypes ? { textMediaTypes: options.textMediaTypes } : {}),

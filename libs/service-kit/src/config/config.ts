@@ -18,6 +18,7 @@ import {
   type TokenVerifierSettings,
 } from '@flowline/auth';
 import { LOG_LEVELS } from '@flowline/observability';
+import { corsSettings } from '../bootstrap/cors';
 import { trustProxySettings } from '../bootstrap/trust-proxy';
 import { DEFAULT_HTTP_BODY_LIMIT_BYTES } from '../errors/http-error-mapping';
 
@@ -245,6 +246,7 @@ export const baseServiceSettings = (ports: { http: number; grpc: number }) => ({
   SHUTDOWN_GRACE_MS: durationMsSetting(10_000),
   ...authSettings,
   ...trustProxySettings,
+  ...corsSettings,
   KAFKA_BROKERS: z
     .string({ error: 'expected Kafka bootstrap servers, host:port[,host:port]' })
     .regex(/^[^:\s,]+:\d{1,5}(,[^:\s,]+:\d{1,5})*$/, { error: 'expected Kafka bootstrap servers, host:port[,host:port]' }),

@@ -48,6 +48,8 @@ function filterOf(options: FilterOptions, page?: { pageSize: number; pageToken: 
     correlationId: options.correlation ?? '',
     createdAfter: options.createdAfter ? new Date(options.createdAfter).toISOString() : '',
     createdBefore: options.createdBefore ? new Date(options.createdBefore).toISOString() : '',
+    text: '',
+    sort: '',
   };
 }
 
@@ -75,7 +77,7 @@ async function list(context: Context, options: FilterOptions & { pageSize: strin
       ['id', 'name', 'type', 'state', 'entity', 'record', 'created', 'error'],
       answer.operations.map((o) => [o.id, o.name, o.operationType, stateLabel(o), o.primaryEntity, o.regardingId, o.createdOn, o.errorCode]),
     );
-    context.out.line(`${answer.operations.length} of ${answer.page?.totalCount ?? answer.operations.length} job(s)${answer.page?.nextPageToken ? `; more: --page-token ${answer.page.nextPageToken}` : ''}`);
+    context.out.line(`${answer.operations.length} of ${answer.totalCountCapped ? 'more than ' : ''}${answer.page?.totalCount ?? answer.operations.length} job(s)${answer.page?.nextPageToken ? `; more: --page-token ${answer.page.nextPageToken}` : ''}`);
   });
 }
 

@@ -10,6 +10,7 @@ import { StepLogSeq1795800000000 } from './1795800000000-StepLogSeq';
 import { SweepIndexes1795900000000 } from './1795900000000-SweepIndexes';
 import { DeadLettersAndBulkActions1796175009315 } from './1796175009315-DeadLettersAndBulkActions';
 import { StepLogAttempt1796200000000 } from './1796200000000-StepLogAttempt';
+import { ConsoleListIndexes1796400000000 } from './1796400000000-ConsoleListIndexes';
 
 export const ExecutorMigrations: Array<new () => unknown> = [
   OutboxTable1764028900000,
@@ -20,4 +21,5 @@ export const ExecutorMigrations: Array<new () => unknown> = [
   SweepIndexes1795900000000,
   DeadLettersAndBulkActions1796175009315,
   StepLogAttempt1796200000000,
+  ConsoleListIndexes1796400000000,
 ];

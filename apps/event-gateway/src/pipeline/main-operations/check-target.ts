@@ -1,6 +1,6 @@
 /** Create and Update: the target checked against the metadata, and every lookup it sets found. */
 import { invalidArgument } from '@flowline/rpc';
-import { validateTarget } from '../../records/attribute-validation';
+import { validateTarget, type ValidatedTarget } from '../../records/attribute-validation';
 import { RecordRow } from '../../records/record.entity';
 import { PipelineErrorCode as Code } from '../pipeline.errors';
 import type { MainOperationContext } from './main-operation';
@@ -22,6 +22,14 @@ export async function checkTarget(context: MainOperationContext, creating: boole
         code: 'LOOKUP_NOT_FOUND',
       });
   }
+  refuseViolations(context, checked);
+}
+
+/** Refuses the target when it has violations, each at its field (`operations.<name>` for what a relative operation computed). */
+export function refuseViolations(
+  context: Pick<MainOperationContext, 'entity' | 'input' | 'fromOperations'>,
+  checked: Pick<ValidatedTarget, 'violations'>,
+): void {
   for (const violation of checked.violations) {
     const name = violation.field.slice('target.'.length);
     if (context.fromOperations.has(name) && !(context.input.target && name in context.input.target)) {

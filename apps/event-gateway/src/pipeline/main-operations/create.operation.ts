@@ -2,17 +2,24 @@
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RecordRow } from '../../records/record.entity';
 import { checkTarget } from './check-target';
-import type { MainOperation } from './main-operation';
+import type { MainOperation, MainOperationContext } from './main-operation';
 
 export const createRecord: MainOperation = async (context) => {
   await checkTarget(context, true);
+  const row = newRecordRow(context);
+  // An insert, not save(): save() would first read the row to choose between insert and update.
+  await context.manager.getRepository(RecordRow).insert(row as QueryDeepPartialEntity<RecordRow>);
+  return row;
+};
+
+/** The row a Create writes: the target's set attributes, the owner, the entity's first state and its status, version 1. */
+export function newRecordRow(context: Pick<MainOperationContext, 'entity' | 'input' | 'recordId' | 'target' | 'now'>): RecordRow {
   const { entity, input, now } = context;
   const state = entity.attributes.find((attribute) => attribute.type === 'state');
   const status = entity.attributes.find((attribute) => attribute.type === 'status');
   const owned = entity.attributes.some((attribute) => attribute.type === 'owner');
   const firstState = state ? (state.options?.[0]?.value ?? 0) : null;
-  const records = context.manager.getRepository(RecordRow);
-  const row = records.create({
+  return {
     entity: entity.logicalName,
     id: context.recordId,
     attributes: Object.fromEntries(Object.entries(context.target).filter(([, value]) => value !== null)),
@@ -24,8 +31,5 @@ export const createRecord: MainOperation = async (context) => {
     modifiedBy: input.initiatingUserId,
     modifiedOn: now,
     version: 1,
-  });
-  // An insert, not save(): save() would first read the row to choose between insert and update.
-  await records.insert(row as QueryDeepPartialEntity<RecordRow>);
-  return row;
-};
+  };
+}

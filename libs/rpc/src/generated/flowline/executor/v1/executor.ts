@@ -75,6 +75,28 @@ export interface StepLogEntry {
 export interface OperationDetail {
   operation?: AsyncOperation | undefined;
   steps: StepLogEntry[];
+  /** The operation that started this one as a child workflow, when there is one and it is kept. */
+  parent?:
+    | RelatedOperation
+    | undefined;
+  /** The child workflows this operation started, oldest first (at most 200). */
+  children: RelatedOperation[];
+  /** The W3C trace id of the event that created it (empty when it was created without a trace). */
+  traceId: string;
+}
+
+/** Another operation as a job's page links to it. */
+export interface RelatedOperation {
+  id: string;
+  name: string;
+  state: number;
+  status: number;
+  stateName: string;
+  statusName: string;
+  /** RFC 3339 */
+  createdOn: string;
+  /** RFC 3339, empty until completed */
+  completedOn: string;
 }
 
 export interface ListOperationsRequest {
@@ -90,11 +112,22 @@ export interface ListOperationsRequest {
   createdAfter: string;
   /** RFC 3339 */
   createdBefore: string;
+  /** Case-insensitive substring of the name, error code or message. */
+  text: string;
+  /**
+   * -createdOn (empty: the default), createdOn, -completedOn, completedOn (Completed only), -name, name.
+   * The page token belongs to the sort and filter it was answered for.
+   */
+  sort: string;
 }
 
 export interface ListOperationsResponse {
   operations: AsyncOperation[];
+  /** total_count is exact up to 10,000; beyond, it is 10,000 and total_count_capped is set. */
   page?: PageInfo | undefined;
+  totalCountCapped: boolean;
+  /** The planner's estimate of how many match, when the count was capped (0 otherwise; at most 2^31-1). */
+  estimatedTotalCount: number;
 }
 
 export interface OperationRequest {
