@@ -591,7 +591,15 @@ describe('the operator console in a browser', () => {
   it('works from the keyboard: sign-in, the skip link, a filter sent with Enter; every field has a label', async () => {
     const page = await open();
     await page.goto(chain.url);
+    await page.getByLabel('Access token').waitFor();
     await page.keyboard.press('Tab');
+    expect(
+      await page
+        .getByLabel('Access token')
+        .evaluate(
+          (element) => element === (element as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement,
+        ),
+    ).toBe(true);
     await page.keyboard.type(testToken(['operator'], 'kim'));
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
