@@ -141,7 +141,9 @@ export function HealthView(): ReactNode {
     live: true,
   });
   const samples = history.data?.samples ?? [];
-  const labels = samples.map((sample) => new Date(sample.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }));
+  const labels = samples.map((sample) =>
+    new Date(sample.at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+  );
   const missing = history.error instanceof ApiError && history.error.status === 404;
   return (
     <section aria-labelledby="health-title">
