@@ -15,6 +15,7 @@ import { GatewayEntities } from './database/entities';
 import { GatewayMigrations } from './database/migrations';
 import { GATEWAY_OPENAPI } from './openapi';
 import { PipelineModule } from './pipeline/pipeline.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -48,6 +49,11 @@ export class AppModule {
         }),
         PipelineModule.forRoot({
           loopProtection: { maxDepth: config.LOOP_MAX_DEPTH, windowMs: config.LOOP_DEPTH_WINDOW_MS },
+        }),
+        WebhooksModule.forRoot({
+          executorAddress: config.EXECUTOR_ADDRESS,
+          maxWaitMs: config.WEBHOOK_MAX_WAIT_MS,
+          deliveryRetentionMs: config.WEBHOOK_DELIVERY_RETENTION_MS,
         }),
         OpenApiModule.forDocument(GATEWAY_OPENAPI),
       ],

@@ -15,6 +15,10 @@ export const GatewayConfigShape = {
   METADATA_REFRESH_INTERVAL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(50).default(30_000),
   /** Loop protection: a chain of operations reaching this depth within the window is aborted. */
   LOOP_MAX_DEPTH: z.coerce.number({ error: 'expected a depth of 2 or more' }).int().min(2).default(LoopProtection.maxDepth),
+  /** Webhook triggers: where a call with `wait` reads the run's outcome, the longest wait, how long a delivery key is kept. */
+  EXECUTOR_ADDRESS: grpcAddressSetting('the executor', Services.asyncExecutor.grpcPort),
+  WEBHOOK_MAX_WAIT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(0).max(600_000).default(30_000),
+  WEBHOOK_DELIVERY_RETENTION_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(60_000).default(7 * 24 * 3600 * 1000),
   LOOP_DEPTH_WINDOW_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1_000).default(LoopProtection.depthWindowMs),
 };
 

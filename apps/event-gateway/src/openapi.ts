@@ -6,6 +6,6 @@ export const GATEWAY_OPENAPI: OpenApiDocumentOptions = {
   title: 'Flowline event gateway',
   version: '1',
   description:
-    'The message pipeline over REST: every message runs its registered plug-in steps and real-time workflows, and its change is announced as a pipeline event. Records answer with their version as the ETag.',
+    'The message pipeline over REST, and inbound webhooks that start workflows: every message runs its registered plug-in steps and real-time workflows, and its change is announced as a pipeline event. Records answer with their version as the ETag.',
   routes: Object.values(GatewayRoutes),
 };

@@ -167,6 +167,11 @@ export class MetadataCache {
     return this.require().stepsById.get(id);
   }
 
+  /** Every active definition version, with its compiled form. */
+  activeVersions(): RegistryProto.DefinitionVersion[] {
+    return [...this.require().versions.values()];
+  }
+
   /** The active version of a definition, with its compiled form. */
   activeVersion(definitionId: string): RegistryProto.DefinitionVersion | undefined {
     return this.require().versions.get(definitionId);

@@ -1,7 +1,9 @@
+import { readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { Webhook } from 'standardwebhooks';
 import { verifyToken } from '@flowline/auth';
 import { ALL_SERVICES } from '@flowline/contracts';
 import { freePortForTests, waitFor } from '@flowline/testing';
@@ -15,6 +17,9 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** How many example definitions npm start loads: every examples/*.yaml. */
+const EXAMPLES = readdirSync(path.resolve(__dirname, '../../../examples')).filter((file) => file.endsWith('.yaml')).length;
 
 describe('npm start (the launcher)', () => {
   let dataRoot: string;
@@ -38,7 +43,8 @@ describe('npm start (the launcher)', () => {
     }
     expect(output).toContain(`postgres://postgres:***@127.0.0.1:${env['FLOWLINE_PG_PORT']}/flowline`);
     expect(output).toMatch(new RegExp(`kafka\\s+127\\.0\\.0\\.1:${env['FLOWLINE_KAFKA_PORT']}\\s+development broker`));
-    expect(output).toContain('Example definitions: 4 loaded and activated, 0 already there');
+    expect(output).toContain(`Example definitions: ${EXAMPLES} loaded and activated, 0 already there`);
+    expect(output).toContain(`order-intake: POST http://127.0.0.1:${env['EVENT_GATEWAY_HTTP_PORT']}/api/v1/hooks/order-intake`);
     // The operator console, built by the launcher when missing, served by the session service.
     const sessionsUrl = `http://127.0.0.1:${env['SESSION_SERVICE_HTTP_PORT']}`;
     expect(output).toContain(`Operator console: ${sessionsUrl}/console/`);
@@ -55,6 +61,29 @@ describe('npm start (the launcher)', () => {
       expect(output).toContain(`tokens signed with its own key '${service.name}' (SERVICE_KEY)`);
       expect(await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'service-keys', `${service.name}.private.jwk`), 'utf8')).toContain('"d"');
     }
+    // The example webhook answers with the development secret npm start made for it.
+    const gatewayUrl = `http://127.0.0.1:${env['EVENT_GATEWAY_HTTP_PORT']}`;
+    const hookSecret = (await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'webhook-secrets', 'order-intake'), 'utf8')).trim();
+    const account = (await (
+      await fetch(`${gatewayUrl}/api/v1/records/account`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token!}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Contoso' }),
+      })
+    ).json()) as { id: string };
+    const body = JSON.stringify({ accountid: account.id, orderNumber: 'SO-1001', total: 250 });
+    const at = new Date();
+    const hook = await fetch(`${gatewayUrl}/api/v1/hooks/order-intake?wait=20s`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_launcher',
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(hookSecret, { format: 'raw' }).sign('msg_launcher', at, body),
+      },
+      body,
+    });
+    expect(await hook.json()).toMatchObject({ status: 'succeeded', outputs: { confirm: { id: expect.any(String) } } });
     const postgresPid = Number((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
     expect(isAlive(postgresPid)).toBe(true);
     const servicePids = pidsIn(output).filter((pid) => pid !== postgresPid);
@@ -77,7 +106,7 @@ describe('npm start (the launcher)', () => {
     const launch = startLauncher(env, ['--executors', '2', '--traces']);
     try {
       await untilReady(launch);
-      expect(launch.output()).toContain('Example definitions: 0 loaded and activated, 4 already there');
+      expect(launch.output()).toContain(`Example definitions: 0 loaded and activated, ${EXAMPLES} already there`);
       const replicaPort = Number(env['ASYNC_EXECUTOR_HTTP_PORT']) + 100;
       expect(launch.output()).toMatch(new RegExp(`async-executor-2\\s+http://127\\.0\\.0\\.1:${replicaPort}`));
       expect((await fetch(`http://127.0.0.1:${replicaPort}/health/ready`)).status).toBe(200);

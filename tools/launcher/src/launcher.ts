@@ -25,6 +25,7 @@ import { clashingPorts, describeTakenPorts, findTakenPorts, neededPorts } from '
 import { readRunState, RunStateWriter, stillRunning } from './run-state';
 import { describeExit, ServiceSupervisor, waitUntilReady, type SupervisedService } from './service-supervisor';
 import { serviceKeys } from './service-keys';
+import { exampleWebhooks, renderWebhooks, webhookSecretSettings } from './webhook-examples';
 import type { LauncherSettings } from './settings';
 
 export const FLOWLINE_DATABASE = 'flowline';
@@ -170,6 +171,8 @@ export class Flowline {
     );
     this.checkpoint();
 
+    const webhooks = await exampleWebhooks(path.join(this.repoRoot, 'examples'));
+    const webhookSecrets = await webhookSecretSettings(settings.dataDir, webhooks);
     const grpcOf = (name: string, fallback: number) =>
       `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === name)?.grpcPort ?? fallback}`;
     const httpOf = (name: string, fallback: number) =>
@@ -200,6 +203,8 @@ export class Flowline {
         GATEWAY_HTTP_URL: httpOf('event-gateway', 8080),
         EXECUTOR_HTTP_URL: httpOf('async-executor', 8082),
         CONSOLE_DIR: path.join(this.repoRoot, CONSOLE_OUTPUT),
+        EXECUTOR_ADDRESS: grpcOf('async-executor', 50053),
+        ...webhookSecrets.settings,
         LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
         // Development: webhooks and http activities may call services on this machine (production refuses loopback).
         OUTBOUND_ALLOW: process.env['OUTBOUND_ALLOW'] ?? 'loopback',
@@ -264,6 +269,11 @@ export class Flowline {
       `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
         (sessionService ? `  Operator console: ${sessionService.httpUrl}/console/  (sign in with the admin token below)\n` : '') +
         `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
+        renderWebhooks(
+          supervisor.services.find((service) => service.plan.descriptor.name === 'event-gateway')?.httpUrl,
+          webhooks,
+          webhookSecrets.files,
+        ) +
         `  REST APIs (OpenAPI document, resources):\n${renderRestApis(supervisor.services.map((service) => ({ name: service.plan.label, url: service.httpUrl })))}\n` +
         `  Health: <url>/health/ready   Metrics: <url>/metrics   Stop: Ctrl-C, or npm run stop -- --data ${settings.dataDir}\n` +
         (settings.traces ? `  Traces: OTLP JSON in ${path.join(settings.dataDir, 'traces')}; show them with: npm run trace\n` : '') +

@@ -36,6 +36,12 @@ import {
 import { DependencyUnavailable } from '@flowline/service-kit';
 import { dependencyTokenOf } from '../operations/dependency-token';
 import { OperationRepository, type NewOperation } from '../operations/operation-repository';
+
+/** What every operation of one event shares. */
+type OperationBase = Omit<
+  NewOperation,
+  'id' | 'operationType' | 'name' | 'processKey' | 'definitionId' | 'definitionVersion' | 'stepRegistrationId' | 'input'
+>;
 import { DefinitionVersions } from '../definitions/definition-versions';
 
 const tracer = trace.getTracer('flowline.async-executor');
@@ -134,6 +140,33 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     await this.runner?.stop();
   }
 
+  /**
+   * The one operation of an inbound webhook call the gateway accepted: the workflow version it
+   * named, with the id it already answered the caller, the call's inputs, and the record the
+   * trigger's `record` input names (read by the gateway) or none. Idempotent as any other
+   * (event id + process), so a redelivered event creates it once.
+   */
+  private async webhookOperation(
+    event: PipelineEvent,
+    webhook: NonNullable<PipelineEvent['webhook']>,
+    base: OperationBase,
+    input: Record<string, unknown>,
+  ): Promise<NewOperation> {
+    const compiled = await this.versions.get(webhook.definitionId, webhook.version);
+    return {
+      ...base,
+      id: webhook.operationId,
+      operationType: AsyncOperationType.Workflow,
+      name: webhook.uniqueName,
+      processKey: webhook.definitionId,
+      definitionId: webhook.definitionId,
+      definitionVersion: webhook.version,
+      stepRegistrationId: null,
+      dependencyToken: webhook.hasRecord ? dependencyTokenOf(compiled, event.entity, event.recordId) : null,
+      input: { ...input, inputs: webhook.inputs, webhook: { path: webhook.path }, contentHash: compiled.contentHash },
+    };
+  }
+
   /** The operations of one event, in execution order (not yet inserted). */
   private async operationsOf(event: PipelineEvent, traceHeaders?: Record<string, string>): Promise<NewOperation[]> {
     const resolution = this.metadata.resolve(event.message, event.entity, event.changedAttributes);
@@ -153,7 +186,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       parameters: event.parameters ?? {},
       occurredAt: event.occurredAt,
     };
-    const base = {
+    const base: OperationBase = {
       state: State.Ready,
       status: Status.WaitingForResources,
       eventId: event.eventId,
@@ -164,9 +197,9 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       owner: event.initiatingUserId,
       postponeUntil: new Date(),
       traceContext,
-      instanceState: null,
       dependencyToken: null,
     };
+    if (event.webhook) return [await this.webhookOperation(event, event.webhook, base, input)];
     const background = resolution.workflows.filter((workflow) => workflow.mode === ProcessMode.Background);
     // Definitions asking for one run at a time per record get the token `entity:recordId`
     // (compiled versions are immutable and cached: one registry call per version).
@@ -204,14 +237,19 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
-   * Events of one partition, in offset order, in one transaction: their operations inserted in
+   * Events of one partition, in offset order, in one statement: their operations inserted in
    * that order (so `sequence` keeps event order), each idempotently (event id + process), and the
    * suspended operations waiting on their records woken.
    */
   async dispatchMany(events: Array<{ event: PipelineEvent; trace?: Record<string, string> }>): Promise<DispatchResult> {
     const rows: NewOperation[] = [];
     for (const { event, trace: traceHeaders } of events) rows.push(...(await this.operationsOf(event, traceHeaders)));
-    const records = [...new Map(events.map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event])).values()];
+    // A webhook call changed no record: it wakes nothing.
+    const records = [
+      ...new Map(
+        events.filter(({ event }) => !event.webhook).map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event]),
+      ).values(),
+    ];
     const { created, woken } = await this.repository.dispatch(
       rows,
       records.map((event) => ({ entity: event.entity, recordId: event.recordId })),

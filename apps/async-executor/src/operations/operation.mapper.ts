@@ -89,7 +89,14 @@ export function detailToProto(detail: OperationDetail): ExecutorProto.OperationD
     ...(detail.parent ? { parent: relatedToProto(detail.parent) } : {}),
     children: detail.children.map(relatedToProto),
     traceId: traceIdOf(detail.operation),
+    outputs: outputsOf(detail.operation),
   };
+}
+
+/** A workflow run's step outputs by step id, as JSON text ("{}" when it has none yet). */
+export function outputsOf(row: AsyncOperationRow): string {
+  const outputs = (row.instanceState as { outputs?: unknown } | null)?.outputs;
+  return JSON.stringify(outputs && typeof outputs === 'object' ? outputs : {});
 }
 
 export function stepToProto(row: StepLogRow): ExecutorProto.StepLogEntry {

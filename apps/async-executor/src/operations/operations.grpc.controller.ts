@@ -42,7 +42,8 @@ export class OperationsGrpcController {
   }
 
   @GrpcMethod(SERVICE, 'GetOperation')
-  @RequireRoles(Roles.operator)
+  // The gateway reads a webhook run's outcome with its service token.
+  @RequireRoles(Roles.operator, Roles.service)
   async getOperation(@Payload() request: ExecutorProto.OperationRequest): Promise<ExecutorProto.OperationDetail> {
     return detailToProto(await this.commands.get(request.id));
   }

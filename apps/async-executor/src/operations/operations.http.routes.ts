@@ -176,6 +176,7 @@ export const OperationRoutes = {
             .array(RelatedOperationSchema)
             .meta({ description: 'the child workflows it started and waits (or waited) for, oldest first, at most 200' }),
           traceId: z.string().meta({ description: 'the W3C trace id of the event that created it; empty without one' }),
+          outputs: z.string().meta({ description: "JSON text: a workflow run's step outputs by step id ({} while it has none)" }),
         }),
       },
     },

@@ -49,7 +49,50 @@ const onceAsText = z.string({
   error: (issue) => `give the query parameter once, as text; got ${Array.isArray(issue.input) ? 'it several times' : 'an object'}`,
 });
 
+const WebhookAnswerSchema = z
+  .object({
+    operationId: z.string().meta({ description: 'the operation of the run this call started (or, for a repeat, the first call started)' }),
+    status: z.enum(['accepted', 'succeeded', 'failed', 'canceled']),
+    repeat: z.boolean().meta({ description: 'true when a delivery with the same key was already accepted: no second run' }),
+    outputs: z.record(z.string(), z.unknown()).optional().meta({ description: "with wait: the run's step outputs by step id" }),
+    message: z.string().optional(),
+  })
+  .meta({ id: 'WebhookAnswer' });
+
 export const GatewayRoutes = {
+  webhook: defineRoute({
+    method: 'post',
+    path: '/api/v1/hooks/{path}',
+    operationId: 'callWebhook',
+    summary: 'Start the active version of the workflow whose webhook trigger has this path, with the body as its inputs',
+    description:
+      "Authenticated by the trigger's secret: `Authorization: Bearer <secret>` (auth: token) or a Standard Webhooks signature " +
+      '(`webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`). ' +
+      'A repeat with the same `Idempotency-Key` (or, signed, the same webhook-id) answers the first operation; the very same signed request twice is refused (409).',
+    tag: 'webhooks',
+    access: 'public',
+    params: z.object({ path: z.string().meta({ description: "the trigger's path (default: the workflow's unique name)" }) }),
+    query: z.object({
+      wait: z
+        .string()
+        .optional()
+        .meta({ description: 'wait up to this long for the run to end: 10s, 2500ms or seconds (at most WEBHOOK_MAX_WAIT_MS)' }),
+    }),
+    headers: z.object({
+      authorization: z.string().optional(),
+      'webhook-id': z.string().optional(),
+      'webhook-timestamp': z.string().optional(),
+      'webhook-signature': z.string().optional(),
+      'idempotency-key': z.string().optional().meta({ description: 'one key per delivery: a retry with it starts no second run' }),
+      prefer: z.string().optional().meta({ description: 'wait=10 (RFC 7240), as the wait query parameter' }),
+    }),
+    body: { content: { 'application/json': z.record(z.string(), z.unknown()).meta({ description: "the workflow's inputs by name" }) } },
+    responses: {
+      200: { description: 'with wait: the run ended in time; its outcome and outputs', schema: WebhookAnswerSchema },
+      202: { description: 'accepted: the operation id (the run is started durably)', schema: WebhookAnswerSchema },
+    },
+    refusals: [400, 401, 404, 409, 413, 429, 503],
+  }),
   message: defineRoute({
     method: 'post',
     path: '/api/v1/messages/{message}',

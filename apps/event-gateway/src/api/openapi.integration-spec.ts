@@ -14,7 +14,7 @@ describe('the gateway answers as its OpenAPI document says', () => {
   let harness: GatewayHarness;
   let api: OpenApiConformance;
   beforeAll(async () => {
-    harness = await startGateway();
+    harness = await startGateway({ WEBHOOK_SECRET_OPENAPI_HOOK: 'openapi-hook-token' });
     api = await OpenApiConformance.of(harness.gateway.httpUrl);
   }, SERVICE_START_TIMEOUT_MS);
   afterAll(async () => {
@@ -81,6 +81,26 @@ describe('the gateway answers as its OpenAPI document says', () => {
     const stale = await api.call('PATCH', '/api/v1/records/account/00000000-0000-4000-8000-000000000000', { ...user, body: { name: 'x' } });
     expect(stale.status).toBe(404);
     expect((await api.call('GET', '/api/v1/records/account', { roles: null })).status).toBe(401);
+  });
+
+  it('takes a webhook call, and refuses a bad one, as documented', async () => {
+    await harness.activate({
+      schemaVersion: 1,
+      name: 'OpenAPI hook',
+      uniqueName: 'openapi-hook',
+      category: 'workflow',
+      primaryEntity: 'account',
+      triggers: [{ on: 'webhook', auth: 'token', secret: 'openapi-hook' }],
+      inputs: [{ name: 'subject', type: 'string', required: true }],
+      steps: [{ id: 'make', type: 'createRecord', entity: 'task', set: { subject: '{{inputs.subject}}' } }],
+    });
+    const hook = { roles: null, headers: { authorization: 'Bearer openapi-hook-token' } };
+    const accepted = await api.call('POST', '/api/v1/hooks/openapi-hook', { ...hook, body: { subject: 'From outside' } });
+    expect(accepted).toMatchObject({ status: 202, body: { status: 'accepted', repeat: false } });
+    const invalid = await api.call('POST', '/api/v1/hooks/openapi-hook', { ...hook, body: { subject: 3 } });
+    expect(errorOf(invalid.body)).toMatchObject({ code: 'WEBHOOK_INPUTS_INVALID', violations: [{ field: 'subject', code: 'INPUT_TYPE' }] });
+    const unknown = await api.call('POST', '/api/v1/hooks/no-such-hook', { ...hook, body: {} });
+    expect(unknown.status).toBe(404);
   });
 
   it('has had every documented operation called', () => {

@@ -36,6 +36,26 @@ export const PipelineEventSchema = z.object({
   occurredAt: z.string().datetime({ offset: true }),
   /** Output parameters of custom messages. */
   parameters: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Message `Webhook`: an inbound call accepted by the gateway for the active version of one
+   * workflow. The executor creates exactly this operation (its id chosen by the gateway and
+   * already given to the caller), with these inputs, and resolves no subscriptions for it.
+   */
+  webhook: z
+    .object({
+      definitionId: z.string().uuid(),
+      version: z.number().int().min(1),
+      uniqueName: z.string().min(1),
+      operationId: z.string().uuid(),
+      path: z.string().min(1),
+      inputs: z.record(z.string(), z.unknown()),
+      /** Whether recordId names a record (the trigger's `record` input) or is the delivery's own id. */
+      hasRecord: z.boolean(),
+    })
+    .optional(),
 });
+
+/** The message of the pipeline event that hands an accepted webhook call to the executor. */
+export const WEBHOOK_MESSAGE = 'Webhook';
 
 export type PipelineEvent = z.infer<typeof PipelineEventSchema>;

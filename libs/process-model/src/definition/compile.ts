@@ -142,11 +142,12 @@ export function compileDefinition(value: unknown, metadata: readonly EntityMetad
     formatVersion: COMPILED_FORMAT_VERSION,
     contentHash: createHash('sha256').update(canonicalJson(definition)).digest('hex'),
     definition,
-    triggers: definition.triggers.map((trigger) => ({
-      message: MESSAGES[trigger.on]!,
-      entity: definition.primaryEntity,
-      attributes: trigger.attributes,
-    })),
+    // Record triggers become subscriptions; a webhook trigger is an endpoint on the gateway.
+    triggers: definition.triggers.flatMap((trigger) =>
+      trigger.on === 'webhook'
+        ? []
+        : [{ message: MESSAGES[trigger.on]!, entity: definition.primaryEntity, attributes: trigger.attributes }],
+    ),
     referencedEntities: [...entities].sort(),
     children: [...children].sort(),
   });

@@ -173,7 +173,7 @@ export function stepTypes(): StepType[] {
   return stepSchemas().map((schema) => schema.shape.type.value);
 }
 
-export const TriggerSchema = z.object({
+export const RecordTriggerSchema = z.object({
   on: z.enum(['create', 'update', 'delete', 'assign', 'statusChange'], {
     error: 'expected create, update, delete, assign or statusChange',
   }),
@@ -185,5 +185,40 @@ export const TriggerSchema = z.object({
   stage: z.enum(['preOperation', 'postOperation'], { error: 'expected preOperation or postOperation' }).optional(),
 });
 
+/** How an inbound webhook call proves who sent it. */
+export const WEBHOOK_AUTH = ['signature', 'token'] as const;
+
+/**
+ * `on: webhook`: an inbound endpoint on the gateway, `POST /api/v1/hooks/{path}`, for the
+ * active version. `secret` names a secret the gateway holds (WEBHOOK_SECRET_<NAME>), never the
+ * secret itself; `record` names the input that holds the id of the primary record to run on.
+ */
+export const WebhookTriggerSchema = z.object({
+  on: z.literal('webhook'),
+  path: z
+    .string({ error: 'expected a path such as orders-created' })
+    .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, {
+      error: 'expected lowercase letters, digits, dots, dashes or underscores, starting with a letter or digit (at most 100 characters)',
+    })
+    .optional(),
+  auth: z.enum(WEBHOOK_AUTH, { error: 'expected signature or token' }).default('signature'),
+  secret: z.string({ error: 'expected the name of a secret, such as orders-hook' }).regex(/^[a-z][a-z0-9_-]{1,63}$/, {
+    error:
+      'expected the name of a secret (lowercase letters, digits, dashes or underscores): the gateway reads it from WEBHOOK_SECRET_<NAME>',
+  }),
+  record: z.string({ error: 'expected the name of an input' }).optional(),
+});
+
+export const TriggerSchema = z.discriminatedUnion('on', [RecordTriggerSchema, WebhookTriggerSchema], {
+  error: 'expected create, update, delete, assign, statusChange or webhook',
+});
+
+/** The environment variable that holds the secret a webhook trigger names. */
+export function webhookSecretVariable(secret: string): string {
+  return `WEBHOOK_SECRET_${secret.toUpperCase().replace(/-/g, '_')}`;
+}
+
 export type AuthoredStep = z.infer<typeof StepSchema>;
 export type Trigger = z.infer<typeof TriggerSchema>;
+export type RecordTrigger = z.infer<typeof RecordTriggerSchema>;
+export type WebhookTrigger = z.infer<typeof WebhookTriggerSchema>;

@@ -15,7 +15,15 @@ import { DefinitionSchema } from './definition';
 import { DefinitionHeaderSchema } from './header';
 import { checkValueLimits } from './limits';
 import type { DefinitionError } from './parse-source';
-import { optionsFromQuery, StepSchema, TriggerSchema, type AuthoredOptionsFrom, type AuthoredStep, type Trigger } from './steps';
+import {
+  optionsFromQuery,
+  StepSchema,
+  TriggerSchema,
+  type AuthoredOptionsFrom,
+  type AuthoredStep,
+  type Trigger,
+  type WebhookTrigger,
+} from './steps';
 
 const jsonPath = (path: ReadonlyArray<PropertyKey>) =>
   `$${path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('')}`;
@@ -515,12 +523,36 @@ class Checker {
     if (this.definition.category === 'dialog' && this.definition.triggers.length > 0) {
       this.add('$.triggers', 'dialogs are started by people, not by events: remove the triggers', 'DIALOG_TRIGGERS');
     }
+    let webhooks = 0;
     this.definition.triggers.forEach((trigger, index) => {
       if (!trigger) return;
+      if (trigger.on === 'webhook') {
+        webhooks += 1;
+        this.webhook(trigger, index, webhooks);
+        return;
+      }
       if (trigger.attributes.length > 0 && trigger.on !== 'update')
         this.add(`$.triggers[${index}].attributes`, `only update triggers have attributes, not ${trigger.on}`, 'TRIGGER_ATTRIBUTES');
       if (primary) trigger.attributes.forEach((name, i) => this.attribute(primary, name, `$.triggers[${index}].attributes[${i}]`));
     });
+  }
+
+  /** A webhook trigger: background workflows only, one per definition, its record input declared. */
+  private webhook(trigger: WebhookTrigger, index: number, seen: number): void {
+    const at = `$.triggers[${index}]`;
+    if (seen > 1) this.add(at, 'a workflow has at most one webhook trigger (one endpoint)', 'DUPLICATE_WEBHOOK');
+    if (this.definition.mode === 'realTime')
+      this.add(
+        `${at}.on`,
+        'real-time workflows run inside a record operation; a webhook starts a background run: remove mode: realTime',
+        'WEBHOOK_REAL_TIME',
+      );
+    if (trigger.record !== undefined && !this.definition.inputs.includes(trigger.record))
+      this.add(
+        `${at}.record`,
+        `the workflow declares no input '${trigger.record}' (see inputs): record names the input holding the record id${nearest(trigger.record, this.definition.inputs)}`,
+        'UNKNOWN_INPUT',
+      );
   }
 }
 

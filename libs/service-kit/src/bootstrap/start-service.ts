@@ -53,6 +53,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       logger: new NestPinoLogger(logger),
       abortOnError: false,
       bodyParser: false,
+      // The body as received beside the parsed one (request.rawBody): signatures are over the bytes.
+      rawBody: true,
     });
     installShutdownHandler(app, logger, options.config.SHUTDOWN_GRACE_MS);
     const trustProxy = parseTrustProxy(options.config.TRUST_PROXY);

@@ -83,6 +83,8 @@ export interface OperationDetail {
   children: RelatedOperation[];
   /** The W3C trace id of the event that created it (empty when it was created without a trace). */
   traceId: string;
+  /** JSON object: the step outputs of a workflow run by step id ("{}" when it has none yet) */
+  outputs: string;
 }
 
 /** Another operation as a job's page links to it. */
