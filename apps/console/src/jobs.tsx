@@ -447,6 +447,8 @@ interface OperationDetail {
   parent?: Related;
   children?: Related[];
   traceId?: string;
+  /** JSON text: the run's step outputs by step id. */
+  outputs?: string;
 }
 
 /** What a state allows (as the executor's transitions say); anything else is refused there anyway. */
@@ -494,6 +496,13 @@ export function JobPage({ id, caller }: { id: string; caller: Caller }): ReactNo
   };
   const inputs = operation.inputs ?? operation.inputParameters;
   const traceId = data.traceId || operation.traceId;
+  let outputs: unknown = undefined;
+  try {
+    outputs = data.outputs ? JSON.parse(data.outputs) : undefined;
+  } catch {
+    outputs = data.outputs;
+  }
+  const hasOutputs = outputs !== undefined && !(typeof outputs === 'object' && outputs !== null && Object.keys(outputs).length === 0);
   const actions = can(caller, 'operate') ? allowedActions(operation) : [];
   return (
     <article aria-labelledby="job-title">
@@ -598,6 +607,12 @@ export function JobPage({ id, caller }: { id: string; caller: Caller }): ReactNo
         <section aria-labelledby="inputs-title">
           <h2 id="inputs-title">Inputs</h2>
           <pre className="code">{JSON.stringify(inputs, null, 2)}</pre>
+        </section>
+      ) : null}
+      {hasOutputs ? (
+        <section aria-labelledby="outputs-title">
+          <h2 id="outputs-title">Step outputs</h2>
+          <pre className="code">{typeof outputs === 'string' ? outputs : JSON.stringify(outputs, null, 2)}</pre>
         </section>
       ) : null}
       <section aria-labelledby="children-title">

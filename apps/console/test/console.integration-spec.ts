@@ -55,6 +55,11 @@ primaryEntity: account
 triggers:
   - on: create
 steps:
+  - id: note
+    type: createRecord
+    entity: task
+    set:
+      subject: A broken account
   - id: raise-parent
     type: updateRecord
     record: { lookup: parentaccountid }
@@ -340,6 +345,8 @@ describe('the operator console in a browser', () => {
     await log.getByText('raise-parent (updateRecord)').waitFor();
     expect(await log.locator('.error-text').count()).toBeGreaterThan(0);
     expect(await log.innerText()).toContain('Failed');
+    // What the steps before the failure gave: the task's id, among the step outputs.
+    expect(await page.getByRole('region', { name: 'Step outputs' }).innerText()).toContain('"note"');
     await shot(page, '06-job-failed');
     const actions = page.getByRole('region', { name: 'Actions' });
     expect(await actions.getByRole('button').allInnerTexts()).toEqual(['Retry']);
