@@ -17,6 +17,8 @@ COPY apps ./apps
 COPY tools/build ./tools/build
 RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<event-gateway|process-registry|async-executor|session-service>" && false)
 RUN node -r @swc-node/register tools/build/src/build.ts "$SERVICE" --out /app/dist
+# The session service serves the operator console (docs/adr/0013): its page is built here, into dist/apps/console.
+RUN if [ "$SERVICE" = session-service ]; then node node_modules/vite/bin/vite.js build --config apps/console/vite.config.mts --logLevel warn; fi
 
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app

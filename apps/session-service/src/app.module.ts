@@ -1,10 +1,11 @@
-/** Root module of session-service: dialog process sessions and the dialog runner page. */
+/** Root module of session-service: dialog process sessions, the dialog runner page and the operator console. */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MessagingModule } from '@flowline/messaging';
 import { AuthModule, HealthModule, OpenApiModule, RateLimitModule, ServiceDatabaseModule } from '@flowline/service-kit';
 import { SERVICE, type SessionConfig } from './config';
 import { SessionEntities } from './database/entities';
 import { SessionMigrations } from './database/migrations';
+import { ConsoleModule } from './console/console.module';
 import { SESSION_OPENAPI } from './openapi';
 import { RunnerModule } from './runner/runner.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -39,6 +40,10 @@ export class AppModule {
           gatewayAddress: config.GATEWAY_ADDRESS,
         }),
         RunnerModule,
+        ConsoleModule.forRoot({
+          directory: config.CONSOLE_DIR,
+          upstreams: { registry: config.REGISTRY_HTTP_URL, gateway: config.GATEWAY_HTTP_URL, executor: config.EXECUTOR_HTTP_URL },
+        }),
         OpenApiModule.forDocument(SESSION_OPENAPI),
       ],
     };

@@ -45,6 +45,12 @@ describe('npm start (the launcher)', () => {
     expect(output).toMatch(new RegExp(`kafka\\s+127\\.0\\.0\\.1:${env['FLOWLINE_KAFKA_PORT']}\\s+development broker`));
     expect(output).toContain(`Example definitions: ${EXAMPLES} loaded and activated, 0 already there`);
     expect(output).toContain(`order-intake: POST http://127.0.0.1:${env['EVENT_GATEWAY_HTTP_PORT']}/api/v1/hooks/order-intake`);
+    // The operator console, built by the launcher when missing, served by the session service.
+    const sessionsUrl = `http://127.0.0.1:${env['SESSION_SERVICE_HTTP_PORT']}`;
+    expect(output).toContain(`Operator console: ${sessionsUrl}/console/`);
+    const consolePage = await fetch(`${sessionsUrl}/console/`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<div id="root">');
     const token = output.match(/Admin token .*\n {2}(\S+)/)?.[1];
     expect(token).toBeDefined();
     expect((await readFile(path.join(env['FLOWLINE_DATA_DIR']!, 'admin-token'), 'utf8')).trim()).toBe(token);

@@ -18,6 +18,7 @@ import { Roles, signToken } from '@flowline/auth';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '@flowline/dev-infra';
 import { startBroker, type RunningBroker } from '@flowline/kafka-broker';
 import { startApacheKafka, type RunningApacheKafka } from '@flowline/apache-kafka';
+import { buildConsole, consoleBuildNeeded, CONSOLE_OUTPUT } from './console-build';
 import { loadExamples } from './examples';
 import { renderRestApis, renderTable, type TableRow } from './output';
 import { clashingPorts, describeTakenPorts, findTakenPorts, neededPorts } from './port-check';
@@ -174,6 +175,15 @@ export class Flowline {
     const webhookSecrets = await webhookSecretSettings(settings.dataDir, webhooks);
     const grpcOf = (name: string, fallback: number) =>
       `${settings.host}:${settings.services.find((plan) => plan.descriptor.name === name)?.grpcPort ?? fallback}`;
+    const httpOf = (name: string, fallback: number) =>
+      `http://${settings.host}:${settings.services.find((plan) => plan.descriptor.name === name)?.httpPort ?? fallback}`;
+    // The operator console (served by the session service) is built here when missing or out of date.
+    if (consoleBuildNeeded(this.repoRoot)) {
+      io.write(`Building the operator console into ${CONSOLE_OUTPUT}\n`);
+      const failure = await buildConsole(this.repoRoot);
+      if (failure) io.write(`The operator console could not be built (the services start without it):\n${failure}\n`);
+    }
+    this.checkpoint();
     // The operator console's origin (the session service's HTTP port) may call every service's REST API.
     const consolePort = settings.services.find((plan) => plan.descriptor.name === 'session-service')?.httpPort ?? 8083;
     const consoleOrigins = [...new Set([`http://${settings.host}:${consolePort}`, `http://localhost:${consolePort}`])].join(',');
@@ -188,6 +198,11 @@ export class Flowline {
         KAFKA_BROKERS: brokers,
         REGISTRY_ADDRESS: grpcOf('process-registry', 50051),
         GATEWAY_ADDRESS: grpcOf('event-gateway', 50052),
+        // Where the operator console's page reaches the other services, through the session service.
+        REGISTRY_HTTP_URL: httpOf('process-registry', 8081),
+        GATEWAY_HTTP_URL: httpOf('event-gateway', 8080),
+        EXECUTOR_HTTP_URL: httpOf('async-executor', 8082),
+        CONSOLE_DIR: path.join(this.repoRoot, CONSOLE_OUTPUT),
         EXECUTOR_ADDRESS: grpcOf('async-executor', 50053),
         ...webhookSecrets.settings,
         LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
@@ -249,8 +264,10 @@ export class Flowline {
         detail: `gRPC ${settings.host}:${service.plan.grpcPort}, schema ${service.plan.descriptor.schema}, pid ${service.child.pid ?? '?'}`,
       })),
     ];
+    const sessionService = supervisor.services.find((service) => service.plan.descriptor.name === 'session-service');
     io.write(
       `\nFlowline is ready.\n\n${renderTable(rows)}\n\n` +
+        (sessionService ? `  Operator console: ${sessionService.httpUrl}/console/  (sign in with the admin token below)\n` : '') +
         `  Example definitions: ${examples.loaded.length} loaded and activated, ${examples.existing.length} already there (examples/*.yaml)\n` +
         renderWebhooks(
           supervisor.services.find((service) => service.plan.descriptor.name === 'event-gateway')?.httpUrl,
