@@ -51,7 +51,7 @@ describe('on: webhook triggers', () => {
       ]),
     );
     expect(validateDefinition({ ...base, triggers: [{ on: 'hourly' }] }, DEFAULT_ENTITIES)).toEqual([
-      { path: '$.triggers[0].on', message: 'expected create, update, delete, assign, statusChange or webhook', code: 'INVALID' },
+      { path: '$.triggers[0].on', message: 'expected create, update, delete, assign, statusChange, schedule or webhook', code: 'INVALID' },
     ]);
   });
 
