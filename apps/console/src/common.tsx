@@ -173,3 +173,43 @@ export function isoToLocal(value: string | null | undefined): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
+
+/**
+ * Server-side paging by tokens: `tokens` holds the token of each page before the current one
+ * (none on the first page); the next page is the answer's `nextPageToken`.
+ */
+export function Pager({
+  label,
+  tokens,
+  setTokens,
+  nextPageToken,
+  first = false,
+}: {
+  label: string;
+  tokens: string[];
+  setTokens: (tokens: string[]) => void;
+  nextPageToken: string | undefined;
+  first?: boolean;
+}): ReactNode {
+  return (
+    <nav className="pager" aria-label={label}>
+      {first ? (
+        <button type="button" className="secondary" disabled={tokens.length === 0} onClick={() => setTokens([])}>
+          First page
+        </button>
+      ) : null}
+      <button type="button" className="secondary" disabled={tokens.length === 0} onClick={() => setTokens(tokens.slice(0, -1))}>
+        Previous page
+      </button>
+      <span>Page {tokens.length + 1}</span>
+      <button
+        type="button"
+        className="secondary"
+        disabled={!nextPageToken}
+        onClick={() => nextPageToken && setTokens([...tokens, nextPageToken])}
+      >
+        Next page
+      </button>
+    </nav>
+  );
+}

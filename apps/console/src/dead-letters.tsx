@@ -1,7 +1,7 @@
 /** Dead letters: the searchable list with reasons; a letter's page to inspect, edit and replay, or discard. */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { call, can, query, type Caller } from './api';
-import { Field, href, navigate, Note, Problem, useLoad, when } from './common';
+import { Field, href, navigate, Note, Pager, Problem, useLoad, when } from './common';
 
 interface DeadLetter {
   id: string;
@@ -121,20 +121,7 @@ export function DeadLettersList({ params }: { params: URLSearchParams }): ReactN
           </div>
         )
       ) : null}
-      <nav className="pager" aria-label="Pages of dead letters">
-        <button type="button" className="secondary" disabled={tokens.length === 0} onClick={() => setTokens(tokens.slice(0, -1))}>
-          Previous page
-        </button>
-        <span>Page {tokens.length + 1}</span>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!data?.page.nextPageToken}
-          onClick={() => data && setTokens([...tokens, data.page.nextPageToken])}
-        >
-          Next page
-        </button>
-      </nav>
+      <Pager label="Pages of dead letters" tokens={tokens} setTokens={setTokens} nextPageToken={data?.page.nextPageToken} />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 /** Dialogs: sessions with their status and action log, and a form that runs a dialog on a record. */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { call, can, query, type Caller } from './api';
-import { Field, href, navigate, Problem, useLoad, when } from './common';
+import { Field, href, navigate, Pager, Problem, useLoad, when } from './common';
 
 interface Session {
   id: string;
@@ -192,20 +192,7 @@ export function DialogsList({ params, caller }: { params: URLSearchParams; calle
           </div>
         )
       ) : null}
-      <nav className="pager" aria-label="Pages of sessions">
-        <button type="button" className="secondary" disabled={tokens.length === 0} onClick={() => setTokens(tokens.slice(0, -1))}>
-          Previous page
-        </button>
-        <span>Page {tokens.length + 1}</span>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!data?.page.nextPageToken}
-          onClick={() => data && setTokens([...tokens, data.page.nextPageToken])}
-        >
-          Next page
-        </button>
-      </nav>
+      <Pager label="Pages of sessions" tokens={tokens} setTokens={setTokens} nextPageToken={data?.page.nextPageToken} />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import {
   localToIso,
   navigate,
   Note,
+  Pager,
   Problem,
   STATES,
   StatusBadge,
@@ -187,23 +188,7 @@ export function JobsList({ params, caller }: { params: URLSearchParams; caller: 
           </div>
         )
       ) : null}
-      <nav className="pager" aria-label="Pages of system jobs">
-        <button type="button" className="secondary" disabled={tokens.length === 0} onClick={() => setTokens([])}>
-          First page
-        </button>
-        <button type="button" className="secondary" disabled={tokens.length === 0} onClick={() => setTokens(tokens.slice(0, -1))}>
-          Previous page
-        </button>
-        <span>Page {tokens.length + 1}</span>
-        <button
-          type="button"
-          className="secondary"
-          disabled={!data?.page.nextPageToken}
-          onClick={() => data && setTokens([...tokens, data.page.nextPageToken])}
-        >
-          Next page
-        </button>
-      </nav>
+      <Pager label="Pages of system jobs" tokens={tokens} setTokens={setTokens} nextPageToken={data?.page.nextPageToken} first />
       {can(caller, 'operate') ? <BulkPanel filters={filters} caller={caller} onDone={reload} /> : null}
     </section>
   );
