@@ -244,6 +244,24 @@ describe('webhook triggers', () => {
     const gone = await hook('short-lived-hook', { subject: 'x' }, { authorization: `Bearer ${TOKEN}` });
     expect(gone.status).toBe(404);
   });
+  it('refuses to activate a second workflow on a path an active one serves, and takes it once the first is deactivated', async () => {
+    await activate(workflow('path-holder-hook', { on: 'webhook', path: 'shared-path', auth: 'token', secret: 'orders-token' }));
+    const second = await definitions.saveDefinition({
+      source: JSON.stringify(workflow('path-taker-hook', { on: 'webhook', path: 'shared-path', auth: 'token', secret: 'orders-token' })),
+      format: RegistryProto.DefinitionFormat.DEFINITION_FORMAT_JSON,
+      id: '',
+      expectedRowVersion: 0,
+    });
+    await expect(definitions.activateDefinition({ ref: { id: second.id, uniqueName: '' } })).rejects.toMatchObject({
+      code: 'WEBHOOK_PATH_TAKEN',
+      message: expect.stringContaining("the active definition 'path-holder-hook'"),
+    });
+    await definitions.deactivateDefinition({ ref: { id: '', uniqueName: 'path-holder-hook' } });
+    await definitions.activateDefinition({ ref: { id: second.id, uniqueName: '' } });
+    await metadataCaughtUp();
+    expect((await hook('shared-path', { subject: 'x' }, { authorization: `Bearer ${TOKEN}` })).status).toBe(202);
+  });
+
   it('with a record input, runs on that record; an unknown record is refused 400 naming the input', async () => {
     await activate({
       ...workflow('account-hook', { on: 'webhook', auth: 'token', secret: 'orders-token', record: 'accountid' }),

@@ -9,4 +9,5 @@ export enum DefinitionErrorCode {
   VersionConflict = 'DEFINITION_VERSION_CONFLICT',
   RefRequired = 'DEFINITION_REF_REQUIRED',
   ChildNotActive = 'DEFINITION_CHILD_NOT_ACTIVE',
+  WebhookPathTaken = 'WEBHOOK_PATH_TAKEN',
 }

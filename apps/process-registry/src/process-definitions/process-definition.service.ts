@@ -169,6 +169,31 @@ export class ProcessDefinitionService {
     });
   }
 
+  /**
+   * One active definition per webhook path (the gateway serves each path for one workflow).
+   * Activations of one path take turns on a transaction-scoped advisory lock, so two at once
+   * cannot both pass.
+   */
+  private async refuseTakenWebhookPath(manager: EntityManager, definition: ProcessDefinitionRow, path: string): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`flowline:webhook-path:${path}`]);
+    const versions = manager.getRepository(DefinitionVersionRow).metadata.tablePath;
+    const definitions = manager.getRepository(ProcessDefinitionRow).metadata.tablePath;
+    const [holder] = (await manager.query(
+      `SELECT d."unique_name" FROM ${definitions} d
+         JOIN ${versions} v ON v."definition_id" = d."id" AND v."version" = d."active_version"
+        WHERE d."state" = $1 AND d."id" <> $2
+          AND EXISTS (SELECT 1 FROM jsonb_array_elements(v."compiled"->'definition'->'triggers') t
+                       WHERE t->>'on' = 'webhook' AND coalesce(t->>'path', v."unique_name") = $3)
+        LIMIT 1`,
+      [ProcessDefinitionState.Activated, definition.id, path],
+    )) as Array<{ unique_name: string }>;
+    if (holder)
+      throw failedPrecondition(
+        Code.WebhookPathTaken,
+        `definition '${definition.uniqueName}' has the webhook path '${path}', which the active definition '${holder.unique_name}' serves: give one of them another path, or deactivate '${holder.unique_name}' first`,
+      );
+  }
+
   async activate(ref: DefinitionRef, principal: Principal, correlationId: string): Promise<DefinitionVersionRow> {
     return this.dataSource.transaction(async (manager) => {
       const definition = await this.find(manager, ref, true);
@@ -197,6 +222,7 @@ export class ProcessDefinitionService {
           );
         }
       }
+      if (compiled.webhookPath) await this.refuseTakenWebhookPath(manager, definition, compiled.webhookPath);
       const version = definition.latestVersion + 1;
       const row = manager.getRepository(DefinitionVersionRow).create({
         definitionId: definition.id,

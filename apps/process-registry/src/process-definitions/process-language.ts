@@ -25,6 +25,8 @@ export interface CompiledDefinitionForRegistry {
   referencedEntities: string[];
   /** unique names of the child workflows or dialogs it starts. */
   children: string[];
+  /** The path of its inbound webhook endpoint, when it has a webhook trigger: one active definition per path. */
+  webhookPath?: string;
 }
 
 export type ParseResult = { ok: true; definition: Record<string, unknown> } | { ok: false; violations: FieldViolation[] };

@@ -9,6 +9,7 @@ import {
   compileDefinition,
   parseSource,
   validateDefinition,
+  webhookPathOf,
   type DefinitionError,
 } from '@flowline/process-model';
 import type { FieldViolation } from '@flowline/rpc';
@@ -55,6 +56,7 @@ export class ProcessModelLanguage implements ProcessLanguage {
 
   compile(definition: Record<string, unknown>, metadata: readonly EntityMetadata[]): CompiledDefinitionForRegistry {
     const compiled = compileDefinition(definition, metadata);
+    const webhookPath = webhookPathOf(compiled.definition);
     return {
       compiled: JSON.parse(JSON.stringify(compiled)) as Record<string, unknown>,
       contentHash: compiled.contentHash,
@@ -66,6 +68,7 @@ export class ProcessModelLanguage implements ProcessLanguage {
       })),
       referencedEntities: [...compiled.referencedEntities],
       children: [...compiled.children],
+      ...(webhookPath ? { webhookPath } : {}),
     };
   }
 

@@ -238,6 +238,12 @@ export const TriggerSchema = z.discriminatedUnion('on', [RecordTriggerSchema, We
   error: 'expected create, update, delete, assign, statusChange, schedule or webhook',
 });
 
+/** The endpoint path of a definition's webhook trigger (default: its unique name); undefined without one. */
+export function webhookPathOf(definition: { uniqueName: string; triggers: readonly Trigger[] }): string | undefined {
+  const trigger = definition.triggers.find((candidate): candidate is WebhookTrigger => candidate.on === 'webhook');
+  return trigger ? (trigger.path ?? definition.uniqueName) : undefined;
+}
+
 /** The environment variable that holds the secret a webhook trigger names. */
 export function webhookSecretVariable(secret: string): string {
   return `WEBHOOK_SECRET_${secret.toUpperCase().replace(/-/g, '_')}`;
