@@ -434,6 +434,7 @@ interface OperationDetail {
   traceId?: string;
   /** JSON text: the run's step outputs by step id. */
   outputs?: string;
+  input?: string;
 }
 
 /** What a state allows (as the executor's transitions say); anything else is refused there anyway. */
@@ -479,7 +480,15 @@ export function JobPage({ id, caller }: { id: string; caller: Caller }): ReactNo
       reload();
     }
   };
-  const inputs = operation.inputs ?? operation.inputParameters;
+  // What it was started with: the workflow's inputs, and the event that triggered it.
+  let started: { inputs?: Record<string, unknown>; message?: string; changedAttributes?: string[]; postImage?: unknown } = {};
+  try {
+    started = data.input ? (JSON.parse(data.input) as typeof started) : {};
+  } catch {
+    started = {};
+  }
+  const inputs = started.inputs ?? operation.inputs ?? operation.inputParameters;
+  const trigger = started.message ? started : undefined;
   const traceId = data.traceId || operation.traceId;
   let outputs: unknown = undefined;
   try {
@@ -588,10 +597,25 @@ export function JobPage({ id, caller }: { id: string; caller: Caller }): ReactNo
           )}
         </Field>
       </dl>
-      {inputs ? (
+      {inputs && Object.keys(inputs).length > 0 ? (
         <section aria-labelledby="inputs-title">
           <h2 id="inputs-title">Inputs</h2>
           <pre className="code">{JSON.stringify(inputs, null, 2)}</pre>
+        </section>
+      ) : null}
+      {trigger ? (
+        <section aria-labelledby="trigger-title">
+          <h2 id="trigger-title">Triggering event</h2>
+          <p>
+            {trigger.message}
+            {trigger.changedAttributes && trigger.changedAttributes.length > 0 ? `, changing ${trigger.changedAttributes.join(', ')}` : ''}
+          </p>
+          {trigger.postImage ? (
+            <details>
+              <summary>The record as the event left it</summary>
+              <pre className="code">{JSON.stringify(trigger.postImage, null, 2)}</pre>
+            </details>
+          ) : null}
         </section>
       ) : null}
       {hasOutputs ? (

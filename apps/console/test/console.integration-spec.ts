@@ -305,6 +305,9 @@ describe('the operator console in a browser', () => {
     await page.getByRole('heading', { name: job!.name }).waitFor();
     expect(await page.locator('dl.details').innerText()).toContain(`contact ${contact}`);
     expect(await page.locator('dl.details').innerText()).toContain(`${definitionIds['wait']}, version 1`);
+    // What started it: the Create of the contact, as the event left the record.
+    const started = page.getByRole('region', { name: 'Triggering event' });
+    expect(await started.innerText()).toContain('Create');
     const log = page.getByRole('region', { name: 'Step log' });
     await log.getByText('three-days').waitFor();
     expect(await log.innerText()).toContain('Waiting');

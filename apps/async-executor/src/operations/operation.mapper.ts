@@ -90,6 +90,7 @@ export function detailToProto(detail: OperationDetail): ExecutorProto.OperationD
     children: detail.children.map(relatedToProto),
     traceId: traceIdOf(detail.operation),
     outputs: outputsOf(detail.operation),
+    input: JSON.stringify(detail.operation.input ?? {}),
   };
 }
 

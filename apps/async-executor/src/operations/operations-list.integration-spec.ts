@@ -261,6 +261,7 @@ describe('the system jobs list pages by keyset, in every sort and with every fil
         { id: child2, name: 'Second child', stateName: 'Suspended', statusName: 'Waiting', completedOn: '' },
       ],
       traceId,
+      input: '{}',
     });
     expect((await read(parent))['parent']).toBeUndefined();
     expect(await read(child2)).toMatchObject({

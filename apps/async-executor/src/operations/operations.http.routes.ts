@@ -177,6 +177,10 @@ export const OperationRoutes = {
             .meta({ description: 'the child workflows it started and waits (or waited) for, oldest first, at most 200' }),
           traceId: z.string().meta({ description: 'the W3C trace id of the event that created it; empty without one' }),
           outputs: z.string().meta({ description: "JSON text: a workflow run's step outputs by step id ({} while it has none)" }),
+          input: z.string().meta({
+            description:
+              "JSON text: what it was started with: the workflow's inputs (inputs) and the triggering event's snapshot (message, record images, changed attributes)",
+          }),
         }),
       },
     },

@@ -85,6 +85,12 @@ export interface OperationDetail {
   traceId: string;
   /** JSON object: the step outputs of a workflow run by step id ("{}" when it has none yet) */
   outputs: string;
+  /**
+   * JSON object: what the operation was started with, as snapshotted when it was created: the
+   * workflow's inputs (`inputs`, from a parent, a start call, a webhook or a schedule) and the
+   * triggering event (message, entity, recordId, changedAttributes, preImage, postImage, occurredAt)
+   */
+  input: string;
 }
 
 /** Another operation as a job's page links to it. */
