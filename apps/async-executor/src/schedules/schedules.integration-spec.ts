@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Role } from '@flowline/auth';
 import { ProtoFiles, RegistryProto, type ExecutorProto, type PromiseClient } from '@flowline/rpc';
 import type { RunningService } from '@flowline/service-testing';
-import { testToken } from '@flowline/service-testing';
+import { OpenApiConformance, testToken } from '@flowline/service-testing';
 import { SERVICE_START_TIMEOUT_MS, waitFor } from '@flowline/testing';
 import { startChain, type Chain } from '../../test/chain';
 
@@ -79,12 +79,17 @@ describe('schedules across executor replicas', () => {
     await chain?.stop();
   });
 
+  let conformance: OpenApiConformance | undefined;
+  /** A REST call, its answer checked against the executor's OpenAPI document. */
   const api = async (method: string, url: string, roles: Role[] = ['operator']) => {
+    conformance ??= await OpenApiConformance.of(chain.executor.httpUrl);
     const response = await fetch(`${chain.executor.httpUrl}${url}`, {
       method,
       headers: { authorization: `Bearer ${testToken(roles, 'olivia')}` },
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const body = (await response.json()) as Record<string, unknown>;
+    conformance.check(method, url, response.status, response.headers.get('content-type'), body);
+    return { status: response.status, body };
   };
   const firings = async (uniqueName: string) =>
     (
@@ -182,7 +187,10 @@ describe('schedules across executor replicas', () => {
     const resumed = await api('POST', `/api/v1/schedules/${id}/resume`);
     expect(resumed.body).toMatchObject({ paused: false, pausedBy: null });
     expect(Date.parse(String(resumed.body['nextDueAt']))).toBeGreaterThan(Date.parse(String(paused.body['nextDueAt'] ?? 0)) - 1);
+    expect((await api('GET', `/api/v1/schedules/${id}`)).body).toMatchObject({ id: schedule['id'], paused: false });
     expect((await api('GET', '/api/v1/schedules/nope:0')).status).toBe(404);
+    // Every schedule route was called, each answer as the document says.
+    expect(conformance!.uncovered().filter((operation) => operation.includes('/api/v1/schedules'))).toEqual([]);
 
     // What operators watch: firings by outcome, lag, and schedules by pause.
     const metrics = await (await fetch(`${chain.executor.httpUrl}/metrics`)).text();
