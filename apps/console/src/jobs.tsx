@@ -4,6 +4,7 @@ import { call, can, query, type Caller } from './api';
 import {
   duration,
   Field,
+  formatMs,
   href,
   isoToLocal,
   localToIso,
@@ -618,6 +619,7 @@ export function JobPage({ id, caller }: { id: string; caller: Caller }): ReactNo
           ) : null}
         </section>
       ) : null}
+      {traceId ? <TraceTimeline traceId={traceId} /> : null}
       {hasOutputs ? (
         <section aria-labelledby="outputs-title">
           <h2 id="outputs-title">Step outputs</h2>
@@ -679,6 +681,78 @@ function StepTimeline({ steps }: { steps: StepEntry[] }): ReactNode {
           </ol>
         </div>
       ))}
+    </section>
+  );
+}
+
+interface TraceAnswer {
+  traceId: string;
+  kept: boolean;
+  link: string;
+  spans: Array<{ service: string; name: string; kind: string; depth: number; offsetMs: number; durationMs: number; error: boolean }>;
+}
+
+/** The job's trace as a timeline of spans, when the session service reads the trace files; a link to the trace viewer when one is set. */
+function TraceTimeline({ traceId }: { traceId: string }): ReactNode {
+  const { data, error, reload } = useLoad(() => call<TraceAnswer>('sessions', 'GET', `/api/v1/traces/${traceId}`), [traceId]);
+  if (error || !data || (!data.kept && !data.link)) return null;
+  const total = Math.max(1, ...data.spans.map((span) => span.offsetMs + span.durationMs));
+  return (
+    <section aria-labelledby="trace-title">
+      <h2 id="trace-title">Trace</h2>
+      {data.link ? (
+        <p>
+          <a href={data.link} rel="noreferrer" target="_blank">
+            Open this trace in the trace viewer
+          </a>
+        </p>
+      ) : null}
+      {data.kept && data.spans.length === 0 ? (
+        <p className="muted">
+          No spans of this trace in the trace files yet.{' '}
+          <button type="button" className="secondary" onClick={reload}>
+            Look again
+          </button>
+        </p>
+      ) : null}
+      {data.spans.length > 0 ? (
+        <table className="trace">
+          <caption>
+            {data.spans.length} span(s) over {formatMs(total)}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Service</th>
+              <th scope="col">Span</th>
+              <th scope="col">Starts at</th>
+              <th scope="col">Takes</th>
+              <th scope="col">
+                <span className="visually-hidden">Timeline</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.spans.map((span, index) => (
+              <tr key={index} className={span.error ? 'failed' : undefined}>
+                <td>{span.service}</td>
+                <td style={{ paddingLeft: `${0.5 + span.depth}em` }}>
+                  {span.name}
+                  {span.kind ? <span className="muted"> ({span.kind})</span> : null}
+                  {span.error ? <span className="badge bad"> error</span> : null}
+                </td>
+                <td>+{formatMs(span.offsetMs)}</td>
+                <td>{formatMs(span.durationMs)}</td>
+                <td className="trace-bar-cell" aria-hidden="true">
+                  <span
+                    className="trace-bar"
+                    style={{ marginLeft: `${(100 * span.offsetMs) / total}%`, width: `${Math.max(0.5, (100 * span.durationMs) / total)}%` }}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
     </section>
   );
 }

@@ -5,7 +5,8 @@
  * console's build (`nx build console`) made when it is missing or older than its sources.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Role } from '@flowline/auth';
@@ -66,14 +67,27 @@ export interface ConsoleChain {
 
 export async function startConsoleChain(name: string): Promise<ConsoleChain> {
   const prefix = `${testPrefix(name)}.`;
+  // Every service writes its spans to a file here, as `npm start -- --traces` does; the console reads them.
+  const traceDir = mkdtempSync(path.join(tmpdir(), `flowline-${name}-traces-`));
+  const traced = (service: string) => ({ FLOWLINE_TRACE_FILE: path.join(traceDir, `${service}.jsonl`), FLOWLINE_TRACE_FLUSH_MS: '200' });
   const shared = { KAFKA_TOPIC_PREFIX: prefix };
-  const registry = await startServiceForTest('apps/process-registry/src/main.ts', shared);
-  const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', { ...shared, REGISTRY_ADDRESS: registry.grpcAddress });
+  const registry = await startServiceForTest('apps/process-registry/src/main.ts', { ...shared, ...traced('process-registry') });
+  const gateway = await startServiceForTest('apps/event-gateway/src/main.ts', {
+    ...shared,
+    ...traced('event-gateway'),
+    REGISTRY_ADDRESS: registry.grpcAddress,
+  });
   const downstream = { ...shared, REGISTRY_ADDRESS: registry.grpcAddress, GATEWAY_ADDRESS: gateway.grpcAddress };
-  const executor = await startServiceForTest('apps/async-executor/src/main.ts', { ...downstream, WORKER_POLL_MS: '100' });
+  const executor = await startServiceForTest('apps/async-executor/src/main.ts', {
+    ...downstream,
+    ...traced('async-executor'),
+    WORKER_POLL_MS: '100',
+  });
   const sessions = await startServiceForTest('apps/session-service/src/main.ts', {
     ...downstream,
     CONSOLE_DIR,
+    CONSOLE_TRACE_DIR: traceDir,
+    CONSOLE_TRACE_URL: 'https://traces.example/trace/{traceId}',
     REGISTRY_HTTP_URL: registry.httpUrl,
     GATEWAY_HTTP_URL: gateway.httpUrl,
     EXECUTOR_HTTP_URL: executor.httpUrl,
@@ -101,6 +115,7 @@ export async function startConsoleChain(name: string): Promise<ConsoleChain> {
     },
     async stop() {
       for (const service of [sessions, executor, gateway, registry]) await service.stop();
+      rmSync(traceDir, { recursive: true, force: true });
     },
   };
 }

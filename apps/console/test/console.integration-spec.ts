@@ -351,6 +351,24 @@ describe('the operator console in a browser', () => {
     // What the steps before the failure gave: the task's id, among the step outputs.
     expect(await page.getByRole('region', { name: 'Step outputs' }).innerText()).toContain('"note"');
     await shot(page, '06-job-failed');
+    // Its trace as a timeline, from the services' trace files: the gateway's Create through the executor's run.
+    const trace = page.getByRole('region', { name: 'Trace' });
+    expect(await trace.getByRole('link', { name: 'Open this trace in the trace viewer' }).getAttribute('href')).toMatch(
+      /^https:\/\/traces\.example\/trace\/[0-9a-f]{32}$/,
+    );
+    await waitFor(
+      async () => {
+        const table = trace.getByRole('table');
+        if ((await table.count()) === 0) {
+          await trace.getByRole('button', { name: 'Look again' }).click();
+          return undefined;
+        }
+        const text = await table.innerText();
+        return text.includes('event-gateway') && text.includes('async-executor') ? text : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 1000, what: "the job's trace in the console, from both services" },
+    );
+    await shot(page, '06b-job-trace');
     const actions = page.getByRole('region', { name: 'Actions' });
     expect(await actions.getByRole('button').allInnerTexts()).toEqual(['Retry']);
     const failedAt = ((await chain.call('executor', 'GET', `/api/v1/operations/${job!.id}`)).body['operation'] as { completedOn: string })

@@ -43,6 +43,8 @@ export class AppModule {
         ConsoleModule.forRoot({
           directory: config.CONSOLE_DIR,
           upstreams: { registry: config.REGISTRY_HTTP_URL, gateway: config.GATEWAY_HTTP_URL, executor: config.EXECUTOR_HTTP_URL },
+          ...(config.CONSOLE_TRACE_DIR ? { traceDirectory: config.CONSOLE_TRACE_DIR } : {}),
+          ...(config.CONSOLE_TRACE_URL ? { traceUrl: config.CONSOLE_TRACE_URL } : {}),
         }),
         OpenApiModule.forDocument(SESSION_OPENAPI),
       ],

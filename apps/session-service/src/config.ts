@@ -27,6 +27,13 @@ export const SessionConfigShape = {
   REGISTRY_HTTP_URL: httpUrlSetting('the registry', Services.processRegistry.httpPort),
   GATEWAY_HTTP_URL: httpUrlSetting('the gateway', Services.eventGateway.httpPort),
   EXECUTOR_HTTP_URL: httpUrlSetting('the executor', Services.asyncExecutor.httpPort),
+  /** The folder of the services' OTLP JSON trace files (FLOWLINE_TRACE_FILE), for the console's trace timelines; unset: none. */
+  CONSOLE_TRACE_DIR: z.string().optional(),
+  /** A link to a trace in the deployment's trace viewer, with `{traceId}` in it (e.g. https://jaeger.example/trace/{traceId}). */
+  CONSOLE_TRACE_URL: z
+    .string()
+    .refine((value) => value.includes('{traceId}'), { error: 'expected a URL with {traceId} where the trace id goes' })
+    .optional(),
 };
 
 export type SessionConfig = z.infer<z.ZodObject<typeof SessionConfigShape>>;

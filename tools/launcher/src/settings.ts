@@ -115,8 +115,14 @@ export function readSettings(argv: string[], env: NodeJS.ProcessEnv, cwd: string
     throw new UsageError(`unknown option '${arg}'\n\n${USAGE}`);
   }
   const dataDir = path.resolve(cwd, env['FLOWLINE_DATA_DIR'] || '.data');
+  // With --traces the session service also reads the folder: the console shows a job's trace.
   const traceEnv = (label: string): Record<string, string> =>
-    traces ? { FLOWLINE_TRACE_FILE: path.join(dataDir, 'traces', `${label}.jsonl`) } : {};
+    traces
+      ? {
+          FLOWLINE_TRACE_FILE: path.join(dataDir, 'traces', `${label}.jsonl`),
+          ...(label === 'session-service' ? { CONSOLE_TRACE_DIR: path.join(dataDir, 'traces') } : {}),
+        }
+      : {};
   const kafkaPort = portFrom(env, 'FLOWLINE_KAFKA_PORT', DEV_INFRA_PORTS.kafka);
   const logFormat = env['FLOWLINE_LOG_FORMAT'] ?? 'pretty';
   if (logFormat !== 'pretty' && logFormat !== 'json') {

@@ -3,13 +3,14 @@ import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, typ
 import { ConsoleController } from './console.controller';
 import { ConsoleForwarder } from './console-forwarder';
 import { CONSOLE_SETTINGS, type ConsoleSettings } from './console.settings';
+import { TracesHttpController } from './traces.http.controller';
 
 @Module({})
 export class ConsoleModule implements NestModule {
   static forRoot(settings: ConsoleSettings): DynamicModule {
     return {
       module: ConsoleModule,
-      controllers: [ConsoleController],
+      controllers: [ConsoleController, TracesHttpController],
       providers: [{ provide: CONSOLE_SETTINGS, useValue: settings }, ConsoleForwarder],
     };
   }

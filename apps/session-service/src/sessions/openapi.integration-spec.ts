@@ -96,6 +96,18 @@ describe('the session service answers as its OpenAPI document says', () => {
       body: { reason: 'done here', pageToken: (back.body as View).session.rowVersion },
     });
     expect(canceled.body).toMatchObject({ session: { statusName: 'Canceled' }, page: null });
+
+    // A trace as the console shows it: none kept by this service (no CONSOLE_TRACE_DIR); operators only; the id checked.
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    expect((await api.call('GET', `/api/v1/traces/${traceId}`, { roles: ['operator'] })).body).toEqual({
+      traceId,
+      kept: false,
+      link: '',
+      spans: [],
+    });
+    expect((await api.call('GET', `/api/v1/traces/${traceId}`, user)).status).toBe(403);
+    const badTrace = await api.call('GET', '/api/v1/traces/not-a-trace', { roles: ['operator'] });
+    expect(errorOf(badTrace.body)).toMatchObject({ code: 'TRACE_ID_INVALID', violations: [{ field: 'traceId' }] });
     expect(api.uncovered()).toEqual([]);
   });
 });
