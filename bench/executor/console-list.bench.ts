@@ -3,7 +3,10 @@
  * GET /api/v1/operations (HTTP round trip, server side) for the first page, a page deep in the
  * list (followed by its tokens), and filtered pages (state, status, definition name, text,
  * record), each in the default sort and in another one; p50 and p95 over several tries after a
- * warm-up; then the plan of each query shape (EXPLAIN of the keyset statement the list issues).
+ * warm-up; then the same in the browser: the console served by a session service, in headless
+ * Chromium, from navigation to the first row shown (a fresh load of the page, and a change of
+ * filter in the open page); then the plan of each query shape (EXPLAIN of the keyset statement
+ * the list issues).
  *   npm run bench:console-list -- [--operations 1000000] [--tries 7] [--page-size 50] [--deep 100]
  * The rows are inserted set-based (INSERT ... SELECT generate_series) with the table's indexes
  * dropped and built again afterwards (as a restore would), in a realistic mix: 85% Completed
@@ -11,8 +14,11 @@
  * popularity, 5 entities, 50,000 records, a month of creation times. No worker runs
  * (WORKER_CONCURRENCY=0), so nothing moves while it measures.
  */
+import * as path from 'node:path';
 import { Client } from 'pg';
+import { chromium } from 'playwright-core';
 import { signToken } from '../../libs/auth/src';
+import { buildConsole, consoleBuildNeeded, CONSOLE_OUTPUT } from '../../tools/launcher/src/console-build';
 import { percentile } from '../support';
 import { flag, printTable, Stack, startInfra, SECRET } from './stack';
 
@@ -20,6 +26,24 @@ const OPERATIONS = Number(flag('operations', '1000000'));
 const TRIES = Number(flag('tries', '7'));
 const PAGE_SIZE = Number(flag('page-size', '50'));
 const DEEP = Number(flag('deep', '100'));
+const REPO_ROOT = path.resolve(__dirname, '../..');
+/** What the page's scripts below use of the browser (this file compiles without the DOM's types). */
+interface Page {
+  sessionStorage: { setItem(key: string, value: string): void };
+  location: { hash: string };
+  requestAnimationFrame(callback: (time: number) => void): number;
+}
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const ENTITIES = ['account', 'contact', 'lead', 'opportunity', 'incident'];
 const NAMES = Array.from({ length: 20 }, (_, i) =>
@@ -80,6 +104,81 @@ interface Answer {
   operations: unknown[];
   page: { nextPageToken: string; totalCount: number };
   totalCountCapped: boolean;
+}
+
+/**
+ * The list in the console, in headless Chromium: from navigation until the first row is on the
+ * screen. A fresh load (page, script, sign-in from the tab's token, the first page of the API)
+ * and, in the open page, a change of filter (only the API call and the render).
+ */
+async function browserTimes(
+  stack: Stack,
+  executor: Awaited<ReturnType<Stack['startExecutor']>>,
+  token: string,
+  record: { entity: string; record: string },
+): Promise<void> {
+  if (consoleBuildNeeded(REPO_ROOT)) {
+    const failed = await buildConsole(REPO_ROOT);
+    if (failed) throw new Error(`the console did not build:\n${failed}`);
+  }
+  const sessions = await stack.startSessions(executor, path.join(REPO_ROOT, CONSOLE_OUTPUT));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addInitScript((value) => (globalThis as unknown as Page).sessionStorage.setItem('flowline.console.token', value), token);
+    const page = await context.newPage();
+    const base = `http://127.0.0.1:${sessions.httpPort}/console/`;
+    const firstRow = page.locator('tbody tr td a').first();
+    const scenarios: Array<[string, string]> = [
+      ['first page', ''],
+      ['state Suspended', 'state=1'],
+      ['definition name', `name=${encodeURIComponent('Invoice reminder')}`],
+      ['text "timeout"', 'text=timeout'],
+      ['record', `entity=${record.entity}&recordId=${encodeURIComponent(record.record)}`],
+    ];
+    const rows: string[][] = [];
+    for (const [label, filter] of scenarios) {
+      const load: number[] = [];
+      const change: number[] = [];
+      for (let i = 0; i <= TRIES; i++) {
+        // A fresh load of the page at the filtered list.
+        await page.goto('about:blank');
+        let started = performance.now();
+        await page.goto(`${base}#/jobs${filter ? `?${filter}` : ''}`);
+        await firstRow.waitFor({ timeout: 60_000 });
+        if (i > 0) load.push(performance.now() - started);
+        // In the open page: from another list to this one, as a new filter does.
+        await page.evaluate(() => ((globalThis as unknown as Page).location.hash = '#/jobs?state=2'));
+        await page.locator('tbody tr .badge', { hasText: 'Locked' }).first().waitFor({ timeout: 60_000 });
+        started = performance.now();
+        const answered = page.waitForResponse(
+          (response) => response.url().includes('/api/v1/operations?') && !response.url().includes('state=2'),
+        );
+        await page.evaluate((hash) => ((globalThis as unknown as Page).location.hash = hash), `#/jobs${filter ? `?${filter}` : ''}`);
+        await answered;
+        // The rows of the answer drawn: the next frame after it arrived.
+        await page.evaluate(() => new Promise((resolve) => (globalThis as unknown as Page).requestAnimationFrame(resolve)));
+        await firstRow.waitFor({ timeout: 60_000 });
+        if (i > 0) change.push(performance.now() - started);
+      }
+      load.sort((a, b) => a - b);
+      change.sort((a, b) => a - b);
+      rows.push([
+        label,
+        percentile(load, 50).toFixed(0),
+        percentile(load, 95).toFixed(0),
+        percentile(change, 50).toFixed(0),
+        percentile(change, 95).toFixed(0),
+      ]);
+    }
+    console.log(
+      `\nIn the browser (the console in headless Chromium, 25 rows a page): navigation to the first row shown, ${TRIES} tries each\n`,
+    );
+    printTable(['list', 'fresh load p50 ms', 'p95 ms', 'filter change p50 ms', 'p95 ms'], rows);
+  } finally {
+    await browser.close();
+    await sessions.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -148,6 +247,8 @@ async function main(): Promise<void> {
       `\n${OPERATIONS.toLocaleString('en')} operations (filled and indexed in ${fillSeconds.toFixed(0)} s); ${TRIES} tries each after a warm-up\n`,
     );
     printTable(['list', 'sort', 'p50 ms', 'p95 ms', 'rows', 'total'], rows);
+
+    await browserTimes(stack, executor, token, record);
 
     // The plans of the statements' shapes: the list's keyset query as operation-page.ts builds it.
     console.log('\nPlans (EXPLAIN ANALYZE of the first page, the shapes the list issues):');

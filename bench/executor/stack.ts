@@ -186,6 +186,18 @@ export class Stack {
     return executor;
   }
 
+  /** A session service serving the operator console (built in `consoleDir`), forwarding to the registry, the gateway and `executor`. */
+  async startSessions(executor: Service, consoleDir: string): Promise<Service> {
+    return this.startService('session-service', {
+      REGISTRY_ADDRESS: `127.0.0.1:${this.registry.grpcPort}`,
+      GATEWAY_ADDRESS: `127.0.0.1:${this.gateway.grpcPort}`,
+      CONSOLE_DIR: consoleDir,
+      REGISTRY_HTTP_URL: `http://127.0.0.1:${this.registry.httpPort}`,
+      GATEWAY_HTTP_URL: `http://127.0.0.1:${this.gateway.httpPort}`,
+      EXECUTOR_HTTP_URL: `http://127.0.0.1:${executor.httpPort}`,
+    });
+  }
+
   /** A gRPC client of the gateway's Execute, as a service. */
   gatewayClient() {
     const token = signToken(SECRET, { subject: 'bench', roles: ['service'] });
