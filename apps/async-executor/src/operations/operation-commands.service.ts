@@ -302,16 +302,21 @@ export class OperationCommands {
     const current = await this.find(id);
     const { action } = move;
     let childrenCanceled: string[] = [];
+    let after: AsyncOperationRow;
     try {
-      const result = await this.dataSource.transaction((manager) => this.applyIn(manager, id, move));
-      if (result.moved) childrenCanceled = result.childrenCanceled;
+      // The answer is the row as this move left it, read before the commit: a worker may claim a
+      // retried or resumed operation the moment the move commits.
+      after = await this.dataSource.transaction(async (manager) => {
+        const result = await this.applyIn(manager, id, move);
+        if (result.moved) childrenCanceled = result.childrenCanceled;
+        return manager.getRepository(AsyncOperationRow).findOneByOrFail({ id });
+      });
     } catch (error) {
       if (error instanceof IllegalTransition) {
         throw failedPrecondition('ILLEGAL_TRANSITION', `${error.message} (operation ${id})`);
       }
       throw error;
     }
-    const after = await this.find(id);
     this.logger.log(
       {
         operationId: id,
