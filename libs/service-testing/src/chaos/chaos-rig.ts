@@ -81,7 +81,9 @@ export class RigService {
     void started.exited.then(({ code, signal }) => {
       if (this.stopped || this.expectingExit || this.process !== started) return;
       this.crashes += 1;
-      this.log(`${this.name} exited by itself (${signal ?? `code ${code}`}); starting it again. Last lines:\n  ${started.output.slice(-5).join('\n  ')}`);
+      this.log(
+        `${this.name} exited by itself (${signal ?? `code ${code}`}); starting it again. Last lines:\n  ${started.output.slice(-5).join('\n  ')}`,
+      );
       setTimeout(() => !this.stopped && this.process === started && this.start(), 500);
     });
   }
@@ -124,7 +126,17 @@ class RigKafka {
     }
     const child = spawn(
       process.execPath,
-      ['-r', '@swc-node/register', 'tools/kafka-broker/src/main.ts', '--port', String(this.port), '--data', this.dataDir, '--partitions', '3'],
+      [
+        '-r',
+        '@swc-node/register',
+        'tools/kafka-broker/src/main.ts',
+        '--port',
+        String(this.port),
+        '--data',
+        this.dataDir,
+        '--partitions',
+        '3',
+      ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -166,6 +178,8 @@ class RigKafka {
 /** The rig's PostgreSQL: one server for every service's database, killable in place. */
 class RigPostgres {
   private running: RunningPostgres | undefined;
+  /** The last server started: its addresses stay the same (a fixed port) while it is down. */
+  private last: RunningPostgres | undefined;
 
   constructor(
     readonly port: number,
@@ -174,14 +188,16 @@ class RigPostgres {
 
   async start(): Promise<void> {
     this.running = await startEmbeddedPostgres({ dataDir: this.dataDir, port: this.port });
+    this.last = this.running;
   }
 
+  /** A database's URL, also while the server is down (a service restarted then waits for it). */
   url(database: string): string {
-    return this.running!.urlFor(database);
+    return (this.running ?? this.last)!.urlFor(database);
   }
 
   get adminUrl(): string {
-    return this.running!.adminUrl;
+    return (this.running ?? this.last)!.adminUrl;
   }
 
   async kill(): Promise<void> {
@@ -261,7 +277,10 @@ export class ChaosRig {
     });
     const service = async (name: string, main: ServiceName, env: () => Record<string, string>) =>
       new RigService(name, MAIN[main], await freePortForTests(), await freePortForTests(), env, rig.log);
-    rig.registry = await service('process-registry', 'process-registry', () => ({ ...common(), DATABASE_URL: rig.postgres.url('registry') }));
+    rig.registry = await service('process-registry', 'process-registry', () => ({
+      ...common(),
+      DATABASE_URL: rig.postgres.url('registry'),
+    }));
     rig.gateway = await service('event-gateway', 'event-gateway', () => ({
       ...common(),
       DATABASE_URL: rig.postgres.url('gateway'),
