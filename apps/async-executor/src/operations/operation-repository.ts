@@ -279,9 +279,21 @@ export class OperationRepository {
     return expired.map(({ id }) => id);
   }
 
-  /** A due timer wakes its operation (Ready now), in its own transaction. */
-  async wakeDue(id: string): Promise<void> {
-    await this.dataSource.transaction((manager) => this.store.move(manager, id, 'wake', { postpone_until: { sql: 'now()' } }));
+  /**
+   * A due timer wakes its operation (Ready now), in its own transaction; false when it is no
+   * longer a due timer: a record event, an operator or another replica's sweeper moved it first
+   * (the sweep saw it a moment ago, without a lock).
+   */
+  async wakeDue(id: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = (await manager.query(
+        `SELECT 1 FROM "executor"."async_operation"
+          WHERE "id" = $1 AND "state" = ${State.Suspended} AND "status" = ${Status.Waiting} AND "postpone_until" <= now() FOR UPDATE`,
+        [id],
+      )) as unknown[];
+      if (!row) return false;
+      return (await this.store.move(manager, id, 'wake', { postpone_until: { sql: 'now()' } })).moved;
+    });
   }
 
   /**

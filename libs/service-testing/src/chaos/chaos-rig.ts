@@ -89,7 +89,14 @@ export class RigService {
   }
 
   async ready(timeoutMs = 120_000): Promise<void> {
-    await this.process!.waitForReady(this.httpUrl, timeoutMs);
+    const waiting = this.process!;
+    try {
+      await waiting.waitForReady(this.httpUrl, timeoutMs);
+    } catch (error) {
+      // Which step of its start it was in: its last lines (CHAOS_LOG_LEVEL=info shows more).
+      const tail = waiting.output.slice(-15).join('\n  ');
+      throw new Error(`${this.name} (pid ${waiting.child.pid}) was not ready: ${(error as Error).message}\n  last lines:\n  ${tail || '(none)'}`);
+    }
   }
 
   async kill(): Promise<void> {
@@ -273,7 +280,8 @@ export class ChaosRig {
       AUTH_JWT_SECRET: TEST_SECRET,
       KAFKA_BROKERS: rig.kafka.brokers,
       KAFKA_TOPIC_PREFIX: rig.prefix,
-      LOG_LEVEL: 'warn',
+      // CHAOS_LOG_LEVEL (info, debug) with CHAOS_LOG_DIR shows each service's start step by step.
+      LOG_LEVEL: process.env['CHAOS_LOG_LEVEL'] ?? 'warn',
     });
     const service = async (name: string, main: ServiceName, env: () => Record<string, string>) =>
       new RigService(name, MAIN[main], await freePortForTests(), await freePortForTests(), env, rig.log);
