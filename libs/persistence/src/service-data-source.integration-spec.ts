@@ -26,6 +26,32 @@ class CreateWidget1700000000000 implements MigrationInterface {
   }
 }
 
+/** Slow, then an index built CONCURRENTLY (outside a transaction), as the executor's console indexes are. */
+class IndexWidgetConcurrently1700000000001 implements MigrationInterface {
+  name = 'IndexWidgetConcurrently1700000000001';
+  transaction = false as const;
+  async up(queryRunner: QueryRunner): Promise<void> {
+    // Long enough that the other process is surely waiting for the migration lock meanwhile.
+    await queryRunner.query('SELECT pg_sleep(1)');
+    await queryRunner.query(`CREATE INDEX CONCURRENTLY "IDX_widget_size" ON "concurrent"."widget" ("size")`);
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "concurrent"."IDX_widget_size"`);
+  }
+}
+
+class CreateConcurrentWidget1700000000000 implements MigrationInterface {
+  name = 'CreateConcurrentWidget1700000000000';
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `CREATE TABLE "concurrent"."widget" ("id" text NOT NULL, "size" integer NOT NULL, CONSTRAINT "PK_cwidget" PRIMARY KEY ("id"))`,
+    );
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "concurrent"."widget"`);
+  }
+}
+
 describe('service data source', () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -61,6 +87,27 @@ describe('service data source', () => {
     expect(tables).toHaveLength(0);
     await Promise.all([first.destroy(), second.destroy()]);
   });
+
+  it('applies an index built CONCURRENTLY once when two processes start together (the waiting one holds no snapshot)', async () => {
+    const make = () =>
+      createServiceDataSource({
+        url: db.url,
+        schema: 'concurrent',
+        entities: [],
+        migrations: [CreateConcurrentWidget1700000000000, IndexWidgetConcurrently1700000000001],
+        applicationName: 'test',
+      });
+    const first = make();
+    const second = make();
+    // A blocking lock wait here deadlocked with the index build, unseen by PostgreSQL: both hung.
+    const [a, b] = await Promise.all([initializeAndMigrate(first), initializeAndMigrate(second)]);
+    expect([...a.applied, ...b.applied].sort()).toEqual(['CreateConcurrentWidget1700000000000', 'IndexWidgetConcurrently1700000000001']);
+    const [index] = await first.query(
+      `SELECT i.indisvalid AS "valid" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'IDX_widget_size'`,
+    );
+    expect(index).toEqual({ valid: true });
+    await Promise.all([first.destroy(), second.destroy()]);
+  }, 30_000);
 
   it('reports drift when an entity has no migration', async () => {
     const ds = createServiceDataSource({ url: db.url, schema: 'drift', entities: [Widget], migrations: [], applicationName: 'test' });

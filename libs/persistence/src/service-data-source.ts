@@ -3,7 +3,7 @@
  * migrations and never `synchronize`. Migrations run at start-up under an advisory lock so
  * that several replicas starting together apply each migration once.
  */
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type EntitySchema, type MixedList, type QueryRunner } from 'typeorm';
 
 export interface ServiceDataSourceOptions {
   /** postgres://user:pass@host:port/database */
@@ -43,6 +43,26 @@ function migrationLockKey(schema: string): number {
   return hash;
 }
 
+/** How often a process whose peer is migrating tries the lock again. */
+const MIGRATION_LOCK_POLL_MS = 100;
+
+/**
+ * Takes the schema's migration lock, trying again until the process that holds it is done.
+ * Never a blocking `pg_advisory_lock`: a statement waiting on a lock holds a snapshot, and a
+ * migration building an index CONCURRENTLY waits for every older snapshot to end. A waiting
+ * replica then waited for the migrating one's lock connection while the migrating one's index
+ * build (on its other connection) waited for the waiting one: a deadlock PostgreSQL cannot see,
+ * and two executors started together on a new database both hung before listening. Short tries
+ * hold no snapshot between them.
+ */
+async function takeMigrationLock(runner: QueryRunner, key: number): Promise<void> {
+  for (;;) {
+    const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS "locked"', [key])) as Array<{ locked: boolean }>;
+    if (row?.locked) return;
+    await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_POLL_MS));
+  }
+}
+
 export interface MigrationReport {
   applied: string[];
 }
@@ -57,7 +77,7 @@ export async function initializeAndMigrate(dataSource: DataSource): Promise<Migr
   const lockRunner = dataSource.createQueryRunner();
   await lockRunner.connect();
   try {
-    await lockRunner.query('SELECT pg_advisory_lock($1)', [migrationLockKey(schema)]);
+    await takeMigrationLock(lockRunner, migrationLockKey(schema));
     await lockRunner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return { applied: applied.map((migration) => migration.name) };

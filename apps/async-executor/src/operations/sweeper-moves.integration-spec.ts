@@ -50,14 +50,17 @@ describe('the sweeper wakes a due timer only while it is one', () => {
     return id;
   };
   const position = async (id: string) =>
-    ((await dataSource.query(`SELECT "state", "status" FROM "executor"."async_operation" WHERE "id" = $1`, [id])) as Array<{
-      state: number;
-      status: number;
-    }>)[0];
+    (
+      (await dataSource.query(`SELECT "state", "status" FROM "executor"."async_operation" WHERE "id" = $1`, [id])) as Array<{
+        state: number;
+        status: number;
+      }>
+    )[0];
   const changes = async (id: string) =>
     Number(
-      ((await dataSource.query(`SELECT count(*) AS "n" FROM "executor"."outbox" WHERE "message_key" = $1`, [id])) as Array<{ n: string }>)[0]!
-        .n,
+      (
+        (await dataSource.query(`SELECT count(*) AS "n" FROM "executor"."outbox" WHERE "message_key" = $1`, [id])) as Array<{ n: string }>
+      )[0]!.n,
     );
 
   it('wakes a due timer once: Ready, one change message', async () => {

@@ -95,7 +95,9 @@ export class RigService {
     } catch (error) {
       // Which step of its start it was in: its last lines (CHAOS_LOG_LEVEL=info shows more).
       const tail = waiting.output.slice(-15).join('\n  ');
-      throw new Error(`${this.name} (pid ${waiting.child.pid}) was not ready: ${(error as Error).message}\n  last lines:\n  ${tail || '(none)'}`);
+      throw new Error(
+        `${this.name} (pid ${waiting.child.pid}) was not ready: ${(error as Error).message}\n  last lines:\n  ${tail || '(none)'}`,
+      );
     }
   }
 
