@@ -124,8 +124,11 @@ export class OperationRepository {
           WHERE o."state" = 0 AND o."postpone_until" <= now()
             -- Bulk actions (type 13) are carried out by BulkActionRunner, not by the workers.
             AND o."operation_type" <> ${int(AsyncOperationType.BulkDelete)}
-            AND NOT EXISTS (SELECT 1 FROM "executor"."definition_throttle" t
-                             WHERE t."definition_id" = o."definition_id" AND t."throttled_until" > now())
+            -- The throttled definitions are read once (an InitPlan) and filter the index walk row by row:
+            -- as NOT EXISTS the planner joined them (a hash anti join), which lost the index order, so
+            -- every claim read and sorted the whole Ready set (4 ms with 3,500 Ready) to take 16.
+            AND (o."definition_id" IS NULL OR o."definition_id" <> ALL (ARRAY(
+                 SELECT t."definition_id" FROM "executor"."definition_throttle" t WHERE t."throttled_until" > now())))
             AND (o."dependency_token" IS NULL OR NOT EXISTS (
                  SELECT 1 FROM "executor"."async_operation" d
                   WHERE d."dependency_token" = o."dependency_token" AND d."sequence" < o."sequence" AND d."state" <> 3))

@@ -135,7 +135,9 @@ export class RunCompleter {
               "execution_time_ms" = v."ms", "current_stage" = v."stage", "unavailable_since" = NULL, "unavailable_attempts" = 0,
               "row_version" = o."row_version" + 1
          FROM v
-        WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id" AND o."host" = $6 AND o."state" = $7
+        WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id"
+          -- Checked on the rows found by id, not through the lease index (see saveEnds).
+          AND (o."host", o."state") IS NOT DISTINCT FROM ($6, $7::smallint)
        RETURNING o."id", o."status"),
        logged AS (${stepLogInsert(8, 'SELECT "id" FROM saved')})
        SELECT "id", "status" FROM saved`,
@@ -171,7 +173,10 @@ export class RunCompleter {
                 "state" = $6, "status" = $7, "error_code" = NULL, "friendly_message" = v."message",
                 "completed_on" = now(), "host" = NULL, "lease_expires_at" = NULL, "row_version" = o."row_version" + 1
            FROM v
-          WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id" AND o."host" = $5 AND o."state" = $8 AND o."status" = $9
+          WHERE o."id" = ANY($1::uuid[]) AND o."id" = v."id"
+            -- Checked on the rows found by id, never through an index: in a burst the statistics are behind,
+            -- and the planner intersected the lease and status indexes, reading every Locked row's entry.
+            AND (o."host", o."state", o."status") IS NOT DISTINCT FROM ($5, $8::smallint, $9::smallint)
          RETURNING o.*),
          logged AS (${stepLogInsert(10, 'SELECT "id" FROM moved')}),
          -- Completed: whatever it waited on is spent.
