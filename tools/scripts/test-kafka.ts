@@ -21,7 +21,10 @@ export const KAFKA_SUITES: Record<string, { config: string; files: string[] }> =
   'broker-conformance': { config: 'tools/broker-conformance/jest.config.js', files: ['tools/broker-conformance/src'] },
   messaging: {
     config: 'libs/messaging/jest.config.js',
-    files: ['libs/messaging/src/consumer/consumer-runner.integration-spec.ts', 'libs/messaging/src/outbox/outbox-relay.integration-spec.ts'],
+    files: [
+      'libs/messaging/src/consumer/consumer-runner.integration-spec.ts',
+      'libs/messaging/src/outbox/outbox-relay.integration-spec.ts',
+    ],
   },
   'event-gateway': {
     config: 'apps/event-gateway/jest.config.js',
@@ -52,7 +55,8 @@ function parse(argv: string[]): { broker: 'apache' | 'dev'; projects: string[] }
       if (value !== 'apache' && value !== 'dev') throw new Error(`--broker is apache or dev, not '${value ?? ''}'`);
       broker = value;
     } else if (arg in KAFKA_SUITES) projects.push(arg);
-    else throw new Error(`unknown argument '${arg}': give --broker apache|dev and project names from ${Object.keys(KAFKA_SUITES).join(', ')}`);
+    else
+      throw new Error(`unknown argument '${arg}': give --broker apache|dev and project names from ${Object.keys(KAFKA_SUITES).join(', ')}`);
   }
   return { broker, projects: projects.length > 0 ? projects : Object.keys(KAFKA_SUITES) };
 }
@@ -67,7 +71,12 @@ async function main(): Promise<number> {
   let brokers = process.env['KAFKA_BROKERS'];
   let description = `the broker at ${brokers}`;
   let stop: () => Promise<void> = async () => undefined;
+  // The kind of Kafka this script started: suites that start a Kafka of their own (the chaos rig,
+  // which kills and restarts it) start the same kind. A broker named by KAFKA_BROKERS is of no
+  // known kind, and those suites use the development broker.
+  let kind: 'apache' | 'dev' | undefined;
   if (!brokers) {
+    kind = broker;
     if (broker === 'apache') {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'flowline-test-kafka-'));
       const running = await startApacheKafka({
@@ -103,8 +112,16 @@ async function main(): Promise<number> {
       process.stdout.write(`\n== ${project} on ${description}\n`);
       const run = spawnSync(
         process.execPath,
-        [require.resolve('jest/bin/jest', { paths: [root] }), '--config', suite.config, '--runInBand', '--json', `--outputFile=${report}`, ...suite.files],
-        { cwd: root, stdio: 'inherit', env: { ...process.env, KAFKA_BROKERS: brokers } },
+        [
+          require.resolve('jest/bin/jest', { paths: [root] }),
+          '--config',
+          suite.config,
+          '--runInBand',
+          '--json',
+          `--outputFile=${report}`,
+          ...suite.files,
+        ],
+        { cwd: root, stdio: 'inherit', env: { ...process.env, KAFKA_BROKERS: brokers, ...(kind ? { FLOWLINE_TEST_KAFKA: kind } : {}) } },
       );
       try {
         const result = JSON.parse(readFileSync(report, 'utf8')) as {
@@ -118,7 +135,8 @@ async function main(): Promise<number> {
         failed += result.numFailedTests;
         skipped += result.numPendingTests;
         if (result.numTotalTests === 0) problems.push(`${project}: ran no test`);
-        if (result.numRuntimeErrorTestSuites > 0) problems.push(`${project}: ${result.numRuntimeErrorTestSuites} test file(s) could not run`);
+        if (result.numRuntimeErrorTestSuites > 0)
+          problems.push(`${project}: ${result.numRuntimeErrorTestSuites} test file(s) could not run`);
       } catch {
         problems.push(`${project}: wrote no results (Jest exited ${run.status ?? run.signal})`);
       }
