@@ -70,6 +70,10 @@ describe('transactional outbox and relay', () => {
     return ids;
   }
 
+  /** A relay whose poll is far longer than any test: only wake-ups make it publish in time. */
+  const wakeOnlyRelay = (producer: EnvelopeProducer) =>
+    new OutboxRelay({ dataSource, schema, databaseUrl: db.url, producer, topicNames: names, log: quiet, pollIntervalMs: 600_000 });
+
   async function consumeAll(groupId: string, until: (received: EachMessagePayload[]) => boolean): Promise<EachMessagePayload[]> {
     const consumer = new Kafka({ clientId: groupId, brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).consumer({
       groupId,
@@ -151,16 +155,8 @@ describe('transactional outbox and relay', () => {
     await listener.query(`LISTEN ${outboxChannel(schema)}`);
     const producer = new EnvelopeProducer(kafka);
     await producer.connect();
-    // A poll far longer than the test: only a wake-up publishes in time.
-    const relay = new OutboxRelay({
-      dataSource,
-      schema,
-      databaseUrl: db.url,
-      producer,
-      topicNames: names,
-      log: quiet,
-      pollIntervalMs: 600_000,
-    });
+    // Only a wake-up publishes in time.
+    const relay = wakeOnlyRelay(producer);
     relay.start();
     try {
       await waitFor(() => relay.isLeader && relayIsLocal(schema), { what: 'the relay to lead' });
@@ -194,16 +190,8 @@ describe('transactional outbox and relay', () => {
     await dataSource.query(`DELETE FROM "${schema}"."outbox"`);
     const producer = new EnvelopeProducer(kafka);
     await producer.connect();
-    // No poll within the test: a write committed while a batch is read or published must still wake it.
-    const relay = new OutboxRelay({
-      dataSource,
-      schema,
-      databaseUrl: db.url,
-      producer,
-      topicNames: names,
-      log: quiet,
-      pollIntervalMs: 600_000,
-    });
+    // A write committed while a batch is read or published must still wake it.
+    const relay = wakeOnlyRelay(producer);
     relay.start();
     try {
       await waitFor(() => relay.isLeader, { what: 'the relay to lead' });

@@ -97,6 +97,10 @@ export class OutboxRelay {
   }
 
   /** A NOTIFY (or stop): ends the sleep, or marks that there may be new rows. */
+  private get batchSize(): number {
+    return this.options.batchSize ?? 200;
+  }
+
   private notified(): void {
     if (this.wake) this.wake();
     else this.wakePending = true;
@@ -137,7 +141,7 @@ export class OutboxRelay {
         // A batch short of full took every row committed before it was read; a row committed since
         // has woken the relay (kept while it publishes), so the next read waits for that instead of
         // finding nothing (one query less per wake-up under a steady trickle).
-        if (published < (this.options.batchSize ?? 200)) await this.sleep(pollMs);
+        if (published < this.batchSize) await this.sleep(pollMs);
       } catch (error) {
         this.options.log.error({ err: String(error) }, `outbox relay failed, retrying: ${String(error)}`);
         await this.sleep(pollMs);
@@ -147,7 +151,7 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many rows it published. */
   async publishBatch(): Promise<number> {
-    const batchSize = this.options.batchSize ?? 200;
+    const batchSize = this.batchSize;
     // Uses IDX_outbox_unpublished (id WHERE published_at IS NULL).
     const rows: ClaimedRow[] = await this.options.dataSource.query(
       // ORDER BY the bigint column, not the text alias: "10" sorts before "2".
