@@ -31,7 +31,9 @@ interface Figures {
   toDispatch: number[];
   toStart: number[];
   toDone: number[];
-  /** One at a time on an idle system: the latency a single event sees. */
+  /** One at a time on an idle system: the latency a single event sees, by stage (Flowline only for the first two). */
+  idleAnswered: number[];
+  idleDispatch: number[];
   idleStart: number[];
   idleDone: number[];
 }
@@ -89,6 +91,8 @@ async function flowline(stack: Stack, databaseUrl: string, replicas: number): Pr
   process.stderr.write('\n');
   const finished = Math.max(...rows.map((row) => Number(row.done)));
   // One at a time, each waited for: the latency of a single event on an idle system.
+  const idleAnswered: number[] = [];
+  const idleDispatch: number[] = [];
   const idleStart: number[] = [];
   const idleDone: number[] = [];
   for (let i = 0; i < ONE_AT_A_TIME; i++) {
@@ -106,15 +110,17 @@ async function flowline(stack: Stack, databaseUrl: string, replicas: number): Pr
       columns: [],
       operationsJson: '',
     });
+    idleAnswered.push(Date.now() - sentAt);
     for (;;) {
       const [row] = (
         await sql.query(
-          `SELECT extract(epoch FROM started_on) * 1000 AS started, extract(epoch FROM completed_on) * 1000 AS done
+          `SELECT extract(epoch FROM created_on) * 1000 AS created, extract(epoch FROM started_on) * 1000 AS started, extract(epoch FROM completed_on) * 1000 AS done
              FROM "executor"."async_operation" WHERE regarding_id = $1 AND state = 3`,
           [answer.id],
         )
-      ).rows as Array<{ started: string; done: string }>;
+      ).rows as Array<{ created: string; started: string; done: string }>;
       if (row) {
+        idleDispatch.push(Number(row.created) - sentAt);
         idleStart.push(Number(row.started) - sentAt);
         idleDone.push(Number(row.done) - sentAt);
         break;
@@ -131,6 +137,8 @@ async function flowline(stack: Stack, databaseUrl: string, replicas: number): Pr
     toDispatch: rows.map((row) => Number(row.created) - committed.get(row.regarding_id)!).sort((a, b) => a - b),
     toStart: rows.map((row) => Number(row.started) - committed.get(row.regarding_id)!).sort((a, b) => a - b),
     toDone: rows.map((row) => Number(row.done) - committed.get(row.regarding_id)!).sort((a, b) => a - b),
+    idleAnswered: idleAnswered.sort((a, b) => a - b),
+    idleDispatch: idleDispatch.sort((a, b) => a - b),
     idleStart: idleStart.sort((a, b) => a - b),
     idleDone: idleDone.sort((a, b) => a - b),
   };
@@ -158,6 +166,8 @@ async function main(): Promise<void> {
           ['commit to start p99 (ms)', ours.toStart, reference.toStart, 99],
           ['commit to completion p50 (ms)', ours.toDone, reference.toDone, 50],
           ['commit to completion p99 (ms)', ours.toDone, reference.toDone, 99],
+          [`one at a time: Execute answered p50 (ms)`, ours.idleAnswered, [], 50],
+          [`one at a time: to dispatch p50 (ms)`, ours.idleDispatch, [], 50],
           [`one at a time: to start p50 (ms)`, ours.idleStart, reference.idleStart, 50],
           [`one at a time: to start p99 (ms)`, ours.idleStart, reference.idleStart, 99],
           [`one at a time: to completion p50 (ms)`, ours.idleDone, reference.idleDone, 50],

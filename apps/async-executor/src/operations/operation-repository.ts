@@ -7,12 +7,13 @@
  * only orchestrate: moves through the transition function are OperationStore's, group-committed
  * boundaries and ends are RunCompleter's.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, QueryResult } from 'pg';
+import { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
 import { sqlLiteral } from '@flowline/messaging';
+import { prepared, preparedStatement, runPrepared, type PreparedStatement } from '@flowline/persistence';
 import { StepStatus, type InstanceState, type OpenStep, type StepLogEntry } from '@flowline/process-runtime';
 import { writeStepLog } from '../worker/step-log';
 import { AsyncOperationRow } from './async-operation.entity';
@@ -90,7 +91,12 @@ export interface StateSave {
 }
 
 @Injectable()
-export class OperationRepository {
+export class OperationRepository implements OnApplicationShutdown {
+  /** The hot statements, prepared on each connection (built on first use: their text is fixed per process). */
+  private dispatchStatement: PreparedStatement | undefined;
+  private readonly claimStatements = new Map<string, PreparedStatement>();
+  private claimConnection: Pool | undefined;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: OperationEvents,
@@ -103,21 +109,58 @@ export class OperationRepository {
   }
 
   /**
-   * Claims up to `limit` operations in one round trip: a statement that moves them, answers their
-   * whole rows and writes their change events, with the planner setting below, as one implicit
-   * transaction (so its values are literals: a multi-statement query takes no parameters). For
-   * a first run it also counts the workflow's recent runs on the record, for loop protection.
+   * Claims up to `limit` operations in one round trip: a prepared statement that moves them,
+   * answers their rows and writes their change events, on the claim connection (whose planner
+   * setting is below). For a first run it also counts the workflow's recent runs on the record,
+   * for loop protection. With a per-definition limit, the claim takes a transaction-scoped
+   * advisory lock first, so two replicas cannot both take the last free slot of a definition.
    */
   async claim({ host, limit, definitionConcurrency, leaseMs, loopWindowMs }: ClaimOptions): Promise<Claimed[]> {
+    const statement = this.claimStatement(Math.trunc(limit), Math.trunc(definitionConcurrency));
+    const values = [host, Math.trunc(leaseMs), Math.trunc(loopWindowMs)];
+    const client = await this.claimPool().connect();
+    let raws: Array<Record<string, unknown> & { recent_runs: number | null }>;
+    try {
+      if (definitionConcurrency > 0) {
+        await client.query('BEGIN');
+        try {
+          await client.query(`SELECT pg_advisory_xact_lock(hashtext('flowline.executor.claim'))`);
+          raws = (await client.query(prepared(statement, values))).rows;
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      } else {
+        raws = (await client.query(prepared(statement, values))).rows;
+      }
+      client.release();
+    } catch (error) {
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+    if (raws.length === 0) return [];
+    this.events.wakeRelay();
+    const operations = hydrate(this.dataSource, AsyncOperationRow, raws);
+    return operations.map((operation, index) => ({ operation, recentRuns: raws[index]!.recent_runs ?? undefined }));
+  }
+
+  /**
+   * The claim's statement for a limit and a per-definition limit (literals, so each gets the plan
+   * its LIMIT calls for; at most one statement per free-slot count). $1 host, $2 lease ms, $3 loop
+   * protection's window ms. It names its result columns: a prepared statement's result type must
+   * not change under it when a migration adds a column.
+   */
+  private claimStatement(limit: number, definitionConcurrency: number): PreparedStatement {
+    const key = `${limit}/${definitionConcurrency}`;
+    const known = this.claimStatements.get(key);
+    if (known) return known;
     const int = (value: number): string => String(Math.trunc(Number(value)));
-    const sql = [
-      // The Ready set comes in bursts, so the table's statistics are mostly behind it: estimating a few
-      // Ready rows, the planner would read every Ready row through a bitmap and sort them all (20 ms
-      // with 3,000 Ready) instead of walking IDX_async_operation_ready in order up to the limit.
-      `SET LOCAL enable_bitmapscan = off`,
-      // With a per-definition limit, claims are serialized (a transaction-scoped advisory lock) so two
-      // replicas cannot both take the last free slot of a definition.
-      ...(definitionConcurrency > 0 ? [`SELECT pg_advisory_xact_lock(hashtext('flowline.executor.claim'))`] : []),
+    const columns = this.dataSource
+      .getMetadata(AsyncOperationRow)
+      .columns.map((column) => `c."${column.databaseName}"`)
+      .join(', ');
+    const statement = preparedStatement(
       // Uses IDX_async_operation_ready; SKIP LOCKED lets many workers and replicas claim side by side.
       `WITH candidates AS (
          SELECT o."id", o."definition_id", o."sequence" FROM "executor"."async_operation" o
@@ -146,30 +189,48 @@ export class OperationRepository {
           ORDER BY "sequence" LIMIT ${int(limit)}),
        claimed AS (
          UPDATE "executor"."async_operation" o
-            SET "state" = ${int(CLAIMED.state)}, "status" = ${int(CLAIMED.status)}, "host" = ${sqlLiteral(host)},
-                "lease_expires_at" = now() + interval '${int(leaseMs)} milliseconds', "next_attempt_at" = NULL,
+            SET "state" = ${int(CLAIMED.state)}, "status" = ${int(CLAIMED.status)}, "host" = $1::text,
+                "lease_expires_at" = now() + $2::int * interval '1 millisecond', "next_attempt_at" = NULL,
                 "started_on" = coalesce(o."started_on", now()), "row_version" = o."row_version" + 1
            FROM chosen WHERE o."id" = chosen."id"
          RETURNING o.*),
        written AS (${this.events.insertSql('claimed')})
-       SELECT c.*,
+       SELECT ${columns},
               -- Loop protection (uses IDX_async_operation_regarding): this run included.
               CASE WHEN c."instance_state" IS NULL AND c."definition_id" IS NOT NULL THEN
                 (SELECT count(*)::int FROM "executor"."async_operation" r
                   WHERE r."primary_entity" = c."primary_entity" AND r."regarding_id" = c."regarding_id" AND r."definition_id" = c."definition_id"
-                    AND r."sequence" <= c."sequence" AND r."created_on" > now() - interval '${int(loopWindowMs)} milliseconds')
+                    AND r."sequence" <= c."sequence" AND r."created_on" > now() - $3::int * interval '1 millisecond')
               END AS "recent_runs",
               ${this.events.notifySql('written')} AS "notified"
          FROM claimed c ORDER BY c."sequence"`,
-    ].join(';\n');
-    const results = (await this.pool().query(sql)) as unknown as Array<
-      QueryResult<Record<string, unknown> & { recent_runs: number | null }>
-    >;
-    const raws = results.at(-1)!.rows;
-    if (raws.length === 0) return [];
-    this.events.wakeRelay();
-    const operations = hydrate(this.dataSource, AsyncOperationRow, raws);
-    return operations.map((operation, index) => ({ operation, recentRuns: raws[index]!.recent_runs ?? undefined }));
+    );
+    this.claimStatements.set(key, statement);
+    return statement;
+  }
+
+  /**
+   * The claim's own connection, planned without bitmap scans. The Ready set comes in bursts, so
+   * the table's statistics are mostly behind it: estimating a few Ready rows, the planner would
+   * read every Ready row through a bitmap and sort them all (20 ms with 3,000 Ready) instead of
+   * walking IDX_async_operation_ready in order up to the limit. The claim loop claims one batch at
+   * a time, so one connection serves it; a broken one is replaced on the next claim.
+   */
+  private claimPool(): Pool {
+    if (!this.claimConnection) {
+      const pool = new Pool({ ...this.pool().options, max: 1 });
+      pool.on('connect', (client) => void client.query('SET enable_bitmapscan = off').catch(() => undefined));
+      // An idle connection that breaks (PostgreSQL restarting) is dropped; the next claim opens another.
+      pool.on('error', () => undefined);
+      this.claimConnection = pool;
+    }
+    return this.claimConnection;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const pool = this.claimConnection;
+    this.claimConnection = undefined;
+    await pool?.end();
   }
 
   /**
@@ -183,7 +244,7 @@ export class OperationRepository {
     operations: ReadonlyArray<NewOperation>,
     touched: ReadonlyArray<{ entity: string; recordId: string }>,
   ): Promise<{ created: string[]; woken: string[] }> {
-    const [row] = (await this.dataSource.query(
+    this.dispatchStatement ??= preparedStatement(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
                     "n" int, "id" uuid, "operation_type" smallint, "name" text, "process_key" text, "definition_id" uuid,
                     "definition_version" int, "step_registration_id" uuid, "state" smallint, "status" smallint, "event_id" uuid,
@@ -214,39 +275,39 @@ export class OperationRepository {
               (SELECT coalesce(array_agg("id"::text), '{}') FROM woken) AS "woken",
               (SELECT count(*) FROM (SELECT pg_notify(${sqlLiteral(READY_CHANNEL)}, '') FROM (SELECT 1 FROM changed LIMIT 1) AS c) AS n) AS "ready",
               ${this.events.notifySql('written')} AS "notified"`,
-      [
-        JSON.stringify(
-          operations.map((operation, n) => ({
-            n,
-            id: operation.id,
-            operation_type: operation.operationType,
-            name: operation.name,
-            process_key: operation.processKey,
-            definition_id: operation.definitionId,
-            definition_version: operation.definitionVersion,
-            step_registration_id: operation.stepRegistrationId,
-            state: operation.state,
-            status: operation.status,
-            event_id: operation.eventId,
-            correlation_id: operation.correlationId,
-            depth: operation.depth,
-            primary_entity: operation.primaryEntity,
-            regarding_id: operation.regardingId,
-            owner: operation.owner,
-            input: operation.input,
-            dependency_token: operation.dependencyToken,
-            postpone_until: operation.postponeUntil.toISOString(),
-            trace_context: operation.traceContext,
-          })),
-        ),
-        touched.map((record) => record.entity),
-        touched.map((record) => record.recordId),
-        WOKEN.state,
-        WOKEN.status,
-        WAITING.state,
-        WAITING.status,
-      ],
-    )) as Array<{ created: string[]; woken: string[] }>;
+    );
+    const [row] = await runPrepared<{ created: string[]; woken: string[] }>(this.dataSource, this.dispatchStatement, [
+      JSON.stringify(
+        operations.map((operation, n) => ({
+          n,
+          id: operation.id,
+          operation_type: operation.operationType,
+          name: operation.name,
+          process_key: operation.processKey,
+          definition_id: operation.definitionId,
+          definition_version: operation.definitionVersion,
+          step_registration_id: operation.stepRegistrationId,
+          state: operation.state,
+          status: operation.status,
+          event_id: operation.eventId,
+          correlation_id: operation.correlationId,
+          depth: operation.depth,
+          primary_entity: operation.primaryEntity,
+          regarding_id: operation.regardingId,
+          owner: operation.owner,
+          input: operation.input,
+          dependency_token: operation.dependencyToken,
+          postpone_until: operation.postponeUntil.toISOString(),
+          trace_context: operation.traceContext,
+        })),
+      ),
+      touched.map((record) => record.entity),
+      touched.map((record) => record.recordId),
+      WOKEN.state,
+      WOKEN.status,
+      WAITING.state,
+      WAITING.status,
+    ]);
     this.events.wakeRelay();
     return { created: row!.created, woken: row!.woken };
   }

@@ -15,6 +15,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status } from '@flowline/contracts';
+import { preparedStatement, runPrepared, type PreparedStatement } from '@flowline/persistence';
 import type { InstanceState, StepLogEntry } from '@flowline/process-runtime';
 import type { OperationEvents } from '../operations/operation-events';
 import type { OperationStore } from '../operations/operation-store';
@@ -94,6 +95,9 @@ const byOperationId = <T extends { operationId: string }>(items: T[]): T[] =>
   [...items].sort((a, b) => (a.operationId < b.operationId ? -1 : a.operationId > b.operationId ? 1 : 0));
 
 export class RunCompleter {
+  /** The two group statements, prepared on each connection (their text is fixed per process). */
+  private boundaryStatement: PreparedStatement | undefined;
+  private endStatement: PreparedStatement | undefined;
   private readonly boundaries = new GroupCommit<RunBoundary, Status | undefined>(async (boundaries) => {
     const statuses = await this.saveBoundaries(boundaries);
     return (boundary) => statuses.get(boundary.operationId);
@@ -128,7 +132,7 @@ export class RunCompleter {
   /** One statement, autocommitted: the states saved, the leases renewed, the step log of the saved rows. */
   private async saveBoundaries(boundaries: RunBoundary[]): Promise<Map<string, Status>> {
     const sorted = byOperationId(boundaries);
-    const rows = (await this.dataSource.query(
+    this.boundaryStatement ??= preparedStatement(
       `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "stage")),
        saved AS (UPDATE "executor"."async_operation" o
           SET "instance_state" = v."state"::jsonb, "lease_expires_at" = now() + ($5 || ' milliseconds')::interval,
@@ -141,17 +145,17 @@ export class RunCompleter {
        RETURNING o."id", o."status"),
        logged AS (${stepLogInsert(8, 'SELECT "id" FROM saved')})
        SELECT "id", "status" FROM saved`,
-      [
-        sorted.map((boundary) => boundary.operationId),
-        sorted.map((boundary) => JSON.stringify(boundary.state)),
-        sorted.map((boundary) => boundary.executionTimeMs),
-        sorted.map((boundary) => boundary.stage),
-        String(this.leaseMs),
-        this.host,
-        State.Locked,
-        ...stepLogParameters(sorted),
-      ],
-    )) as Array<{ id: string; status: Status }>;
+    );
+    const rows = await runPrepared<{ id: string; status: Status }>(this.dataSource, this.boundaryStatement, [
+      sorted.map((boundary) => boundary.operationId),
+      sorted.map((boundary) => JSON.stringify(boundary.state)),
+      sorted.map((boundary) => boundary.executionTimeMs),
+      sorted.map((boundary) => boundary.stage),
+      String(this.leaseMs),
+      this.host,
+      State.Locked,
+      ...stepLogParameters(sorted),
+    ]);
     return new Map(rows.map((row) => [row.id, row.status]));
   }
 
@@ -164,7 +168,7 @@ export class RunCompleter {
   private async saveEnds(ends: RunEnd[]): Promise<Set<string>> {
     const sorted = byOperationId(ends);
     const end = async (manager: EntityManager): Promise<Array<{ id: string; parent_operation_id: string | null }>> => {
-      const moved = (await manager.query(
+      this.endStatement ??= preparedStatement(
         `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS v("id", "state", "ms", "message")),
          -- id = ANY(...) lets the planner find the rows by the primary key, whatever it guesses of unnest.
          moved AS (UPDATE "executor"."async_operation" o
@@ -185,19 +189,19 @@ export class RunCompleter {
          cleared AS (DELETE FROM "executor"."definition_throttle" WHERE "definition_id" IN (SELECT "definition_id" FROM moved)),
          written AS (${this.events.insertSql('moved')})
          SELECT m."id", m."parent_operation_id", ${this.events.notifySql('written')} AS "notified" FROM moved m`,
-        [
-          sorted.map((one) => one.operationId),
-          sorted.map((one) => JSON.stringify(one.state)),
-          sorted.map((one) => one.executionTimeMs),
-          sorted.map((one) => one.message || null),
-          this.host,
-          SUCCEEDED.state,
-          SUCCEEDED.status,
-          State.Locked,
-          Status.InProgress,
-          ...stepLogParameters(sorted),
-        ],
-      )) as Array<{ id: string; parent_operation_id: string | null }>;
+      );
+      const moved = await runPrepared<{ id: string; parent_operation_id: string | null }>(manager, this.endStatement, [
+        sorted.map((one) => one.operationId),
+        sorted.map((one) => JSON.stringify(one.state)),
+        sorted.map((one) => one.executionTimeMs),
+        sorted.map((one) => one.message || null),
+        this.host,
+        SUCCEEDED.state,
+        SUCCEEDED.status,
+        State.Locked,
+        Status.InProgress,
+        ...stepLogParameters(sorted),
+      ]);
       this.events.wakeRelay(manager);
       return moved;
     };

@@ -23,6 +23,7 @@ import { newRecordRow } from './main-operations/create.operation';
 import type { Operation } from './operation';
 import { buildPipelineEvent, outboxMessageOf } from './pipeline-event';
 import { PipelineErrorCode as Code } from './pipeline.errors';
+import { preparedStatement, runPrepared } from '@flowline/persistence';
 import type { ExecuteResult } from './pipeline.types';
 
 /** Whether the operation is a Create that nothing runs inside of (see the file's comment). */
@@ -108,8 +109,9 @@ export async function createInOneStatement(
     : '';
   if (input.idempotencyKey) parameters.push(input.idempotencyKey, requestHash(input), JSON.stringify(result));
 
-  const [outcome] = (await dataSource.query(
-    `WITH created AS (
+  const [outcome] = await runPrepared<{ created: number }>(
+    dataSource,
+    preparedStatement(`WITH created AS (
        INSERT INTO "${schema}"."record" ("entity", "id", "attributes", "owner_id", "state_code", "status_code",
                                          "created_by", "created_on", "modified_by", "modified_on", "version")
        VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -120,9 +122,9 @@ export async function createInOneStatement(
        `SELECT $12::uuid AS "event_id", $13::text AS "topic", $14::text AS "message_key",
                $15::jsonb AS "envelope", $16::jsonb AS "headers", 1 AS "n" FROM created`,
      )})${idempotency}
-     SELECT (SELECT count(*) FROM created)::int AS "created", ${outboxNotifySql(schema, 'written')} AS "notified"`,
+     SELECT (SELECT count(*) FROM created)::int AS "created", ${outboxNotifySql(schema, 'written')} AS "notified"`),
     parameters,
-  )) as Array<{ created: number }>;
+  );
   wakeRelayAfterCommit(schema);
   if (outcome!.created === 0)
     throw new FlowlineError('ALREADY_EXISTS', Code.RecordExists, `${entity.logicalName} ${recordId} already exists: use Update`);

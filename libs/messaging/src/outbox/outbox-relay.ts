@@ -15,6 +15,7 @@ import type { EnvelopeProducer } from '../producer/envelope-producer';
 import type { KafkaLog } from '../kafka/kafka-client';
 import type { TopicNames } from '../kafka/topic-names';
 import { extractTraceContext, injectTraceHeaders } from '../tracing/trace-headers';
+import { preparedStatement, runPrepared } from '@flowline/persistence';
 import { registerLocalRelay } from './outbox-signal';
 
 const tracer = trace.getTracer('flowline.messaging');
@@ -153,10 +154,13 @@ export class OutboxRelay {
   async publishBatch(): Promise<number> {
     const batchSize = this.batchSize;
     // Uses IDX_outbox_unpublished (id WHERE published_at IS NULL).
-    const rows: ClaimedRow[] = await this.options.dataSource.query(
-      // ORDER BY the bigint column, not the text alias: "10" sorts before "2".
-      `SELECT o."id"::text AS id, o."topic", o."message_key", o."envelope", o."headers", o."created_at" FROM ${this.table} o
-        WHERE o."published_at" IS NULL ORDER BY o."id" LIMIT $1`,
+    const rows = await runPrepared<ClaimedRow>(
+      this.options.dataSource,
+      preparedStatement(
+        // ORDER BY the bigint column, not the text alias: "10" sorts before "2".
+        `SELECT o."id"::text AS id, o."topic", o."message_key", o."envelope", o."headers", o."created_at" FROM ${this.table} o
+          WHERE o."published_at" IS NULL ORDER BY o."id" LIMIT $1`,
+      ),
       [batchSize],
     );
     if (rows.length === 0) return 0;
@@ -204,9 +208,11 @@ export class OutboxRelay {
       }
       start = end;
     }
-    await this.options.dataSource.query(`UPDATE ${this.table} SET "published_at" = now() WHERE "id" = ANY($1::bigint[])`, [
-      rows.map((row) => row.id),
-    ]);
+    await runPrepared(
+      this.options.dataSource,
+      preparedStatement(`UPDATE ${this.table} SET "published_at" = now() WHERE "id" = ANY($1::bigint[])`),
+      [rows.map((row) => row.id)],
+    );
     this.options.onPublished?.(rows.map((row) => ({ topic: row.topic, createdAt: row.created_at })));
     return rows.length;
   }
