@@ -7,12 +7,11 @@
  * only orchestrate: moves through the transition function are OperationStore's, group-committed
  * boundaries and ends are RunCompleter's.
  */
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
-import { sqlLiteral } from '@flowline/messaging';
 import { prepared, preparedStatement, runPrepared, type PreparedStatement } from '@flowline/persistence';
 import { StepStatus, type InstanceState, type OpenStep, type StepLogEntry } from '@flowline/process-runtime';
 import { writeStepLog } from '../worker/step-log';
@@ -21,6 +20,7 @@ import { hydrate } from './hydrate';
 import { OperationEvents } from './operation-events';
 import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL, type MoveResult } from './operation-store';
 import { transition } from './operation-transitions';
+import { ReadySignal } from './ready-signal';
 
 /** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
 const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
@@ -97,11 +97,21 @@ export class OperationRepository implements OnApplicationShutdown {
   private readonly claimStatements = new Map<string, PreparedStatement>();
   private claimConnection: Pool | undefined;
 
+  private readonly logger = new Logger('OperationRepository');
+  /** Wakes the workers once a dispatch committed (ready-signal.ts). */
+  private readonly ready: ReadySignal;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: OperationEvents,
     private readonly store: OperationStore,
-  ) {}
+  ) {
+    this.ready = new ReadySignal(
+      async () => void (await this.dataSource.query(`SELECT pg_notify($1, '')`, [READY_CHANNEL])),
+      (error) =>
+        this.logger.warn({ err: String(error) }, `could not tell the other replicas' workers of new work (they poll): ${String(error)}`),
+    );
+  }
 
   /** Runs `work` in one transaction. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -228,6 +238,7 @@ export class OperationRepository implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.ready.stop();
     const pool = this.claimConnection;
     this.claimConnection = undefined;
     await pool?.end();
@@ -238,7 +249,7 @@ export class OperationRepository implements OnApplicationShutdown {
    * operations inserted in the order given (so `sequence` keeps event order), each at most once
    * (UQ_async_operation_event_process: a redelivered event creates nothing twice); the suspended
    * operations waiting on the events' records woken (IDX_wait_subscription_record) and their
-   * subscriptions spent; the change events of both; and, when any is Ready, the workers' NOTIFY.
+   * subscriptions spent; the change events of both. Once it committed, the workers are woken (ReadySignal).
    */
   async dispatch(
     operations: ReadonlyArray<NewOperation>,
@@ -273,10 +284,11 @@ export class OperationRepository implements OnApplicationShutdown {
        written AS (${this.events.insertSql('changed')})
        SELECT (SELECT coalesce(array_agg("id"::text ORDER BY "sequence"), '{}') FROM created) AS "created",
               (SELECT coalesce(array_agg("id"::text), '{}') FROM woken) AS "woken",
-              (SELECT count(*) FROM (SELECT pg_notify(${sqlLiteral(READY_CHANNEL)}, '') FROM (SELECT 1 FROM changed LIMIT 1) AS c) AS n) AS "ready",
+              -- No NOTIFY here: it would make the dispatcher's commits wait for each other (ready-signal.ts).
+              (SELECT count(*)::int FROM changed WHERE "state" = ${String(State.Ready)}) AS "ready",
               ${this.events.notifySql('written')} AS "notified"`,
     );
-    const [row] = await runPrepared<{ created: string[]; woken: string[] }>(this.dataSource, this.dispatchStatement, [
+    const [row] = await runPrepared<{ created: string[]; woken: string[]; ready: number }>(this.dataSource, this.dispatchStatement, [
       JSON.stringify(
         operations.map((operation, n) => ({
           n,
@@ -309,6 +321,7 @@ export class OperationRepository implements OnApplicationShutdown {
       WAITING.status,
     ]);
     this.events.wakeRelay();
+    this.ready.committed(row!.ready);
     return { created: row!.created, woken: row!.woken };
   }
 

@@ -13,6 +13,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { Client } from 'pg';
 import { OperationRepository, type Claimed } from '../operations/operation-repository';
 import { READY_CHANNEL } from '../operations/operation-store';
+import { registerLocalWorkers } from '../operations/ready-signal';
 import { backoffDelay } from './backoff';
 import { describeNextAttempt } from './dependency-failures';
 import { ExecutorMetrics } from './executor-metrics';
@@ -29,6 +30,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private stopping = false;
   private wakeIdle: (() => void) | undefined;
   private wakePending = false;
+  private unregisterLocal: (() => void) | undefined;
   /** The last claim filled every free slot: more is most likely Ready. */
   private backlog = false;
   private gatheringSince: number | undefined;
@@ -67,6 +69,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.listener.on('notification', () => this.wake());
     this.listener.on('error', (error) => this.logger.warn({ err: String(error) }, 'LISTEN connection lost; polling only'));
     await this.listener.query(`LISTEN ${READY_CHANNEL}`);
+    // The dispatcher in this process wakes this loop directly, without a NOTIFY (ready-signal.ts).
+    this.unregisterLocal = registerLocalWorkers({
+      freeSlots: () => this.options.concurrency - (this.running.size - this.ending.size),
+      wake: () => this.wake(),
+    });
     this.claimLoop = this.loop();
     this.logger.log({ host: this.host, concurrency: this.options.concurrency }, 'workers started');
   }
@@ -78,6 +85,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.unregisterLocal?.();
     this.wake();
     await this.claimLoop;
     const inFlight = [...this.running.values()].map((handle) => handle.done);
