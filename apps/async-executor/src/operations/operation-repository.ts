@@ -274,8 +274,11 @@ export class OperationRepository implements OnApplicationShutdown {
          RETURNING *),
        touched AS (SELECT * FROM unnest($2::text[], $3::text[]) AS t("entity", "record_id")),
        woken AS (
-         UPDATE "executor"."async_operation" o SET "state" = $4, "status" = $5, "postpone_until" = now(), "row_version" = o."row_version" + 1
-          WHERE o."state" = $6 AND o."status" = $7
+         -- The positions are literals, not parameters: the statement's generic plan (it is prepared)
+         -- knows them as a custom plan would.
+         UPDATE "executor"."async_operation" o
+            SET "state" = ${String(WOKEN.state)}, "status" = ${String(WOKEN.status)}, "postpone_until" = now(), "row_version" = o."row_version" + 1
+          WHERE o."state" = ${String(WAITING.state)} AND o."status" = ${String(WAITING.status)}
             AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s
                              JOIN touched t ON s."entity" = t."entity" AND s."record_id" = t."record_id")
          RETURNING o.*),
@@ -315,10 +318,6 @@ export class OperationRepository implements OnApplicationShutdown {
       ),
       touched.map((record) => record.entity),
       touched.map((record) => record.recordId),
-      WOKEN.state,
-      WOKEN.status,
-      WAITING.state,
-      WAITING.status,
     ]);
     this.events.wakeRelay();
     this.ready.committed(row!.ready);
