@@ -122,25 +122,31 @@ export class Stack {
     );
     if (process.env['BENCH_TRACE_DIR'])
       tracing['FLOWLINE_TRACE_FILE'] = path.join(process.env['BENCH_TRACE_DIR'], `${app}-${httpPort}.jsonl`);
-    const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', path.join(REPO_ROOT, `apps/${app}/src/main.ts`)], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env['PATH'],
-        DATABASE_URL: this.infra.databaseUrl,
-        AUTH_JWT_SECRET: SECRET,
-        KAFKA_BROKERS: this.infra.brokers,
-        KAFKA_TOPIC_PREFIX: this.prefix,
-        LOG_LEVEL: 'warn',
-        // Benches fire far more requests than one caller may in production; their webhooks listen on loopback.
-        RATE_LIMIT_PER_MINUTE: '0',
-        OUTBOUND_ALLOW: 'loopback',
-        HTTP_PORT: String(httpPort),
-        GRPC_PORT: String(grpcPort),
-        ...tracing,
-        ...env,
+    // BENCH_NODE_FLAGS="--max-old-space-size=256": V8 flags for every service (memory experiments).
+    const nodeFlags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+    const child = spawn(
+      process.execPath,
+      [...profile, ...nodeFlags, '-r', '@swc-node/register', path.join(REPO_ROOT, `apps/${app}/src/main.ts`)],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env['PATH'],
+          DATABASE_URL: this.infra.databaseUrl,
+          AUTH_JWT_SECRET: SECRET,
+          KAFKA_BROKERS: this.infra.brokers,
+          KAFKA_TOPIC_PREFIX: this.prefix,
+          LOG_LEVEL: 'warn',
+          // Benches fire far more requests than one caller may in production; their webhooks listen on loopback.
+          RATE_LIMIT_PER_MINUTE: '0',
+          OUTBOUND_ALLOW: 'loopback',
+          HTTP_PORT: String(httpPort),
+          GRPC_PORT: String(grpcPort),
+          ...tracing,
+          ...env,
+        },
+        stdio: 'inherit',
       },
-      stdio: 'inherit',
-    });
+    );
     const service: Service = {
       child,
       httpPort,
