@@ -12,7 +12,7 @@
 import { Logger as Logger16, makeWorkerUtils, run as run16 } from 'graphile-worker';
 import { Logger as Logger17, run as run17, makeWorkerUtils as makeWorkerUtils17 } from 'graphile-worker-batched';
 import { Client, Pool } from 'pg';
-import { sleep } from './stack';
+import { cpuPer, cpuTimes, sleep, type CpuTimes } from './stack';
 
 export interface StreamFigures {
   inRate: number;
@@ -21,6 +21,8 @@ export interface StreamFigures {
   toDone: number[];
   idleStart: number[];
   idleDone: number[];
+  /** CPU ms per job during the burst: PostgreSQL's processes and the bench's (the peer's worker and the client adding jobs). */
+  cpu: CpuTimes;
 }
 
 /** `jobs` no-op jobs added 16 at a time while a worker of `concurrency` runs them; then `alone` one at a time. */
@@ -51,6 +53,7 @@ export async function streamingPeer(databaseUrl: string, jobs: number, concurren
     toDone.push(Date.now() - added.get(key)!);
   });
   await sleep(500);
+  const cpuBefore = cpuTimes([]);
   const began = Date.now();
   let next = 0;
   await Promise.all(
@@ -69,6 +72,7 @@ export async function streamingPeer(databaseUrl: string, jobs: number, concurren
   }
   process.stderr.write('\n');
   const doneRate = jobs / ((Date.now() - began) / 1000);
+  const cpu = cpuPer(cpuBefore, cpuTimes([]), jobs);
   const idleStart: number[] = [];
   const idleDone: number[] = [];
   for (let i = 0; i < alone; i++) {
@@ -98,6 +102,7 @@ export async function streamingPeer(databaseUrl: string, jobs: number, concurren
     toDone: toDone.sort((a, b) => a - b),
     idleStart: idleStart.sort((a, b) => a - b),
     idleDone: idleDone.sort((a, b) => a - b),
+    cpu,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -78,8 +78,54 @@ export async function startInfra(): Promise<Infra> {
   };
 }
 
+/**
+ * CPU time (user + system, in ms) used so far by each part of a bench: the services started by a
+ * stack (by app name, replicas summed), PostgreSQL's processes (embedded only: with DATABASE_URL
+ * they are not on this machine), and this process (the bench's clients, the development broker,
+ * and the peer's worker when it runs). Two snapshots taken around a burst give its CPU cost.
+ */
+export type CpuTimes = Record<string, number>;
+
+const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux: /proc/<pid>/stat counts hundredths of a second
+
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS; // utime, stime
+  } catch {
+    return 0; // exited
+  }
+}
+
+function postgresCpuMs(): number {
+  if (process.env['DATABASE_URL']) return Number.NaN;
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuMs(Number(entry));
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return total;
+}
+
+export function cpuTimes(services: ReadonlyArray<Service>): CpuTimes {
+  const times: CpuTimes = { postgres: postgresCpuMs(), bench: processCpuMs(process.pid) };
+  for (const service of services) times[service.app] = (times[service.app] ?? 0) + processCpuMs(service.child.pid ?? 0);
+  return times;
+}
+
+/** CPU ms per unit of work between two snapshots, by part. */
+export function cpuPer(before: CpuTimes, after: CpuTimes, units: number): CpuTimes {
+  return Object.fromEntries(Object.keys(after).map((part) => [part, (after[part]! - (before[part] ?? 0)) / units]));
+}
+
 /** One service process. */
 export interface Service {
+  app: string;
   child: ChildProcess;
   httpPort: number;
   grpcPort: number;
@@ -102,6 +148,11 @@ export class Stack {
   gateway!: Service;
   private kafka: Kafka;
   private producerOnce: Promise<Producer> | undefined;
+
+  /** CPU used so far by the stack's services, PostgreSQL and this process (see cpuTimes). */
+  cpu(): CpuTimes {
+    return cpuTimes(this.services);
+  }
 
   constructor(readonly infra: Infra) {
     this.kafka = new Kafka({ clientId: 'bench', brokers: [infra.brokers], logLevel: logLevel.NOTHING });
@@ -148,6 +199,7 @@ export class Stack {
       },
     );
     const service: Service = {
+      app,
       child,
       httpPort,
       grpcPort,

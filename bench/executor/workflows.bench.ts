@@ -17,7 +17,7 @@
 import { Client } from 'pg';
 import { percentile } from '../support';
 import { streamingPeer } from './graphile-peer';
-import { flag, printTable, sleep, Stack, startInfra, WORKFLOW_NAME } from './stack';
+import { cpuPer, flag, printTable, sleep, Stack, startInfra, WORKFLOW_NAME, type CpuTimes } from './stack';
 
 const positional = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const WORKFLOWS = Number(positional[0] ?? 1000);
@@ -36,6 +36,8 @@ interface Figures {
   idleDispatch: number[];
   idleStart: number[];
   idleDone: number[];
+  /** CPU ms per workflow during the burst, by part (cpuTimes in stack.ts). */
+  cpu: CpuTimes;
 }
 
 const ONE_AT_A_TIME = 50;
@@ -47,6 +49,7 @@ async function flowline(stack: Stack, databaseUrl: string, replicas: number): Pr
   const gateway = stack.gatewayClient();
   const runBegan = new Date(Date.now() - 1000);
   const committed = new Map<string, number>();
+  const cpuBefore = stack.cpu();
   const began = Date.now();
   let next = 0;
   await Promise.all(
@@ -89,6 +92,7 @@ async function flowline(stack: Stack, databaseUrl: string, replicas: number): Pr
     await sleep(100);
   }
   process.stderr.write('\n');
+  const cpu = cpuPer(cpuBefore, stack.cpu(), WORKFLOWS);
   const finished = Math.max(...rows.map((row) => Number(row.done)));
   // One at a time, each waited for: the latency of a single event on an idle system.
   const idleAnswered: number[] = [];
@@ -141,7 +145,30 @@ async function flowline(stack: Stack, databaseUrl: string, replicas: number): Pr
     idleDispatch: idleDispatch.sort((a, b) => a - b),
     idleStart: idleStart.sort((a, b) => a - b),
     idleDone: idleDone.sort((a, b) => a - b),
+    cpu,
   };
+}
+
+/**
+ * Where the CPU of the burst went, per workflow (per job for the peer): each service, PostgreSQL,
+ * and the bench's own process, which holds the gRPC clients and the development broker for
+ * Flowline, and graphile-worker's worker and its client for the peer. On two cores, the total is
+ * what bounds throughput once nothing waits.
+ */
+function cpuRows(ours: CpuTimes, peer: CpuTimes): string[][] {
+  const ms = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(2));
+  const total = (times: CpuTimes) => Object.values(times).reduce((sum, value) => sum + value, 0);
+  const parts: Array<[string, string]> = [
+    ['event-gateway', 'gateway'],
+    ['async-executor', 'executor'],
+    ['process-registry', 'registry'],
+    ['postgres', 'PostgreSQL'],
+    ['bench', 'bench process (clients, broker; peer: its worker)'],
+  ];
+  return [
+    ...parts.map(([part, label]) => [`CPU ms per workflow: ${label}`, ms(ours[part]), part in peer ? ms(peer[part]) : '-', '-']),
+    ['CPU ms per workflow: total', ms(total(ours)), ms(total(peer)), (total(ours) / total(peer)).toFixed(1)],
+  ];
 }
 
 async function main(): Promise<void> {
@@ -179,6 +206,7 @@ async function main(): Promise<void> {
         const y = percentile(b, p);
         return [name, x.toFixed(0), y.toFixed(0), y > 0 ? (x / y).toFixed(1) : 'n/a'];
       }),
+      ...cpuRows(ours.cpu, reference.cpu),
     ];
     console.log(
       `\n${WORKFLOWS} workflows (Flowline, ${counts[0]} executor) and ${WORKFLOWS} no-op jobs (graphile-worker 0.16), worker concurrency ${CONCURRENCY}, one PostgreSQL\n`,

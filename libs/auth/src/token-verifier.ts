@@ -33,6 +33,20 @@ function algorithmOf(token: string): string | undefined {
   }
 }
 
+/** How long a verified token is remembered (never past its exp), and how many are. */
+const VERIFIED_FOR_MS = 30_000;
+const VERIFIED_MAX = 1_000;
+
+/** A token's `exp` in ms, read without verifying (only for a token just verified). */
+function expiryOf(token: string): number | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class TokenVerifier {
   private readonly oidc: OidcVerifier | undefined;
   private readonly serviceKeys: ServiceKeyVerifier | undefined;
@@ -60,8 +74,32 @@ export class TokenVerifier {
     return modes.join(', ') || 'none';
   }
 
-  /** The principal of a valid token; a TokenError (or TokenIssuerUnavailable) otherwise. */
+  /**
+   * The principal of a valid token; a TokenError (or TokenIssuerUnavailable) otherwise.
+   *
+   * A token verified once is remembered for up to VERIFIED_FOR_MS, and never past its `exp`: a
+   * caller sends the same token with every call until it renews it, and checking its signature
+   * (HMAC, or RSA or EdDSA for service keys and OpenID Connect) again each time was a visible
+   * part of every call's CPU. A refused token is not remembered. At most VERIFIED_MAX tokens are
+   * kept; the oldest goes first.
+   */
   async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && known.until > now) return known.principal;
+    if (known) this.verified.delete(token);
+    const principal = await this.verifySignature(token);
+    const expiresAt = expiryOf(token);
+    if (expiresAt !== undefined && expiresAt > now) {
+      if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { principal, until: Math.min(expiresAt, now + VERIFIED_FOR_MS) });
+    }
+    return principal;
+  }
+
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+
+  private async verifySignature(token: string): Promise<Principal> {
     const algorithm = algorithmOf(token);
     if (algorithm !== 'HS256') {
       if (this.serviceKeys && ServiceKeyVerifier.claims(token)) return this.serviceKeys.verify(token);

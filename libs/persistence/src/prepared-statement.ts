@@ -67,9 +67,12 @@ export async function runPrepared<R extends QueryResultRow = Record<string, unkn
     const client = (await runner.connect()) as PoolClient;
     return (await client.query<R>(config)).rows;
   }
-  const dataSource = manager ? manager.connection : (on as DataSource);
-  const pool = (dataSource.driver as unknown as { master: Pool }).master;
-  return (await pool.query<R>(config)).rows;
+  return (await poolOf(manager ? manager.connection : (on as DataSource)).query<R>(config)).rows;
+}
+
+/** The pg Pool under a TypeORM PostgreSQL data source (TypeORM keeps it as the driver's `master`). */
+export function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
 }
 
 const isManager = (on: DataSource | EntityManager): on is EntityManager =>

@@ -12,7 +12,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
-import { prepared, preparedStatement, runPrepared, type PreparedStatement } from '@flowline/persistence';
+import { poolOf, prepared, preparedStatement, runPrepared, type PreparedStatement } from '@flowline/persistence';
 import { StepStatus, type InstanceState, type OpenStep, type StepLogEntry } from '@flowline/process-runtime';
 import { writeStepLog } from '../worker/step-log';
 import { AsyncOperationRow } from './async-operation.entity';
@@ -326,7 +326,7 @@ export class OperationRepository implements OnApplicationShutdown {
 
   /** The driver's pool, for a multi-statement query (TypeORM's query answers only one result). */
   private pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
+    return poolOf(this.dataSource);
   }
 
   /** Renews the lease of an operation `host` holds; false when it no longer does (another host may have it). */

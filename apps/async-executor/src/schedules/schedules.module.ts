@@ -1,6 +1,9 @@
-/** Schedules: the scheduler that fires schedule triggers, their table, metrics and the operators' REST and gRPC APIs. */
+/**
+ * Schedules: the scheduler that fires schedule triggers, their table, metrics and the operators'
+ * REST and gRPC APIs. The operation repository it starts runs with is the operations module's
+ * (global), so one claim connection and one set of prepared statements serve the process.
+ */
 import { Module, type DynamicModule } from '@nestjs/common';
-import { OperationRepository } from '../operations/operation-repository';
 import { ScheduleClock } from './schedule-clock';
 import { ScheduleRepository } from './schedule-repository';
 import { SCHEDULER_OPTIONS, SchedulerService, type SchedulerOptions } from './scheduler.service';
@@ -14,14 +17,7 @@ export class SchedulesModule {
     return {
       module: SchedulesModule,
       controllers: [SchedulesHttpController, SchedulesGrpcController],
-      providers: [
-        { provide: SCHEDULER_OPTIONS, useValue: options },
-        ScheduleClock,
-        ScheduleRepository,
-        ScheduleMetrics,
-        OperationRepository,
-        SchedulerService,
-      ],
+      providers: [{ provide: SCHEDULER_OPTIONS, useValue: options }, ScheduleClock, ScheduleRepository, ScheduleMetrics, SchedulerService],
       exports: [SchedulerService],
     };
   }
