@@ -7,7 +7,7 @@
  *   configured they may carry only AUTH_HS256_ROLES (default `service`: people sign in through
  *   the issuer); without AUTH_JWT_SECRET no HS256 token is accepted at all (production).
  */
-import type { JSONWebKeySet } from 'jose';
+import { decodeJwt, type JSONWebKeySet } from 'jose';
 import { OidcVerifier, type OidcSettings } from './oidc';
 import type { Principal, Role } from './roles';
 import { SERVICE_TOKEN_ISSUER } from './service-credentials';
@@ -40,8 +40,8 @@ const VERIFIED_MAX = 1_000;
 /** A token's `exp` in ms, read without verifying (only for a token just verified). */
 function expiryOf(token: string): number | undefined {
   try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' ? exp * 1000 : undefined;
   } catch {
     return undefined;
   }
@@ -51,6 +51,8 @@ export class TokenVerifier {
   private readonly oidc: OidcVerifier | undefined;
   private readonly serviceKeys: ServiceKeyVerifier | undefined;
   private readonly hs256Roles: readonly Role[] | undefined;
+  /** Tokens verified lately (see verify), oldest first. */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly settings: TokenVerifierSettings) {
     this.oidc = settings.oidc ? new OidcVerifier(settings.oidc) : undefined;
@@ -96,8 +98,6 @@ export class TokenVerifier {
     }
     return principal;
   }
-
-  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   private async verifySignature(token: string): Promise<Principal> {
     const algorithm = algorithmOf(token);
