@@ -250,7 +250,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
         events.filter(({ event }) => !event.webhook).map(({ event }) => [`${event.entity}\u0000${event.recordId}`, event]),
       ).values(),
     ];
-    const { created, woken } = await this.repository.dispatch(
+    const { created, woken, started } = await this.repository.dispatch(
       rows,
       records.map((event) => ({ entity: event.entity, recordId: event.recordId })),
     );
@@ -260,6 +260,8 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
           events: events.length,
           ...(events.length === 1 ? { eventId: events[0]!.event.eventId, correlationId: events[0]!.event.correlationId } : {}),
           created: created.length,
+          // Of those, handed to this process's workers without a claim (ready-signal.ts's HandOff).
+          started,
           woken: woken.length,
         },
         'dispatched',

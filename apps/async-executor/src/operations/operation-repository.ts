@@ -20,7 +20,7 @@ import { hydrate } from './hydrate';
 import { OperationEvents } from './operation-events';
 import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL, type MoveResult } from './operation-store';
 import { transition } from './operation-transitions';
-import { ReadySignal } from './ready-signal';
+import { localWorkers, ReadySignal } from './ready-signal';
 
 /** Claims are set-based SQL for speed; the position they move to is still the transition function's. */
 const CLAIMED = transition({ state: State.Ready, status: Status.WaitingForResources }, 'claim');
@@ -250,26 +250,113 @@ export class OperationRepository implements OnApplicationShutdown {
    * (UQ_async_operation_event_process: a redelivered event creates nothing twice); the suspended
    * operations waiting on the events' records woken (IDX_wait_subscription_record) and their
    * subscriptions spent; the change events of both. Once it committed, the workers are woken (ReadySignal).
+   *
+   * When this process's workers have free slots (ready-signal.ts's HandOff), new operations that
+   * need no ordering (no dependency token) are inserted already claimed by them, unless their
+   * definition is throttled, with loop protection's count as the claim makes it; the workers start
+   * them after the commit. The others are Ready for the claim.
    */
   async dispatch(
     operations: ReadonlyArray<NewOperation>,
     touched: ReadonlyArray<{ entity: string; recordId: string }>,
-  ): Promise<{ created: string[]; woken: string[] }> {
-    this.dispatchStatement ??= preparedStatement(
+  ): Promise<{ created: string[]; woken: string[]; started: number }> {
+    this.dispatchStatement ??= this.dispatchSql();
+    // Slots of this process's workers for the operations that may skip the claim, in order.
+    const handOff = localWorkers()?.handOff;
+    const eligible = operations.filter(
+      (operation) =>
+        operation.dependencyToken === null && operation.state === State.Ready && operation.operationType !== AsyncOperationType.BulkDelete,
+    );
+    const granted = handOff && eligible.length > 0 ? handOff.reserve(eligible.length) : 0;
+    const direct = new Set(eligible.slice(0, granted));
+    let rows: Array<
+      Record<string, unknown> & { dispatch_created: string[]; dispatch_woken: string[]; dispatch_ready: number; recent_runs: number | null }
+    >;
+    try {
+      rows = await runPrepared(this.dataSource, this.dispatchStatement, [
+        JSON.stringify(
+          operations.map((operation, n) => ({
+            n,
+            id: operation.id,
+            operation_type: operation.operationType,
+            name: operation.name,
+            process_key: operation.processKey,
+            definition_id: operation.definitionId,
+            definition_version: operation.definitionVersion,
+            step_registration_id: operation.stepRegistrationId,
+            state: operation.state,
+            status: operation.status,
+            event_id: operation.eventId,
+            correlation_id: operation.correlationId,
+            depth: operation.depth,
+            primary_entity: operation.primaryEntity,
+            regarding_id: operation.regardingId,
+            owner: operation.owner,
+            input: operation.input,
+            dependency_token: operation.dependencyToken,
+            postpone_until: operation.postponeUntil.toISOString(),
+            trace_context: operation.traceContext,
+            direct: direct.has(operation),
+          })),
+        ),
+        touched.map((record) => record.entity),
+        touched.map((record) => record.recordId),
+        handOff?.host ?? '',
+        Math.trunc(handOff?.leaseMs ?? 0),
+        Math.trunc(handOff?.loopWindowMs ?? 0),
+      ]);
+    } catch (error) {
+      if (granted > 0) handOff!.release(granted);
+      throw error;
+    }
+    const [summary] = rows;
+    const raws = rows.filter((row) => row['id'] !== null && row['id'] !== undefined);
+    this.events.wakeRelay();
+    if (granted > 0) {
+      const claimed = hydrate(this.dataSource, AsyncOperationRow, raws).map((operation, index) => ({
+        operation,
+        recentRuns: raws[index]!.recent_runs ?? undefined,
+      }));
+      handOff!.start(claimed);
+      handOff!.release(granted - claimed.length);
+    }
+    this.ready.committed(summary!.dispatch_ready);
+    return { created: summary!.dispatch_created, woken: summary!.dispatch_woken, started: raws.length };
+  }
+
+  /**
+   * The dispatch statement: $1 the operations (JSON), $2 and $3 the touched records' entities and
+   * ids, $4 the hand-off's host, $5 its lease ms, $6 loop protection's window ms. It names its
+   * result columns, as the claim does.
+   */
+  private dispatchSql(): PreparedStatement {
+    const int = (value: number): string => String(Math.trunc(Number(value)));
+    const columns = this.dataSource
+      .getMetadata(AsyncOperationRow)
+      .columns.map((column) => `s."${column.databaseName}"`)
+      .join(', ');
+    return preparedStatement(
       `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
                     "n" int, "id" uuid, "operation_type" smallint, "name" text, "process_key" text, "definition_id" uuid,
                     "definition_version" int, "step_registration_id" uuid, "state" smallint, "status" smallint, "event_id" uuid,
                     "correlation_id" text, "depth" int, "primary_entity" text, "regarding_id" text, "owner" text, "input" jsonb,
-                    "dependency_token" text, "postpone_until" timestamptz, "trace_context" jsonb)),
+                    "dependency_token" text, "postpone_until" timestamptz, "trace_context" jsonb, "direct" boolean)),
+       -- Handed to this process's workers: asked for, and the definition not throttled (read once, as the claim does).
+       g AS (SELECT r.*, coalesce(r."direct", false) AND (r."definition_id" IS NULL OR r."definition_id" <> ALL (ARRAY(
+                    SELECT t."definition_id" FROM "executor"."definition_throttle" t WHERE t."throttled_until" > now()))) AS "go"
+               FROM r),
        created AS (
          INSERT INTO "executor"."async_operation" ("id", "operation_type", "name", "process_key", "definition_id",
                 "definition_version", "step_registration_id", "state", "status", "event_id", "correlation_id", "depth",
                 "primary_entity", "regarding_id", "owner", "input", "instance_state", "dependency_token", "postpone_until",
-                "trace_context", "created_on", "row_version")
+                "trace_context", "created_on", "row_version", "host", "lease_expires_at", "started_on")
          SELECT "id", "operation_type", "name", "process_key", "definition_id", "definition_version", "step_registration_id",
-                "state", "status", "event_id", "correlation_id", "depth", "primary_entity", "regarding_id", "owner", "input",
-                NULL, "dependency_token", "postpone_until", "trace_context", now(), 1
-           FROM r ORDER BY "n"
+                CASE WHEN "go" THEN ${int(CLAIMED.state)} ELSE "state" END, CASE WHEN "go" THEN ${int(CLAIMED.status)} ELSE "status" END,
+                "event_id", "correlation_id", "depth", "primary_entity", "regarding_id", "owner", "input",
+                NULL, "dependency_token", "postpone_until", "trace_context", now(), 1,
+                CASE WHEN "go" THEN $4::text END, CASE WHEN "go" THEN now() + $5::int * interval '1 millisecond' END,
+                CASE WHEN "go" THEN now() END
+           FROM g ORDER BY "n"
          ON CONFLICT DO NOTHING
          RETURNING *),
        touched AS (SELECT * FROM unnest($2::text[], $3::text[]) AS t("entity", "record_id")),
@@ -277,51 +364,35 @@ export class OperationRepository implements OnApplicationShutdown {
          -- The positions are literals, not parameters: the statement's generic plan (it is prepared)
          -- knows them as a custom plan would.
          UPDATE "executor"."async_operation" o
-            SET "state" = ${String(WOKEN.state)}, "status" = ${String(WOKEN.status)}, "postpone_until" = now(), "row_version" = o."row_version" + 1
-          WHERE o."state" = ${String(WAITING.state)} AND o."status" = ${String(WAITING.status)}
+            SET "state" = ${int(WOKEN.state)}, "status" = ${int(WOKEN.status)}, "postpone_until" = now(), "row_version" = o."row_version" + 1
+          WHERE o."state" = ${int(WAITING.state)} AND o."status" = ${int(WAITING.status)}
             AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s
                              JOIN touched t ON s."entity" = t."entity" AND s."record_id" = t."record_id")
          RETURNING o.*),
        spent AS (DELETE FROM "executor"."wait_subscription" WHERE "operation_id" IN (SELECT "id" FROM woken)),
        changed AS (SELECT * FROM created UNION ALL SELECT * FROM woken),
-       written AS (${this.events.insertSql('changed')})
-       SELECT (SELECT coalesce(array_agg("id"::text ORDER BY "sequence"), '{}') FROM created) AS "created",
-              (SELECT coalesce(array_agg("id"::text), '{}') FROM woken) AS "woken",
-              -- No NOTIFY here: it would make the dispatcher's commits wait for each other (ready-signal.ts).
-              (SELECT count(*)::int FROM changed WHERE "state" = ${String(State.Ready)}) AS "ready",
-              ${this.events.notifySql('written')} AS "notified"`,
+       written AS (${this.events.insertSql('changed')}),
+       summary AS (
+         SELECT (SELECT coalesce(array_agg("id"::text ORDER BY "sequence"), '{}') FROM created) AS "dispatch_created",
+                (SELECT coalesce(array_agg("id"::text), '{}') FROM woken) AS "dispatch_woken",
+                -- No NOTIFY here: it would make the dispatcher's commits wait for each other (ready-signal.ts).
+                (SELECT count(*)::int FROM changed WHERE "state" = ${int(State.Ready)}) AS "dispatch_ready",
+                ${this.events.notifySql('written')} AS "dispatch_notified"),
+       -- Loop protection's count for a handed-off first run, as the claim makes it (this run included):
+       -- the workflow's runs on the record within the window before this statement, and this batch's up to it.
+       numbered AS (
+         SELECT c.*, row_number() OVER (PARTITION BY c."primary_entity", c."regarding_id", c."definition_id" ORDER BY c."sequence") AS "nth"
+           FROM created c),
+       started AS (
+         SELECT c.*, CASE WHEN c."definition_id" IS NOT NULL THEN
+                  (SELECT count(*)::int FROM "executor"."async_operation" p
+                    WHERE p."primary_entity" = c."primary_entity" AND p."regarding_id" = c."regarding_id"
+                      AND p."definition_id" = c."definition_id" AND p."created_on" > now() - $6::int * interval '1 millisecond')
+                  + c."nth"::int END AS "recent_runs"
+           FROM numbered c WHERE c."state" = ${int(CLAIMED.state)})
+       SELECT m."dispatch_created", m."dispatch_woken", m."dispatch_ready", m."dispatch_notified", ${columns}, s."recent_runs"
+         FROM summary m LEFT JOIN started s ON true ORDER BY s."sequence"`,
     );
-    const [row] = await runPrepared<{ created: string[]; woken: string[]; ready: number }>(this.dataSource, this.dispatchStatement, [
-      JSON.stringify(
-        operations.map((operation, n) => ({
-          n,
-          id: operation.id,
-          operation_type: operation.operationType,
-          name: operation.name,
-          process_key: operation.processKey,
-          definition_id: operation.definitionId,
-          definition_version: operation.definitionVersion,
-          step_registration_id: operation.stepRegistrationId,
-          state: operation.state,
-          status: operation.status,
-          event_id: operation.eventId,
-          correlation_id: operation.correlationId,
-          depth: operation.depth,
-          primary_entity: operation.primaryEntity,
-          regarding_id: operation.regardingId,
-          owner: operation.owner,
-          input: operation.input,
-          dependency_token: operation.dependencyToken,
-          postpone_until: operation.postponeUntil.toISOString(),
-          trace_context: operation.traceContext,
-        })),
-      ),
-      touched.map((record) => record.entity),
-      touched.map((record) => record.recordId),
-    ]);
-    this.events.wakeRelay();
-    this.ready.committed(row!.ready);
-    return { created: row!.created, woken: row!.woken };
   }
 
   /** The driver's pool, for a multi-statement query (TypeORM's query answers only one result). */

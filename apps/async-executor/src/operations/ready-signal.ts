@@ -15,14 +15,45 @@
  * loop claims again as each run ends. A lost wake-up costs latency, never work: the workers also
  * poll (WORKER_POLL_MS).
  */
+import type { Claimed } from './operation-repository';
+
 export interface LocalWorkers {
   /** Slots free for new runs now. */
   freeSlots(): number;
   /** Makes the claim loop claim now. */
   wake(): void;
+  /** Set when the workers take operations straight from the dispatcher's insert (see HandOff). */
+  handOff?: HandOff;
+}
+
+/**
+ * The dispatcher's hand-off to the workers of its own process. While they have free slots and no
+ * backlog, the dispatcher inserts a new operation already claimed by them (Locked, this host's
+ * lease, started now) in its one statement, and they start it once the statement has committed:
+ * no claim statement, no wake-up, no Ready change event for an operation that never waited.
+ * Slots are reserved before the statement, so the claim loop cannot fill them meanwhile. If the
+ * process dies between the commit and the start, the lease expires and the sweeper makes the
+ * operation Ready again, as for any run its host lost.
+ */
+export interface HandOff {
+  /** The lease owner and length the inserted operations get, and loop protection's window. */
+  readonly host: string;
+  readonly leaseMs: number;
+  readonly loopWindowMs: number;
+  /** Reserves up to `wanted` slots; answers how many (0 while there is a backlog or the workers stop). */
+  reserve(wanted: number): number;
+  /** Gives back reserved slots that were not used. */
+  release(count: number): void;
+  /** Starts committed, claimed operations, each in a slot reserved for it. */
+  start(claimed: ReadonlyArray<Claimed>): void;
 }
 
 let local: LocalWorkers | undefined;
+
+/** This process's workers, if it runs any. */
+export function localWorkers(): LocalWorkers | undefined {
+  return local;
+}
 
 /** Registers this process's workers (one claim loop per process); answers the unregistration. */
 export function registerLocalWorkers(workers: LocalWorkers): () => void {

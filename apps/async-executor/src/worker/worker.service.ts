@@ -13,7 +13,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { Client } from 'pg';
 import { OperationRepository, type Claimed } from '../operations/operation-repository';
 import { READY_CHANNEL } from '../operations/operation-store';
-import { registerLocalWorkers } from '../operations/ready-signal';
+import { registerLocalWorkers, type HandOff } from '../operations/ready-signal';
 import { backoffDelay } from './backoff';
 import { describeNextAttempt } from './dependency-failures';
 import { ExecutorMetrics } from './executor-metrics';
@@ -40,6 +40,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   };
   private claimLoop: Promise<void> | undefined;
   private readonly running = new Map<string, RunHandle>();
+  /** Slots the dispatcher reserved for operations it is inserting already claimed (ready-signal.ts's HandOff). */
+  private reserved = 0;
   /** Runs that have done their work and wait for their end's group commit. */
   private readonly ending = new Set<string>();
   private listener: Client | undefined;
@@ -71,8 +73,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.listener.query(`LISTEN ${READY_CHANNEL}`);
     // The dispatcher in this process wakes this loop directly, without a NOTIFY (ready-signal.ts).
     this.unregisterLocal = registerLocalWorkers({
-      freeSlots: () => this.options.concurrency - (this.running.size - this.ending.size),
+      freeSlots: () => this.freeSlots(),
       wake: () => this.wake(),
+      // With a per-definition limit every start is counted across replicas by the claim, so no hand-off.
+      handOff: this.options.definitionConcurrency > 0 ? undefined : this.handOff(),
     });
     this.claimLoop = this.loop();
     this.logger.log({ host: this.host, concurrency: this.options.concurrency }, 'workers started');
@@ -139,8 +143,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           this.lastSweep = Date.now();
           await this.sweep();
         }
-        // Runs whose end is being committed take no slot: the next claim overlaps their commit.
-        const free = this.options.concurrency - (this.running.size - this.ending.size);
+        const free = this.freeSlots();
         // With a backlog, slots freed one by one are gathered for a few milliseconds, so one claim
         // fills several (a claim is a transaction; one per finished run was most of the claim cost).
         const gather = Math.max(1, Math.floor(this.options.concurrency / 4));
@@ -175,6 +178,37 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       }
       await this.idle();
     }
+  }
+
+  /** Runs whose end is being committed take no slot (the next claim overlaps their commit); reserved slots do. */
+  private freeSlots(): number {
+    return this.options.concurrency - (this.running.size - this.ending.size) - this.reserved;
+  }
+
+  /**
+   * What the dispatcher of this process hands new operations over with. Only while the last claim
+   * left slots free: with a backlog, Ready operations come first, in their order, through the claim.
+   */
+  private handOff(): HandOff {
+    return {
+      host: this.host,
+      leaseMs: this.options.leaseMs,
+      loopWindowMs: this.options.loopWindowMs,
+      reserve: (wanted) => {
+        if (this.stopping || this.backlog) return 0;
+        const granted = Math.max(0, Math.min(Math.trunc(wanted), this.freeSlots()));
+        this.reserved += granted;
+        return granted;
+      },
+      release: (count) => {
+        this.reserved = Math.max(0, this.reserved - count);
+        if (count > 0) this.wake();
+      },
+      start: (claimed) => {
+        this.reserved = Math.max(0, this.reserved - claimed.length);
+        for (const one of claimed) this.start(one);
+      },
+    };
   }
 
   /** Due timers and expired leases bring operations back (each move through the transition function). */
