@@ -14,6 +14,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { signToken } from '../../libs/auth/src';
 import {
+  ALL_SERVICES,
   DOMAIN_EVENT_TYPE,
   PIPELINE_EVENT_SCHEMA_VERSION,
   PIPELINE_EVENT_TYPE,
@@ -173,8 +174,11 @@ export class Stack {
     );
     if (process.env['BENCH_TRACE_DIR'])
       tracing['FLOWLINE_TRACE_FILE'] = path.join(process.env['BENCH_TRACE_DIR'], `${app}-${httpPort}.jsonl`);
-    // BENCH_NODE_FLAGS="--max-old-space-size=256": V8 flags for every service (memory experiments).
+    // BENCH_NODE_FLAGS="--max-old-space-size=512": V8 flags for every service (memory experiments). By
+    // default each service runs with the heap limit it is deployed with (libs/contracts' descriptors).
     const nodeFlags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+    const heapMb = ALL_SERVICES.find((descriptor) => descriptor.name === app)?.maxOldSpaceMb;
+    if (heapMb && !nodeFlags.some((flag) => flag.startsWith('--max-old-space-size'))) nodeFlags.push(`--max-old-space-size=${heapMb}`);
     const child = spawn(
       process.execPath,
       [...profile, ...nodeFlags, '-r', '@swc-node/register', path.join(REPO_ROOT, `apps/${app}/src/main.ts`)],

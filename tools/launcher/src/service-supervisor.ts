@@ -49,7 +49,9 @@ export class ServiceSupervisor {
     const { repoRoot, host, env, write } = this.options;
     const name = plan.label;
     const mainPath = path.join(repoRoot, 'apps', plan.descriptor.name, 'src', 'main.ts');
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', TETHER_MODULE, mainPath], {
+    // The service's heap limit, as its image runs it (libs/contracts' service descriptors).
+    const heap = plan.descriptor.maxOldSpaceMb ? [`--max-old-space-size=${plan.descriptor.maxOldSpaceMb}`] : [];
+    const child = spawn(process.execPath, [...heap, '-r', '@swc-node/register', '-r', TETHER_MODULE, mainPath], {
       cwd: repoRoot,
       env: {
         ...env,

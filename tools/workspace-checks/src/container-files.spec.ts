@@ -115,6 +115,16 @@ describe('docker-compose.yml services', () => {
     }
   });
 
+  it('run each service with the heap limit of its service descriptor', () => {
+    for (const descriptor of ALL_SERVICES) {
+      const expected = descriptor.maxOldSpaceMb ? `--max-old-space-size=${descriptor.maxOldSpaceMb}` : undefined;
+      expect({ service: descriptor.name, NODE_OPTIONS: compose.services[descriptor.name]!.environment?.['NODE_OPTIONS'] }).toEqual({
+        service: descriptor.name,
+        NODE_OPTIONS: expected,
+      });
+    }
+  });
+
   it('let every service finish its graceful shutdown before compose kills it', () => {
     for (const { name } of ALL_SERVICES) {
       const grace = Number(configOf(name)['SHUTDOWN_GRACE_MS']);

@@ -131,6 +131,16 @@ describe.each(BUILD_NAMES)('the %s build', (buildName) => {
     }
   });
 
+  it('runs each service with the heap limit of its service descriptor, and no other V8 flag', () => {
+    for (const { descriptor, env } of services) {
+      const expected = descriptor.maxOldSpaceMb ? `--max-old-space-size=${descriptor.maxOldSpaceMb}` : undefined;
+      expect({ service: descriptor.name, NODE_OPTIONS: env.values['NODE_OPTIONS'] }).toEqual({
+        service: descriptor.name,
+        NODE_OPTIONS: expected,
+      });
+    }
+  });
+
   it('serves HTTP and gRPC on the ports of the service descriptors, through the Service', () => {
     for (const { descriptor, container, config } of services) {
       expect([config.HTTP_PORT, config.GRPC_PORT]).toEqual([descriptor.httpPort, descriptor.grpcPort]);

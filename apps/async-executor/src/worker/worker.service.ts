@@ -4,8 +4,10 @@
  * run driver (RunDriver). Claims skip operations whose definition is throttled after repeated
  * failures, operations behind an unfinished one with the same dependency token, and definitions
  * already running DEFINITION_CONCURRENCY operations. New work and runs that end wake the loop
- * (LISTEN/NOTIFY; polling is the fallback); with a backlog, slots freed one by one are gathered
- * for a few milliseconds so that one claim fills several. The sweeper brings operations back to
+ * (LISTEN/NOTIFY; polling is the fallback). Operations the dispatcher of this process inserts
+ * already claimed for free slots start without a claim (HandOff in ready-signal.ts). With a
+ * backlog, slots freed one by one are gathered for a few milliseconds so that one claim fills
+ * several. The sweeper brings operations back to
  * Ready: due timers and expired leases (a dead host). On SIGTERM it stops claiming and lets runs
  * in flight reach a step boundary.
  */

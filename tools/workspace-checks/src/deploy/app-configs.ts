@@ -22,8 +22,8 @@ export const CONFIG_SHAPES: Record<ServiceDescriptor['name'], z.ZodRawShape> = {
   'session-service': SessionConfigShape,
 };
 
-/** Variables the services' OpenTelemetry SDK reads itself, outside the zod schemas. */
-export const isExternalSetting = (key: string): boolean => key.startsWith('OTEL_');
+/** Variables read outside the zod schemas: by the OpenTelemetry SDK, and NODE_OPTIONS by Node.js itself. */
+export const isExternalSetting = (key: string): boolean => key.startsWith('OTEL_') || key === 'NODE_OPTIONS';
 
 /** Every key any service's schema reads (a shared ConfigMap may carry another service's setting). */
 export const ALL_SETTING_KEYS: ReadonlySet<string> = new Set(Object.values(CONFIG_SHAPES).flatMap((shape) => Object.keys(shape)));
