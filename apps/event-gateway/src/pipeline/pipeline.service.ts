@@ -48,7 +48,6 @@ import { retrieve, retrieveMultiple } from './read-messages';
 import { applyOperations, checkOperations } from './relative-operations';
 import { refuseUnknownColumns, refuseUnstorableInput } from './input-checks';
 import { runStage } from './step-runner';
-import { CreateGroups } from './create-group';
 import { createInOneStatement, isPlainCreate } from './one-statement-create';
 import { lockRecord, prepareOperation, type Operation } from './operation';
 import { inRankOrder } from './synchronous-stage';
@@ -68,13 +67,6 @@ interface StageImages {
   recordAfter: () => Record<string, unknown>;
 }
 
-/**
- * Plain-Create statements running at once: the Creates that arrive meanwhile wait and go together
- * in the next one (create-group.ts). Two keep one statement's round trip overlapping the next
- * one's gathering; more would make smaller groups and more commits.
- */
-const CREATE_STATEMENTS_IN_FLIGHT = 2;
-
 const STAGE_INDEX = { [PipelineStage.PreValidation]: 0, [PipelineStage.PreOperation]: 1, [PipelineStage.PostOperation]: 2 } as const;
 const STAGE_NAMES = {
   [PipelineStage.PreValidation]: 'prevalidation',
@@ -91,8 +83,6 @@ export class PipelineService {
 
   /** Time spent in each stage of the pipeline (stage 30, the main operation, includes its validation and write). */
   private readonly stageDuration: Histogram<'stage'>;
-  /** Plain Creates written together when they arrive while others are being written (create-group.ts). */
-  private readonly createGroups: CreateGroups;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -110,17 +100,6 @@ export class PipelineService {
       labelNames: ['stage'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
-    });
-    const groupSize = new Histogram({
-      name: 'flowline_gateway_create_group_size',
-      help: 'Plain Creates written by one statement and one commit (1: alone; more: they arrived while others were being written)',
-      buckets: [1, 2, 4, 8, 16, 32, 64, 100],
-      registers: [registry],
-    });
-    this.createGroups = new CreateGroups(dataSource, this.schema, {
-      maxInFlight: CREATE_STATEMENTS_IN_FLIGHT,
-      maxGroup: 100,
-      observe: (size) => groupSize.observe(size),
     });
   }
 
@@ -147,7 +126,7 @@ export class PipelineService {
       // Stage 10 runs before any lock is taken: it sees no images.
       await this.preValidation(operation);
       if (isPlainCreate(operation, this.realTime)) {
-        const created = await this.timed('mainoperation', () => createInOneStatement(this.createGroups, operation));
+        const created = await this.timed('mainoperation', () => createInOneStatement(this.dataSource, this.schema, operation));
         if (created) {
           // Stages 20 and 40 had nothing to run: counted, as the transaction counts its empty stages.
           this.stageDuration.observe({ stage: 'preoperation' }, 0);
