@@ -16,6 +16,7 @@ import { signToken } from '../../libs/auth/src';
 import {
   ALL_SERVICES,
   DOMAIN_EVENT_TYPE,
+  nodeFlagsOf,
   PIPELINE_EVENT_SCHEMA_VERSION,
   PIPELINE_EVENT_TYPE,
   Topics,
@@ -177,8 +178,8 @@ export class Stack {
     // BENCH_NODE_FLAGS="--max-old-space-size=512": V8 flags for every service (memory experiments). By
     // default each service runs with the heap limit it is deployed with (libs/contracts' descriptors).
     const nodeFlags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-    const heapMb = ALL_SERVICES.find((descriptor) => descriptor.name === app)?.maxOldSpaceMb;
-    if (heapMb && !nodeFlags.some((flag) => flag.startsWith('--max-old-space-size'))) nodeFlags.push(`--max-old-space-size=${heapMb}`);
+    const descriptor = ALL_SERVICES.find((service) => service.name === app);
+    if (descriptor && !nodeFlags.some((flag) => flag.startsWith('--max-old-space-size'))) nodeFlags.push(...nodeFlagsOf(descriptor));
     const child = spawn(
       process.execPath,
       [...profile, ...nodeFlags, '-r', '@swc-node/register', path.join(REPO_ROOT, `apps/${app}/src/main.ts`)],

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import * as path from 'node:path';
+import { nodeFlagsOf } from '@flowline/contracts';
 import { colourFor, renderLogLine } from './output';
 import type { ServicePlan } from './settings';
 
@@ -50,8 +51,7 @@ export class ServiceSupervisor {
     const name = plan.label;
     const mainPath = path.join(repoRoot, 'apps', plan.descriptor.name, 'src', 'main.ts');
     // The service's heap limit, as its image runs it (libs/contracts' service descriptors).
-    const heap = plan.descriptor.maxOldSpaceMb ? [`--max-old-space-size=${plan.descriptor.maxOldSpaceMb}`] : [];
-    const child = spawn(process.execPath, [...heap, '-r', '@swc-node/register', '-r', TETHER_MODULE, mainPath], {
+    const child = spawn(process.execPath, [...nodeFlagsOf(plan.descriptor), '-r', '@swc-node/register', '-r', TETHER_MODULE, mainPath], {
       cwd: repoRoot,
       env: {
         ...env,

@@ -7,9 +7,8 @@
  * (LISTEN/NOTIFY; polling is the fallback). Operations the dispatcher of this process inserts
  * already claimed for free slots start without a claim (HandOff in ready-signal.ts). With a
  * backlog, slots freed one by one are gathered for a few milliseconds so that one claim fills
- * several. The sweeper brings operations back to
- * Ready: due timers and expired leases (a dead host). On SIGTERM it stops claiming and lets runs
- * in flight reach a step boundary.
+ * several. The sweeper brings operations back to Ready: due timers and expired leases (a dead
+ * host). On SIGTERM it stops claiming and lets runs in flight reach a step boundary.
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Client } from 'pg';

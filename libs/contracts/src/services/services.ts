@@ -32,6 +32,11 @@ export const Services = {
   sessionService: { name: 'session-service', schema: 'session', httpPort: 8083, grpcPort: 50054, envPrefix: 'SESSION_SERVICE' },
 } as const satisfies Record<string, ServiceDescriptor>;
 
+/** The V8 flags a service runs with (its heap limit), for the launcher and the benches; NODE_OPTIONS elsewhere. */
+export function nodeFlagsOf(descriptor: ServiceDescriptor): string[] {
+  return descriptor.maxOldSpaceMb ? [`--max-old-space-size=${descriptor.maxOldSpaceMb}`] : [];
+}
+
 /** In start order: the registry first, since the others read metadata from it. */
 export const ALL_SERVICES: readonly ServiceDescriptor[] = [
   Services.processRegistry,
