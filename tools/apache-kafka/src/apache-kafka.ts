@@ -229,9 +229,16 @@ function formatStorage(classPath: string, configFile: string, logDir: string): v
   if (format.status !== 0) throw new Error(`formatting KRaft storage in ${logDir} failed:\n${format.stdout}${format.stderr}`);
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (as kafka-storage random-uuid). */
-function clusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (as kafka-storage random-uuid).
+ * Like Kafka's own Uuid.randomUuid, never one that starts with '-': kafka-storage's argument
+ * parser takes such a value for an option and refuses to format (one id in 64 did).
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export async function startApacheKafka(options: ApacheKafkaOptions): Promise<RunningApacheKafka> {
