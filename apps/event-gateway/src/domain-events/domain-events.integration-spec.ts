@@ -172,6 +172,90 @@ describe('domain events from other services', () => {
     expect((await harness.call('GET', `/api/v1/records/contact/${second}`)).body['record']).toMatchObject({ lastname: 'Second' });
   });
 
+  it('writes consecutive plain Creates of a batch together, and each event still gets its own outcome, in order', async () => {
+    const metric = async () => {
+      const text = await (await fetch(`${harness.gateway.httpUrl}/metrics`)).text();
+      return {
+        count: Number(/^flowline_gateway_batch_create_group_size_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0),
+        sum: Number(/^flowline_gateway_batch_create_group_size_sum(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0),
+      };
+    };
+    const existing = (await harness.call('POST', '/api/v1/records/contact', { lastname: 'Existing' })).body['id'] as string;
+    const [a, b, c, d, e] = Array.from({ length: 5 }, () => randomUUID());
+    const create = (recordId: string, lastname: string) =>
+      event({ message: 'Create', entity: 'contact', recordId, target: { lastname }, initiatingUserId: 'crm-user' });
+    const createB = create(b!, 'B');
+    const before = await metric();
+    const producer = kafka.producer();
+    await producer.connect();
+    // One send on one key: the consumer fetches them as one batch of one partition.
+    const key = `contact:${a}`;
+    await producer.send({
+      topic: `${harness.prefix}${Topics.domainEvents}`,
+      messages: [
+        { key, value: create(a!, 'A') },
+        { key, value: createB },
+        { key, value: create(c!, 'C') },
+        // The same record again: refused alone (RECORD_EXISTS), after A is written.
+        { key, value: create(a!, 'A again') },
+        // The same envelope again (a redelivery): answered from its idempotency key, applied once.
+        { key, value: createB },
+        // An Update of a record the batch just created sees it.
+        {
+          key,
+          value: event({ message: 'Update', entity: 'contact', recordId: c, target: { jobtitle: 'CTO' }, initiatingUserId: 'crm-user' }),
+        },
+        // A record that existed before the batch: refused alone.
+        { key, value: create(existing, 'Existing again') },
+        { key, value: create(d!, 'D') },
+        { key, value: create(e!, 'E') },
+      ],
+    });
+    await producer.disconnect();
+
+    const dead = await read(Topics.deadLetter, (all) => all.filter((m) => m.message.key?.toString() === key).length >= 2);
+    const ours = dead
+      .filter((m) => m.message.key?.toString() === key)
+      .map((m) => JSON.parse(m.message.value!.toString()) as DeadLetterValue);
+    expect(ours.map((letter) => [letter.reason.split(':')[0], JSON.parse(letter.originalValue!).payload.target.lastname])).toEqual([
+      ['RECORD_EXISTS', 'A again'],
+      ['RECORD_EXISTS', 'Existing again'],
+    ]);
+    expect(ours[0]!.reason).toBe(`RECORD_EXISTS: contact ${a} already exists: use Update`);
+
+    const ids = new Set([a, b, c, d, e, existing]);
+    const events = (await harness.outbox())
+      .map((row) => row.envelope.payload as unknown as PipelineEvent)
+      .filter((payload) => ids.has(payload.recordId));
+    // One Create per new record (B once, though it came twice), C's Update after its Create, nothing for the refused ones.
+    expect(events.map((payload) => [payload.recordId, payload.message, payload.recordVersion])).toEqual([
+      [existing, 'Create', 1],
+      [a, 'Create', 1],
+      [b, 'Create', 1],
+      [c, 'Create', 1],
+      [c, 'Update', 2],
+      [d, 'Create', 1],
+      [e, 'Create', 1],
+    ]);
+    for (const [id, lastname] of [
+      [a, 'A'],
+      [b, 'B'],
+      [d, 'D'],
+      [e, 'E'],
+      [existing, 'Existing'],
+    ] as const)
+      expect((await harness.call('GET', `/api/v1/records/contact/${id}`)).body['record']).toMatchObject({ lastname, versionnumber: 1 });
+    expect((await harness.call('GET', `/api/v1/records/contact/${c}`)).body['record']).toMatchObject({
+      lastname: 'C',
+      jobtitle: 'CTO',
+      versionnumber: 2,
+    });
+    // Some Creates shared a statement (A, B, C at least; the batch is taken again one by one after its refusals).
+    const after = await metric();
+    expect(after.count).toBeGreaterThan(before.count);
+    expect(after.sum - before.sum).toBeGreaterThan(after.count - before.count);
+  });
+
   it('dead-letters an event holding a NUL or a lone surrogate at once (one attempt), with the path of the text, and applies the rest', async () => {
     const recordId = randomUUID();
     const key = `contact:${recordId}`;

@@ -31,6 +31,16 @@ export class IdempotencyStore {
     return stored ? this.replay(stored, input) : undefined;
   }
 
+  /** Which of `keys` have an answer already (one read for a batch's keys), in `manager`'s transaction. */
+  async knownKeys(keys: readonly string[], manager: EntityManager): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows: Array<{ key: string }> = await manager.query(
+      `SELECT "key" FROM "gateway"."idempotency_key" WHERE "key" = ANY($1::text[])`,
+      [keys],
+    );
+    return new Set(rows.map((row) => row.key));
+  }
+
   async save(manager: EntityManager, input: ExecuteInput, result: ExecuteResult): Promise<void> {
     if (!input.idempotencyKey) return;
     await manager.query(`INSERT INTO "gateway"."idempotency_key" ("key", "request_hash", "response") VALUES ($1, $2, $3)`, [

@@ -10,7 +10,7 @@
  * primary key as in the transaction, and the event is the one the transaction would write.
  */
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { PipelineStage, SdkMessage } from '@flowline/contracts';
 import { outboxHeaders, outboxInsertSql, outboxNotifySql, wakeRelayAfterCommit } from '@flowline/messaging';
 import { FlowlineError } from '@flowline/rpc';
@@ -20,6 +20,7 @@ import { validateTarget } from '../records/attribute-validation';
 import { recordView, selectColumns } from '../records/record-view';
 import { refuseViolations } from './main-operations/check-target';
 import { newRecordRow } from './main-operations/create.operation';
+import type { RecordRow } from '../records/record.entity';
 import type { Operation } from './operation';
 import { buildPipelineEvent, outboxMessageOf } from './pipeline-event';
 import { PipelineErrorCode as Code } from './pipeline.errors';
@@ -38,15 +39,20 @@ export function isPlainCreate(operation: Operation, realTime: RealTimeWorkflows)
   );
 }
 
+/** What one plain Create writes (its record, its pipeline event, its idempotency answer), and what it answers. */
+export interface PlainCreate {
+  row: RecordRow;
+  outbox: { eventId: string; topic: string; key: string; envelope: unknown; headers: unknown };
+  idempotency?: { key: string; requestHash: string; response: unknown };
+  result: ExecuteResult;
+}
+
 /**
- * Writes a plain Create (`isPlainCreate`) in one statement; answers undefined, having written
- * nothing, when the target sets a lookup, which the transaction must find under its lock.
+ * The write of a plain Create (`isPlainCreate`), checked and built, not yet written; undefined
+ * when the target sets a lookup, which the transaction must find under its lock. Throws the
+ * refusal of an invalid target.
  */
-export async function createInOneStatement(
-  dataSource: DataSource,
-  schema: string,
-  operation: Operation,
-): Promise<ExecuteResult | undefined> {
+export function plainCreateOf(operation: Operation): PlainCreate | undefined {
   const { entity, input, context, recordId, resolution } = operation;
   const target = context.inputParameters.Target ?? {};
   const checked = validateTarget(entity, target, { creating: true });
@@ -83,7 +89,41 @@ export async function createInOneStatement(
     replayed: false,
   };
   const message = outboxMessageOf(event);
+  return {
+    row,
+    outbox: {
+      eventId: message.envelope.id,
+      topic: message.topic,
+      key: message.key,
+      envelope: message.envelope,
+      headers: outboxHeaders(message.envelope.type, message.headers),
+    },
+    idempotency: input.idempotencyKey ? { key: input.idempotencyKey, requestHash: requestHash(input), response: result } : undefined,
+    result,
+  };
+}
 
+/** The refusal of a Create whose record exists (ON CONFLICT DO NOTHING wrote nothing for it). */
+export function recordExists(operation: Operation): FlowlineError {
+  return new FlowlineError(
+    'ALREADY_EXISTS',
+    Code.RecordExists,
+    `${operation.entity.logicalName} ${operation.recordId} already exists: use Update`,
+  );
+}
+
+/**
+ * Writes a plain Create (`isPlainCreate`) in one statement; answers undefined, having written
+ * nothing, when the target sets a lookup, which the transaction must find under its lock.
+ */
+export async function createInOneStatement(
+  dataSource: DataSource,
+  schema: string,
+  operation: Operation,
+): Promise<ExecuteResult | undefined> {
+  const plain = plainCreateOf(operation);
+  if (!plain) return undefined;
+  const { row, outbox, idempotency, result } = plain;
   const parameters: unknown[] = [
     row.entity,
     row.id,
@@ -96,18 +136,18 @@ export async function createInOneStatement(
     row.modifiedBy,
     row.modifiedOn,
     row.version,
-    message.envelope.id,
-    message.topic,
-    message.key,
-    JSON.stringify(message.envelope),
-    JSON.stringify(outboxHeaders(message.envelope.type, message.headers)),
+    outbox.eventId,
+    outbox.topic,
+    outbox.key,
+    JSON.stringify(outbox.envelope),
+    JSON.stringify(outbox.headers),
   ];
-  const idempotency = input.idempotencyKey
+  const answered = idempotency
     ? `, answered AS (
          INSERT INTO "${schema}"."idempotency_key" ("key", "request_hash", "response")
          SELECT $17, $18, $19 FROM created)`
     : '';
-  if (input.idempotencyKey) parameters.push(input.idempotencyKey, requestHash(input), JSON.stringify(result));
+  if (idempotency) parameters.push(idempotency.key, idempotency.requestHash, JSON.stringify(idempotency.response));
 
   const [outcome] = await runPrepared<{ created: number }>(
     dataSource,
@@ -121,12 +161,77 @@ export async function createInOneStatement(
        schema,
        `SELECT $12::uuid AS "event_id", $13::text AS "topic", $14::text AS "message_key",
                $15::jsonb AS "envelope", $16::jsonb AS "headers", 1 AS "n" FROM created`,
-     )})${idempotency}
+     )})${answered}
      SELECT (SELECT count(*) FROM created)::int AS "created", ${outboxNotifySql(schema, 'written')} AS "notified"`),
     parameters,
   );
   wakeRelayAfterCommit(schema);
-  if (outcome!.created === 0)
-    throw new FlowlineError('ALREADY_EXISTS', Code.RecordExists, `${entity.logicalName} ${recordId} already exists: use Update`);
+  if (outcome!.created === 0) throw recordExists(operation);
   return result;
+}
+
+/**
+ * Several plain Creates of distinct records in one statement, in `manager`'s transaction (the
+ * domain-event consumer's batch): their records, their pipeline events into the outbox in the
+ * order given, and their idempotency answers. Answers the positions of those created; the others'
+ * records existed, and nothing was written for them. A statement that fails (an idempotency key
+ * that raced another call) writes nothing at all: the caller then writes each alone.
+ */
+export async function createManyInOneStatement(
+  manager: EntityManager,
+  schema: string,
+  creates: readonly PlainCreate[],
+): Promise<Set<number>> {
+  const records = new Set(creates.map(({ row }) => `${row.entity}\u0000${row.id}`));
+  if (records.size !== creates.length) throw new Error('createManyInOneStatement: one Create per record');
+  const rows = creates.map(({ row, outbox, idempotency }, n) => ({
+    n,
+    entity: row.entity,
+    id: row.id,
+    attributes: row.attributes,
+    owner_id: row.ownerId,
+    state_code: row.stateCode,
+    status_code: row.statusCode,
+    created_by: row.createdBy,
+    created_on: row.createdOn.toISOString(),
+    modified_by: row.modifiedBy,
+    modified_on: row.modifiedOn.toISOString(),
+    version: row.version,
+    event_id: outbox.eventId,
+    topic: outbox.topic,
+    message_key: outbox.key,
+    envelope: outbox.envelope,
+    headers: outbox.headers,
+    key: idempotency?.key ?? null,
+    request_hash: idempotency?.requestHash ?? null,
+    response: idempotency?.response ?? null,
+  }));
+  const [outcome] = await runPrepared<{ created: number[] }>(
+    manager,
+    preparedStatement(`WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+                    "n" int, "entity" text, "id" uuid, "attributes" jsonb, "owner_id" text, "state_code" int, "status_code" int,
+                    "created_by" text, "created_on" timestamptz, "modified_by" text, "modified_on" timestamptz, "version" int,
+                    "event_id" uuid, "topic" text, "message_key" text, "envelope" jsonb, "headers" jsonb,
+                    "key" text, "request_hash" text, "response" jsonb)),
+     inserted AS (
+       INSERT INTO "${schema}"."record" ("entity", "id", "attributes", "owner_id", "state_code", "status_code",
+                                         "created_by", "created_on", "modified_by", "modified_on", "version")
+       SELECT "entity", "id", "attributes", "owner_id", "state_code", "status_code", "created_by", "created_on",
+              "modified_by", "modified_on", "version" FROM r ORDER BY "n"
+       ON CONFLICT ("entity", "id") DO NOTHING
+       RETURNING "entity", "id"),
+     -- One row per record (checked above), so the join finds each created one once.
+     created AS (SELECT r.* FROM r JOIN inserted i ON i."entity" = r."entity" AND i."id" = r."id"),
+     written AS (${outboxInsertSql(
+       schema,
+       `SELECT c."event_id", c."topic", c."message_key", c."envelope", c."headers", c."n" FROM created c`,
+     )}),
+     answered AS (
+       INSERT INTO "${schema}"."idempotency_key" ("key", "request_hash", "response")
+       SELECT c."key", c."request_hash", c."response" FROM created c WHERE c."key" IS NOT NULL)
+     SELECT (SELECT coalesce(array_agg(c."n"), '{}') FROM created c) AS "created", ${outboxNotifySql(schema, 'written')} AS "notified"`),
+    [JSON.stringify(rows)],
+  );
+  wakeRelayAfterCommit(schema, manager);
+  return new Set(outcome!.created);
 }

@@ -16,7 +16,8 @@
  * the record, its pipeline event and the idempotency answer (one-statement-create.ts).
  *
  * `executeBatch` runs several writes this way in one transaction, each in a savepoint, so a
- * refused one rolls back alone (the domain-event consumer applies a fetched batch like this).
+ * refused one rolls back alone (the domain-event consumer applies a fetched batch like this);
+ * consecutive plain Creates of a batch share one statement and one savepoint.
  *
  * Any step that refuses rolls everything back and the caller gets its message. A repeated
  * call with the same idempotency key gets the first answer and writes nothing. Record steps of
@@ -48,7 +49,14 @@ import { retrieve, retrieveMultiple } from './read-messages';
 import { applyOperations, checkOperations } from './relative-operations';
 import { refuseUnknownColumns, refuseUnstorableInput } from './input-checks';
 import { runStage } from './step-runner';
-import { createInOneStatement, isPlainCreate } from './one-statement-create';
+import {
+  createInOneStatement,
+  createManyInOneStatement,
+  isPlainCreate,
+  plainCreateOf,
+  recordExists,
+  type PlainCreate,
+} from './one-statement-create';
 import { lockRecord, prepareOperation, type Operation } from './operation';
 import { inRankOrder } from './synchronous-stage';
 
@@ -56,6 +64,12 @@ export type { ExecuteInput, ExecuteResult } from './pipeline.types';
 
 /** One write of a batch: its answer, or the refusal that rolled back that write alone. */
 export type BatchOutcome = { ok: true; result: ExecuteResult } | { ok: false; error: unknown };
+
+/**
+ * Plain Creates of a batch written by one statement at most (the domain-event consumer's
+ * transactions hold 50 events at most).
+ */
+const MAX_CREATE_GROUP = 50;
 
 type StageName = 'prevalidation' | 'preoperation' | 'mainoperation' | 'postoperation';
 
@@ -83,6 +97,8 @@ export class PipelineService {
 
   /** Time spent in each stage of the pipeline (stage 30, the main operation, includes its validation and write). */
   private readonly stageDuration: Histogram<'stage'>;
+  /** Plain Creates of a batch written by one statement (executeBatch). */
+  private readonly createGroupSize: Histogram;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -99,6 +115,12 @@ export class PipelineService {
       help: 'Time spent in each pipeline stage of Execute: prevalidation (10), preoperation (20), mainoperation (30: validation and the write), postoperation (40, synchronous steps)',
       labelNames: ['stage'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    this.createGroupSize = new Histogram({
+      name: 'flowline_gateway_batch_create_group_size',
+      help: 'Plain Creates of a batch (the domain-event consumer) written together by one statement',
+      buckets: [1, 2, 5, 10, 20, 50],
       registers: [registry],
     });
   }
@@ -145,22 +167,36 @@ export class PipelineService {
   }
 
   /**
-   * Several writes in one transaction, in the order given, each inside a savepoint: every one
-   * goes through the whole pipeline (idempotency answer, loop protection, stage 10, the record's
-   * lock, stages 20 to 40, its pipeline event into the outbox) and sees what the earlier ones
-   * wrote. One that fails with an error `isRefusal` accepts (a step's refusal, an invalid
-   * target, a missing record: see the caller) is rolled back to its savepoint alone and answered
-   * as refused; any other error rolls the whole batch back and is thrown. Records stay locked
-   * until the batch commits, so callers keep batches small.
+   * Several writes in one transaction, in the order given: every one goes through the whole
+   * pipeline (idempotency answer, loop protection, stage 10, the record's lock, stages 20 to 40,
+   * its pipeline event into the outbox) and sees what the earlier ones wrote. One that fails with
+   * an error `isRefusal` accepts (a step's refusal, an invalid target, a missing record: see the
+   * caller) is rolled back alone and answered as refused; any other error rolls the whole batch
+   * back and is thrown. Records stay locked until the batch commits, so callers keep batches small.
+   *
+   * Set-based where it can be: the batch's idempotency keys are looked up in one read, and
+   * consecutive plain Creates (`isPlainCreate`) of distinct records with new keys are written
+   * together, one statement in one savepoint for all of them (createManyInOneStatement). Any
+   * other write, and every write of a group whose statement failed, goes alone in its own
+   * savepoint. A write waits for the group before it to be written, so the order holds.
    */
   async executeBatch(inputs: readonly ExecuteInput[], isRefusal: (error: unknown) => boolean): Promise<BatchOutcome[]> {
-    return this.dataSource.transaction(async (manager) => {
-      const outcomes: BatchOutcome[] = [];
-      for (const [index, input] of inputs.entries()) {
+    const outcomes = await this.dataSource.transaction(async (manager) => {
+      const outcomes: BatchOutcome[] = new Array<BatchOutcome>(inputs.length);
+      const known = await this.idempotency.knownKeys(
+        inputs.flatMap((input) => (input.idempotencyKey ? [input.idempotencyKey] : [])),
+        manager,
+      );
+      const seen = new Set<string>();
+      let group: Array<{ index: number; operation: Operation; create: PlainCreate }> = [];
+      let groups = 0;
+      /** One write alone, in its own savepoint (the batch's original path). */
+      const alone = async (index: number, write: () => Promise<ExecuteResult>): Promise<void> => {
+        const input = inputs[index]!;
         const savepoint = `batch_write_${index}`;
         await manager.query(`SAVEPOINT ${savepoint}`);
         try {
-          outcomes.push({ ok: true, result: await this.executeInBatch(manager, input) });
+          outcomes[index] = { ok: true, result: await write() };
           await manager.query(`RELEASE SAVEPOINT ${savepoint}`);
         } catch (error) {
           const raced = Boolean(input.idempotencyKey) && isKeyRace(error);
@@ -168,11 +204,105 @@ export class PipelineService {
           await manager.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
           // Another call with the same key committed first: answer with its result, as Execute does.
           const answer = raced ? await this.idempotency.answerFor(input, manager) : undefined;
-          outcomes.push(answer ? { ok: true, result: answer } : { ok: false, error });
+          outcomes[index] = answer ? { ok: true, result: answer } : { ok: false, error };
         }
+      };
+      const flush = async (): Promise<void> => {
+        const pending = group;
+        group = [];
+        if (pending.length === 0) return;
+        this.createGroupSize.observe(pending.length);
+        const savepoint = `batch_group_${groups++}`;
+        await manager.query(`SAVEPOINT ${savepoint}`);
+        let created: Set<number>;
+        try {
+          created = await this.timed('mainoperation', () =>
+            createManyInOneStatement(
+              manager,
+              this.schema,
+              pending.map((one) => one.create),
+            ),
+          );
+          await manager.query(`RELEASE SAVEPOINT ${savepoint}`);
+        } catch {
+          // Nothing of the group was written (one statement): each alone, for its own outcome.
+          await manager.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+          for (const { index, operation } of pending) await alone(index, () => this.write(manager, operation));
+          return;
+        }
+        pending.forEach(({ index, operation, create }, n) => {
+          if (!created.has(n)) {
+            const exists = recordExists(operation);
+            if (!isRefusal(exists)) throw exists;
+            outcomes[index] = { ok: false, error: exists };
+            return;
+          }
+          this.stageDuration.observe({ stage: 'preoperation' }, 0);
+          this.stageDuration.observe({ stage: 'postoperation' }, 0);
+          this.logExecuted(operation, create.result.eventId!);
+          outcomes[index] = { ok: true, result: create.result };
+        });
+      };
+      for (const [index, input] of inputs.entries()) {
+        const key = input.idempotencyKey;
+        // A key answered before the batch, or used earlier in it: the original path answers it.
+        const fresh = !key || (!known.has(key) && !seen.has(key));
+        if (key) seen.add(key);
+        if (!fresh || input.message === SdkMessage.Retrieve || input.message === SdkMessage.RetrieveMultiple) {
+          await flush();
+          await alone(index, () => this.executeInBatch(manager, input));
+          continue;
+        }
+        // Nothing here runs a statement in the batch's transaction (the key is new, checked above).
+        let operation: Operation;
+        let create: PlainCreate | undefined;
+        try {
+          operation = await this.preparedWrite(input);
+          create = isPlainCreate(operation, this.realTime) ? plainCreateOf(operation) : undefined;
+        } catch (error) {
+          if (!isRefusal(error)) throw error;
+          outcomes[index] = { ok: false, error };
+          continue;
+        }
+        if (!create) {
+          await flush();
+          const prepared = operation;
+          await alone(index, () => this.writeRefusing(manager, prepared));
+          continue;
+        }
+        const record = `${create.row.entity}\u0000${create.row.id}`;
+        if (group.some((one) => `${one.create.row.entity}\u0000${one.create.row.id}` === record)) await flush();
+        group.push({ index, operation, create });
+        if (group.length >= MAX_CREATE_GROUP) await flush();
       }
+      await flush();
       return outcomes;
     });
+    return outcomes;
+  }
+
+  /** Loop protection, the operation and stage 10 of a write with a new idempotency key (no statement in any transaction). */
+  private async preparedWrite(input: ExecuteInput): Promise<Operation> {
+    const entity = await this.checkedEntityOf(input);
+    const window = await this.loops.enter({ ...input, depth: Math.max(1, input.depth) });
+    const operation = prepareOperation(this.metadata, entity, input, window);
+    try {
+      await this.preValidation(operation);
+    } catch (error) {
+      if (error instanceof StepRefusal) throw this.refusal(error, operation);
+      throw error;
+    }
+    return operation;
+  }
+
+  /** `write`, with a step's refusal told as the pipeline tells it. */
+  private async writeRefusing(manager: EntityManager, operation: Operation): Promise<ExecuteResult> {
+    try {
+      return await this.write(manager, operation);
+    } catch (error) {
+      if (error instanceof StepRefusal) throw this.refusal(error, operation);
+      throw error;
+    }
   }
 
   private async executeInBatch(manager: EntityManager, input: ExecuteInput): Promise<ExecuteResult> {
