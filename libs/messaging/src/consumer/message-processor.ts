@@ -21,6 +21,9 @@ import {
   type RawMessageHandler,
 } from './handlers';
 
+/** Links of a batch's consumer span at most: OpenTelemetry's default `linkCountLimit`. */
+const MAX_BATCH_LINKS = 128;
+
 const tracer = trace.getTracer('flowline.messaging');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -89,10 +92,11 @@ export class MessageProcessor {
     const attempts = Math.min(this.options.maxAttempts ?? 5, 3);
     for (let attempt = 1; attempt <= attempts; attempt++) {
       // One consumer span for the batch, linked to each message's producer span (OpenTelemetry
-      // messaging conventions for batches).
+      // messaging conventions for batches), up to the SDK's default limit of links per span: a
+      // bigger batch links its first ones (the SDK would drop the rest, with a warning per span).
       const span = tracer.startSpan(`process ${topic}`, {
         kind: SpanKind.CONSUMER,
-        links: items.flatMap((item) => {
+        links: items.slice(0, MAX_BATCH_LINKS).flatMap((item) => {
           const producer = trace.getSpanContext(extractTraceContext(item.message.headers as Record<string, Buffer | string | undefined>));
           return producer ? [{ context: producer }] : [];
         }),
