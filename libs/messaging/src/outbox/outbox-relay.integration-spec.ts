@@ -250,4 +250,56 @@ describe('transactional outbox and relay', () => {
       second.kill('SIGKILL');
     }
   });
+
+  it('marks a published batch in one statement that commits without waiting for its flush, and leaves the connection as it was', async () => {
+    // Last: the messages it publishes stay on the topic the tests above read from its beginning.
+    await dataSource.query(`DELETE FROM "${schema}"."outbox"`);
+    // One connection, so every statement of the relay and of the checks below shares it.
+    const single = new DataSource({ type: 'postgres', url: db.url, schema, entities: [OutboxMessageRow], extra: { max: 1 } });
+    await single.initialize();
+    const producer = new EnvelopeProducer(kafka);
+    await producer.connect();
+    const relay = new OutboxRelay({
+      dataSource: single,
+      schema,
+      databaseUrl: db.url,
+      producer,
+      topicNames: names,
+      log: quiet,
+      batchSize: 3,
+    });
+    const statements: string[] = [];
+    const pool = (single.driver as unknown as { master: { on: (event: string, listener: (client: never) => void) => void } }).master;
+    let unflushed = 0;
+    try {
+      await write(12);
+      // Every statement the relay's connection runs from here on, as text or prepared name.
+      pool.on('acquire', (client: { query: (...args: unknown[]) => unknown; counted?: boolean }) => {
+        if (client.counted) return;
+        client.counted = true;
+        const query = client.query.bind(client);
+        client.query = (config: unknown, ...rest: unknown[]) => {
+          const text = typeof config === 'string' ? config : ((config as { text?: string }).text ?? '');
+          statements.push(text.replace(/\s+/g, ' ').trim().split(' ')[0]!);
+          return query(config, ...rest);
+        };
+      });
+      for (let batch = 0; batch < 4; batch++) {
+        statements.length = 0;
+        expect(await relay.publishBatch()).toBe(3);
+        // A read and a mark: no BEGIN, SET or COMMIT around the mark.
+        expect(statements).toEqual(['SELECT', 'UPDATE']);
+        // Committed without waiting for its WAL flush (a synchronous commit returns once it is flushed).
+        const [{ lag }] = await single.query(`SELECT (pg_current_wal_insert_lsn() - pg_current_wal_flush_lsn())::int AS lag`);
+        if (lag > 0) unflushed += 1;
+        // The connection's own setting is untouched: the services' commits still wait for their flush.
+        expect(await single.query(`SELECT current_setting('synchronous_commit') AS value`)).toEqual([{ value: 'on' }]);
+      }
+      expect(unflushed).toBeGreaterThan(0);
+      expect((await relay.lag()).pending).toBe(0);
+    } finally {
+      await producer.disconnect();
+      await single.destroy();
+    }
+  });
 });
