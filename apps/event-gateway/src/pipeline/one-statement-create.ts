@@ -3,7 +3,9 @@
  * no real-time workflow at stages 20 and 40, no lookup to find, no relative operation), the whole
  * write is known before it starts: the record, its pipeline event and the idempotency answer.
  * Then one autocommitted statement writes them all, and wakes the relay, where the
- * transaction took five round trips (BEGIN, the lock, the insert, the outbox, COMMIT).
+ * transaction took five round trips (BEGIN, the lock, the insert, the outbox, COMMIT). Creates
+ * that arrive while others are being written share one statement (create-group.ts), and so do
+ * consecutive plain Creates of a domain-event batch (PipelineService.executeBatch).
  *
  * Nothing changes for the caller or the events: an existing record is refused as ALREADY_EXISTS
  * (ON CONFLICT DO NOTHING writes no event then), a key race fails on the idempotency key's
@@ -21,6 +23,7 @@ import { recordView, selectColumns } from '../records/record-view';
 import { refuseViolations } from './main-operations/check-target';
 import { newRecordRow } from './main-operations/create.operation';
 import type { RecordRow } from '../records/record.entity';
+import type { CreateGroups } from './create-group';
 import type { Operation } from './operation';
 import { buildPipelineEvent, outboxMessageOf } from './pipeline-event';
 import { PipelineErrorCode as Code } from './pipeline.errors';
@@ -112,18 +115,9 @@ export function recordExists(operation: Operation): FlowlineError {
   );
 }
 
-/**
- * Writes a plain Create (`isPlainCreate`) in one statement; answers undefined, having written
- * nothing, when the target sets a lookup, which the transaction must find under its lock.
- */
-export async function createInOneStatement(
-  dataSource: DataSource,
-  schema: string,
-  operation: Operation,
-): Promise<ExecuteResult | undefined> {
-  const plain = plainCreateOf(operation);
-  if (!plain) return undefined;
-  const { row, outbox, idempotency, result } = plain;
+/** Writes one plain Create alone in one autocommitted statement; answers whether the record was created (false: it existed). */
+export async function writePlainCreate(dataSource: DataSource, schema: string, plain: PlainCreate): Promise<boolean> {
+  const { row, outbox, idempotency } = plain;
   const parameters: unknown[] = [
     row.entity,
     row.id,
@@ -166,8 +160,19 @@ export async function createInOneStatement(
     parameters,
   );
   wakeRelayAfterCommit(schema);
-  if (outcome!.created === 0) throw recordExists(operation);
-  return result;
+  return outcome!.created > 0;
+}
+
+/**
+ * Writes a plain Create (`isPlainCreate`) in one statement, with the others that arrive while it
+ * waits for one (create-group.ts); answers undefined, having written nothing, when the target
+ * sets a lookup, which the transaction must find under its lock.
+ */
+export async function createInOneStatement(groups: CreateGroups, operation: Operation): Promise<ExecuteResult | undefined> {
+  const plain = plainCreateOf(operation);
+  if (!plain) return undefined;
+  if (!(await groups.write(plain))) throw recordExists(operation);
+  return plain.result;
 }
 
 /**

@@ -517,4 +517,76 @@ describe('the event pipeline (Execute)', () => {
     expect(racing.filter((answer) => !answer.replayed)).toHaveLength(1);
     expect((await harness.call('GET', '/api/v1/records/contact?lastname=Raced')).body['records']).toHaveLength(1);
   });
+
+  it('writes Creates that arrive together in shared statements, each caller still answered for its own record', async () => {
+    const execute = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
+      ProtoFiles.gateway,
+      'flowline.gateway.v1.ExecuteService',
+      ['service'],
+    );
+    const create = (id: string, lastname: string, idempotencyKey = '') =>
+      execute.execute({
+        message: 'Create',
+        entity: 'contact',
+        id,
+        targetJson: JSON.stringify({ lastname }),
+        parametersJson: '',
+        expectedVersion: 0,
+        idempotencyKey,
+        depth: 1,
+        correlationId: '',
+        columns: ['lastname'],
+        operationsJson: '',
+      });
+    const existing = (await create('', 'Grouped existing')).id;
+    const twice = '7a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const groupedSize = async () => {
+      const text = await (await fetch(`${harness.gateway.httpUrl}/metrics`)).text();
+      return {
+        count: Number(/^flowline_gateway_create_group_size_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1]),
+        alone: Number(/^flowline_gateway_create_group_size_bucket\{(?:[^}]*,)?le="1"[,}].* (\d+)$/m.exec(text)?.[1]),
+      };
+    };
+    const before = await groupedSize();
+    expect(before.count).toBeGreaterThan(0);
+    const outboxBefore = (await harness.outbox()).length;
+    // 60 at once: new records, one id twice, an id that exists, and two calls with one key.
+    const calls = [
+      ...Array.from({ length: 54 }, (_, i) => create('', `Grouped ${i}`)),
+      create(twice, 'Grouped twice A'),
+      create(twice, 'Grouped twice B'),
+      create(existing, 'Grouped again'),
+      create('', 'Grouped keyed', 'grouped-create-key'),
+      create('', 'Grouped keyed', 'grouped-create-key'),
+      create('', 'Grouped last'),
+    ];
+    const outcomes = await Promise.allSettled(calls);
+    const answered = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
+    const refused = outcomes.map((outcome) =>
+      outcome.status === 'rejected' ? (outcome.reason as { grpcCode?: number }).grpcCode : undefined,
+    );
+    // Each new record created for its own caller, with its own event.
+    for (const [i, answer] of answered.slice(0, 54).entries()) {
+      expect(answer).toBeDefined();
+      expect(JSON.parse(answer!.recordJson)).toMatchObject({ lastname: `Grouped ${i}` });
+    }
+    // One of the two Creates of one id made it; the other, and the existing id, were refused as ALREADY_EXISTS.
+    expect([answered[54], answered[55]].filter(Boolean)).toHaveLength(1);
+    expect([refused[54], refused[55]].filter((code) => code !== undefined)).toEqual([status.ALREADY_EXISTS]);
+    expect(refused[56]).toBe(status.ALREADY_EXISTS);
+    // One key: one record, the second call answered with the first's result.
+    expect(answered[57]!.id).toBe(answered[58]!.id);
+    expect([answered[57]!.replayed, answered[58]!.replayed].sort()).toEqual([false, true]);
+    expect(answered[59]).toBeDefined();
+    // Exactly one pipeline event per record created: 54 + 1 + 1 + 1.
+    const events = (await harness.outbox()).slice(outboxBefore);
+    expect(events).toHaveLength(57);
+    const created = answered.filter((answer) => answer && !answer.replayed).map((answer) => answer!.eventId);
+    expect(new Set(events.map((row) => row.envelope.id))).toEqual(new Set(created));
+    for (const row of events) expect(row.message_key).toContain(String(row.envelope.payload['recordId']));
+    // Fewer statements than Creates: some went together.
+    const after = await groupedSize();
+    expect(after.count - before.count).toBeLessThan(60);
+    expect(after.count - before.count - (after.alone - before.alone)).toBeGreaterThan(0);
+  });
 });

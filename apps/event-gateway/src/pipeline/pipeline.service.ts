@@ -49,6 +49,7 @@ import { retrieve, retrieveMultiple } from './read-messages';
 import { applyOperations, checkOperations } from './relative-operations';
 import { refuseUnknownColumns, refuseUnstorableInput } from './input-checks';
 import { runStage } from './step-runner';
+import { CreateGroups } from './create-group';
 import {
   createInOneStatement,
   createManyInOneStatement,
@@ -70,6 +71,13 @@ export type BatchOutcome = { ok: true; result: ExecuteResult } | { ok: false; er
  * transactions hold 50 events at most).
  */
 const MAX_CREATE_GROUP = 50;
+
+/**
+ * Plain-Create statements over Execute running at once: the Creates that arrive meanwhile wait
+ * and go together in the next one (create-group.ts). Two keep one statement's round trip
+ * overlapping the next one's gathering; more would make smaller groups and more commits.
+ */
+const CREATE_STATEMENTS_IN_FLIGHT = 2;
 
 type StageName = 'prevalidation' | 'preoperation' | 'mainoperation' | 'postoperation';
 
@@ -99,6 +107,8 @@ export class PipelineService {
   private readonly stageDuration: Histogram<'stage'>;
   /** Plain Creates of a batch written by one statement (executeBatch). */
   private readonly createGroupSize: Histogram;
+  /** Plain Creates over Execute written together when they arrive while others are being written (create-group.ts). */
+  private readonly createGroups: CreateGroups;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -122,6 +132,17 @@ export class PipelineService {
       help: 'Plain Creates of a batch (the domain-event consumer) written together by one statement',
       buckets: [1, 2, 5, 10, 20, 50],
       registers: [registry],
+    });
+    const groupSize = new Histogram({
+      name: 'flowline_gateway_create_group_size',
+      help: 'Plain Creates over Execute written by one statement and one commit (1: alone; more: they arrived while others were being written)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 100],
+      registers: [registry],
+    });
+    this.createGroups = new CreateGroups(dataSource, this.schema, {
+      maxInFlight: CREATE_STATEMENTS_IN_FLIGHT,
+      maxGroup: 100,
+      observe: (size) => groupSize.observe(size),
     });
   }
 
@@ -148,7 +169,7 @@ export class PipelineService {
       // Stage 10 runs before any lock is taken: it sees no images.
       await this.preValidation(operation);
       if (isPlainCreate(operation, this.realTime)) {
-        const created = await this.timed('mainoperation', () => createInOneStatement(this.dataSource, this.schema, operation));
+        const created = await this.timed('mainoperation', () => createInOneStatement(this.createGroups, operation));
         if (created) {
           // Stages 20 and 40 had nothing to run: counted, as the transaction counts its empty stages.
           this.stageDuration.observe({ stage: 'preoperation' }, 0);
