@@ -55,6 +55,19 @@ describe('NestPinoLogger', () => {
     expect((lines[1]!['err'] as { stack: string }).stack).toContain('Error: boom');
   });
 
+  it('builds nothing for a line below the level: its fields are not even read', () => {
+    const { lines, stream } = capture();
+    const nest = new NestPinoLogger(createLogger({ serviceName: 's', level: 'info', destination: stream }));
+    const fields = {
+      get operationId(): string {
+        throw new Error('a debug line below the level was built');
+      },
+    };
+    nest.debug(fields, 'executed', 'Pipeline');
+    nest.log({ operationId: 'op-2' }, 'shown', 'Pipeline');
+    expect(lines.map((line) => [line['level'], line['msg'], line['operationId']])).toEqual([['info', 'shown', 'op-2']]);
+  });
+
   it('keeps the text given after the fields as the message (a Nest Logger with a context)', () => {
     const { lines, stream } = capture();
     const nest = new NestPinoLogger(createLogger({ serviceName: 's', destination: stream }));

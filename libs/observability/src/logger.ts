@@ -49,6 +49,8 @@ export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, optionalParams: unknown[]): void {
+    // Below LOG_LEVEL: nothing is built (hot paths log at debug once per call).
+    if (!this.logger.isLevelEnabled(level)) return;
     const { context, extra } = contextAndRest(optionalParams);
     const fields: Record<string, unknown> = context ? { context } : {};
     if (message instanceof Error) {
