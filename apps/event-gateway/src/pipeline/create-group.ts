@@ -16,7 +16,7 @@
  *   without grouping.
  */
 import type { DataSource } from 'typeorm';
-import { createManyInOneStatement, writePlainCreate, type PlainCreate } from './one-statement-create';
+import { createManyInOneStatement, recordKeyOf, writePlainCreate, type PlainCreate } from './one-statement-create';
 
 interface Pending {
   create: PlainCreate;
@@ -68,7 +68,7 @@ export class CreateGroups {
     const records = new Set<string>();
     for (let i = 0; i < this.queue.length && group.length < this.options.maxGroup;) {
       const pending = this.queue[i]!;
-      const record = `${pending.create.row.entity}\u0000${pending.create.row.id}`;
+      const record = recordKeyOf(pending.create.row);
       if (records.has(record)) {
         i += 1;
         continue;

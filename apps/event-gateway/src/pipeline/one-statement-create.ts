@@ -106,6 +106,11 @@ export function plainCreateOf(operation: Operation): PlainCreate | undefined {
   };
 }
 
+/** One key per record (entity and id): two Creates of one record never share a statement. */
+export function recordKeyOf(row: Pick<RecordRow, 'entity' | 'id'>): string {
+  return `${row.entity}\u0000${row.id}`;
+}
+
 /** The refusal of a Create whose record exists (ON CONFLICT DO NOTHING wrote nothing for it). */
 export function recordExists(operation: Operation): FlowlineError {
   return new FlowlineError(
@@ -187,7 +192,7 @@ export async function createManyInOneStatement(
   schema: string,
   creates: readonly PlainCreate[],
 ): Promise<Set<number>> {
-  const records = new Set(creates.map(({ row }) => `${row.entity}\u0000${row.id}`));
+  const records = new Set(creates.map(({ row }) => recordKeyOf(row)));
   if (records.size !== creates.length) throw new Error('createManyInOneStatement: one Create per record');
   const rows = creates.map(({ row, outbox, idempotency }, n) => ({
     n,

@@ -75,6 +75,29 @@ describe('the event pipeline (Execute)', () => {
     calls.length = 0;
   });
 
+  /** A plain Create of a contact over gRPC Execute (a `service` caller): its id ('' for a new one), its lastname, its key. */
+  function plainCreate(): (id: string, lastname: string, idempotencyKey?: string) => Promise<GatewayProto.ExecuteResponse> {
+    const execute = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
+      ProtoFiles.gateway,
+      'flowline.gateway.v1.ExecuteService',
+      ['service'],
+    );
+    return (id: string, lastname: string, idempotencyKey = '') =>
+      execute.execute({
+        message: 'Create',
+        entity: 'contact',
+        id,
+        targetJson: JSON.stringify({ lastname }),
+        parametersJson: '',
+        expectedVersion: 0,
+        idempotencyKey,
+        depth: 1,
+        correlationId: '',
+        columns: ['lastname'],
+        operationsJson: '',
+      });
+  }
+
   async function register(step: Partial<RegistryProto.StepRegistration>): Promise<RegistryProto.StepRegistration> {
     const created = await harness.steps.registerStep({ step: stepRegistration(step) });
     await harness.metadataCaughtUp();
@@ -480,25 +503,7 @@ describe('the event pipeline (Execute)', () => {
   });
 
   it('writes a plain Create in one statement: an existing id is refused with no event, and racing calls with one key make one record', async () => {
-    const execute = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
-      ProtoFiles.gateway,
-      'flowline.gateway.v1.ExecuteService',
-      ['service'],
-    );
-    const create = (id: string, lastname: string, idempotencyKey = '') =>
-      execute.execute({
-        message: 'Create',
-        entity: 'contact',
-        id,
-        targetJson: JSON.stringify({ lastname }),
-        parametersJson: '',
-        expectedVersion: 0,
-        idempotencyKey,
-        depth: 1,
-        correlationId: '',
-        columns: ['lastname'],
-        operationsJson: '',
-      });
+    const create = plainCreate();
     const id = '5f0c8a9e-1b7d-4a53-9e0f-3c2d1a4b5e6f';
     const first = await create(id, 'Plain');
     expect(JSON.parse(first.recordJson)).toEqual({ contactid: id, lastname: 'Plain' });
@@ -519,25 +524,7 @@ describe('the event pipeline (Execute)', () => {
   });
 
   it('writes Creates that arrive together in shared statements, each caller still answered for its own record', async () => {
-    const execute = harness.gateway.client<PromiseClient<GatewayProto.ExecuteServiceClient>>(
-      ProtoFiles.gateway,
-      'flowline.gateway.v1.ExecuteService',
-      ['service'],
-    );
-    const create = (id: string, lastname: string, idempotencyKey = '') =>
-      execute.execute({
-        message: 'Create',
-        entity: 'contact',
-        id,
-        targetJson: JSON.stringify({ lastname }),
-        parametersJson: '',
-        expectedVersion: 0,
-        idempotencyKey,
-        depth: 1,
-        correlationId: '',
-        columns: ['lastname'],
-        operationsJson: '',
-      });
+    const create = plainCreate();
     const existing = (await create('', 'Grouped existing')).id;
     const twice = '7a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
     const groupedSize = async () => {

@@ -56,6 +56,7 @@ import {
   isPlainCreate,
   plainCreateOf,
   recordExists,
+  recordKeyOf,
   type PlainCreate,
 } from './one-statement-create';
 import { lockRecord, prepareOperation, type Operation } from './operation';
@@ -202,7 +203,7 @@ export class PipelineService {
    * savepoint. A write waits for the group before it to be written, so the order holds.
    */
   async executeBatch(inputs: readonly ExecuteInput[], isRefusal: (error: unknown) => boolean): Promise<BatchOutcome[]> {
-    const outcomes = await this.dataSource.transaction(async (manager) => {
+    return this.dataSource.transaction(async (manager) => {
       const outcomes: BatchOutcome[] = new Array<BatchOutcome>(inputs.length);
       const known = await this.idempotency.knownKeys(
         inputs.flatMap((input) => (input.idempotencyKey ? [input.idempotencyKey] : [])),
@@ -291,20 +292,19 @@ export class PipelineService {
           await alone(index, () => this.writeRefusing(manager, prepared));
           continue;
         }
-        const record = `${create.row.entity}\u0000${create.row.id}`;
-        if (group.some((one) => `${one.create.row.entity}\u0000${one.create.row.id}` === record)) await flush();
+        const record = recordKeyOf(create.row);
+        if (group.some((one) => recordKeyOf(one.create.row) === record)) await flush();
         group.push({ index, operation, create });
         if (group.length >= MAX_CREATE_GROUP) await flush();
       }
       await flush();
       return outcomes;
     });
-    return outcomes;
   }
 
-  /** Loop protection, the operation and stage 10 of a write with a new idempotency key (no statement in any transaction). */
-  private async preparedWrite(input: ExecuteInput): Promise<Operation> {
-    const entity = await this.checkedEntityOf(input);
+  /** Loop protection, the operation and stage 10 of a write (no statement in any transaction). */
+  private async preparedWrite(input: ExecuteInput, entity?: EntityMetadata): Promise<Operation> {
+    entity ??= await this.checkedEntityOf(input);
     const window = await this.loops.enter({ ...input, depth: Math.max(1, input.depth) });
     const operation = prepareOperation(this.metadata, entity, input, window);
     try {
@@ -333,15 +333,7 @@ export class PipelineService {
     // Read in the batch's transaction: a key used twice in one batch answers the first write.
     const answered = await this.idempotency.answerFor(input, manager);
     if (answered) return answered;
-    const window = await this.loops.enter({ ...input, depth: Math.max(1, input.depth) });
-    const operation = prepareOperation(this.metadata, entity, input, window);
-    try {
-      await this.preValidation(operation);
-      return await this.write(manager, operation);
-    } catch (error) {
-      if (error instanceof StepRefusal) throw this.refusal(error, operation);
-      throw error;
-    }
+    return this.writeRefusing(manager, await this.preparedWrite(input, entity));
   }
 
   /** Stages 20 to 40 of one write, its pipeline events into the outbox and its idempotency answer, in the given transaction. */
