@@ -166,11 +166,12 @@ export class Stack {
     // BENCH_CPU_PROF_DIR=dir: each service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
     const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}/${app}`] : [];
     // BENCH_TRACE_DIR=dir: each service writes its spans there (OTLP JSON lines, `flowline trace` reads them);
-    // OTEL_* (OTEL_SDK_DISABLED, OTEL_TRACES_SAMPLER, ...) and DATABASE_PREPARED_STATEMENTS reach every service as they are.
+    // OTEL_* (OTEL_SDK_DISABLED, OTEL_TRACES_SAMPLER, ...), DATABASE_PREPARED_STATEMENTS and WORKER_PREFETCH reach every service as they are.
     const tracing: Record<string, string> = Object.fromEntries(
       Object.entries(process.env).filter(
         (entry): entry is [string, string] =>
-          (entry[0].startsWith('OTEL_') || entry[0] === 'DATABASE_PREPARED_STATEMENTS') && entry[1] !== undefined,
+          (entry[0].startsWith('OTEL_') || entry[0] === 'DATABASE_PREPARED_STATEMENTS' || entry[0] === 'WORKER_PREFETCH') &&
+          entry[1] !== undefined,
       ),
     );
     if (process.env['BENCH_TRACE_DIR'])

@@ -59,6 +59,7 @@ export class AppModule {
         WorkerModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           concurrency: config.WORKER_CONCURRENCY,
+          prefetch: config.WORKER_PREFETCH ?? config.WORKER_CONCURRENCY,
           definitionConcurrency: config.DEFINITION_CONCURRENCY,
           leaseMs: config.LEASE_MS,
           pollMs: config.WORKER_POLL_MS,

@@ -12,6 +12,8 @@ export const ExecutorConfigShape = {
   REGISTRY_ADDRESS: grpcAddressSetting('the registry', Services.processRegistry.grpcPort),
   GATEWAY_ADDRESS: grpcAddressSetting('the gateway', Services.eventGateway.grpcPort),
   WORKER_CONCURRENCY: z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(64).default(4),
+  /** Unset: as many as WORKER_CONCURRENCY. */
+  WORKER_PREFETCH: z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(500).optional(),
   LEASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(30_000),
   WORKER_POLL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(500),
   MAX_RETRIES: z.coerce.number({ error: 'expected a whole number' }).int().min(1).default(5),

@@ -15,6 +15,7 @@ export type CompletionOutcome = 'succeeded' | 'failed' | 'canceled';
 @Injectable()
 export class ExecutorMetrics {
   readonly claims: Counter;
+  readonly localQueue: Gauge;
   readonly completions: Counter<'outcome'>;
   readonly retries: Counter<'code'>;
   readonly dependencyWaits: Counter<'dependency'>;
@@ -59,6 +60,11 @@ export class ExecutorMetrics {
       async collect() {
         this.set((await read()).inProgress);
       },
+    });
+    this.localQueue = new Gauge({
+      name: 'flowline_executor_local_queue',
+      help: 'Operations this process claimed ahead of its free slots and has not started yet (WORKER_PREFETCH)',
+      registers: [registry],
     });
     this.claims = new Counter({
       name: 'flowline_executor_claims_total',

@@ -128,6 +128,11 @@ export class RunDriver {
       .finally(() => span.end());
   }
 
+  /** Puts a claimed operation that never started back to Ready (the claim loop's shutdown). */
+  release(handle: RunHandle): Promise<void> {
+    return this.ends.park(handle, 'release');
+  }
+
   private async run(handle: RunHandle, span: Span): Promise<void> {
     const operation = handle.operation;
     if (operation.operationType === AsyncOperationType.SystemEvent && operation.stepRegistrationId) {

@@ -14,6 +14,8 @@ export interface WorkerOptions {
   databaseUrl: string;
   /** Operations this process runs at once (0: dispatch only). */
   concurrency: number;
+  /** Operations claimed ahead of free slots, waiting in a local queue (0: claim only for free slots). */
+  prefetch: number;
   /** Operations of one definition Locked at once across all executors (0: no limit). */
   definitionConcurrency: number;
   leaseMs: number;

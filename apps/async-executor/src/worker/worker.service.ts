@@ -7,8 +7,11 @@
  * (LISTEN/NOTIFY; polling is the fallback). Operations the dispatcher of this process inserts
  * already claimed for free slots start without a claim (HandOff in ready-signal.ts). With a
  * backlog, slots freed one by one are gathered for a few milliseconds so that one claim fills
- * several. The sweeper brings operations back to Ready: due timers and expired leases (a dead
- * host). On SIGTERM it stops claiming and lets runs in flight reach a step boundary.
+ * several. A claim takes up to WORKER_PREFETCH operations more than there are free slots: they
+ * wait in a local queue (Locked by this host, their leases renewed like a run's), and a slot that
+ * frees starts the next one at once, without waiting for a claim's round trip. The sweeper brings
+ * operations back to Ready: due timers and expired leases (a dead host). On SIGTERM it stops
+ * claiming, puts the queued operations back to Ready and lets runs in flight reach a step boundary.
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Client } from 'pg';
@@ -41,6 +44,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   };
   private claimLoop: Promise<void> | undefined;
   private readonly running = new Map<string, RunHandle>();
+  /** Claimed ahead and not started yet, in claim order (the sequence order); each with its lease renewal. */
+  private readonly queued: Array<{ handle: RunHandle; renew: NodeJS.Timeout }> = [];
   /** Slots the dispatcher reserved for operations it is inserting already claimed (ready-signal.ts's HandOff). */
   private reserved = 0;
   /** Runs that have done their work and wait for their end's group commit. */
@@ -52,6 +57,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     stopping: () => this.stopping,
     ending: (operationId) => {
       this.ending.add(operationId);
+      this.pump();
       this.wake();
     },
     ended: (operationId) => this.ending.delete(operationId),
@@ -93,6 +99,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.unregisterLocal?.();
     this.wake();
     await this.claimLoop;
+    await this.releaseQueued();
     const inFlight = [...this.running.values()].map((handle) => handle.done);
     if (inFlight.length > 0) {
       this.logger.log(
@@ -114,6 +121,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   /** Operations this process holds right now (for tests and diagnostics). */
   runningIds(): string[] {
     return [...this.running.keys()];
+  }
+
+  /** Operations claimed ahead and waiting for a slot (for tests and diagnostics). */
+  queuedIds(): string[] {
+    return this.queued.map((one) => one.handle.operation.id);
   }
 
   /**
@@ -144,10 +156,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           this.lastSweep = Date.now();
           await this.sweep();
         }
-        const free = this.freeSlots();
+        const free = this.claimRoom();
         // With a backlog, slots freed one by one are gathered for a few milliseconds, so one claim
         // fills several (a claim is a transaction; one per finished run was most of the claim cost).
-        const gather = Math.max(1, Math.floor(this.options.concurrency / 4));
+        const gather = Math.max(1, Math.floor((this.options.concurrency + this.prefetch()) / 4));
         if (free > 0 && free < gather && this.backlog && Date.now() - (this.gatheringSince ??= Date.now()) < CLAIM_GATHER_MS) {
           await this.idle(CLAIM_GATHER_MS);
           continue;
@@ -162,7 +174,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             loopWindowMs: this.options.loopWindowMs,
           });
           this.backlog = claimed.length === free;
-          for (const one of claimed) this.start(one);
+          for (const one of claimed) this.enqueue(one);
+          this.pump();
         }
         failures = 0;
       } catch (error) {
@@ -187,6 +200,20 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /**
+   * How many operations are claimed ahead at most. None with a per-definition limit: an operation
+   * queued here counts against its definition's limit while it waits, so it would hold a slot
+   * another replica could run in.
+   */
+  private prefetch(): number {
+    return this.options.definitionConcurrency > 0 ? 0 : this.options.prefetch;
+  }
+
+  /** How many operations the next claim may take: the free slots, and the local queue's room. */
+  private claimRoom(): number {
+    return this.freeSlots() - this.queued.length + this.prefetch();
+  }
+
+  /**
    * What the dispatcher of this process hands new operations over with. Only while the last claim
    * left slots free: with a backlog, Ready operations come first, in their order, through the claim.
    */
@@ -196,7 +223,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       leaseMs: this.options.leaseMs,
       loopWindowMs: this.options.loopWindowMs,
       reserve: (wanted) => {
-        if (this.stopping || this.backlog) return 0;
+        if (this.stopping || this.backlog || this.queued.length > 0) return 0;
         const granted = Math.max(0, Math.min(Math.trunc(wanted), this.freeSlots()));
         this.reserved += granted;
         return granted;
@@ -223,16 +250,67 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private start({ operation, recentRuns }: Claimed): void {
+  /** A claimed operation joins the local queue; its lease is renewed from now on. */
+  private enqueue({ operation, recentRuns }: Claimed): void {
     this.metrics.claims.inc();
     const handle: RunHandle = { operation, recentRuns, lost: false, done: Promise.resolve(), loop: this.runLoop };
-    this.running.set(operation.id, handle);
     const renew = setInterval(() => void this.renew(handle), Math.max(250, Math.floor(this.options.leaseMs / 3)));
+    this.queued.push({ handle, renew });
+    this.metrics.localQueue.set(this.queued.length);
+  }
+
+  /** Starts queued operations while slots are free (not once shutting down: those are put back). */
+  private pump(): void {
+    while (!this.stopping && this.queued.length > 0 && this.freeSlots() > 0) {
+      const { handle, renew } = this.queued.shift()!;
+      if (handle.lost) {
+        // Its lease could not be renewed while it waited: another host may hold it now.
+        clearInterval(renew);
+        this.logger.warn({ operationId: handle.operation.id }, 'lease lost while queued: not started here');
+        continue;
+      }
+      this.run(handle, renew);
+    }
+    this.metrics.localQueue.set(this.queued.length);
+  }
+
+  /** Claimed by the dispatcher's hand-off: started at once (its slots were reserved). */
+  private start(claimed: Claimed): void {
+    this.enqueue(claimed);
+    const { handle, renew } = this.queued.pop()!;
+    this.metrics.localQueue.set(this.queued.length);
+    this.run(handle, renew);
+  }
+
+  private run(handle: RunHandle, renew: NodeJS.Timeout): void {
+    const operation = handle.operation;
+    this.running.set(operation.id, handle);
     handle.done = this.driver.drive(handle).finally(() => {
       clearInterval(renew);
       this.running.delete(operation.id);
+      this.pump();
       this.wake();
     });
+  }
+
+  /** On shutdown: the operations queued here and never started go back to Ready for any host, at once. */
+  private async releaseQueued(): Promise<void> {
+    const queued = this.queued.splice(0);
+    this.metrics.localQueue.set(0);
+    if (queued.length === 0) return;
+    for (const { renew } of queued) clearInterval(renew);
+    // Each through the transition function, as a run released at a boundary: an operator's pause or
+    // cancel that came while it waited is honoured.
+    const failed: string[] = [];
+    for (const { handle } of queued) {
+      await this.driver.release(handle).catch((error: unknown) => failed.push(`${handle.operation.id}: ${String(error)}`));
+    }
+    if (failed.length > 0)
+      this.logger.warn(
+        { failed },
+        `could not put ${failed.length} of ${queued.length} queued operations back (${failed[0]}); their leases will expire and they will run then`,
+      );
+    else this.logger.log({ queued: queued.length }, `${queued.length} operations claimed ahead and not started put back to Ready`);
   }
 
   private async renew(handle: RunHandle): Promise<void> {

@@ -40,7 +40,9 @@ interface ClaimedRow {
   id: string;
   topic: string;
   message_key: string;
-  envelope: unknown;
+  /** The envelope as PostgreSQL prints it: published as it is, never parsed and serialized again here. */
+  envelope: string;
+  message_id: string | null;
   headers: Record<string, string>;
   created_at: Date;
 }
@@ -159,7 +161,8 @@ export class OutboxRelay {
       this.options.dataSource,
       preparedStatement(
         // ORDER BY the bigint column, not the text alias: "10" sorts before "2".
-        `SELECT o."id"::text AS id, o."topic", o."message_key", o."envelope", o."headers", o."created_at" FROM ${this.table} o
+        `SELECT o."id"::text AS id, o."topic", o."message_key", o."envelope"::text AS envelope, o."envelope"->>'id' AS message_id,
+                o."headers", o."created_at" FROM ${this.table} o
           WHERE o."published_at" IS NULL ORDER BY o."id" LIMIT $1`,
       ),
       [batchSize],
@@ -184,7 +187,7 @@ export class OutboxRelay {
               'messaging.operation.type': 'send',
               'messaging.destination.name': topic,
               'messaging.kafka.message.key': row.message_key,
-              'messaging.message.id': String((row.envelope as { id?: unknown }).id ?? ''),
+              'messaging.message.id': row.message_id ?? '',
               'flowline.outbox.id': row.id,
               'flowline.outbox.wait_ms': Date.now() - new Date(row.created_at).getTime(),
             },
@@ -197,7 +200,7 @@ export class OutboxRelay {
           topic,
           group.map((row, i) => ({
             key: row.message_key,
-            value: JSON.stringify(row.envelope),
+            value: row.envelope,
             headers: injectTraceHeaders({ ...row.headers }, trace.setSpan(otelContext.active(), spans[i]!)) as Record<string, string>,
           })),
         );
