@@ -123,11 +123,6 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     return [...this.running.keys()];
   }
 
-  /** Operations claimed ahead and waiting for a slot (for tests and diagnostics). */
-  queuedIds(): string[] {
-    return this.queued.map((one) => one.handle.operation.id);
-  }
-
   /**
    * Waits for a wake-up (a NOTIFY, a run that ended, shutdown) or the poll interval. A wake-up
    * that comes while the loop is busy claiming is kept, so the next idle returns at once.
@@ -250,12 +245,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** A claimed operation joins the local queue; its lease is renewed from now on. */
-  private enqueue({ operation, recentRuns }: Claimed): void {
+  /** A claimed operation's handle; its lease is renewed from now on. */
+  private held({ operation, recentRuns }: Claimed): { handle: RunHandle; renew: NodeJS.Timeout } {
     this.metrics.claims.inc();
     const handle: RunHandle = { operation, recentRuns, lost: false, done: Promise.resolve(), loop: this.runLoop };
     const renew = setInterval(() => void this.renew(handle), Math.max(250, Math.floor(this.options.leaseMs / 3)));
-    this.queued.push({ handle, renew });
+    return { handle, renew };
+  }
+
+  /** A claimed operation joins the local queue. */
+  private enqueue(claimed: Claimed): void {
+    this.queued.push(this.held(claimed));
     this.metrics.localQueue.set(this.queued.length);
   }
 
@@ -276,9 +276,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Claimed by the dispatcher's hand-off: started at once (its slots were reserved). */
   private start(claimed: Claimed): void {
-    this.enqueue(claimed);
-    const { handle, renew } = this.queued.pop()!;
-    this.metrics.localQueue.set(this.queued.length);
+    const { handle, renew } = this.held(claimed);
     this.run(handle, renew);
   }
 
