@@ -17,6 +17,11 @@ for (const dir of ['test-output/jest', 'test-output/jest-kafka']) {
       passed += result.numPassedTests;
       failed += result.numFailedTests;
       skipped += result.numPendingTests + result.numTodoTests;
+      for (const suite of result.testResults ?? []) {
+        for (const test of suite.assertionResults ?? []) {
+          if (test.status === 'failed') console.log(`failed: ${path.relative(root, suite.name)}: ${test.fullName}`);
+        }
+      }
     } catch {
       failed += 1;
       console.log(`${dir}/${file}: unreadable results`);

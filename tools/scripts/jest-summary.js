@@ -1,6 +1,7 @@
 // Adds up the Jest results every project wrote to test-output/jest/*.json and prints one
 // closing line for the whole suite, e.g. "tests: 120 passed, 0 failed, 0 skipped", plus the
-// projects whose runs failed, ran no test, or wrote no results at all.
+// projects whose runs failed, ran no test, or wrote no results at all, and each failed test with
+// the first line of its failure.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -23,6 +24,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const problems = [];
+const failures = [];
 for (const file of files.sort()) {
   const project = file.replace(/\.json$/, '');
   let result;
@@ -37,6 +39,17 @@ for (const file of files.sort()) {
   skipped += result.numPendingTests + result.numTodoTests;
   if (result.numTotalTests === 0) problems.push(`${project}: ran no test`);
   if (result.numRuntimeErrorTestSuites > 0) problems.push(`${project}: ${result.numRuntimeErrorTestSuites} test file(s) could not run`);
+  for (const suite of result.testResults ?? []) {
+    for (const test of suite.assertionResults ?? []) {
+      if (test.status !== 'failed') continue;
+      const message =
+        (test.failureMessages ?? [])
+          .join('\n')
+          .split('\n')
+          .find((line) => line.trim()) ?? '';
+      failures.push(`${project}: ${path.relative(root, suite.name)}: ${test.fullName}\n      ${message.trim().slice(0, 300)}`);
+    }
+  }
   if (!result.success && result.numFailedTests === 0) problems.push(`${project}: the run failed outside any test (see its output above)`);
 }
 for (const project of expected) {
@@ -44,4 +57,5 @@ for (const project of expected) {
 }
 console.log(`\nTest summary over ${files.length} of ${expected.length || files.length} projects:`);
 for (const problem of problems) console.log(`  ${problem}`);
+if (failures.length > 0) console.log(`failed tests:\n${failures.map((failure) => `  ${failure}`).join('\n')}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
