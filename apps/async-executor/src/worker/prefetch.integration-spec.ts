@@ -96,6 +96,12 @@ describe('the local queue of claimed-ahead operations', () => {
   }, 90_000);
 
   it('puts the operations it queued back to Ready at once on SIGTERM, and another executor runs them once', async () => {
+    // A lease far longer than the wait for them below: only the executor's own release, not an
+    // expired lease, can put them back to Ready in time (a loaded machine may take a few seconds).
+    const first = await executor.process.stop('SIGTERM');
+    expect(first.code).toBe(0);
+    executor = await chain.startExecutor({ ...SETTINGS, LEASE_MS: '60000' });
+    extra.push(executor);
     const names = ['q1', 'q2', 'q3', 'q4'];
     for (const name of names) server.answer(name, 'hold');
     const ids: string[] = [];
@@ -110,14 +116,14 @@ describe('the local queue of claimed-ahead operations', () => {
     const running = ids[names.indexOf(calledOf()[0]!)]!;
 
     const stopped = executor.process.stop('SIGTERM');
-    // The running one is still held, so the executor waits for it; the queued three are back at once, long before a lease would expire.
+    // The running one is still held, so the executor waits for it; the queued three are back at once, long before their lease would expire.
     const back = await waitFor(
       async () => {
         const now = await rows(ids);
         const others = now.filter((row) => row.regarding_id !== running);
         return others.every((row) => row.state === State.Ready && row.host === null) ? now : undefined;
       },
-      { timeoutMs: 1_000, intervalMs: 50, what: 'the three queued put back to Ready' },
+      { timeoutMs: 10_000, intervalMs: 50, what: 'the three queued put back to Ready' },
     );
     expect(back.find((row) => row.regarding_id === running)!.state).toBe(State.Locked);
     expect(back.filter((row) => row.regarding_id !== running).map((row) => row.status)).toEqual([
