@@ -12,7 +12,7 @@ export const ExecutorConfigShape = {
   REGISTRY_ADDRESS: grpcAddressSetting('the registry', Services.processRegistry.grpcPort),
   GATEWAY_ADDRESS: grpcAddressSetting('the gateway', Services.eventGateway.grpcPort),
   WORKER_CONCURRENCY: z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(64).default(4),
-  /** Unset: as many as WORKER_CONCURRENCY. */
+  /** Unset: paced, as many as this process finished in the last quarter second, at most 128 (worker.service.ts). */
   WORKER_PREFETCH: z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(500).optional(),
   LEASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1000).default(30_000),
   WORKER_POLL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(10).default(500),

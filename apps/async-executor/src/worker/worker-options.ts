@@ -14,8 +14,13 @@ export interface WorkerOptions {
   databaseUrl: string;
   /** Operations this process runs at once (0: dispatch only). */
   concurrency: number;
-  /** Operations claimed ahead of free slots, waiting in a local queue (0: claim only for free slots). */
+  /**
+   * Operations claimed ahead of free slots, waiting in a local queue (0: claim only for free slots);
+   * when paced, the most: the queue holds what this process finished in the last pace window.
+   */
   prefetch: number;
+  /** Claim ahead at this process's pace (WORKER_PREFETCH unset) rather than a fixed number. */
+  prefetchPaced: boolean;
   /** Operations of one definition Locked at once across all executors (0: no limit). */
   definitionConcurrency: number;
   leaseMs: number;

@@ -9,7 +9,8 @@
  * backlog, slots freed one by one are gathered for a few milliseconds so that one claim fills
  * several. A claim takes up to WORKER_PREFETCH operations more than there are free slots: they
  * wait in a local queue (Locked by this host, their leases renewed like a run's), and a slot that
- * frees starts the next one at once, without waiting for a claim's round trip. The sweeper brings
+ * frees starts the next one at once, without waiting for a claim's round trip. Unless set, that
+ * number follows the runs' pace: what this process finished in the last quarter second. The sweeper brings
  * operations back to Ready: due timers and expired leases (a dead host). On SIGTERM it stops
  * claiming, puts the queued operations back to Ready and lets runs in flight reach a step boundary.
  */
@@ -27,6 +28,14 @@ import { WORKER_HOST, WORKER_OPTIONS, type WorkerOptions } from './worker-option
 
 /** How long freed slots are gathered into one claim while there is a backlog. */
 const CLAIM_GATHER_MS = 5;
+/**
+ * Paced claiming ahead (WORKER_PREFETCH unset): the local queue holds as many operations as this
+ * process finished in the last window, at most PACED_PREFETCH_MAX. Short runs in a backlog get
+ * large claims (one claim and one end group for many); long runs get next to none, so they stay
+ * Ready for other replicas (and for KEDA's Ready-depth trigger) instead of waiting here.
+ */
+const PACE_WINDOW_MS = 250;
+export const PACED_PREFETCH_MAX = 128;
 
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -52,6 +61,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly ending = new Set<string>();
   private listener: Client | undefined;
   private lastSweep = 0;
+  /** Runs finished in the current pace window and in the one before it (paced claiming ahead). */
+  private pace = { since: Date.now(), now: 0, before: 0 };
   /** What the runs ask of this loop. */
   private readonly runLoop: RunLoop = {
     stopping: () => this.stopping,
@@ -200,7 +211,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
    * another replica could run in.
    */
   private prefetch(): number {
-    return this.options.definitionConcurrency > 0 ? 0 : this.options.prefetch;
+    if (this.options.definitionConcurrency > 0) return 0;
+    return this.options.prefetchPaced ? Math.min(this.options.prefetch, this.finishedLately()) : this.options.prefetch;
+  }
+
+  /** Runs this process finished in the last pace window (or in the current one, if more). */
+  private finishedLately(now = Date.now()): number {
+    const elapsed = now - this.pace.since;
+    if (elapsed >= PACE_WINDOW_MS) {
+      // A window with nothing finished in between (idle) leaves nothing to pace by.
+      this.pace = { since: now, now: 0, before: elapsed < 2 * PACE_WINDOW_MS ? this.pace.now : 0 };
+    }
+    return Math.max(this.pace.now, this.pace.before);
   }
 
   /** How many operations the next claim may take: the free slots, and the local queue's room. */
@@ -286,6 +308,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     handle.done = this.driver.drive(handle).finally(() => {
       clearInterval(renew);
       this.running.delete(operation.id);
+      this.finishedLately();
+      this.pace.now += 1;
       this.pump();
       this.wake();
     });
