@@ -97,7 +97,7 @@ describe('the local queue of claimed-ahead operations', () => {
       what: 'all five to complete',
     });
     expect((await rows(ids)).every((row) => row.status === Status.Succeeded)).toBe(true);
-    // One slot: one after another in the operations' order (records' events reach the f.executor in
+    // One slot: one after another in the operations' order (records' events reach the executor in
     // any order across partitions, so it is the order they were dispatched in), each called once.
     expect(called()).toEqual(queued.map((row) => nameOf.get(row.regarding_id)));
   }, 90_000);
@@ -123,7 +123,7 @@ describe('the local queue of claimed-ahead operations', () => {
     const running = ids[names.indexOf(calledOf()[0]!)]!;
 
     const stopped = f.executor.process.stop('SIGTERM');
-    // The running one is still held, so the f.executor waits for it; the queued three are back at once, long before their lease would expire.
+    // The running one is still held, so the executor waits for it; the queued three are back at once, long before their lease would expire.
     const back = await waitFor(
       async () => {
         const now = await rows(ids);
@@ -209,7 +209,7 @@ describe('claiming ahead at the runs’ pace (WORKER_PREFETCH unset)', () => {
   }, 90_000);
 
   it('claims a backlog of short runs far ahead of its one slot, and runs each once', async () => {
-    // A backlog: the records are created while no f.executor runs, so their operations arrive at once.
+    // A backlog: the records are created while no executor runs, so their operations arrive at once.
     expect((await f.executor.process.stop('SIGTERM')).code).toBe(0);
     const names = Array.from({ length: 150 }, (_, i) => `b${i}`);
     const ids: string[] = [];
