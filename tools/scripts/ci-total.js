@@ -3,6 +3,7 @@
 // "all: 420 passed, 0 failed, 0 skipped".
 const fs = require('node:fs');
 const path = require('node:path');
+const { failedTests } = require('./jest-failures');
 
 const root = path.resolve(__dirname, '../..');
 let passed = 0;
@@ -17,11 +18,7 @@ for (const dir of ['test-output/jest', 'test-output/jest-kafka']) {
       passed += result.numPassedTests;
       failed += result.numFailedTests;
       skipped += result.numPendingTests + result.numTodoTests;
-      for (const suite of result.testResults ?? []) {
-        for (const test of suite.assertionResults ?? []) {
-          if (test.status === 'failed') console.log(`failed: ${path.relative(root, suite.name)}: ${test.fullName}`);
-        }
-      }
+      for (const test of failedTests(result)) console.log(`failed: ${test.file}: ${test.name}`);
     } catch {
       failed += 1;
       console.log(`${dir}/${file}: unreadable results`);

@@ -5,6 +5,7 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { failedTests } = require('./jest-failures');
 
 const root = path.resolve(__dirname, '../..');
 const dir = path.join(root, 'test-output/jest');
@@ -39,17 +40,7 @@ for (const file of files.sort()) {
   skipped += result.numPendingTests + result.numTodoTests;
   if (result.numTotalTests === 0) problems.push(`${project}: ran no test`);
   if (result.numRuntimeErrorTestSuites > 0) problems.push(`${project}: ${result.numRuntimeErrorTestSuites} test file(s) could not run`);
-  for (const suite of result.testResults ?? []) {
-    for (const test of suite.assertionResults ?? []) {
-      if (test.status !== 'failed') continue;
-      const message =
-        (test.failureMessages ?? [])
-          .join('\n')
-          .split('\n')
-          .find((line) => line.trim()) ?? '';
-      failures.push(`${project}: ${path.relative(root, suite.name)}: ${test.fullName}\n      ${message.trim().slice(0, 300)}`);
-    }
-  }
+  for (const test of failedTests(result)) failures.push(`${project}: ${test.file}: ${test.name}\n      ${test.firstLine}`);
   if (!result.success && result.numFailedTests === 0) problems.push(`${project}: the run failed outside any test (see its output above)`);
 }
 for (const project of expected) {

@@ -14,7 +14,6 @@ import { BulkActionsModule } from './operations/bulk-actions.module';
 import { OperationsModule } from './operations/operations.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { WorkerModule } from './worker/worker.module';
-import { PACED_PREFETCH_MAX } from './worker/worker.service';
 
 @Module({})
 export class AppModule {
@@ -60,9 +59,7 @@ export class AppModule {
         WorkerModule.forRoot({
           databaseUrl: config.DATABASE_URL,
           concurrency: config.WORKER_CONCURRENCY,
-          // Unset: paced, at most PACED_PREFETCH_MAX (worker.service.ts).
-          prefetch: config.WORKER_PREFETCH ?? PACED_PREFETCH_MAX,
-          prefetchPaced: config.WORKER_PREFETCH === undefined,
+          prefetch: config.WORKER_PREFETCH ?? 'paced',
           definitionConcurrency: config.DEFINITION_CONCURRENCY,
           leaseMs: config.LEASE_MS,
           pollMs: config.WORKER_POLL_MS,

@@ -169,7 +169,6 @@ describe('the local queue of claimed-ahead operations', () => {
  * last quarter second). Long runs are not claimed ahead, so they stay Ready for any replica; a
  * backlog of short runs is claimed far ahead of the slots.
  */
-
 describe('claiming ahead at the runs’ pace (WORKER_PREFETCH unset)', () => {
   const PACED = { WORKER_CONCURRENCY: '1', WORKER_POLL_MS: '100', SHUTDOWN_GRACE_MS: '20000' };
   const f = heldCallChain('paced', PACED);

@@ -16,11 +16,9 @@ export interface WorkerOptions {
   concurrency: number;
   /**
    * Operations claimed ahead of free slots, waiting in a local queue (0: claim only for free slots);
-   * when paced, the most: the queue holds what this process finished in the last pace window.
+   * 'paced' (WORKER_PREFETCH unset): as many as this process finished lately (worker.service.ts).
    */
-  prefetch: number;
-  /** Claim ahead at this process's pace (WORKER_PREFETCH unset) rather than a fixed number. */
-  prefetchPaced: boolean;
+  prefetch: number | 'paced';
   /** Operations of one definition Locked at once across all executors (0: no limit). */
   definitionConcurrency: number;
   leaseMs: number;

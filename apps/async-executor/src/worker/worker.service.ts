@@ -10,9 +10,10 @@
  * several. A claim takes up to WORKER_PREFETCH operations more than there are free slots: they
  * wait in a local queue (Locked by this host, their leases renewed like a run's), and a slot that
  * frees starts the next one at once, without waiting for a claim's round trip. Unless set, that
- * number follows the runs' pace: what this process finished in the last quarter second. The sweeper brings
- * operations back to Ready: due timers and expired leases (a dead host). On SIGTERM it stops
- * claiming, puts the queued operations back to Ready and lets runs in flight reach a step boundary.
+ * number follows the runs' pace: what this process finished in the last quarter second. The
+ * sweeper brings operations back to Ready: due timers and expired leases (a dead host). On
+ * SIGTERM it stops claiming, puts the queued operations back to Ready and lets runs in flight
+ * reach a step boundary.
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Client } from 'pg';
@@ -35,7 +36,7 @@ const CLAIM_GATHER_MS = 5;
  * Ready for other replicas (and for KEDA's Ready-depth trigger) instead of waiting here.
  */
 const PACE_WINDOW_MS = 250;
-export const PACED_PREFETCH_MAX = 128;
+const PACED_PREFETCH_MAX = 128;
 
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -212,17 +213,25 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
    */
   private prefetch(): number {
     if (this.options.definitionConcurrency > 0) return 0;
-    return this.options.prefetchPaced ? Math.min(this.options.prefetch, this.finishedLately()) : this.options.prefetch;
+    const { prefetch } = this.options;
+    return prefetch === 'paced' ? Math.min(PACED_PREFETCH_MAX, this.finishedLately()) : prefetch;
   }
 
   /** Runs this process finished in the last pace window (or in the current one, if more). */
-  private finishedLately(now = Date.now()): number {
+  private finishedLately(): number {
+    const now = Date.now();
     const elapsed = now - this.pace.since;
     if (elapsed >= PACE_WINDOW_MS) {
       // A window with nothing finished in between (idle) leaves nothing to pace by.
       this.pace = { since: now, now: 0, before: elapsed < 2 * PACE_WINDOW_MS ? this.pace.now : 0 };
     }
     return Math.max(this.pace.now, this.pace.before);
+  }
+
+  /** A run finished: counted in the current pace window. */
+  private countFinished(): void {
+    this.finishedLately();
+    this.pace.now += 1;
   }
 
   /** How many operations the next claim may take: the free slots, and the local queue's room. */
@@ -308,8 +317,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     handle.done = this.driver.drive(handle).finally(() => {
       clearInterval(renew);
       this.running.delete(operation.id);
-      this.finishedLately();
-      this.pace.now += 1;
+      this.countFinished();
       this.pump();
       this.wake();
     });
