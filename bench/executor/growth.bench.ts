@@ -7,7 +7,9 @@
  *                                    [--backlog 100000] [--concurrency 16] [--rss-seconds 30]
  * The filler rows are set-based inserts (INSERT ... SELECT generate_series) copying a real
  * dispatched operation with every column of the current migrations; the backlog copies a real
- * Ready one, so the executor claims and runs them like any other.
+ * Ready one, so the executor claims and runs them like any other. Their operation, event and
+ * record ids are time-ordered as Flowline makes them (UUIDv7 of the row's creation time, with
+ * PostgreSQL 18's uuidv7; random ones on an older server, which the table then says).
  */
 import { dispatchThenDrain, type AloneFigures } from './alone.bench';
 import { flag, Operations, printTable, sleep, Stack, startInfra } from './stack';
@@ -79,23 +81,27 @@ async function main(): Promise<void> {
     );
 
     let began = Date.now();
-    const past = `now() - interval '2 days' + i * interval '1 ms'`;
+    const shift = `i * interval '1 ms' - interval '2 days'`;
+    const past = `now() + ${shift}`;
+    // An id made at `created_on` (the operation's, its event's and its Create's record's).
+    const timeOrdered = (await ops.sql.query(`SELECT current_setting('server_version_num')::int >= 180000 AS "v7"`)).rows[0].v7 as boolean;
+    const idAt = (at: string): string => (timeOrdered ? `uuidv7(${at})` : 'gen_random_uuid()');
     await copies(ops, 'completed', COMPLETED, {
-      id: 'gen_random_uuid()',
+      id: idAt(shift),
       name: `'bench-filler'`,
-      event_id: 'gen_random_uuid()',
-      regarding_id: 'gen_random_uuid()::text',
+      event_id: idAt(shift),
+      regarding_id: `${idAt(shift)}::text`,
       created_on: past,
       started_on: past,
       completed_on: past,
     });
     await copies(ops, 'completed', SUSPENDED, {
-      id: 'gen_random_uuid()',
+      id: idAt(shift),
       name: `'bench-filler'`,
       state: '1',
       status: '10',
-      event_id: 'gen_random_uuid()',
-      regarding_id: 'gen_random_uuid()::text',
+      event_id: idAt(shift),
+      regarding_id: `${idAt(shift)}::text`,
       dependency_token: 'NULL',
       // Waiting on a record, with no timeout (a past postpone_until would read as a timer that fired).
       postpone_until: `'infinity'::timestamptz`,
@@ -109,7 +115,7 @@ async function main(): Promise<void> {
     // Each suspended one waits on a record of its own (none of them is ever changed).
     await ops.sql.query(
       `INSERT INTO "executor"."wait_subscription" ("operation_id", "entity", "record_id")
-       SELECT id, 'contact', gen_random_uuid()::text FROM "executor"."async_operation" WHERE state = 1 AND name = 'bench-filler'`,
+       SELECT id, 'contact', ${idAt('created_on - now()')}::text FROM "executor"."async_operation" WHERE state = 1 AND name = 'bench-filler'`,
     );
     // A table grown over days has been vacuumed (hint bits set, visibility map filled) and
     // checkpointed; one just bulk-loaded has not, and autovacuum would do it during the measurement.
@@ -130,9 +136,9 @@ async function main(): Promise<void> {
       `INSERT INTO "public"."bench_template" SELECT 'ready', o.* FROM "executor"."async_operation" o WHERE state = 0 AND name = 'bench-noop' LIMIT 1`,
     );
     await copies(ops, 'ready', BACKLOG - 1, {
-      id: 'gen_random_uuid()',
-      event_id: 'gen_random_uuid()',
-      regarding_id: 'gen_random_uuid()::text',
+      id: idAt(`interval '0'`),
+      event_id: idAt(`interval '0'`),
+      regarding_id: `${idAt(`interval '0'`)}::text`,
     });
     await ops.sql.query(`ANALYZE "executor"."async_operation"`);
     began = Date.now();
@@ -148,7 +154,8 @@ async function main(): Promise<void> {
 
     console.log(
       `\n${OPERATIONS} single-step operations dispatched then drained (concurrency ${CONCURRENCY}), on an empty table and with ` +
-        `${COMPLETED} completed + ${SUSPENDED} suspended operations in it (inserted in ${filledIn.toFixed(0)} s)\n`,
+        `${COMPLETED} completed + ${SUSPENDED} suspended operations in it (inserted in ${filledIn.toFixed(0)} s, ` +
+        `${timeOrdered ? 'time-ordered' : 'random (PostgreSQL before 18)'} ids)\n`,
     );
     const row = (name: string, pick: (f: AloneFigures) => number): string[] => [
       name,

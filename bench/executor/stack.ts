@@ -23,6 +23,7 @@ import {
   type PipelineEvent,
 } from '../../libs/contracts/src';
 import { createEnvelope } from '../../libs/messaging/src';
+import { timeOrderedId } from '../../libs/persistence/src';
 import { createGrpcClient, ProtoFiles, RegistryProto, type GatewayProto } from '../../libs/rpc/src';
 import { ensureDatabase, freePort, startEmbeddedPostgres } from '../../tools/dev-infra/src';
 import { startBroker } from '../../tools/kafka-broker/src';
@@ -301,9 +302,10 @@ export class Stack {
     for (let from = 0; from < count; from += batch) {
       const messages = [];
       for (let i = from; i < Math.min(count, from + batch); i++) {
-        const recordId = randomUUID();
+        // Ids as the gateway makes them for a Create without an id (time-ordered).
+        const recordId = timeOrderedId();
         ids.push(recordId);
-        const eventId = randomUUID();
+        const eventId = timeOrderedId();
         const record = { contactid: recordId, lastname: `Bench ${i}`, statecode: 0, statuscode: 1, ownerid: 'bench' };
         const event: PipelineEvent = {
           eventId,

@@ -2,3 +2,4 @@
 export * from './service-data-source';
 export * from './migration-command';
 export * from './prepared-statement';
+export * from './time-ordered-id';

@@ -7,7 +7,6 @@
  * (OperationRepository.dispatch); the offset is committed after it (ConsumerRunner commits after
  * the handler).
  */
-import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import {
@@ -43,6 +42,7 @@ type OperationBase = Omit<
   'id' | 'operationType' | 'name' | 'processKey' | 'definitionId' | 'definitionVersion' | 'stepRegistrationId' | 'input'
 >;
 import { DefinitionVersions } from '../definitions/definition-versions';
+import { timeOrderedId } from '@flowline/persistence';
 
 const tracer = trace.getTracer('flowline.async-executor');
 
@@ -212,7 +212,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
     return [
       ...background.map((workflow) => ({
         ...base,
-        id: randomUUID(),
+        id: timeOrderedId(),
         operationType: AsyncOperationType.Workflow,
         name: workflow.uniqueName,
         processKey: workflow.definitionId,
@@ -224,7 +224,7 @@ export class DispatcherService implements OnApplicationBootstrap, BeforeApplicat
       })),
       ...resolution.asynchronous.map((step) => ({
         ...base,
-        id: randomUUID(),
+        id: timeOrderedId(),
         operationType: AsyncOperationType.SystemEvent,
         name: step.name,
         processKey: step.id,

@@ -5,7 +5,7 @@
  * through the gateway as that person, so an unknown (or unreadable) record is refused. With an
  * idempotency key, a repeat by the same person returns the operation the first call created.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -17,6 +17,7 @@ import { OperationEvents } from '../operations/operation-events';
 import { READY_CHANNEL } from '../operations/operation-store';
 import { DefinitionVersions } from '../definitions/definition-versions';
 import { GatewayClient } from '../worker/gateway-client';
+import { timeOrderedId } from '@flowline/persistence';
 
 export interface StartWorkflowCommand {
   /** The definition's id or unique name. */
@@ -80,7 +81,7 @@ export class StartWorkflow {
         `workflow '${header.uniqueName}' runs on ${header.primaryEntity} records, not on ${command.entity} (field entity)`,
       );
 
-    const correlationId = command.correlationId || randomUUID();
+    const correlationId = command.correlationId || timeOrderedId();
     const found = await this.gateway.execute({
       message: 'Retrieve',
       entity: command.entity,
@@ -99,8 +100,8 @@ export class StartWorkflow {
       throw new FlowlineError('UNAVAILABLE', 'GATEWAY_UNAVAILABLE', `the gateway could not read the record: ${found.message}; try again`);
     }
 
-    const id = randomUUID();
-    const eventId = command.idempotencyKey ? keyedEventId(command.userId, active.definitionId, command.idempotencyKey) : randomUUID();
+    const id = timeOrderedId();
+    const eventId = command.idempotencyKey ? keyedEventId(command.userId, active.definitionId, command.idempotencyKey) : timeOrderedId();
     const created = await this.dataSource.transaction(async (manager) => {
       const inserted = await manager
         .createQueryBuilder()

@@ -18,7 +18,7 @@ import { writeStepLog } from '../worker/step-log';
 import { AsyncOperationRow } from './async-operation.entity';
 import { hydrate } from './hydrate';
 import { OperationEvents } from './operation-events';
-import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL, type MoveResult } from './operation-store';
+import { CHILD_SUBSCRIPTION, OperationStore, READY_CHANNEL, subscribersOf, type MoveResult } from './operation-store';
 import { transition } from './operation-transitions';
 import { localWorkers, ReadySignal } from './ready-signal';
 
@@ -366,8 +366,7 @@ export class OperationRepository implements OnApplicationShutdown {
          UPDATE "executor"."async_operation" o
             SET "state" = ${int(WOKEN.state)}, "status" = ${int(WOKEN.status)}, "postpone_until" = now(), "row_version" = o."row_version" + 1
           WHERE o."state" = ${int(WAITING.state)} AND o."status" = ${int(WAITING.status)}
-            AND o."id" IN (SELECT s."operation_id" FROM "executor"."wait_subscription" s
-                             JOIN touched t ON s."entity" = t."entity" AND s."record_id" = t."record_id")
+            AND o."id" IN (${subscribersOf('touched')})
          RETURNING o.*),
        spent AS (DELETE FROM "executor"."wait_subscription" WHERE "operation_id" IN (SELECT "id" FROM woken)),
        changed AS (SELECT * FROM created UNION ALL SELECT * FROM woken),

@@ -7,7 +7,7 @@
  * replicas fire side by side, each due time exactly once; a replica killed mid-firing rolls back
  * and another fires it. Operators' pause, resume and trigger-now are here too.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
@@ -26,6 +26,7 @@ import { ScheduleClock } from './schedule-clock';
 import { ScheduleRepository, type SyncedSchedule } from './schedule-repository';
 import type { ScheduleRow } from './schedule.entity';
 import { ScheduleMetrics } from './schedules.metrics';
+import { timeOrderedId } from '@flowline/persistence';
 
 const tracer = trace.getTracer('flowline.async-executor');
 
@@ -240,13 +241,13 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     });
     try {
       const compiled = await this.versions.get(row.definitionId, row.definitionVersion);
-      const correlationId = randomUUID();
+      const correlationId = timeOrderedId();
       const records: Array<{ id: string; record: Record<string, unknown> } | undefined> = row.spec.query
         ? await this.queryRecords(row, correlationId)
         : [undefined];
       const traceContext = injectTraceHeaders({}, trace.setSpan(context.active(), span)) as Record<string, string>;
       const values: Array<Partial<AsyncOperationRow>> = records.map((found) => ({
-        id: randomUUID(),
+        id: timeOrderedId(),
         operationType: AsyncOperationType.Workflow,
         name: row.uniqueName,
         processKey: row.definitionId,
@@ -369,7 +370,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       const row = await this.schedules.lockOne(manager, id);
       if (!row) throw notFound('SCHEDULE_NOT_FOUND', `no schedule '${id}' (field id): list them with GET /api/v1/schedules`);
       const now = this.clock.now();
-      const ids = await this.startRuns(manager, reports, row, now, 'trigger-now', now, randomUUID());
+      const ids = await this.startRuns(manager, reports, row, now, 'trigger-now', now, timeOrderedId());
       await this.schedules.saveFiring(manager, id, {
         nextDueAt: row.nextDueAt,
         nextFireAt: row.nextFireAt,

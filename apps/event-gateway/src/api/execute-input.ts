@@ -3,12 +3,12 @@
  * depth and correlation id carried on, and the initiating user taken from the token (a
  * `service` caller acting for someone names them in `x-flowline-initiating-user`).
  */
-import { randomUUID } from 'node:crypto';
 import { Roles, type Principal } from '@flowline/auth';
 import { z } from 'zod';
 import { invalidArgument } from '@flowline/rpc';
 import { parseOrRefuse } from '@flowline/service-kit';
 import type { ExecuteInput } from '../pipeline/pipeline.types';
+import { timeOrderedId } from '@flowline/persistence';
 
 export const INITIATING_USER_HEADER = 'x-flowline-initiating-user';
 export const DEPTH_HEADER = 'x-flowline-depth';
@@ -107,7 +107,7 @@ export function toExecuteInput(raw: RawExecute, principal: Principal, claimedUse
     expectedVersion: raw.expectedVersion ?? 0,
     ...(raw.idempotencyKey ? { idempotencyKey: raw.idempotencyKey } : {}),
     depth: raw.depth && raw.depth > 0 ? raw.depth : 1,
-    correlationId: raw.correlationId || randomUUID(),
+    correlationId: raw.correlationId || timeOrderedId(),
     columns: raw.columns ?? [],
     initiatingUserId: initiatingUser(principal, claimedUser),
     origin: principal.roles.includes(Roles.service) ? principal.subject : 'api',

@@ -11,7 +11,6 @@
  * (ON CONFLICT DO NOTHING writes no event then), a key race fails on the idempotency key's
  * primary key as in the transaction, and the event is the one the transaction would write.
  */
-import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PipelineStage, SdkMessage } from '@flowline/contracts';
 import { outboxHeaders, outboxInsertSql, outboxNotifySql, wakeRelayAfterCommit } from '@flowline/messaging';
@@ -27,7 +26,7 @@ import type { CreateGroups } from './create-group';
 import type { Operation } from './operation';
 import { buildPipelineEvent, outboxMessageOf } from './pipeline-event';
 import { PipelineErrorCode as Code } from './pipeline.errors';
-import { preparedStatement, runPrepared } from '@flowline/persistence';
+import { preparedStatement, runPrepared, timeOrderedId } from '@flowline/persistence';
 import type { ExecuteResult } from './pipeline.types';
 
 /** Whether the operation is a Create that nothing runs inside of (see the file's comment). */
@@ -66,7 +65,7 @@ export function plainCreateOf(operation: Operation): PlainCreate | undefined {
   const row = newRecordRow({ entity, input, recordId, target, now });
   const post = recordView(entity, row);
   const event = buildPipelineEvent({
-    eventId: randomUUID(),
+    eventId: timeOrderedId(),
     message: input.message,
     entity: entity.logicalName,
     recordId,

@@ -3,7 +3,6 @@
  * message, the record id, the relative operations) and the steps and workflows it triggers;
  * then, inside the transaction, its record locked and checked.
  */
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { PipelineStage, SdkMessage, type EntityMetadata } from '@flowline/contracts';
 import type { MetadataCache, Resolution } from '@flowline/metadata-cache';
@@ -15,6 +14,7 @@ import { isWriteMessage } from './main-operations';
 import { PipelineErrorCode as Code } from './pipeline.errors';
 import type { ExecuteInput } from './pipeline.types';
 import { checkOperations, type CheckedOperations } from './relative-operations';
+import { timeOrderedId } from '@flowline/persistence';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -39,7 +39,7 @@ export function prepareOperation(metadata: MetadataCache, entity: EntityMetadata
   if (custom && resolution.synchronous.every((stage) => stage.steps.length === 0) && resolution.asynchronous.length === 0) {
     throw notFound(Code.UnknownMessage, `no message '${input.message}' for ${entity.logicalName}: register a step for it in the registry`);
   }
-  const recordId = input.id || (input.message === SdkMessage.Create ? randomUUID() : '');
+  const recordId = input.id || (input.message === SdkMessage.Create ? timeOrderedId() : '');
   if (!UUID.test(recordId) && !(custom && recordId === '')) {
     throw invalidArgument(Code.InvalidParameters, `the record id must be a UUID, got '${recordId}'`, [
       { field: 'id', description: 'expected a UUID' },

@@ -24,7 +24,6 @@
  * real-time workflows come back in through `executeWithin`: the same stages, in the same
  * transaction, one level deeper.
  */
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Histogram, type Registry } from 'prom-client';
@@ -61,6 +60,7 @@ import {
 } from './one-statement-create';
 import { lockRecord, prepareOperation, type Operation } from './operation';
 import { inRankOrder } from './synchronous-stage';
+import { timeOrderedId } from '@flowline/persistence';
 
 export type { ExecuteInput, ExecuteResult } from './pipeline.types';
 
@@ -511,7 +511,7 @@ export class PipelineService {
     });
 
     const event = buildPipelineEvent({
-      eventId: randomUUID(),
+      eventId: timeOrderedId(),
       message: input.message,
       entity: entity.logicalName,
       recordId,

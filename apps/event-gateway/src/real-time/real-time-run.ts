@@ -7,13 +7,13 @@
  * that fails, or stops as canceled, refuses the operation with its message, and the whole
  * operation rolls back.
  */
-import { randomUUID } from 'node:crypto';
 import { PipelineStage, SdkMessage } from '@flowline/contracts';
 import { advance, type Effect, type Input, type InstanceState, type Json, type RecordImage } from '@flowline/process-runtime';
 import { FlowlineError } from '@flowline/rpc';
 import { PipelineErrorCode } from '../pipeline/pipeline.errors';
 import type { ExecuteInput, ExecuteResult } from '../pipeline/pipeline.types';
 import type { RealTimeStage, RealTimeWorkflow } from './real-time-workflows';
+import { timeOrderedId } from '@flowline/persistence';
 
 export const REAL_TIME_REFUSED = 'REALTIME_WORKFLOW_REFUSED';
 
@@ -173,7 +173,7 @@ export async function runRealTimeWorkflow(workflow: RealTimeWorkflow, context: R
   let state: InstanceState | undefined;
   let input: Input = {
     type: 'start',
-    operationId: randomUUID(),
+    operationId: timeOrderedId(),
     now: now(),
     depth: context.depth,
     record: { ...context.record, ref: { entity: context.entity, id: context.recordId } } as RecordImage,

@@ -8,7 +8,6 @@
  * caller got no answer and sends again); after it, the outbox delivers the event. So the caller
  * holds the operation id at once, and one delivery is one run.
  */
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
@@ -50,6 +49,7 @@ import {
   type HeaderMap,
 } from './webhook-request';
 import { WebhookDeliveryRow } from './webhook.entities';
+import { timeOrderedId } from '@flowline/persistence';
 
 const tracer = trace.getTracer('flowline.event-gateway');
 
@@ -194,8 +194,8 @@ export class WebhooksService implements OnModuleInit, OnModuleDestroy {
       throw invalidArgument('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must hold 1 to 200 characters', [
         { field: 'Idempotency-Key', description: 'expected 1 to 200 characters' },
       ]);
-    const deliveryKey = idempotencyKey ?? auth.deliveryId ?? randomUUID();
-    const correlationId = call.correlationId || randomUUID();
+    const deliveryKey = idempotencyKey ?? auth.deliveryId ?? timeOrderedId();
+    const correlationId = call.correlationId || timeOrderedId();
 
     const { operationId, repeat } = await this.dataSource.transaction(async (manager) => {
       if (auth.signatureKey) {
@@ -212,7 +212,7 @@ export class WebhooksService implements OnModuleInit, OnModuleDestroy {
             [{ field: 'webhook-signature', description: 'already received', code: 'WEBHOOK_REPLAYED' }],
           );
       }
-      const id = randomUUID();
+      const id = timeOrderedId();
       const inserted = (await manager.query(
         `INSERT INTO "gateway"."webhook_delivery" ("definition_id", "delivery_key", "operation_id", "created_at") VALUES ($1, $2, $3, now()) ON CONFLICT DO NOTHING RETURNING "operation_id"`,
         [endpoint.definitionId, deliveryKey, id],
@@ -223,7 +223,7 @@ export class WebhooksService implements OnModuleInit, OnModuleDestroy {
       }
       const record = await this.record(manager, endpoint, inputs);
       const event: PipelineEvent = {
-        eventId: randomUUID(),
+        eventId: timeOrderedId(),
         message: WEBHOOK_MESSAGE,
         entity: endpoint.primaryEntity,
         recordId: record?.id ?? id,

@@ -7,7 +7,6 @@
  * and answers with the outcome. The child's row is locked before the parent suspends, as the
  * child's own end locks it, so an end in between cannot be missed.
  */
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AsyncOperationState as State, AsyncOperationStatus as Status, AsyncOperationType } from '@flowline/contracts';
 import type { Json } from '@flowline/process-runtime';
@@ -18,6 +17,7 @@ import { OperationStore } from '../../operations/operation-store';
 import { IllegalTransition } from '../../operations/operation-transitions';
 import { DefinitionVersions } from '../../definitions/definition-versions';
 import { resultOf, type ActingEffect, type EffectContext, type EffectHandler, type EffectOutcome } from './effect-handler';
+import { timeOrderedId } from '@flowline/persistence';
 
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
 type StartChild = Extract<ActingEffect, { type: 'startChild' }>;
@@ -40,7 +40,7 @@ export class StartChildHandler implements EffectHandler<'startChild'> {
     const processKey = `${child.definitionId}:${effect.idempotencyKey}`;
     const token = dependencyTokenOf(childDefinition, operation.primaryEntity, operation.regardingId);
     await this.repository.transaction(async (manager) => {
-      const id = randomUUID();
+      const id = timeOrderedId();
       const inserted = await this.repository.insertChild(manager, {
         id,
         operationType: AsyncOperationType.Workflow,
