@@ -75,12 +75,18 @@ export class ActivityServer {
     this.held.delete(key);
   }
 
+  /** Releases every key held (a failed test must not leave its runs holding the next test's slots). */
+  releaseAll(): void {
+    for (const key of new Set([...this.held.keys(), ...[...this.answers].filter(([, how]) => how === 'hold').map(([key]) => key)]))
+      this.release(key);
+  }
+
   requestsFor(key: string): ActivityRequest[] {
     return this.requests.filter((request) => request.key === key);
   }
 
   async stop(): Promise<void> {
-    for (const key of [...this.held.keys()]) this.release(key);
+    this.releaseAll();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }

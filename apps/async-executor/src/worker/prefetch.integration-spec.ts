@@ -25,7 +25,7 @@ steps:
 `;
 
 // One slot and three claimed ahead; a lease shorter than the waits below, so only renewal keeps them.
-const SETTINGS = { WORKER_CONCURRENCY: '1', WORKER_PREFETCH: '3', LEASE_MS: '1500', WORKER_POLL_MS: '100', SHUTDOWN_GRACE_MS: '20000' };
+const SETTINGS = { WORKER_CONCURRENCY: '1', WORKER_PREFETCH: '3', LEASE_MS: '2500', WORKER_POLL_MS: '100', SHUTDOWN_GRACE_MS: '20000' };
 
 /** A chain whose one definition is the held call, with its activity server; the executor may be replaced by a test. */
 function heldCallChain(name: string, settings: Record<string, string>) {
@@ -40,6 +40,7 @@ function heldCallChain(name: string, settings: Record<string, string>) {
     fixture.chain = await startChain(name, [{ source: definition(fixture.server.url), format: 'yaml' }], settings);
     fixture.executor = fixture.chain.executor;
   }, SERVICE_START_TIMEOUT_MS);
+  afterEach(() => fixture.server.releaseAll());
   afterAll(async () => {
     await fixture.server.stop();
     for (const service of fixture.extra) await service.stop().catch(() => undefined);
@@ -55,11 +56,14 @@ describe('the local queue of claimed-ahead operations', () => {
     const body = await f.chain.call('POST', '/api/v1/records/account', { name });
     return String(body['id']);
   };
+  // In claim order: a claim is one statement (one started_on for all it takes) and takes its rows in
+  // sequence order; the unclaimed last. Not the sequence order alone: dispatches on several
+  // partitions commit in any order, so a claim may take a later sequence before an earlier one commits.
   const rows = async (ids: string[]) =>
     (
       await f.chain.sql.query(
         `SELECT regarding_id, state, status, host, lease_expires_at > now() AS leased FROM "executor"."async_operation"
-          WHERE name = 'held-call' AND regarding_id = ANY($1) ORDER BY sequence`,
+          WHERE name = 'held-call' AND regarding_id = ANY($1) ORDER BY started_on NULLS LAST, sequence`,
         [ids],
       )
     ).rows as Array<{ regarding_id: string; state: number; status: number; host: string | null; leased: boolean | null }>;
@@ -84,7 +88,7 @@ describe('the local queue of claimed-ahead operations', () => {
     const nameOf = new Map(ids.map((id, i) => [id, names[i]!]));
     expect(called()).toEqual([nameOf.get(queued[0]!.regarding_id)]);
     // Longer than a lease: the sweeper would take back any lease that was not renewed.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
     const later = await rows(ids);
     expect(later.slice(0, 4).map((row) => [row.state, row.host, row.leased])).toEqual(
       queued.slice(0, 4).map((row) => [State.Locked, row.host, true]),
@@ -97,8 +101,8 @@ describe('the local queue of claimed-ahead operations', () => {
       what: 'all five to complete',
     });
     expect((await rows(ids)).every((row) => row.status === Status.Succeeded)).toBe(true);
-    // One slot: one after another in the operations' order (records' events reach the executor in
-    // any order across partitions, so it is the order they were dispatched in), each called once.
+    // One slot: one after another in the order claimed (records' events reach the executor in any
+    // order across partitions, and dispatches commit in any order), each called once.
     expect(called()).toEqual(queued.map((row) => nameOf.get(row.regarding_id)));
   }, 90_000);
 
