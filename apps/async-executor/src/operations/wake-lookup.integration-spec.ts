@@ -20,7 +20,8 @@ const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatM
  * Waking the operations waiting on a batch of changed records (the dispatcher's batch, a batch of
  * ended children) looks each record up in IDX_wait_subscription_record, so it costs the same
  * however many operations wait: with 100,000 waiting, a join planned as a hash of the whole
- * subscription table took 150 to 250 ms a batch (bench/executor/README.md, "Cost as work grows").
+ * subscription table took 150 to 250 ms a batch (bench/executor/README.md, "Time-ordered ids and
+ * per-record wake lookups").
  */
 describe('waking the operations waiting on changed records', () => {
   let db: TestDatabase;
